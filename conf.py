@@ -1,0 +1,23 @@
+"""Sphinx configuration of the example test plan (sources in example-docs/).
+
+`make html` runs `sphinx-build -c . example-docs _build/html`.
+"""
+
+project = "LDM-503 test milestones"
+author = "Rubin Observatory Data Management"
+copyright = "2019, AURA/LSST"  # noqa: A001 - Sphinx's name
+extensions = ["sphinxext_ldm503"]
+exclude_patterns = ["_build", "README*"]
+root_doc = "index"
+
+# The schedule export the milestones' dates and status come from.
+ldm503_catalog = "milestones.csv"
+# The reviewer: "We should assume that all SUIT milestones are at risk."
+ldm503_at_risk_patterns = ["^DM-SUIT-"]
+# Dates in the example are judged as of the review (April 2019), not the build date.
+ldm503_today = "2019-04-30"
+
+graphviz_output_format = "svg"
+html_theme = "alabaster"
+html_theme_options = {"page_width": "1200px", "sidebar_width": "230px"}
+html_title = "LDM-503: test milestones and their dependencies"

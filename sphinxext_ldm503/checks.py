@@ -1,0 +1,862 @@
+"""Consistency checks: pure functions from a :class:`~.model.Plan` to findings.
+
+Nothing here imports Sphinx, so the same checks run during a build (where the
+findings become located warnings and the report page), from the command line on
+a plan rebuilt from JSON, and in plain unit tests. Each check returns findings at
+its default severity with waivers already applied; :func:`run_checks` applies the
+user's severity overrides and the deterministic order every output relies on.
+
+Two rules hold for every check: dropped edges (``query == "dropped"``) and
+descoped milestones take part in none of them, and a finding about one edge is
+located at the prerequisite, names the milestone that lists it as ``milestone``
+and starts ``related`` with the prerequisite, followed by what explains it.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, cast
+
+from .model import SEVERITIES, Edge, Finding, Location, Milestone, Plan, Severity, id_key
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+#: Every check name, in the order of the issue's table: the names are a contract
+#: (warning subtypes, ``suppress_warnings``, JSON, severity overrides).
+CHECK_NAMES: tuple[str, ...] = (
+    "duplicate-id",
+    "undefined-reference",
+    "cycle",
+    "schedule-inversion",
+    "status-inversion",
+    "title-mismatch",
+    "redundant-prerequisite",
+    "external-prerequisite",
+    "no-internal-prerequisites",
+    "at-risk",
+    "open-query",
+    "invalid",
+)
+
+#: Defaults chosen so that a plan that cannot be built on (two declarations of one
+#: ID, a cycle, malformed input) fails ``-W`` builds loudly, doubtful planning is a
+#: warning, and review questions are only information.
+DEFAULT_SEVERITY: dict[str, str] = {
+    "duplicate-id": "error",
+    "undefined-reference": "warning",
+    "cycle": "error",
+    "schedule-inversion": "warning",
+    "status-inversion": "warning",
+    "title-mismatch": "warning",
+    "redundant-prerequisite": "warning",
+    "external-prerequisite": "warning",
+    "no-internal-prerequisites": "warning",
+    "at-risk": "warning",
+    "open-query": "info",
+    "invalid": "error",
+}
+
+#: What a severity override may say; ``off`` drops the check's findings.
+SEVERITY_CHOICES: tuple[str, ...] = (*SEVERITIES, "off")
+
+#: Primavera cuts activity names at 120 characters (trailing blanks then get
+#: stripped), which is how the seed's DM-NCSA titles lost their ends.
+SCHEDULE_TITLE_LIMIT = 120
+
+_DISCUSSION_WIDTH = 200
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """The knobs of the checks, mirroring the ``ldm503_*`` Sphinx config values.
+
+    Kept as a plain frozen value so the command line can build one without Sphinx
+    and so two runs with equal configs give equal findings.
+    """
+
+    plan_id_pattern: str = r"^LDM-503-\w+$"
+    internal_patterns: tuple[str, ...] = ("^LDM-503-", "^DM-")
+    at_risk_patterns: tuple[str, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    #: The date "now" for date-relative output (overdue rows of the table). The
+    #: checks themselves never look at it, so findings do not change from one day
+    #: to the next.
+    today: date | None = None
+
+    def problems(self) -> list[str]:
+        """Messages about unusable settings, for the caller to warn about.
+
+        The checks themselves never fail on bad settings (a bad pattern matches
+        nothing, a bad severity falls back to the default): a typo in ``conf.py``
+        should cost a warning, not the build.
+        """
+        out: list[str] = []
+        for name, pattern in self._named_patterns():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                out.append(f"{name}: invalid regular expression {pattern!r}: {exc}")
+        for check, level in sorted(self.severity.items()):
+            if check not in DEFAULT_SEVERITY:
+                out.append(
+                    f"ldm503_check_severity: unknown check {check!r}; "
+                    f"known checks are {', '.join(CHECK_NAMES)}"
+                )
+            elif level not in SEVERITY_CHOICES:
+                out.append(
+                    f"ldm503_check_severity: invalid severity {level!r} for {check!r}; "
+                    f"use one of {', '.join(SEVERITY_CHOICES)}"
+                )
+        return out
+
+    def severity_of(self, check: str) -> str:
+        """The effective severity of a check: ``error``, ``warning``, ``info`` or ``off``."""
+        level = self.severity.get(check)
+        if level in SEVERITY_CHOICES:
+            return cast(str, level)
+        return DEFAULT_SEVERITY.get(check, "warning")
+
+    def is_plan_id(self, milestone_id: str) -> bool:
+        return _matches(milestone_id, (self.plan_id_pattern,))
+
+    def is_internal_id(self, milestone_id: str) -> bool:
+        return _matches(milestone_id, self.internal_patterns)
+
+    def is_at_risk_id(self, milestone_id: str) -> bool:
+        return _matches(milestone_id, self.at_risk_patterns)
+
+    def _named_patterns(self) -> Iterator[tuple[str, str]]:
+        yield "ldm503_plan_id_pattern", self.plan_id_pattern
+        for pattern in self.internal_patterns:
+            yield "ldm503_internal_patterns", pattern
+        for pattern in self.at_risk_patterns:
+            yield "ldm503_at_risk_patterns", pattern
+
+
+@lru_cache(maxsize=256)
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    # IDs match case-insensitively everywhere else, so patterns do too.
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error:
+        return None
+
+
+def _matches(milestone_id: str, patterns: Iterable[str]) -> bool:
+    for pattern in patterns:
+        compiled = _compile(pattern)
+        if compiled is not None and compiled.search(milestone_id):
+            return True
+    return False
+
+
+# -- shared helpers -----------------------------------------------------------
+
+
+def is_external(ms: Milestone, config: CheckConfig) -> bool:
+    """Whether a milestone is owned outside this plan and the organisation.
+
+    A milestone declared here without ``:external:`` belongs to the plan whatever
+    its ID looks like; one only known by reference is external unless its ID
+    matches one of the internal patterns.
+    """
+    if ms.external:
+        return True
+    if ms.declared:
+        return False
+    return not config.is_internal_id(ms.id)
+
+
+def is_plan_milestone(ms: Milestone) -> bool:
+    """Declared here and not marked external: the milestones the plan answers for."""
+    return ms.declared and not ms.external and not _descoped(ms)
+
+
+def status_known(ms: Milestone) -> bool:
+    """Whether anything says what state a milestone is in.
+
+    A milestone only known by reference, absent from the catalog, has no status
+    at all; calling it "planned" would invent a fact (the seed's F18S).
+    """
+    return ms.declared or ms.in_catalog or ms.status is not None or ms.completed is not None
+
+
+def _descoped(ms: Milestone) -> bool:
+    return ms.effective_status == "descoped"
+
+
+def _active_edges(plan: Plan) -> list[Edge]:
+    return [
+        edge
+        for edge in plan.edges
+        if edge.prerequisite.active
+        and edge.source.declared
+        and not _descoped(edge.source)
+        and not _descoped(edge.target)
+    ]
+
+
+def _default(check: str) -> Severity:
+    return cast(Severity, DEFAULT_SEVERITY[check])
+
+
+def _edge_finding(check: str, edge: Edge, message: str, explanation: Iterable[str] = ()) -> Finding:
+    """A finding about one edge, waived by the prerequisite's waiver.
+
+    A milestone-wide waiver of the same check also counts: it is how an author
+    accepts, say, every ``at-risk`` finding of one milestone at once.
+    """
+    pre = edge.prerequisite
+    waiver = pre.waiver_for(check) or edge.source.waiver_for(check)
+    return Finding(
+        check=check,
+        severity=_default(check),
+        milestone=edge.source.id,
+        message=message,
+        related=(edge.target.id, *explanation),
+        location=pre.location or edge.source.location,
+        waived=waiver is not None,
+        waiver_reason=waiver.reason if waiver else "",
+    )
+
+
+def _milestone_finding(
+    check: str,
+    ms: Milestone,
+    message: str,
+    related: Iterable[str] = (),
+    location: Location | None = None,
+) -> Finding:
+    waiver = ms.waiver_for(check)
+    return Finding(
+        check=check,
+        severity=_default(check),
+        milestone=ms.id,
+        message=message,
+        related=tuple(related),
+        location=location or ms.location,
+        waived=waiver is not None,
+        waiver_reason=waiver.reason if waiver else "",
+    )
+
+
+def _ids(plan: Plan, keys: Iterable[str]) -> list[str]:
+    return [plan.milestones[key].id for key in keys]
+
+
+def _arrow(ids: Iterable[str]) -> str:
+    return " -> ".join(ids)
+
+
+def _when(ms: Milestone) -> str:
+    """How and when a milestone finishes, in the words the schedule uses."""
+    if ms.is_completed and ms.completed:
+        return f"completed on {ms.completed.isoformat()}"
+    if ms.forecast:
+        return f"forecast for {ms.forecast.isoformat()}"
+    if ms.due:
+        return f"due on {ms.due.isoformat()}"
+    return "undated"
+
+
+def _state(ms: Milestone) -> str:
+    status = ms.effective_status.replace("-", " ")
+    if ms.is_completed:
+        return f"{status} ({ms.completed.isoformat()})" if ms.completed else status
+    when = _when(ms)
+    return status if when == "undated" else f"{status} ({when})"
+
+
+def _graph(plan: Plan) -> nx.DiGraph:
+    return plan.digraph()
+
+
+# -- the checks ----------------------------------------------------------------
+
+
+def check_duplicate_id(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Second and later declarations of an ID, each located where it was written.
+
+    The first declaration (in document and line order) is the one the plan uses,
+    so the finding sits on the one that is ignored and names both places.
+    """
+    del config
+    findings: list[Finding] = []
+    for declarations in plan.duplicates.values():
+        first = declarations[0]
+        for dup in declarations[1:]:
+            message = (
+                f"{dup.id} is declared more than once: at {dup.location or 'an unknown place'}"
+                f" and first at {first.location or 'an unknown place'};"
+                " the first declaration is used."
+            )
+            findings.append(_milestone_finding("duplicate-id", dup, message))
+    return findings
+
+
+def check_undefined_reference(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Prerequisites and ``:ms:`` references to plan IDs nobody declares.
+
+    A DM or external prerequisite is legitimately known by reference only; a
+    plan ID (matching the plan's pattern) that is never declared is a hole in the
+    plan (the seed's LDM-503-08b). A ``:ms:`` to an ID the plan does not know at
+    all is a broken link whatever the ID looks like.
+    """
+    findings: list[Finding] = []
+    for edge in _active_edges(plan):
+        target = edge.target
+        if not target.declared and config.is_plan_id(target.id):
+            message = (
+                f"{edge.source.id} requires {target.id}, which looks like a milestone of "
+                f"this plan but is not declared anywhere."
+            )
+            findings.append(_edge_finding("undefined-reference", edge, message))
+    for ref in plan.references:
+        target = plan.get(ref.id)
+        if target is not None and target.declared:
+            continue
+        if target is None:
+            message = f"Reference to {ref.id}, which is not a milestone of the plan."
+        elif config.is_plan_id(ref.id):
+            message = (
+                f"Reference to {target.id}, which looks like a milestone of this plan "
+                f"but is not declared anywhere."
+            )
+        else:
+            continue
+        findings.append(
+            Finding(
+                check="undefined-reference",
+                severity=_default("undefined-reference"),
+                milestone=None,
+                message=message,
+                related=(target.id if target is not None else ref.id,),
+                location=ref.location,
+            )
+        )
+    return findings
+
+
+def normalised_cycles(plan: Plan) -> list[tuple[str, ...]]:
+    """Every elementary cycle once, as ID keys rotated to start at the smallest key.
+
+    simple_cycles reports each cycle once but from an arbitrary node; rotating
+    gives one spelling per cycle, so messages and tests are stable.
+    """
+    import networkx as nx
+
+    cycles = []
+    for cycle in nx.simple_cycles(_graph(plan)):
+        start = cycle.index(min(cycle))
+        cycles.append(tuple(cycle[start:] + cycle[:start]))
+    return sorted(cycles)
+
+
+def check_cycle(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Each dependency cycle once, with the whole path.
+
+    The finding sits on the edge leaving the cycle's smallest ID: ``milestone`` is
+    that ID and ``related`` walks the cycle from its prerequisite back to it.
+    """
+    del config
+    findings: list[Finding] = []
+    for cycle in normalised_cycles(plan):
+        ids = _ids(plan, cycle)
+        source = plan.milestones[cycle[0]]
+        target_key = cycle[1] if len(cycle) > 1 else cycle[0]
+        edge = _edge_between(plan, source, target_key)
+        if len(ids) == 1:
+            message = f"{ids[0]} requires itself."
+        else:
+            path = ", which requires ".join([*ids, ids[0]])
+            message = f"Dependency cycle: {path}."
+        rest = [*ids[2:], ids[0]] if len(ids) > 1 else []
+        findings.append(_edge_finding("cycle", edge, message, rest))
+    return findings
+
+
+def _edge_between(plan: Plan, source: Milestone, target_key: str) -> Edge:
+    """The first active edge from a milestone to a target (the one findings cite)."""
+    for pre in source.prerequisites:
+        if pre.key == target_key and pre.active:
+            return Edge(source, plan.milestones[target_key], pre)
+    raise KeyError(f"{source.id} has no active prerequisite {target_key}")
+
+
+def check_schedule_inversion(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Milestones that finish before one of their prerequisites.
+
+    Each side's date is its completion date if completed, else its forecast,
+    else its due date: the best available knowledge of when it happens.
+    """
+    del config
+    findings: list[Finding] = []
+    for edge in _active_edges(plan):
+        source, target = edge.source, edge.target
+        if source.finish is None or target.finish is None or source.finish >= target.finish:
+            continue
+        message = (
+            f"{source.id} ({_when(source)}) finishes before its prerequisite "
+            f"{target.id} ({_when(target)})."
+        )
+        findings.append(_edge_finding("schedule-inversion", edge, message))
+    return findings
+
+
+def check_status_inversion(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Completed milestones with a prerequisite that is not completed.
+
+    A prerequisite nobody says anything about (not declared, not in the catalog)
+    is skipped: its state is unknown, not "planned".
+    """
+    del config
+    findings: list[Finding] = []
+    for edge in _active_edges(plan):
+        source, target = edge.source, edge.target
+        if not source.is_completed or target.is_completed or not status_known(target):
+            continue
+        message = (
+            f"{source.id} is {_state(source)} but its prerequisite {target.id} is {_state(target)}."
+        )
+        findings.append(_edge_finding("status-inversion", edge, message))
+    return findings
+
+
+# -- titles ---------------------------------------------------------------------
+
+_TEST_REPORT = re.compile(r"^\s*test\s+report\b\s*:?\s*", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+_DANGLING_WORDS = frozenset(
+    {"a", "an", "and", "for", "from", "including", "incl", "into", "of", "or", "the", "to", "with"}
+)
+_DANGLING_CHARS = ",;:&/(-+"
+
+
+def normalise_title(title: str) -> str:
+    """The comparable core of a title: case, punctuation, spaces and ``Test report:`` gone.
+
+    Test plans refer to a milestone by its report's name ("Test report: HSC
+    reprocessing") and retype titles freely; none of that is a real difference.
+    """
+    text = _TEST_REPORT.sub("", title).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _words(title: str) -> list[str]:
+    return _WORD.findall(_TEST_REPORT.sub("", title).casefold())
+
+
+def catalog_title_agrees(plan_title: str, catalog_title: str) -> bool:
+    """Whether the plan's title says the same as the catalog's, possibly in fewer words.
+
+    Schedule names carry code prefixes (``SFM1: ...``) and qualifiers the plan
+    drops; every word of the plan's title must still appear in the catalog's
+    (two or three catalog words may be written as one: ``AuxTel`` for ``Aux Tel``).
+    """
+    if normalise_title(plan_title) == normalise_title(catalog_title):
+        return True
+    words = _words(catalog_title)
+    tokens = set(words)
+    for size in (2, 3):
+        tokens.update("".join(words[i : i + size]) for i in range(len(words) - size + 1))
+    plan_words = _words(plan_title)
+    return bool(plan_words) and all(word in tokens for word in plan_words)
+
+
+def _prefix_text(title: str) -> str:
+    return " ".join(_TEST_REPORT.sub("", title).casefold().split()).rstrip(" ,;:")
+
+
+def cut_from(short: str, full: str, *, mid_word_only: bool = False) -> bool:
+    """Whether ``short`` is ``full`` with its end cut off.
+
+    With ``mid_word_only`` the cut must fall inside a word: a catalog title that
+    merely goes on with more words is allowed to (see catalog_title_agrees).
+    """
+    s, f = _prefix_text(short), _prefix_text(full)
+    if not s or len(s) >= len(f) or not f.startswith(s):
+        return False
+    if mid_word_only:
+        return s[-1].isalnum() and f[len(s)].isalnum()
+    return True
+
+
+def looks_truncated(title: str) -> bool:
+    """Whether a title looks cut off on its own, like the seed's DM-NCSA titles.
+
+    Signs: it ends on a comma, an opening bracket or a joining word, or it fills
+    the schedule tool's name field and stops without closing punctuation.
+    """
+    text = title.rstrip()
+    if not text:
+        return False
+    if text[-1] in _DANGLING_CHARS:
+        return True
+    words = _WORD.findall(text.casefold())
+    if words and words[-1] in _DANGLING_WORDS:
+        return True
+    return len(text) >= SCHEDULE_TITLE_LIMIT - 1 and text[-1] not in ".)]!?\"'"
+
+
+def check_title_mismatch(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Titles that disagree with the target's own, with each other, or look cut off.
+
+    A test plan refers to other milestones by title; a wrong or truncated title
+    sends readers to the wrong thing. A reference to a declared milestone must
+    carry its declared title. Other teams' milestones are paraphrased freely
+    (the seed's DM titles predate the schedule's terse names), so for them only
+    disagreement between users and cut-off titles count; the catalog, where it
+    has a longer title, tells what was cut. The plan's own IDs are held to the
+    catalog's title, leniently (see catalog_title_agrees). One finding per edge
+    gathers every reason; a declared milestone's own title is checked once.
+    """
+    findings: list[Finding] = []
+    edges = [edge for edge in _active_edges(plan) if edge.prerequisite.title.strip()]
+    first_use: dict[str, Edge] = {}
+    for edge in edges:
+        if not edge.target.declared:
+            first_use.setdefault(edge.target.key, edge)
+
+    for edge in edges:
+        title, target = edge.prerequisite.title, edge.target
+        reasons: list[str] = []
+        if target.declared:
+            if target.title and normalise_title(title) != normalise_title(target.title):
+                how = "looks cut off" if cut_from(title, target.title) else "does not match"
+                reasons.append(f'which {how}: {target.id}\'s own title is "{target.title}"')
+        else:
+            reason = _catalog_reason(title, target, config)
+            if reason:
+                reasons.append(f"which {reason}")
+            first = first_use[target.key]
+            first_title = first.prerequisite.title
+            if first is not edge and normalise_title(first_title) != normalise_title(title):
+                reasons.append(f'while {first.source.id} calls it "{first_title}"')
+        if reasons:
+            message = f'{edge.source.id} refers to {target.id} as "{title}", ' + ", ".join(reasons)
+            findings.append(_edge_finding("title-mismatch", edge, message + "."))
+
+    for ms in plan.declared:
+        if _descoped(ms) or not ms.title:
+            continue
+        reason = _catalog_reason(ms.title, ms, config, hold_to_catalog=True)
+        if reason:
+            message = f'{ms.id} is titled "{ms.title}" here, which {reason}.'
+            findings.append(_milestone_finding("title-mismatch", ms, message))
+    return findings
+
+
+def _catalog_reason(
+    title: str, ms: Milestone, config: CheckConfig, *, hold_to_catalog: bool = False
+) -> str:
+    """What is wrong with a title used for ``ms``, judged against the catalog, or "".
+
+    Only the plan's own milestones (declared, or with an ID of the plan) must
+    agree with their catalog title; anybody's title may look cut off.
+    """
+    catalog = ms.catalog_title
+    if catalog and cut_from(title, catalog, mid_word_only=True):
+        return f'looks cut off: the catalog title is "{catalog}"'
+    if (
+        catalog
+        and (hold_to_catalog or config.is_plan_id(ms.id))
+        and not catalog_title_agrees(title, catalog)
+    ):
+        return f'does not match the catalog title "{catalog}"'
+    if looks_truncated(title):
+        if catalog and normalise_title(catalog) == normalise_title(title):
+            return "looks cut off (the catalog title is cut off the same way)"
+        return "looks cut off"
+    return ""
+
+
+# -- structure ------------------------------------------------------------------
+
+
+def check_redundant_prerequisite(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Edges already implied by a longer path (the seed's 14 -> 12 next to 14 -> 13 -> 12).
+
+    A redundant edge hides the real structure of the plan and drifts out of date
+    when the longer path changes. The finding names the shortest such path.
+    """
+    import networkx as nx
+
+    del config
+    graph = _graph(plan)
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for edge in _active_edges(plan):
+        u, v = edge.source.key, edge.target.key
+        if u == v or (u, v) in seen or graph.out_degree(u) < 2:
+            continue
+        seen.add((u, v))
+        graph.remove_edge(u, v)
+        try:
+            path = _shortest_path(graph, u, v) if nx.has_path(graph, u, v) else None
+        finally:
+            graph.add_edge(u, v)
+        if path is None:
+            continue
+        ids = _ids(plan, path)
+        message = (
+            f"{ids[0]} lists {ids[-1]} as a prerequisite, but already depends on it "
+            f"through {', '.join(ids[1:-1])} ({_arrow(ids)})."
+        )
+        findings.append(_edge_finding("redundant-prerequisite", edge, message, ids[1:-1]))
+    return findings
+
+
+def _shortest_path(graph: nx.DiGraph, source: str, target: str) -> list[str]:
+    """Breadth-first, visiting successors in key order, so ties break the same way."""
+    parents: dict[str, str] = {}
+    queue = deque([source])
+    seen = {source}
+    while queue:
+        node = queue.popleft()
+        for succ in sorted(graph.successors(node)):
+            if succ in seen:
+                continue
+            parents[succ] = node
+            if succ == target:
+                path = [succ]
+                while path[-1] != source:
+                    path.append(parents[path[-1]])
+                return path[::-1]
+            seen.add(succ)
+            queue.append(succ)
+    raise ValueError(f"no path from {source} to {target}")
+
+
+def check_external_prerequisite(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Plan milestones that wait directly on another team's milestone.
+
+    The plan should state its readiness in terms of its own deliverables (the
+    reviewer on 12a: "we should be able to declare DM's readiness for LSSTCam
+    regardless of Camera Team milestones").
+    """
+    findings: list[Finding] = []
+    for edge in _active_edges(plan):
+        if not is_plan_milestone(edge.source) or not is_external(edge.target, config):
+            continue
+        why = (
+            "which is declared external"
+            if edge.target.external
+            else "which is outside the organisation's milestones "
+            f"(its ID matches none of {', '.join(config.internal_patterns) or 'no pattern'})"
+        )
+        message = f"{edge.source.id} depends directly on {edge.target.id}, {why}."
+        findings.append(_edge_finding("external-prerequisite", edge, message))
+    return findings
+
+
+def check_no_internal_prerequisites(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Plan milestones whose prerequisites are all external (the seed's 10b).
+
+    Such a milestone happens when other teams finish, which makes it no test of
+    this organisation's work. ``related`` lists the external prerequisites.
+    """
+    findings: list[Finding] = []
+    by_source: dict[str, list[Edge]] = {}
+    for edge in _active_edges(plan):
+        by_source.setdefault(edge.source.key, []).append(edge)
+    for key, edges in by_source.items():
+        ms = plan.milestones[key]
+        if not is_plan_milestone(ms):
+            continue
+        if all(is_external(edge.target, config) for edge in edges):
+            ids = list(dict.fromkeys(edge.target.id for edge in edges))
+            message = (
+                f"{ms.id} has no internal prerequisites: it depends only on external "
+                f"milestones ({', '.join(ids)})."
+            )
+            findings.append(_milestone_finding("no-internal-prerequisites", ms, message, ids))
+    return findings
+
+
+def _at_risk_roots(plan: Plan, config: CheckConfig) -> set[str]:
+    """Milestones at risk themselves: by status, or by an ID pattern while not done.
+
+    A completed milestone matching a pattern (the WISE-era DM-SUIT ones) has
+    already happened and puts nothing at risk.
+    """
+    roots = set()
+    for ms in plan:
+        if _descoped(ms):
+            continue
+        if ms.effective_status == "at-risk" or (
+            config.is_at_risk_id(ms.id) and not ms.is_completed
+        ):
+            roots.add(ms.key)
+    return roots
+
+
+def at_risk_keys(plan: Plan, config: CheckConfig) -> set[str]:
+    """ID keys of at-risk milestones and of everything depending on them, transitively.
+
+    Shared with the diagrams so a milestone drawn at risk is exactly one the
+    report warns about.
+    """
+    import networkx as nx
+
+    graph = _graph(plan)
+    roots = _at_risk_roots(plan, config) & set(graph.nodes)
+    keys = set(roots)
+    for root in roots:
+        keys |= nx.ancestors(graph, root)
+    return keys
+
+
+def check_at_risk(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Edges through which a milestone comes to depend on an at-risk milestone.
+
+    One finding per edge leading towards risk, so an author can drop or waive
+    exactly the dependency at fault; ``related`` is the path from the
+    prerequisite to the nearest at-risk milestone.
+    """
+    graph = _graph(plan)
+    roots = _at_risk_roots(plan, config)
+    risky = at_risk_keys(plan, config)
+    findings: list[Finding] = []
+    for edge in _active_edges(plan):
+        target = edge.target
+        if target.key not in risky:
+            continue
+        path = _path_to_any(graph, target.key, roots)
+        ids = _ids(plan, path)
+        root = plan.milestones[path[-1]]
+        why = (
+            "its status is at-risk"
+            if root.effective_status == "at-risk"
+            else "its ID matches "
+            + ", ".join(p for p in config.at_risk_patterns if _matches(root.id, (p,)))
+        )
+        if len(path) == 1:
+            message = f"{edge.source.id} requires {root.id}, which is at risk ({why})."
+        else:
+            message = (
+                f"{edge.source.id} requires {target.id}, which depends on the at-risk "
+                f"milestone {root.id} ({why}): {_arrow([edge.source.id, *ids])}."
+            )
+        findings.append(_edge_finding("at-risk", edge, message, ids[1:]))
+    return findings
+
+
+def _path_to_any(graph: nx.DiGraph, start: str, goals: set[str]) -> list[str]:
+    if start in goals:
+        return [start]
+    parents: dict[str, str] = {}
+    queue = deque([start])
+    seen = {start}
+    while queue:
+        node = queue.popleft()
+        for succ in sorted(graph.successors(node)):
+            if succ in seen:
+                continue
+            parents[succ] = node
+            if succ in goals:
+                path = [succ]
+                while path[-1] != start:
+                    path.append(parents[path[-1]])
+                return path[::-1]
+            seen.add(succ)
+            queue.append(succ)
+    raise ValueError(f"{start} depends on no at-risk milestone")
+
+
+def shorten(text: str, width: int = _DISCUSSION_WIDTH) -> str:
+    """One line of at most ``width`` characters: warnings and table cells stay readable."""
+    return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" [...]")
+
+
+def check_open_query(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Every open review question, on an edge or on a milestone, with its discussion.
+
+    Open queries are the reviewer's unfinished business; listing them in the
+    report keeps them from being forgotten once the review document is gone.
+    """
+    del config
+    findings: list[Finding] = []
+    for edge in _active_edges(plan):
+        pre = edge.prerequisite
+        if pre.query != "open":
+            continue
+        head = f"Open query on {edge.source.id}'s prerequisite {edge.target.id}"
+        message = (
+            f"{head}: {shorten(pre.discussion)}"
+            if pre.discussion.strip()
+            else (f"{head} (no discussion yet).")
+        )
+        findings.append(_edge_finding("open-query", edge, message))
+    for ms in plan.declared:
+        if _descoped(ms):
+            continue
+        for query in ms.queries:
+            if query.status != "open":
+                continue
+            message = f"Open query on {ms.id}: {shorten(query.text)}"
+            findings.append(_milestone_finding("open-query", ms, message, location=query.location))
+    return findings
+
+
+Check = Callable[[Plan, CheckConfig], list[Finding]]
+
+#: The checks :func:`run_checks` runs, in the issue's order. ``invalid`` has no
+#: entry: malformed input is found while Sphinx reads the source.
+CHECKS: dict[str, Check] = {
+    "duplicate-id": check_duplicate_id,
+    "undefined-reference": check_undefined_reference,
+    "cycle": check_cycle,
+    "schedule-inversion": check_schedule_inversion,
+    "status-inversion": check_status_inversion,
+    "title-mismatch": check_title_mismatch,
+    "redundant-prerequisite": check_redundant_prerequisite,
+    "external-prerequisite": check_external_prerequisite,
+    "no-internal-prerequisites": check_no_internal_prerequisites,
+    "at-risk": check_at_risk,
+    "open-query": check_open_query,
+}
+
+
+def apply_severity(findings: Iterable[Finding], config: CheckConfig) -> list[Finding]:
+    """Findings at the user's severities, ``off`` ones dropped, in the deterministic order.
+
+    Public so the Sphinx side can pass its ``invalid`` findings through the same
+    overrides as everything else.
+    """
+    out = []
+    for finding in findings:
+        level = config.severity_of(finding.check)
+        if level == "off":
+            continue
+        if level != finding.severity:
+            finding = replace(finding, severity=cast(Severity, level))
+        out.append(finding)
+    return sorted(out, key=lambda f: f.sort_key)
+
+
+def run_checks(plan: Plan, config: CheckConfig | None = None) -> list[Finding]:
+    """Every check over the plan: the one entry point for Sphinx and the command line.
+
+    Checks switched ``off`` are not even run, so a user can silence one that is
+    slow on a huge plan.
+    """
+    config = config or CheckConfig()
+    findings: list[Finding] = []
+    for name, check in CHECKS.items():
+        if config.severity_of(name) == "off":
+            continue
+        findings.extend(check(plan, config))
+    return apply_severity(findings, config)
+
+
+def milestone_findings(findings: Iterable[Finding], milestone_id: str) -> list[Finding]:
+    """The findings about one milestone, for the table's findings column."""
+    key = id_key(milestone_id)
+    return [f for f in findings if f.milestone is not None and id_key(f.milestone) == key]

@@ -1,0 +1,345 @@
+"""The ``milestone``, ``prerequisite`` and ``query`` directives.
+
+They parse what the author wrote into model records (stored in the domain) and
+into doctree nodes. Anything that depends on other documents (metadata the
+catalog may supply, "Required by", diagrams) is left as a placeholder for the
+resolver. Options are validated here rather than by docutils so that every
+problem is an ``ldm503.invalid`` warning with file and line, and the build goes
+on with whatever could be understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx import addnodes
+from sphinx.util.docutils import SphinxDirective
+
+from . import nodes as ldm_nodes
+from .diagnostics import warn
+from .domain import WHOLE_PLAN, get_domain
+from .model import Finding, Location, Milestone, Prerequisite, Query, Waiver, anchor_for, id_key
+from .parsing import (
+    parse_date,
+    parse_id_list,
+    parse_level,
+    parse_list,
+    parse_query_state,
+    parse_query_status,
+    parse_status,
+    parse_waivers,
+    split_argument,
+)
+
+CONTEXT_KEY = "ldm503:milestone"
+
+
+class AnyOption(dict[str, Any]):
+    """An option spec that accepts every option, so unknown ones get our own warning."""
+
+    def __missing__(self, key: str) -> Any:
+        return directives.unchanged
+
+    def __bool__(self) -> bool:  # docutils only parses options when the spec is truthy
+        return True
+
+
+@dataclass
+class MilestoneContext:
+    """What nested directives contribute to the milestone being parsed."""
+
+    milestone_id: str
+    prerequisites: list[Prerequisite] = field(default_factory=list)
+    queries: list[Query] = field(default_factory=list)
+
+
+def badge(text: str, *classes: str) -> nodes.inline:
+    return nodes.inline(text, text, classes=["ldm503-badge", *classes])
+
+
+def ms_xref(milestone_id: str, docname: str, content: nodes.Node | None = None) -> addnodes.pending_xref:
+    """A link to a milestone that renders as plain text when the milestone is not declared."""
+    xref = addnodes.pending_xref(
+        "", refdomain="ldm503", reftype="ms", reftarget=milestone_id,
+        refexplicit=True, refwarn=False, refdoc=docname,
+    )
+    xref += content if content is not None else nodes.literal(milestone_id, milestone_id)
+    return xref
+
+
+class Ldm503Directive(SphinxDirective):
+    """Shared option handling: known options are parsed, problems become warnings."""
+
+    option_spec: ClassVar[dict[str, Any]] = AnyOption()  # type: ignore[misc]
+    known_options: ClassVar[tuple[str, ...]] = ()
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+
+    subject: str = ""  # the ID the directive is about, named in its warnings
+
+    @property
+    def location(self) -> Location:
+        return Location(self.env.docname, self.lineno)
+
+    def invalid(self, message: str) -> None:
+        warn(message, "invalid", self.location)
+        get_domain(self.env).note_invalid(
+            Finding("invalid", "error", self.context_id(), message, location=self.location)
+        )
+
+    def context_id(self) -> str | None:
+        ctx = self.env.temp_data.get(CONTEXT_KEY)
+        return ctx.milestone_id if ctx else None
+
+    def unknown_options(self) -> None:
+        for name in sorted(self.options):
+            if name not in self.known_options:
+                self.invalid(
+                    f"unknown option :{name}: of {self.name!r}; "
+                    f"known options: {', '.join(self.known_options)}"
+                )
+
+    def option(self, name: str, parser: Any) -> Any:
+        """The parsed value of an option, or None (with a warning) when it is malformed."""
+        if name not in self.options:
+            return None
+        try:
+            return parser(self.options[name] or "")
+        except ValueError as exc:
+            subject = f"{self.name} {self.subject}" if self.subject else self.name
+            self.invalid(f"{subject}: :{name}: {exc}")
+            return None
+
+    def parse_content(self, container: nodes.Element) -> None:
+        if self.content:
+            self.state.nested_parse(self.content, self.content_offset, container)
+
+    def flag(self, name: str) -> bool:
+        if name not in self.options:
+            return False
+        value = (self.options[name] or "").strip().lower()
+        if value in ("", "yes", "true", "1"):
+            return True
+        if value not in ("no", "false", "0"):
+            self.invalid(f"{self.name}: :{name}: is a flag; write it without a value")
+        return False
+
+
+class MilestoneDirective(Ldm503Directive):
+    """Declares a milestone of the plan with its metadata, prerequisites and queries."""
+
+    known_options = (
+        "due", "forecast", "completed", "status", "level", "tags", "requires",
+        "external", "waive", "no-index", "no-graph", "class",
+    )
+
+    def run(self) -> list[nodes.Node]:
+        self.unknown_options()
+        docname = self.env.docname
+        try:
+            ms_id, title = split_argument(self.arguments[0] if self.arguments else "")
+        except ValueError as exc:
+            self.invalid(f"milestone: {exc}; write '.. milestone:: ID: Title'")
+            # Keep the author's text visible even though no milestone is declared.
+            container = nodes.container(classes=["ldm503-invalid"])
+            self.parse_content(container)
+            return [container]
+        self.subject = ms_id
+        if self.env.temp_data.get(CONTEXT_KEY) is not None:
+            self.invalid(f"milestone {ms_id} is nested inside another milestone")
+
+        due = self.option("due", parse_date)
+        forecast = self.option("forecast", parse_date)
+        completed = self.option("completed", parse_date)
+        status = self.option("status", parse_status)
+        level = self.option("level", parse_level)
+        tags = self.option("tags", parse_list) or ()
+        requires = self.option("requires", parse_id_list) or ()
+        waivers = self.option("waive", parse_waivers) or ()
+        external = self.flag("external")
+        if status is None and completed is not None:
+            status = "completed"
+        elif status is not None and status != "completed" and completed is not None:
+            self.invalid(
+                f"milestone {ms_id}: has a :completed: date but :status: {status}"
+            )
+
+        anchor = anchor_for(ms_id)
+        desc = addnodes.desc(domain="ldm503", objtype="milestone", desctype="milestone",
+                             classes=["ldm503", "milestone", *self.options.get("class", "").split()],
+                             no_index="no-index" in self.options)
+        sig = addnodes.desc_signature("", "", classes=["ldm503-signature"])
+        sig += addnodes.desc_name(ms_id, ms_id)
+        if title:
+            # Plain inline, not desc_annotation: titles are prose, not code.
+            sig += nodes.inline(": " + title, ": " + title, classes=["ldm503-title"])
+        sig["_toc_parts"] = (ms_id,)
+        sig["_toc_name"] = ms_id
+        desc += sig
+        content = addnodes.desc_content()
+        desc += content
+        index = addnodes.index(entries=[])
+        if "no-index" not in self.options:
+            sig["ids"].append(anchor)
+            self.state.document.note_explicit_target(sig)
+            index["entries"].append(("single", f"{ms_id} (milestone)", anchor, "main", None))
+            if title:
+                index["entries"].append(("single", f"milestones; {ms_id}: {title}", anchor, "", None))
+        self.set_source_info(sig)
+
+        ctx = MilestoneContext(ms_id)
+        compact = [
+            Prerequisite(id=pid, location=self.location, compact=True) for pid in requires
+        ]
+        ctx.prerequisites.extend(compact)
+        previous = self.env.temp_data.get(CONTEXT_KEY)
+        self.env.temp_data[CONTEXT_KEY] = ctx
+        try:
+            body = nodes.container()
+            self.parse_content(body)
+        finally:
+            self.env.temp_data[CONTEXT_KEY] = previous
+
+        content += ldm_nodes.milestone_meta(milestone_id=ms_id)
+        prereq_items = [n for n in body.findall(nodes.list_item)
+                        if "ldm503-prerequisite" in n["classes"]]
+        query_boxes = [n for n in body.findall(nodes.container)
+                       if "ldm503-query" in n["classes"]]
+        for node in (*prereq_items, *query_boxes):
+            node.parent.remove(node)
+        content.extend(body.children)
+
+        items = [self.compact_item(p, docname) for p in compact] + prereq_items
+        content += nodes.rubric("Prerequisites", "Prerequisites", classes=["ldm503-rubric"])
+        if items:
+            content += nodes.bullet_list("", *items, classes=["ldm503-prerequisites"])
+        else:
+            content += nodes.paragraph("None declared.", "None declared.",
+                                       classes=["ldm503-none"])
+        if query_boxes:
+            content += nodes.rubric("Queries", "Queries", classes=["ldm503-rubric"])
+            content.extend(query_boxes)
+        content += ldm_nodes.required_by(milestone_id=ms_id)
+        if self.config.ldm503_milestone_graphs and "no-graph" not in self.options:
+            content += ldm_nodes.milestone_graph(
+                options={"root": ms_id, "neighbourhood": "yes"}, neighbourhood=True,
+                docname=docname,
+            )
+
+        milestone = Milestone(
+            id=ms_id, title=title, location=self.location, due=due, forecast=forecast,
+            completed=completed, status=status, level=level, tags=tags, external=external,
+            prerequisites=tuple(ctx.prerequisites), queries=tuple(ctx.queries),
+            waivers=waivers,
+        )
+        domain = get_domain(self.env)
+        if "no-index" not in self.options:
+            domain.note_milestone(milestone)
+            domain.note_dependency(docname, id_key(ms_id))
+        return [index, desc]
+
+    def compact_item(self, pre: Prerequisite, docname: str) -> nodes.list_item:
+        para = nodes.paragraph()
+        para += ms_xref(pre.id, docname)
+        get_domain(self.env).note_dependency(docname, pre.key)
+        return nodes.list_item("", para, classes=["ldm503-prerequisite"])
+
+
+class PrerequisiteDirective(Ldm503Directive):
+    """One edge: the enclosing milestone requires the argument's milestone."""
+
+    known_options = ("query", "waive")
+
+    def run(self) -> list[nodes.Node]:
+        self.unknown_options()
+        ctx: MilestoneContext | None = self.env.temp_data.get(CONTEXT_KEY)
+        if ctx is None:
+            self.invalid("prerequisite outside a milestone: nest it in a '.. milestone::'")
+            return []
+        try:
+            pre_id, title = split_argument(self.arguments[0] if self.arguments else "")
+        except ValueError as exc:
+            self.invalid(f"prerequisite of {ctx.milestone_id}: {exc}")
+            return []
+        self.subject = f"{pre_id} of {ctx.milestone_id}"
+        query = self.option("query", parse_query_state) if "query" in self.options else None
+        waivers: tuple[Waiver, ...] = self.option("waive", parse_waivers) or ()
+        docname = self.env.docname
+
+        discussion = nodes.container(classes=["ldm503-discussion"])
+        self.parse_content(discussion)
+        pre = Prerequisite(
+            id=pre_id, title=title, query=query, discussion=discussion.astext().strip(),
+            waivers=waivers, location=self.location,
+        )
+        ctx.prerequisites.append(pre)
+        domain = get_domain(self.env)
+        domain.note_dependency(docname, pre.key)
+
+        target = f"ldm503-pre-{self.env.new_serialno('ldm503-pre')}"
+        item = nodes.list_item(ids=[target], classes=["ldm503-prerequisite"])
+        if query:
+            item["classes"].append(f"ldm503-query-{query}")
+        para = nodes.paragraph()
+        para += addnodes.index(entries=[
+            ("single", f"{pre_id}; required by {ctx.milestone_id}", target, "", None)
+        ])
+        para += ms_xref(pre_id, docname)
+        if title:
+            para += nodes.Text(" " + title)
+        if query:
+            para += nodes.Text(" ")
+            para += badge(f"{query} query", f"ldm503-query-{query}")
+        for waiver in waivers:
+            para += nodes.Text(" ")
+            text = f"waived: {waiver.check}" + (f" ({waiver.reason})" if waiver.reason else "")
+            para += badge(text, "ldm503-waived")
+        self.set_source_info(para)
+        item += para
+        if discussion.children:
+            item += discussion
+        return [item]
+
+
+class QueryDirective(Ldm503Directive):
+    """A review question about the milestone as a whole."""
+
+    known_options = ("status",)
+
+    def run(self) -> list[nodes.Node]:
+        self.unknown_options()
+        ctx: MilestoneContext | None = self.env.temp_data.get(CONTEXT_KEY)
+        if ctx is None:
+            self.invalid("query outside a milestone: nest it in a '.. milestone::'")
+            return []
+        status = self.option("status", parse_query_status) or "open"
+        box = nodes.container(classes=["ldm503-query", f"ldm503-query-{status}"])
+        label = nodes.paragraph(classes=["ldm503-query-label"])
+        label += badge(f"{status} query", f"ldm503-query-{status}")
+        box += label
+        self.parse_content(box)
+        if self.arguments:  # a one-line question may be given as the argument
+            box.insert(1, nodes.paragraph(self.arguments[0], self.arguments[0]))
+        text = " ".join(n.astext() for n in box.children[1:]).strip()
+        if not text:
+            self.invalid(f"query of {ctx.milestone_id} has no text")
+        ctx.queries.append(Query(text=text, status=status, location=self.location))
+        self.set_source_info(box)
+        return [box]
+
+
+class PlanPlaceholderDirective(Ldm503Directive):
+    """Base of the directives that render the plan as a whole (graph, report, table)."""
+
+    node_class: ClassVar[type[nodes.Element]] = ldm_nodes.ldm503_placeholder
+
+    def run(self) -> list[nodes.Node]:
+        self.unknown_options()
+        node = self.node_class(options=dict(self.options), docname=self.env.docname)
+        self.set_source_info(node)
+        get_domain(self.env).note_dependency(self.env.docname, WHOLE_PLAN)
+        return [node]

@@ -1,0 +1,272 @@
+"""The ``ldm503`` domain: the only place the extension keeps build state.
+
+Everything is stored per document as plain records, so that ``clear_doc`` drops a
+document in one step, parallel workers merge only what they read, and the plan
+is re-assembled deterministically from whatever documents are present. The
+assembled :class:`~sphinxext_ldm503.model.Plan` and its findings are cached on
+the domain instance (never pickled) until the data changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Set
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx.domains import Domain, ObjType
+from sphinx.util.nodes import make_refnode
+
+from .model import Finding, Location, Milestone, Plan, Reference, id_key
+
+if TYPE_CHECKING:
+    from sphinx.addnodes import pending_xref
+    from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
+
+    from .checks import CheckConfig
+
+#: Per-document keys of the domain data; each maps docname -> list.
+PER_DOC = ("milestones", "references", "deps", "invalid")
+
+#: A document that renders data of the whole plan (report, table, wide diagram).
+WHOLE_PLAN = "*"
+
+
+class MilestoneDomain(Domain):
+    """Milestones and their prerequisites, cross-referenced across the project."""
+
+    name = "ldm503"
+    label = "Test plan milestones"
+    object_types = {"milestone": ObjType("milestone", "ms")}
+    initial_data: dict[str, Any] = {
+        "milestones": {},  # docname -> [Milestone]
+        "references": {},  # docname -> [Reference]
+        "deps": {},  # docname -> [id key or WHOLE_PLAN]: what the document renders
+        "invalid": {},  # docname -> [Finding] found while reading
+        "fingerprints": {},  # docname -> hash of the cross-document data it rendered
+    }
+    data_version = 1
+
+    def __init__(self, env: BuildEnvironment) -> None:
+        super().__init__(env)
+        self._plan: Plan | None = None
+        self._findings: list[Finding] | None = None
+        self._at_risk: set[str] | None = None
+        self._catalog: tuple[list[Milestone], list[Finding]] | None = None
+
+    # -- recording (read phase) ------------------------------------------------
+
+    def _changed(self) -> None:
+        self._plan = None
+        self._findings = None
+        self._at_risk = None
+
+    def note_milestone(self, milestone: Milestone) -> None:
+        docname = milestone.docname or self.env.docname
+        self.data["milestones"].setdefault(docname, []).append(milestone)
+        self._changed()
+
+    def note_reference(self, reference: Reference) -> None:
+        docname = reference.location.docname if reference.location else self.env.docname
+        self.data["references"].setdefault(docname, []).append(reference)
+        self._changed()
+
+    def note_dependency(self, docname: str, key: str) -> None:
+        """Record that ``docname`` renders data of milestone ``key`` (or the whole plan)."""
+        deps = self.data["deps"].setdefault(docname, [])
+        if key not in deps:
+            deps.append(key)
+
+    def note_invalid(self, finding: Finding) -> None:
+        docname = finding.location.docname if finding.location else self.env.docname
+        self.data["invalid"].setdefault(docname, []).append(finding)
+        self._changed()
+
+    def clear_doc(self, docname: str) -> None:
+        for key in (*PER_DOC, "fingerprints"):
+            self.data[key].pop(docname, None)
+        self._changed()
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        # Only the worker's own documents are taken; duplicates across workers are
+        # found by the duplicate-id check on the merged plan, in the main process.
+        for key in PER_DOC:
+            for docname in docnames:
+                if docname in otherdata[key]:
+                    self.data[key][docname] = otherdata[key][docname]
+        self._changed()
+
+    # -- the assembled plan ----------------------------------------------------
+
+    @property
+    def plan(self) -> Plan:
+        if self._plan is None:
+            declarations = [ms for docname in sorted(self.data["milestones"])
+                            for ms in self.data["milestones"][docname]]
+            references = [ref for docname in sorted(self.data["references"])
+                          for ref in self.data["references"][docname]]
+            self._plan = Plan(declarations, references, self.catalog_rows())
+        return self._plan
+
+    def _load_catalog(self) -> tuple[list[Milestone], list[Finding]]:
+        """Rows and problems of ``ldm503_catalog`` (made absolute at config-inited), read once."""
+        if self._catalog is None:
+            from .catalog import load_catalog
+
+            configured = self.env.config.ldm503_catalog
+            if not configured:
+                self._catalog = ([], [])
+            else:
+                rows, problems = load_catalog(Path(configured))
+                findings = [
+                    Finding("invalid", "warning", None, f"catalog: {p.message}",
+                            location=Location(str(configured), p.row or None))
+                    for p in problems
+                ]
+                self._catalog = (rows, findings)
+        return self._catalog
+
+    def catalog_rows(self) -> list[Milestone]:
+        return self._load_catalog()[0]
+
+    def catalog_findings(self) -> list[Finding]:
+        """Catalog problems as ``invalid`` findings located at the file and row."""
+        return self._load_catalog()[1]
+
+    def check_config(self) -> CheckConfig:
+        from .checks import CheckConfig
+
+        config = self.env.config
+        return CheckConfig(
+            plan_id_pattern=config.ldm503_plan_id_pattern,
+            internal_patterns=tuple(config.ldm503_internal_patterns),
+            at_risk_patterns=tuple(config.ldm503_at_risk_patterns),
+            severity=dict(config.ldm503_check_severity),
+            today=today(config.ldm503_today),
+        )
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of the build: read-time ``invalid`` ones, catalog problems, checks."""
+        if self._findings is None:
+            from .checks import run_checks
+
+            invalid = [f for docname in sorted(self.data["invalid"])
+                       for f in self.data["invalid"][docname]]
+            found = [*invalid, *self.catalog_findings(), *run_checks(self.plan, self.check_config())]
+            self._findings = sorted(found, key=lambda f: f.sort_key)
+        return self._findings
+
+    @property
+    def at_risk(self) -> set[str]:
+        if self._at_risk is None:
+            from .checks import at_risk_keys
+
+            self._at_risk = set(at_risk_keys(self.plan, self.check_config()))
+        return self._at_risk
+
+    # -- incremental builds ----------------------------------------------------
+
+    def _signature(self, key: str) -> str:
+        """What any page shows of milestone ``key``; a change means a rewrite."""
+        plan = self.plan
+        ms = plan.milestones.get(key)
+        if ms is None:
+            return f"{key}:missing"
+        at_risk = self.at_risk
+
+        def brief(m: Milestone) -> tuple[Any, ...]:
+            return (m.id, m.title, m.docname, m.declared, m.effective_status, m.due,
+                    m.forecast, m.completed, m.key in at_risk)
+
+        parts: list[Any] = [brief(ms), ms.level, ms.tags, ms.external]
+        parts += [(brief(e.source), e.prerequisite.query) for e in plan.required_by(key)]
+        parts += [(brief(e.target), e.prerequisite.query) for e in plan.requires(key)]
+        return repr(parts)
+
+    def fingerprint(self, docname: str) -> str:
+        deps = self.data["deps"].get(docname, [])
+        digest = hashlib.sha1(usedforsecurity=False)
+        for key in sorted(deps):
+            if key == WHOLE_PLAN:
+                digest.update(repr([self._signature(k) for k in self.plan.milestones]).encode())
+                digest.update(repr(self.findings).encode())
+            else:
+                digest.update(self._signature(key).encode())
+        return digest.hexdigest()
+
+    def outdated_by_others(self) -> list[str]:
+        """Documents whose rendered cross-document data changed since they were written."""
+        stored: dict[str, str] = self.data["fingerprints"]
+        changed = []
+        for docname in sorted(self.data["deps"]):
+            new = self.fingerprint(docname)
+            if stored.get(docname) != new:
+                stored[docname] = new
+                changed.append(docname)
+        return changed
+
+    # -- cross-references --------------------------------------------------------
+
+    def resolve_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.reference | None:
+        ms = self.plan.get(target)
+        if ms is None or not ms.declared or ms.docname is None:
+            return None
+        if not node.get("refexplicit"):
+            contnode = contnode.__class__(ms.label, ms.label, classes=contnode["classes"])
+        return make_refnode(builder, fromdocname, ms.docname, ms.anchor, contnode, ms.label)
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        ref = self.resolve_xref(env, fromdocname, builder, "ms", target, node, contnode)
+        return [("ldm503:ms", ref)] if ref is not None else []
+
+    def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
+        for ms in self.plan.declared:
+            if ms.docname is not None:
+                yield (ms.id, ms.label, "milestone", ms.docname, ms.anchor, 1)
+
+    def get_full_qualified_name(self, node: nodes.Element) -> str | None:
+        return node.get("reftarget")
+
+
+def today(configured: str | None) -> date:
+    """The date overdue marks are computed against: reproducible when asked to be."""
+    import os
+    from datetime import UTC, datetime
+
+    if configured:
+        return date.fromisoformat(str(configured))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    return date.today()
+
+
+def get_domain(env: BuildEnvironment) -> MilestoneDomain:
+    domain = env.get_domain("ldm503")
+    assert isinstance(domain, MilestoneDomain)
+    return domain
+
+
+def keys(ids: Iterable[str]) -> list[str]:
+    return [id_key(i) for i in ids]

@@ -1,0 +1,133 @@
+"""Build-event handlers: freshness of cross-document pages, warnings, the JSON artifact.
+
+All of them run in the main process, after the workers' data has been merged, so
+they see the whole plan.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx.util.fileutil import copy_asset_file
+
+from .diagnostics import logger, warn
+from .domain import get_domain
+from .model import Finding
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
+
+
+def extra_directives() -> dict[str, type]:
+    """The plan-wide directives (diagram, report, table), kept out of setup()'s way."""
+    from .graphs import MilestoneGraphDirective
+    from .report import MilestoneReportDirective, MilestoneTableDirective
+
+    return {
+        "milestone-graph": MilestoneGraphDirective,
+        "milestone-report": MilestoneReportDirective,
+        "milestone-table": MilestoneTableDirective,
+    }
+
+
+def connect(app: Sphinx) -> None:
+    from . import graphs, report
+
+    app.connect("config-inited", on_config_inited)
+    app.connect("env-updated", on_env_updated)
+    app.connect("env-check-consistency", on_check_consistency)
+    app.connect("missing-reference", on_missing_reference)
+    app.connect("build-finished", on_build_finished)
+    graphs.register(app)
+    report.register(app)
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    """Make the catalog path absolute: relative to the sources, else to conf.py."""
+    configured = config.ldm503_catalog
+    if configured and not Path(configured).is_absolute():
+        in_src = Path(app.srcdir) / configured
+        in_conf = Path(app.confdir) / configured
+        chosen = in_src if in_src.exists() or not in_conf.exists() else in_conf
+        config.ldm503_catalog = str(chosen.resolve())
+
+
+def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Pages showing other documents' data are rewritten when that data changed."""
+    return get_domain(env).outdated_by_others()
+
+
+def finding_location(env: BuildEnvironment, finding: Finding) -> Any:
+    loc = finding.location
+    if loc is None:
+        return None
+    if loc.docname in env.all_docs or loc.docname in env.found_docs:
+        return (loc.docname, loc.line)
+    return f"{loc.docname}:{loc.line}" if loc.line else f"{loc.docname}:"
+
+
+def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
+    """Report the findings as located, typed Sphinx warnings, once per build."""
+    domain = get_domain(env)
+    counts: dict[str, int] = {}
+    for finding in domain.findings:
+        if finding.waived:
+            counts["waived"] = counts.get("waived", 0) + 1
+            continue
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        # Read-time problems were already reported by the directive that found them.
+        read_time = finding.check == "invalid" and not finding.message.startswith("catalog:")
+        if finding.severity == "info" or read_time:
+            continue
+        if finding.location is not None and finding.location.docname not in env.all_docs:
+            location = finding_location(env, finding)
+        else:
+            location = finding.location
+        prefix = "error: " if finding.severity == "error" else ""
+        warn(prefix + finding.message, finding.check, location)
+    if counts:
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        logger.info(f"ldm503: findings: {summary}")
+
+
+def on_missing_reference(
+    app: Sphinx, env: BuildEnvironment, node: Any, contnode: nodes.Element
+) -> nodes.Node | None:
+    """Milestones known only by reference render as plain text, without a warning."""
+    if node.get("refdomain") != "ldm503":
+        return None
+    ms = get_domain(env).plan.get(node.get("reftarget", ""))
+    if ms is not None and not node.get("refexplicit"):
+        return contnode.__class__(ms.label, ms.label, classes=contnode["classes"])
+    return contnode
+
+
+def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    if exception is not None:
+        return
+    if app.builder.format == "html":
+        try:
+            static = Path(app.outdir) / "_static"
+            static.mkdir(parents=True, exist_ok=True)
+            copy_asset_file(Path(__file__).parent / "static" / "ldm503.css", static)
+        except OSError as exc:
+            warn(f"cannot write ldm503.css: {exc}", "output")
+    if not app.config.ldm503_json:
+        return
+    from .export import dumps, to_json_document
+
+    domain = get_domain(app.env)
+    target = Path(app.outdir) / "ldm503.json"
+    text = dumps(to_json_document(domain.plan, domain.findings))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".json.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        shutil.move(tmp, target)
+    except OSError as exc:
+        warn(f"cannot write {target}: {exc}", "output")

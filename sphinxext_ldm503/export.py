@@ -1,0 +1,258 @@
+"""The plan and its findings as ``ldm503.json``, and back.
+
+Every builder writes this file so that other tools (dashboards, the command
+line, a CI job comparing two builds) can read the plan without Sphinx. It must be
+byte-identical for identical input, so the key order is fixed by construction,
+milestones and findings come sorted, and nothing depends on the build's date or
+the order documents were read in.
+
+The schema of issue 4 is kept exactly; keys beyond it (``waivers``,
+``waiver_reason``, ``discussion``, ``queries``, ``references``, ...) come after
+the schema's keys and carry what :func:`plan_from_json` needs to rebuild the same
+plan, so the command line can re-run the checks on a published plan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any, cast
+
+from .checks import CheckConfig, is_external, status_known
+from .model import (
+    Finding,
+    Location,
+    Milestone,
+    Plan,
+    Prerequisite,
+    Query,
+    QueryState,
+    Reference,
+    Severity,
+    Status,
+    Waiver,
+)
+
+VERSION = 1
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _waivers(waivers: Iterable[Waiver]) -> list[dict[str, str]]:
+    return [{"check": w.check, "reason": w.reason} for w in waivers]
+
+
+def _requirement(ms: Milestone, pre: Prerequisite) -> dict[str, Any]:
+    return {
+        "id": pre.id,
+        "title": pre.title,
+        "query": pre.query,
+        "waived": bool(pre.waivers),
+        # extras
+        "waivers": _waivers(pre.waivers),
+        "discussion": pre.discussion,
+        "docname": pre.location.docname if pre.location else None,
+        "line": pre.location.line if pre.location else None,
+        "compact": pre.compact,
+    }
+
+
+def _milestone(ms: Milestone, config: CheckConfig) -> dict[str, Any]:
+    return {
+        "id": ms.id,
+        "title": ms.title,
+        "docname": ms.docname,
+        "line": ms.line,
+        "due": _iso(ms.due),
+        "forecast": _iso(ms.forecast),
+        "completed": _iso(ms.completed),
+        # A milestone nobody says anything about has no status, rather than an
+        # invented "planned" (see checks.status_known).
+        "status": ms.effective_status if status_known(ms) else None,
+        "level": ms.level,
+        "external": is_external(ms, config),
+        "declared": ms.declared,
+        "requires": [_requirement(ms, pre) for pre in ms.prerequisites],
+        # extras
+        "in_catalog": ms.in_catalog,
+        "catalog_title": ms.catalog_title,
+        "tags": list(ms.tags),
+        "waivers": _waivers(ms.waivers),
+        "queries": [
+            {
+                "text": q.text,
+                "status": q.status,
+                "docname": q.location.docname if q.location else None,
+                "line": q.location.line if q.location else None,
+            }
+            for q in ms.queries
+        ],
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "check": finding.check,
+        "severity": finding.severity,
+        "milestone": finding.milestone,
+        "related": list(finding.related),
+        "docname": loc.docname if loc else None,
+        "line": loc.line if loc else None,
+        "message": finding.message,
+        "waived": finding.waived,
+        # extras
+        "waiver_reason": finding.waiver_reason,
+    }
+
+
+def to_json_document(
+    plan: Plan, findings: Iterable[Finding], config: CheckConfig | None = None
+) -> dict[str, Any]:
+    """The ``ldm503.json`` document of a plan and its findings.
+
+    ``config`` decides which milestones count as ``external`` (its internal
+    patterns); without one the defaults apply.
+    """
+    config = config or CheckConfig()
+    milestones = sorted(plan, key=lambda ms: (ms.key, ms.id))
+    return {
+        "version": VERSION,
+        "milestones": [_milestone(ms, config) for ms in milestones],
+        "findings": [_finding(f) for f in sorted(findings, key=lambda f: f.sort_key)],
+        # extras
+        "references": [
+            {
+                "id": ref.id,
+                "docname": ref.location.docname if ref.location else None,
+                "line": ref.location.line if ref.location else None,
+            }
+            for ref in plan.references
+        ],
+    }
+
+
+def dumps(doc: Mapping[str, Any]) -> str:
+    """The document as text, the same bytes every time for the same document."""
+    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+# -- reading back ----------------------------------------------------------------
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _location(docname: Any, line: Any) -> Location | None:
+    if not docname:
+        return None
+    return Location(str(docname), int(line) if line is not None else None)
+
+
+def _read_waivers(items: Sequence[Mapping[str, Any]] | None) -> tuple[Waiver, ...]:
+    return tuple(Waiver(check=w["check"], reason=w.get("reason", "")) for w in items or ())
+
+
+def _read_milestone(item: Mapping[str, Any]) -> Milestone:
+    prerequisites = tuple(
+        Prerequisite(
+            id=req["id"],
+            title=req.get("title") or "",
+            query=cast(QueryState | None, req.get("query")),
+            discussion=req.get("discussion") or "",
+            waivers=_read_waivers(req.get("waivers")),
+            location=_location(req.get("docname"), req.get("line")),
+            compact=bool(req.get("compact", False)),
+        )
+        for req in item.get("requires") or ()
+    )
+    queries = tuple(
+        Query(
+            text=q["text"],
+            status=q.get("status") or "open",
+            location=_location(q.get("docname"), q.get("line")),
+        )
+        for q in item.get("queries") or ()
+    )
+    return Milestone(
+        id=item["id"],
+        title=item.get("title") or "",
+        location=_location(item.get("docname"), item.get("line")),
+        due=_date(item.get("due")),
+        forecast=_date(item.get("forecast")),
+        completed=_date(item.get("completed")),
+        status=cast(Status | None, item.get("status")),
+        level=item.get("level"),
+        tags=tuple(item.get("tags") or ()),
+        external=bool(item.get("external", False)),
+        prerequisites=prerequisites,
+        queries=queries,
+        waivers=_read_waivers(item.get("waivers")),
+        declared=True,
+        in_catalog=bool(item.get("in_catalog", False)),
+        catalog_title=item.get("catalog_title") or "",
+    )
+
+
+def _catalog_row(item: Mapping[str, Any]) -> Milestone:
+    title = item.get("catalog_title") or ""
+    return Milestone(
+        id=item["id"],
+        title=title,
+        due=_date(item.get("due")),
+        forecast=_date(item.get("forecast")),
+        completed=_date(item.get("completed")),
+        status=cast(Status | None, item.get("status")),
+        level=item.get("level"),
+        declared=False,
+        in_catalog=True,
+        catalog_title=title,
+    )
+
+
+def plan_from_json(doc: Mapping[str, Any]) -> Plan:
+    """Rebuild the plan an ``ldm503.json`` document was written from.
+
+    Declared milestones come back as declarations and catalog facts as catalog
+    rows, so the rebuilt plan gives the same checks the same answers (except
+    ``duplicate-id``: only the declaration in use is exported). Raises
+    ``ValueError`` for a document that is not version 1 of the schema.
+    """
+    if not isinstance(doc, Mapping) or doc.get("version") != VERSION:
+        version = doc.get("version") if isinstance(doc, Mapping) else None
+        raise ValueError(f"not an ldm503.json document of version {VERSION} (version {version!r})")
+    try:
+        items = doc["milestones"]
+        declarations = [_read_milestone(item) for item in items if item.get("declared", True)]
+        catalog = [_catalog_row(item) for item in items if item.get("in_catalog")]
+        references = [
+            Reference(id=ref["id"], location=_location(ref.get("docname"), ref.get("line")))
+            for ref in doc.get("references") or ()
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"malformed ldm503.json document: {exc!r}") from None
+    return Plan(declarations=declarations, references=references, catalog=catalog)
+
+
+def findings_from_json(doc: Mapping[str, Any]) -> list[Finding]:
+    """The findings of an ``ldm503.json`` document, as written (for the command line)."""
+    try:
+        return [
+            Finding(
+                check=item["check"],
+                severity=cast(Severity, item["severity"]),
+                milestone=item.get("milestone"),
+                message=item["message"],
+                related=tuple(item.get("related") or ()),
+                location=_location(item.get("docname"), item.get("line")),
+                waived=bool(item.get("waived", False)),
+                waiver_reason=item.get("waiver_reason") or "",
+            )
+            for item in doc.get("findings") or ()
+        ]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"malformed ldm503.json document: {exc!r}") from None

@@ -1,0 +1,206 @@
+"""Sphinx side of the dependency diagrams: the directive and the placeholder renderer.
+
+DOT comes from :mod:`sphinxext_ldm503.graph` (pure, built from the model); the
+image is produced by ``sphinx.ext.graphviz`` (caching by content hash,
+``graphviz_output_format``, LaTeX/PDF), whose node we emit at resolve time.
+Without ``dot`` each diagram becomes a readable list of the same dependencies
+and one warning says what to install.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx.errors import NoUri
+from sphinx.ext.graphviz import graphviz
+
+from . import nodes as ldm_nodes
+from .diagnostics import warn
+from .directives import PlanPlaceholderDirective, badge, ms_xref
+from .domain import WHOLE_PLAN, get_domain
+from .graph import (
+    FIGURE_OPTIONS,
+    GraphOptions,
+    build_dot,
+    build_legend_dot,
+    parse_graph_options,
+    select,
+    size_warning,
+    text_outline,
+)
+from .model import Milestone
+from .resolve import RENDERERS
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+
+    from .domain import MilestoneDomain
+    from .resolve import ResolvePlaceholders
+
+INSTALL_HINT = (
+    "install Graphviz (Debian/Ubuntu: 'apt-get install graphviz', Fedora: 'dnf install "
+    "graphviz', macOS: 'brew install graphviz') or set graphviz_dot to its path"
+)
+NEIGHBOURHOOD_KEY = (
+    "Arrows point from a prerequisite to the milestone that needs it. Dashed: open query; "
+    "dotted grey: dropped; green: completed; orange outline: at risk; dashed outline: "
+    "declared nowhere in this plan."
+)
+
+
+class MilestoneGraphDirective(PlanPlaceholderDirective):
+    """``.. milestone-graph::``: a Graphviz diagram of the plan or part of it."""
+
+    node_class = ldm_nodes.milestone_graph
+    known_options = ("root", "depth", "direction", "include", "exclude", "layout", "cluster",
+                     "rankdir", "transitive", "caption", "name", "class", "align", "labels",
+                     "legend", "alt")
+
+    def run(self) -> list[nodes.Node]:
+        self.unknown_options()
+        graph_options = {k: v for k, v in self.options.items()
+                         if k in self.known_options and k != "legend"}
+        try:
+            parse_graph_options(graph_options)
+        except ValueError as exc:
+            self.invalid(f"milestone-graph: {exc}")
+            return []
+        legend = (self.options.get("legend") or "yes").strip().lower() not in ("no", "false", "0")
+        node = ldm_nodes.milestone_graph(options=graph_options, docname=self.env.docname,
+                                         legend=legend)
+        self.set_source_info(node)
+        get_domain(self.env).note_dependency(self.env.docname, WHOLE_PLAN)
+        caption = self.options.get("caption")
+        if not caption and "name" not in self.options:
+            return [node]
+        figure = nodes.figure(classes=["ldm503-figure"])
+        self.set_source_info(figure)
+        figure += node
+        if caption:
+            inline, messages = self.state.inline_text(" ".join(caption.split()), self.lineno)
+            figure += nodes.caption(caption, "", *inline)
+            figure += messages
+        self.add_name(figure)
+        return [figure]
+
+
+def _dot_missing(builder: Builder) -> bool:
+    """True (after one warning per build) when the ``dot`` program cannot be found."""
+    if getattr(builder, "_ldm503_dot_missing", None) is None:
+        program = builder.config.graphviz_dot
+        missing = shutil.which(program) is None
+        builder._ldm503_dot_missing = missing  # type: ignore[attr-defined]
+        if missing:
+            warn(f"Graphviz's dot program ({program!r}) was not found, so the dependency "
+                 f"diagrams are shown as lists: {INSTALL_HINT}", "graph")
+    return bool(builder._ldm503_dot_missing)  # type: ignore[attr-defined]
+
+
+def _url_for(builder: Builder, docname: str) -> Any:
+    if builder.format != "html":
+        return lambda ms: None
+
+    def url_for(ms: Milestone) -> str | None:
+        if not ms.declared or ms.docname is None:
+            return None
+        try:
+            uri = builder.get_relative_uri(docname, ms.docname)
+        except NoUri:
+            return None
+        return f"{uri}#{ms.anchor}"
+
+    return url_for
+
+
+def _outline(domain: MilestoneDomain, options: GraphOptions, docname: str) -> nodes.Node:
+    """The diagram's dependencies as a nested list, for builders or machines without dot."""
+    outer = nodes.bullet_list(classes=["ldm503-graph-outline"])
+    for ms, edges in text_outline(domain.plan, options):
+        para = nodes.paragraph()
+        para += ms_xref(ms.id, docname)
+        if ms.title:
+            para += nodes.Text(" " + ms.title)
+        item = nodes.list_item("", para)
+        if edges:
+            inner = nodes.bullet_list()
+            for edge in edges:
+                line = nodes.paragraph("", "requires ")
+                line += ms_xref(edge.target.id, docname)
+                if edge.prerequisite.title or edge.target.title:
+                    line += nodes.Text(" " + (edge.prerequisite.title or edge.target.title))
+                if edge.prerequisite.query:
+                    line += nodes.Text(" ")
+                    line += badge(f"{edge.prerequisite.query} query",
+                                  f"ldm503-query-{edge.prerequisite.query}")
+                inner += nodes.list_item("", line)
+            item += inner
+        outer += item
+    return outer
+
+
+def render_graph(
+    transform: ResolvePlaceholders, node: nodes.Element, domain: MilestoneDomain
+) -> list[nodes.Node]:
+    builder = transform.app.builder
+    config = transform.config
+    docname = transform.env.docname
+    base = GraphOptions(test_pattern=config.ldm503_plan_id_pattern)
+    location = (node.get("docname", docname), node.line)
+    if node.get("neighbourhood"):
+        options = GraphOptions.for_neighbourhood(node["options"]["root"],
+                                                 test_pattern=base.test_pattern)
+    else:
+        try:
+            raw = {k: v for k, v in node["options"].items() if k not in FIGURE_OPTIONS}
+            options = parse_graph_options(raw, base=base)
+        except ValueError:
+            return []  # already reported while reading
+    plan = domain.plan
+    if options.root and options.root not in plan:
+        warn(f"milestone-graph: :root: {options.root} is not a milestone of this plan",
+             "graph", location)
+        return []
+    subplan = select(plan, options)
+    if options.neighbourhood and not subplan.edges:
+        return []  # a lone milestone: nothing worth drawing
+    advice = size_warning(subplan, config.ldm503_graph_max_nodes)
+    if advice:
+        warn(advice, "graph", location)
+    container = nodes.container(classes=["ldm503-graph"])
+    if _dot_missing(builder):
+        container += _outline(domain, options, docname)
+        return [container]
+
+    counter = getattr(transform, "_ldm503_graphs", 0) + 1
+    transform._ldm503_graphs = counter  # type: ignore[attr-defined]
+    name = f"ldm503-{options.root or 'plan'}-{counter}"
+    code = build_dot(plan, options, url_for=_url_for(builder, docname), at_risk=domain.at_risk,
+                     name=name, subplan=subplan)
+    what = f"milestone {options.root}" if options.root else "the plan"
+    image = graphviz()
+    image["code"] = code
+    image["options"] = {"docname": docname}
+    image["alt"] = f"Dependency diagram of {what} ({len(subplan)} milestones)"
+    image["classes"] = ["ldm503-graph-image"]
+    if "align" in node["options"]:
+        image["align"] = node["options"]["align"]
+    image.line = node.line
+    container += image
+    if options.neighbourhood:
+        container += nodes.paragraph(NEIGHBOURHOOD_KEY, NEIGHBOURHOOD_KEY,
+                                     classes=["ldm503-graph-key"])
+    elif node.get("legend", True):
+        legend = graphviz()
+        legend["code"] = build_legend_dot()
+        legend["options"] = {"docname": docname}
+        legend["alt"] = "Legend of the dependency diagrams"
+        legend["classes"] = ["ldm503-legend"]
+        container += legend
+    return [container]
+
+
+def register(app: Sphinx) -> None:
+    RENDERERS[ldm_nodes.milestone_graph] = render_graph

@@ -1,0 +1,356 @@
+"""The plan as plain data: milestones, prerequisite edges, queries and findings.
+
+Nothing here imports Sphinx. The same records are pickled into the build
+environment (one list per document), rebuilt by the command line from a dummy
+build or from JSON, and read by the checks, the diagrams and the report. Keeping
+them frozen and free of docutils nodes is what makes parallel merges, incremental
+rebuilds and byte-identical output cheap to get right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cached_property
+from typing import Literal
+
+QueryState = Literal["open", "resolved", "dropped"]
+Status = Literal["planned", "in-progress", "completed", "at-risk", "descoped"]
+Severity = Literal["error", "warning", "info"]
+
+QUERY_STATES: tuple[str, ...] = ("open", "resolved", "dropped")
+QUERY_STATUSES: tuple[str, ...] = ("open", "resolved")
+STATUSES: tuple[str, ...] = ("planned", "in-progress", "completed", "at-risk", "descoped")
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+
+_ANCHOR_UNSAFE = re.compile(r"[^a-z0-9-]")
+
+
+def id_key(milestone_id: str) -> str:
+    """Key under which an ID is looked up: authors type IDs in any case."""
+    return milestone_id.casefold()
+
+
+def anchor_for(milestone_id: str) -> str:
+    """The HTML anchor of a milestone, part of the public interface.
+
+    Outside links (and intersphinx inventories) point at it, so it depends on the
+    ID alone, never on the document or on declaration order.
+    """
+    return "ms-" + _ANCHOR_UNSAFE.sub("-", milestone_id.lower())
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where something was written: a Sphinx docname (or a file path) and a line."""
+
+    docname: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.docname}:{self.line}" if self.line else self.docname
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """An author's decision to accept one finding, kept visible with its reason."""
+
+    check: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Prerequisite:
+    """One edge of the plan: the enclosing milestone requires ``id``.
+
+    ``title`` is how the plan refers to the prerequisite, which may differ from the
+    target's own title (that difference is what ``title-mismatch`` reports).
+    ``query`` is None for an unquestioned edge.
+    """
+
+    id: str
+    title: str = ""
+    query: QueryState | None = None
+    discussion: str = ""
+    waivers: tuple[Waiver, ...] = ()
+    location: Location | None = None
+    compact: bool = False  # declared through ``:requires:`` rather than a directive
+
+    @property
+    def key(self) -> str:
+        return id_key(self.id)
+
+    @property
+    def active(self) -> bool:
+        """Dropped edges are kept for the record but take part in no check."""
+        return self.query != "dropped"
+
+    def waiver_for(self, check: str) -> Waiver | None:
+        return next((w for w in self.waivers if w.check == check), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A review question about a milestone as a whole, not about one edge."""
+
+    text: str
+    status: Literal["open", "resolved"] = "open"
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A milestone, declared in the plan, taken from the catalog, or known by reference.
+
+    ``declared`` is False for milestones that only appear as somebody's
+    prerequisite (DM and external milestones): they are real, carry the title used
+    for them, and render as plain text rather than as broken links.
+    """
+
+    id: str
+    title: str = ""
+    location: Location | None = None
+    due: date | None = None
+    forecast: date | None = None
+    completed: date | None = None
+    status: Status | None = None
+    level: int | None = None
+    tags: tuple[str, ...] = ()
+    external: bool = False
+    prerequisites: tuple[Prerequisite, ...] = ()
+    queries: tuple[Query, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+    declared: bool = True
+    in_catalog: bool = False
+    catalog_title: str = ""
+
+    @property
+    def key(self) -> str:
+        return id_key(self.id)
+
+    @property
+    def anchor(self) -> str:
+        return anchor_for(self.id)
+
+    @property
+    def docname(self) -> str | None:
+        return self.location.docname if self.location else None
+
+    @property
+    def line(self) -> int | None:
+        return self.location.line if self.location else None
+
+    @property
+    def effective_status(self) -> Status:
+        """A completion date implies completion even when no status was written."""
+        if self.status is not None:
+            return self.status
+        return "completed" if self.completed else "planned"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.effective_status == "completed"
+
+    @property
+    def finish(self) -> date | None:
+        """The date the milestone is (to be) done: completion, else forecast, else due."""
+        if self.is_completed and self.completed:
+            return self.completed
+        return self.forecast or self.due
+
+    @property
+    def label(self) -> str:
+        return f"{self.id}: {self.title}" if self.title else self.id
+
+    def waiver_for(self, check: str) -> Waiver | None:
+        return next((w for w in self.waivers if w.check == check), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A ``:ms:`` cross-reference, recorded so unknown IDs can be reported."""
+
+    id: str
+    location: Location | None = None
+
+    @property
+    def key(self) -> str:
+        return id_key(self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One result of a consistency check.
+
+    ``milestone`` is the milestone the finding is about (for an edge, the one that
+    lists the prerequisite); ``related`` starts with the prerequisite for an edge
+    finding, followed by whatever explains it.
+    """
+
+    check: str
+    severity: Severity
+    milestone: str | None
+    message: str
+    related: tuple[str, ...] = ()
+    location: Location | None = None
+    waived: bool = False
+    waiver_reason: str = ""
+
+    @property
+    def sort_key(self) -> tuple[str, int, str, str, tuple[str, ...], str]:
+        loc = self.location
+        return (
+            loc.docname if loc else "",
+            (loc.line or 0) if loc else 0,
+            self.check,
+            self.milestone or "",
+            self.related,
+            self.message,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A resolved edge: ``source`` requires ``target`` through ``prerequisite``."""
+
+    source: Milestone
+    target: Milestone
+    prerequisite: Prerequisite
+
+
+def merge_catalog(declared: Milestone, row: Milestone) -> Milestone:
+    """Fill what the source left unsaid from the catalog: the RST always wins."""
+    return replace(
+        declared,
+        title=declared.title or row.title,
+        due=declared.due or row.due,
+        forecast=declared.forecast or row.forecast,
+        completed=declared.completed or row.completed,
+        status=declared.status or row.status,
+        level=declared.level if declared.level is not None else row.level,
+        in_catalog=True,
+        catalog_title=row.title,
+    )
+
+
+@dataclass
+class Plan:
+    """The whole plan, assembled from per-document declarations.
+
+    Construction is deterministic whatever order documents were read or merged
+    in: declarations are sorted by location, the first one of an ID wins and the
+    others are kept in ``duplicates`` for the ``duplicate-id`` check.
+    """
+
+    declarations: list[Milestone] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    catalog: list[Milestone] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.declarations = sorted(self.declarations, key=_declaration_order)
+        self.references = sorted(self.references, key=_reference_order)
+        self.milestones: dict[str, Milestone] = {}
+        self.duplicates: dict[str, list[Milestone]] = {}
+        for ms in self.declarations:
+            if ms.key in self.milestones:
+                self.duplicates.setdefault(ms.key, [self.milestones[ms.key]]).append(ms)
+            else:
+                self.milestones[ms.key] = ms
+        # Milestones known only by reference carry the first title used for them.
+        for ms in list(self.milestones.values()):
+            for pre in ms.prerequisites:
+                if pre.key not in self.milestones:
+                    self.milestones[pre.key] = Milestone(
+                        id=pre.id, title=pre.title, location=None, declared=False
+                    )
+        catalog_rows = {row.key: row for row in self.catalog}
+        for key, ms in self.milestones.items():
+            row = catalog_rows.get(key)
+            if row is not None:
+                self.milestones[key] = merge_catalog(ms, row)
+        self.milestones = dict(sorted(self.milestones.items()))
+
+    # -- lookups -------------------------------------------------------------
+
+    def get(self, milestone_id: str) -> Milestone | None:
+        return self.milestones.get(id_key(milestone_id))
+
+    def __iter__(self) -> Iterator[Milestone]:
+        return iter(self.milestones.values())
+
+    def __len__(self) -> int:
+        return len(self.milestones)
+
+    def __contains__(self, milestone_id: object) -> bool:
+        return isinstance(milestone_id, str) and id_key(milestone_id) in self.milestones
+
+    @property
+    def declared(self) -> list[Milestone]:
+        return [ms for ms in self if ms.declared]
+
+    # -- edges ---------------------------------------------------------------
+
+    @cached_property
+    def edges(self) -> list[Edge]:
+        """Every edge of every declared milestone, in a stable order (dropped ones too)."""
+        out: list[Edge] = []
+        for ms in self.milestones.values():
+            for pre in ms.prerequisites:
+                target = self.milestones[pre.key]
+                out.append(Edge(ms, target, pre))
+        return out
+
+    @cached_property
+    def _required_by(self) -> dict[str, list[Edge]]:
+        index: dict[str, list[Edge]] = {}
+        for edge in self.edges:
+            index.setdefault(edge.target.key, []).append(edge)
+        return index
+
+    def required_by(self, milestone_id: str) -> list[Edge]:
+        """The edges that point at a milestone, sorted by the requiring milestone's ID."""
+        return self._required_by.get(id_key(milestone_id), [])
+
+    def requires(self, milestone_id: str) -> list[Edge]:
+        ms = self.get(milestone_id)
+        if ms is None:
+            return []
+        return [Edge(ms, self.milestones[p.key], p) for p in ms.prerequisites]
+
+    def digraph(self, *, include_dropped: bool = False, include_descoped: bool = False):  # noqa: ANN201
+        """A networkx DiGraph keyed by ID key: an edge ``a -> b`` means a requires b.
+
+        Dropped edges and descoped milestones take part in no check, so they are
+        left out unless asked for.
+        """
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for ms in self.milestones.values():
+            if include_descoped or ms.effective_status != "descoped":
+                graph.add_node(ms.key)
+        for edge in self.edges:
+            if not include_dropped and not edge.prerequisite.active:
+                continue
+            if edge.source.key in graph and edge.target.key in graph:
+                graph.add_edge(edge.source.key, edge.target.key)
+        return graph
+
+
+def _declaration_order(ms: Milestone) -> tuple[str, int, str]:
+    loc = ms.location or Location("")
+    return (loc.docname, loc.line or 0, ms.id)
+
+
+def iter_prerequisites(milestones: Iterable[Milestone]) -> Iterator[tuple[Milestone, Prerequisite]]:
+    for ms in milestones:
+        for pre in ms.prerequisites:
+            yield ms, pre
+
+
+def _reference_order(ref: Reference) -> tuple[str, int, str]:
+    # Not ``Location`` ordering: a known and an unknown line cannot be compared.
+    loc = ref.location or Location("")
+    return (loc.docname, loc.line or 0, ref.id)

@@ -1,0 +1,111 @@
+"""Parsing of the small text values authors write: IDs, titles, dates, lists, waivers.
+
+Sphinx-free so the directives, the catalog reader and the review importer agree
+on exactly one grammar. Every parser raises ``ValueError`` with a message meant
+for the author; callers turn it into a located warning.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .model import QUERY_STATES, QUERY_STATUSES, STATUSES, Waiver
+
+#: An ID is any run of non-space characters (real schedule codes contain ``&``,
+#: ``.`` and more), but it must start with a letter or digit so that stray
+#: punctuation such as ``:`` or ``-`` is caught as a malformed ID.
+ID_RE = re.compile(r"[A-Za-z0-9][^\s]*")
+_ARGUMENT_RE = re.compile(r"^\s*(?P<id>\S+?)(?::(?=\s|$)|\s|$)\s*(?P<title>.*?)\s*$", re.S)
+
+
+def check_id(text: str) -> str:
+    """Validate one ID and return it stripped."""
+    text = text.strip()
+    if not text:
+        raise ValueError("missing milestone ID")
+    if not ID_RE.fullmatch(text):
+        raise ValueError(f"malformed milestone ID {text!r}: IDs start with a letter or digit")
+    return text
+
+
+def split_argument(argument: str) -> tuple[str, str]:
+    """Split ``ID: Title`` or ``ID Title`` into the ID and the (possibly empty) title.
+
+    A colon directly after the ID separates it from the title; a colon elsewhere is
+    part of the title (``CAMM8040 COMP: DAQ V4``).
+    """
+    argument = " ".join(argument.split())
+    if not argument:
+        raise ValueError("missing milestone ID")
+    match = _ARGUMENT_RE.match(argument)
+    assert match is not None  # the pattern matches any non-blank text
+    ms_id = check_id(match.group("id"))
+    return ms_id, match.group("title")
+
+
+def parse_date(text: str) -> date:
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"invalid date {text!r}: use ISO format YYYY-MM-DD") from None
+
+
+def parse_status(text: str) -> str:
+    value = text.strip().lower()
+    if value not in STATUSES:
+        raise ValueError(f"unknown status {text.strip()!r}: use one of {', '.join(STATUSES)}")
+    return value
+
+
+def parse_query_state(text: str | None) -> str:
+    """``:query:`` given without a value means an open query."""
+    value = (text or "open").strip().lower() or "open"
+    if value not in QUERY_STATES:
+        raise ValueError(f"unknown query state {value!r}: use one of {', '.join(QUERY_STATES)}")
+    return value
+
+
+def parse_query_status(text: str | None) -> str:
+    value = (text or "open").strip().lower() or "open"
+    if value not in QUERY_STATUSES:
+        raise ValueError(
+            f"unknown query status {value!r}: use one of {', '.join(QUERY_STATUSES)}"
+        )
+    return value
+
+
+def parse_level(text: str) -> int:
+    try:
+        level = int(text.strip())
+    except ValueError:
+        raise ValueError(f"invalid level {text.strip()!r}: use a whole number") from None
+    if level < 0:
+        raise ValueError(f"invalid level {level}: use a number of 0 or more")
+    return level
+
+
+def parse_list(text: str) -> tuple[str, ...]:
+    """A comma list; blank items are dropped, order and case kept."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def parse_id_list(text: str) -> tuple[str, ...]:
+    """A comma and/or space separated list of IDs (``:requires:``)."""
+    return tuple(check_id(item) for item in re.split(r"[,\s]+", text) if item)
+
+
+def parse_waivers(text: str) -> tuple[Waiver, ...]:
+    """``check -- reason`` entries, one per line or separated by ``;``."""
+    waivers = []
+    for entry in re.split(r"[;\n]", text):
+        entry = entry.strip()
+        if not entry:
+            continue
+        check, _, reason = entry.partition("--")
+        check = check.strip()
+        if not re.fullmatch(r"[a-z][a-z-]*", check):
+            raise ValueError(f"malformed waiver {entry!r}: write 'CHECK -- reason'")
+        waivers.append(Waiver(check=check, reason=reason.strip()))
+    return tuple(waivers)

@@ -1,0 +1,244 @@
+"""Sphinx side of the consistency report: ``milestone-report`` and ``milestone-table``.
+
+Both render from the merged plan and findings at resolve time (their documents
+depend on the whole plan, so the domain rewrites them whenever it changes).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+
+from . import nodes as ldm_nodes
+from .diagnostics import warn
+from .directives import PlanPlaceholderDirective, badge, ms_xref
+from .model import SEVERITIES, Finding, Milestone
+from .parsing import parse_list
+from .resolve import RENDERERS, status_badge
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+    from .domain import MilestoneDomain
+    from .resolve import ResolvePlaceholders
+
+TABLE_COLUMNS: dict[str, str] = {
+    "id": "ID",
+    "title": "Title",
+    "due": "Due",
+    "forecast": "Forecast",
+    "completed": "Completed",
+    "status": "Status",
+    "queries": "Open queries",
+    "findings": "Findings",
+}
+SORT_KEYS = ("id", "due", "forecast")
+
+
+class MilestoneReportDirective(PlanPlaceholderDirective):
+    """``.. milestone-report::``: the findings of the checks, as a summary and a table."""
+
+    node_class = ldm_nodes.milestone_report
+    known_options = ("checks", "severity", "class")
+
+
+class MilestoneTableDirective(PlanPlaceholderDirective):
+    """``.. milestone-table::``: the plan's schedule, one row per milestone."""
+
+    node_class = ldm_nodes.milestone_table
+    known_options = ("include", "exclude", "columns", "sort", "class")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """``LDM-503-4b`` before ``LDM-503-10``: numbers compare as numbers."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text.casefold()))
+
+
+def make_table(
+    headers: Sequence[str], rows: Iterable[tuple[list[nodes.Node], list[str]]],
+    widths: Sequence[int], classes: Sequence[str],
+) -> nodes.table:
+    """A docutils table; each row is (cells, row classes), each cell a node list."""
+    table = nodes.table(classes=list(classes))
+    tgroup = nodes.tgroup(cols=len(headers))
+    table += tgroup
+    for width in widths:
+        tgroup += nodes.colspec(colwidth=width)
+    head = nodes.row()
+    for header in headers:
+        head += nodes.entry("", nodes.paragraph(header, header))
+    tgroup += nodes.thead("", head)
+    body = nodes.tbody()
+    for cells, row_classes in rows:
+        row = nodes.row(classes=row_classes)
+        for cell in cells:
+            row += nodes.entry("", nodes.paragraph("", "", *cell))
+        body += row
+    tgroup += body
+    return table
+
+
+def _text(value: object) -> list[nodes.Node]:
+    return [nodes.Text("" if value is None else str(value))]
+
+
+def _links(ids: Iterable[str], docname: str) -> list[nodes.Node]:
+    out: list[nodes.Node] = []
+    for i, ms_id in enumerate(ids):
+        if i:
+            out.append(nodes.Text(", "))
+        out.append(ms_xref(ms_id, docname))
+    return out
+
+
+def _invalid_option(node: nodes.Element, message: str) -> None:
+    warn(message, "invalid", (node["docname"], node.line))
+
+
+def render_report(
+    transform: ResolvePlaceholders, node: nodes.Element, domain: MilestoneDomain
+) -> list[nodes.Node]:
+    options: dict[str, str] = node["options"]
+    docname = transform.env.docname
+    findings = list(domain.findings)
+    if "checks" in options:
+        wanted = set(parse_list(options["checks"] or ""))
+        findings = [f for f in findings if f.check in wanted]
+    if "severity" in options:
+        severities = set(parse_list((options["severity"] or "").lower()))
+        unknown = severities - set(SEVERITIES)
+        if unknown:
+            _invalid_option(node, f"milestone-report: :severity: unknown {sorted(unknown)}; "
+                                  f"use {', '.join(SEVERITIES)}")
+        findings = [f for f in findings if f.severity in severities]
+    container = nodes.container(classes=["ldm503-report"])
+    container += _summary(findings)
+    if not findings:
+        container += nodes.paragraph("No findings.", "No findings.")
+        return [container]
+    rows = [_finding_row(f, docname) for f in findings]
+    container += make_table(
+        ["Severity", "Check", "Milestone", "Related", "Message", "Source"], rows,
+        [8, 14, 12, 16, 40, 14], ["ldm503-report", "longtable"],
+    )
+    return [container]
+
+
+def _summary(findings: list[Finding]) -> nodes.Node:
+    counts = Counter((f.check, "waived" if f.waived else f.severity) for f in findings)
+    checks = sorted({f.check for f in findings})
+    columns = [*SEVERITIES, "waived"]
+    rows = []
+    for check in checks:
+        cells: list[list[nodes.Node]] = [[nodes.literal(check, check)]]
+        cells += [_text(counts.get((check, col), "") or "") for col in columns]
+        rows.append((cells, []))
+    totals = [[nodes.strong("Total", "Total")]]
+    totals += [_text(sum(n for (_c, col2), n in counts.items() if col2 == col) or "")
+               for col in columns]
+    rows.append((totals, ["ldm503-total"]))
+    return make_table(["Check", *columns], rows, [20, 8, 8, 8, 8], ["ldm503-summary"])
+
+
+def _finding_row(finding: Finding, docname: str) -> tuple[list[nodes.Node], list[str]]:
+    sev = finding.severity
+    severity: list[nodes.Node] = [nodes.inline(sev, sev, classes=[f"ldm503-severity-{sev}"])]
+    if finding.waived:
+        reason = f"waived: {finding.waiver_reason}" if finding.waiver_reason else "waived"
+        severity += [nodes.Text(" "), badge(reason, "ldm503-waived")]
+    milestone = _links([finding.milestone], docname) if finding.milestone else []
+    loc = finding.location
+    source = _text(str(loc)) if loc else []
+    classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
+    return (
+        [severity, [nodes.literal(finding.check, finding.check)], milestone,
+         _links(finding.related, docname), _text(finding.message), source],
+        classes,
+    )
+
+
+def _matches(ms: Milestone, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(ms.id.casefold(), p.casefold()) for p in patterns)
+
+
+def is_overdue(ms: Milestone, today: date) -> bool:
+    """Forecast slipped past the baseline, or the baseline passed without completion."""
+    if ms.is_completed or ms.effective_status == "descoped":
+        return bool(ms.due and ms.completed and ms.completed > ms.due)
+    if ms.due and ms.forecast and ms.forecast > ms.due:
+        return True
+    return bool(ms.due and ms.due < today)
+
+
+def render_table(
+    transform: ResolvePlaceholders, node: nodes.Element, domain: MilestoneDomain
+) -> list[nodes.Node]:
+    options: dict[str, str] = node["options"]
+    docname = transform.env.docname
+    plan = domain.plan
+    include = parse_list(options.get("include") or "")
+    exclude = parse_list(options.get("exclude") or "")
+    milestones = [ms for ms in plan if (_matches(ms, include) if include else ms.declared)]
+    milestones = [ms for ms in milestones if not _matches(ms, exclude)]
+
+    columns = list(parse_list(options.get("columns") or "")) or list(TABLE_COLUMNS)
+    unknown = [c for c in columns if c not in TABLE_COLUMNS]
+    if unknown:
+        _invalid_option(node, f"milestone-table: :columns: unknown {unknown}; "
+                              f"use {', '.join(TABLE_COLUMNS)}")
+        columns = [c for c in columns if c in TABLE_COLUMNS] or list(TABLE_COLUMNS)
+    sort = (options.get("sort") or "id").strip()
+    if sort not in SORT_KEYS:
+        _invalid_option(node, f"milestone-table: :sort: unknown {sort!r}; use {', '.join(SORT_KEYS)}")
+        sort = "id"
+    if sort == "id":
+        milestones.sort(key=lambda m: natural_key(m.id))
+    else:
+        milestones.sort(key=lambda m: (getattr(m, sort) is None, getattr(m, sort) or date.min,
+                                       natural_key(m.id)))
+
+    today = domain.check_config().today or date.today()
+    per_milestone = Counter(f.milestone.casefold() for f in domain.findings
+                            if f.milestone and not f.waived and f.severity != "info")
+    rows = []
+    for ms in milestones:
+        overdue = is_overdue(ms, today)
+        cells = [_table_cell(col, ms, docname, overdue, domain, per_milestone) for col in columns]
+        rows.append((cells, ["ldm503-overdue"] if overdue else []))
+    widths = {"id": 12, "title": 34, "queries": 8, "findings": 8}
+    table = make_table([TABLE_COLUMNS[c] for c in columns], rows,
+                       [widths.get(c, 10) for c in columns], ["ldm503-table", "longtable"])
+    return [table]
+
+
+def _table_cell(column: str, ms: Milestone, docname: str, overdue: bool,
+                domain: MilestoneDomain, per_milestone: Counter[str]) -> list[nodes.Node]:
+    if column == "id":
+        return [ms_xref(ms.id, docname)]
+    if column == "title":
+        return _text(ms.title)
+    if column in ("due", "forecast", "completed"):
+        value = getattr(ms, column)
+        return _text(value.isoformat() if value else "")
+    if column == "status":
+        cell: list[nodes.Node] = [status_badge(ms, ms.key in domain.at_risk)]
+        if overdue:
+            cell += [nodes.Text(" "), badge("overdue", "ldm503-overdue")]
+        return cell
+    if column == "queries":
+        count = sum(1 for p in ms.prerequisites if p.query == "open")
+        count += sum(1 for q in ms.queries if q.status == "open")
+        return _text(count or "")
+    count = per_milestone.get(ms.key, 0)
+    return _text(count or "")
+
+
+def register(app: Sphinx) -> None:
+    RENDERERS[ldm_nodes.milestone_report] = render_report
+    RENDERERS[ldm_nodes.milestone_table] = render_table

@@ -1,0 +1,38 @@
+"""The ``:ms:`` role: a link to a milestone, labelled with its ID and title."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.nodes import Node, system_message
+from sphinx.roles import XRefRole
+
+from .domain import get_domain
+from .model import Location, Reference
+
+
+class MilestoneRole(XRefRole):
+    """Works under ``:ms:`` and ``:ldm503:ms:`` alike, and records every use.
+
+    Recording the reference lets the checks report unknown IDs with file and line,
+    and lets the domain rewrite this page when the target's title changes.
+    """
+
+    innernodeclass = nodes.inline
+
+    def run(self) -> tuple[list[Node], list[system_message]]:
+        self.refdomain, self.reftype = "ldm503", "ms"
+        self.classes = ["xref", "ldm503", "ldm503-ms"]
+        if self.disabled:
+            return self.create_non_xref_node()
+        return self.create_xref_node()
+
+    def process_link(
+        self, env: object, refnode: nodes.Element, has_explicit_title: bool, title: str,
+        target: str,
+    ) -> tuple[str, str]:
+        target = target.strip()
+        refnode["refwarn"] = False  # unknown IDs are reported by the checks, once, located
+        domain = get_domain(self.env)
+        domain.note_reference(Reference(target, Location(self.env.docname, self.lineno)))
+        domain.note_dependency(self.env.docname, target.casefold())
+        return title, target

@@ -1,0 +1,629 @@
+"""The consistency checks on small hand-built plans, without Sphinx."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sphinxext_ldm503.checks import (
+    CHECK_NAMES,
+    CHECKS,
+    DEFAULT_SEVERITY,
+    CheckConfig,
+    apply_severity,
+    at_risk_keys,
+    catalog_title_agrees,
+    check_cycle,
+    looks_truncated,
+    normalise_title,
+    normalised_cycles,
+    run_checks,
+)
+from sphinxext_ldm503.model import (
+    Finding,
+    Location,
+    Milestone,
+    Plan,
+    Prerequisite,
+    Query,
+    Reference,
+    Waiver,
+)
+
+DOC = "plan"
+
+
+def pre(ms_id: str, line: int, title: str = "", **kw) -> Prerequisite:
+    return Prerequisite(id=ms_id, title=title, location=Location(DOC, line), **kw)
+
+
+def ms(ms_id: str, line: int, *prerequisites: Prerequisite, **kw) -> Milestone:
+    kw.setdefault("title", f"Title of {ms_id}")
+    return Milestone(id=ms_id, location=Location(DOC, line), prerequisites=prerequisites, **kw)
+
+
+def row(ms_id: str, title: str = "", **kw) -> Milestone:
+    return Milestone(id=ms_id, title=title, declared=False, in_catalog=True, **kw)
+
+
+def only(findings: list[Finding], check: str) -> list[Finding]:
+    return [f for f in findings if f.check == check]
+
+
+def summary(findings: list[Finding]) -> list[tuple]:
+    return [
+        (f.check, f.milestone, f.related, f.location.line if f.location else None, f.severity)
+        for f in findings
+    ]
+
+
+# -- the registry ------------------------------------------------------------------
+
+
+def test_every_check_has_a_default_severity_and_a_function():
+    assert list(DEFAULT_SEVERITY) == list(CHECK_NAMES)
+    assert list(CHECKS) == [name for name in CHECK_NAMES if name != "invalid"]
+    assert set(DEFAULT_SEVERITY.values()) <= {"error", "warning", "info"}
+    assert DEFAULT_SEVERITY["cycle"] == "error"
+    assert DEFAULT_SEVERITY["duplicate-id"] == "error"
+    assert DEFAULT_SEVERITY["invalid"] == "error"
+    assert DEFAULT_SEVERITY["open-query"] == "info"
+
+
+def test_empty_plan_has_no_findings():
+    assert run_checks(Plan()) == []
+
+
+# -- one test per check --------------------------------------------------------------
+
+
+def test_duplicate_id_names_both_places():
+    first = Milestone(id="LDM-503-01", title="One", location=Location("a", 3))
+    second = Milestone(id="ldm-503-01", title="Again", location=Location("b", 7))
+    findings = run_checks(Plan([second, first]))
+    assert summary(findings) == [("duplicate-id", "ldm-503-01", (), 7, "error")]
+    assert findings[0].location == Location("b", 7)
+    assert "a:3" in findings[0].message and "b:7" in findings[0].message
+
+
+def test_undefined_reference_for_a_plan_id_prerequisite():
+    plan = Plan([ms("LDM-503-09", 1, pre("LDM-503-08b", 4, "Small Scale CCOB"),
+                    pre("DM-NCSA-1", 5, "A DM milestone"))])
+    findings = only(run_checks(plan), "undefined-reference")
+    assert summary(findings) == [
+        ("undefined-reference", "LDM-503-09", ("LDM-503-08b",), 4, "warning")
+    ]
+    assert "LDM-503-08b" in findings[0].message
+    assert "not declared" in findings[0].message
+
+
+def test_undefined_reference_for_ms_roles():
+    plan = Plan(
+        [ms("LDM-503-01", 1, pre("DM-X-1", 2), pre("LDM-503-99", 3))],
+        references=[
+            Reference("ldm-503-01", Location("other", 1)),  # declared, any case
+            Reference("DM-X-1", Location("other", 2)),  # known by reference: fine
+            Reference("LDM-503-99", Location("other", 3)),  # plan ID, undeclared
+            Reference("NOPE-1", Location("other", 4)),  # not in the plan at all
+        ],
+    )
+    findings = [f for f in only(run_checks(plan), "undefined-reference") if f.milestone is None]
+    assert [(f.related, f.location) for f in findings] == [
+        (("LDM-503-99",), Location("other", 3)),
+        (("NOPE-1",), Location("other", 4)),
+    ]
+    assert "not a milestone of the plan" in findings[1].message
+
+
+def test_undefined_reference_pattern_is_configurable():
+    plan = Plan([ms("TP-1", 1, pre("TP-2", 2))])
+    assert only(run_checks(plan), "undefined-reference") == []
+    config = CheckConfig(plan_id_pattern=r"^TP-\d+$")
+    assert summary(only(run_checks(plan, config), "undefined-reference")) == [
+        ("undefined-reference", "TP-1", ("TP-2",), 2, "warning")
+    ]
+
+
+def test_cycle_reported_once_from_its_smallest_id():
+    plan = Plan([
+        ms("C", 30, pre("A", 31)),
+        ms("A", 10, pre("B", 11)),
+        ms("B", 20, pre("C", 21)),
+        ms("D", 40, pre("D", 41)),
+    ])
+    findings = only(run_checks(plan), "cycle")
+    assert summary(findings) == [
+        ("cycle", "A", ("B", "C", "A"), 11, "error"),
+        ("cycle", "D", ("D",), 41, "error"),
+    ]
+    assert findings[0].message == (
+        "Dependency cycle: A, which requires B, which requires C, which requires A."
+    )
+    assert findings[1].message == "D requires itself."
+
+
+def test_schedule_inversion_compares_completion_then_forecast_then_due():
+    plan = Plan([
+        ms("LDM-503-04b", 1, pre("DM-NCSA-6", 2), pre("DM-OK-1", 3),
+           completed=date(2018, 6, 29)),
+        ms("DM-NCSA-6", 10, completed=date(2018, 10, 31)),
+        ms("DM-OK-1", 20, completed=date(2018, 6, 29)),  # same day: fine
+        ms("LDM-503-05", 30, pre("DM-LATE-1", 31), pre("DM-UNDATED-1", 32),
+           forecast=date(2019, 1, 1), due=date(2020, 1, 1)),
+        ms("DM-LATE-1", 40, due=date(2019, 6, 1)),
+    ])
+    findings = only(run_checks(plan), "schedule-inversion")
+    assert summary(findings) == [
+        ("schedule-inversion", "LDM-503-04b", ("DM-NCSA-6",), 2, "warning"),
+        ("schedule-inversion", "LDM-503-05", ("DM-LATE-1",), 31, "warning"),
+    ]
+    assert findings[0].message == (
+        "LDM-503-04b (completed on 2018-06-29) finishes before its prerequisite "
+        "DM-NCSA-6 (completed on 2018-10-31)."
+    )
+    assert "forecast for 2019-01-01" in findings[1].message
+    assert "due on 2019-06-01" in findings[1].message
+
+
+def test_status_inversion_needs_a_known_status():
+    plan = Plan(
+        [
+            ms("LDM-503-07", 1, pre("LDM-503-06", 2), pre("F18S", 3), pre("DM-NCSA-8", 4),
+               pre("DM-DONE-1", 5), completed=date(2019, 1, 17)),
+            ms("LDM-503-06", 10, forecast=date(2019, 11, 11)),
+        ],
+        catalog=[row("DM-NCSA-8", status="planned"), row("DM-DONE-1", status="completed")],
+    )
+    findings = only(run_checks(plan), "status-inversion")
+    assert summary(findings) == [
+        ("status-inversion", "LDM-503-07", ("LDM-503-06",), 2, "warning"),
+        ("status-inversion", "LDM-503-07", ("DM-NCSA-8",), 4, "warning"),
+    ]
+    assert findings[0].message == (
+        "LDM-503-07 is completed (2019-01-17) but its prerequisite LDM-503-06 is "
+        "planned (forecast for 2019-11-11)."
+    )
+
+
+def test_title_mismatch_against_the_declared_title():
+    plan = Plan([
+        ms("LDM-503-04b", 1, title="AuxTel DAQ interface verification"),
+        ms("LDM-503-02", 5, title="HSC reprocessing"),
+        ms("LDM-503-08", 10,
+           pre("LDM-503-04b", 11, "Test report: Aux Tel DAQ interface Integration Verification"),
+           pre("LDM-503-02", 12, "Test report:  hsc Reprocessing."),
+           title="Spectrograph data acquisition"),
+        ms("LDM-503-11", 20, pre("LDM-503-08", 21, "Spectrograph data"), title="Eleven"),
+    ])
+    findings = only(run_checks(plan), "title-mismatch")
+    assert summary(findings) == [
+        ("title-mismatch", "LDM-503-08", ("LDM-503-04b",), 11, "warning"),
+        ("title-mismatch", "LDM-503-11", ("LDM-503-08",), 21, "warning"),
+    ]
+    assert findings[0].message == (
+        'LDM-503-08 refers to LDM-503-04b as "Test report: Aux Tel DAQ interface Integration '
+        'Verification", which does not match: LDM-503-04b\'s own title is '
+        '"AuxTel DAQ interface verification".'
+    )
+    assert "looks cut off" in findings[1].message
+
+
+def test_title_mismatch_between_users_of_an_undeclared_id():
+    plan = Plan([
+        ms("LDM-503-03", 1, pre("DM-AP-2", 2, "Alard & Lupton-style image differencing.")),
+        ms("LDM-503-09a", 10, pre("DM-AP-2", 11, "alard and lupton style image differencing")),
+        ms("LDM-503-09b", 20, pre("DM-AP-2", 21, "Alard & Lupton-style image differencing")),
+    ])
+    findings = only(run_checks(plan), "title-mismatch")
+    assert summary(findings) == [("title-mismatch", "LDM-503-09a", ("DM-AP-2",), 11, "warning")]
+    assert 'while LDM-503-03 calls it "Alard & Lupton-style image differencing."' in (
+        findings[0].message
+    )
+
+
+def test_catalog_title_with_code_prefix_or_added_words_is_no_mismatch():
+    plan = Plan(
+        [
+            ms("LDM-503-10b", 1, pre("DM-AP-1", 2, "Basic single frame measurement pipeline."),
+               pre("LDM-503-08b", 3, "Small Scale CCOB Data Access"),
+               title="Large Scale CCOB Data Access"),
+            ms("LDM-503-04", 10, title="AuxTel DAQ integration"),
+        ],
+        catalog=[
+            row("LDM-503-10b", "Test report: Verification Tests for Large Scale CCOB Data Access"),
+            row("DM-AP-1", "SFM1: Basic single frame measurement pipeline for Alert Production"),
+            row("LDM-503-08b", "Test report: Verification Tests for Small Scale CCOB Data Access"),
+            row("LDM-503-04", "Test report: Aux Tel DAQ integration functionality test"),
+        ],
+    )
+    assert only(run_checks(plan), "title-mismatch") == []
+
+
+def test_catalog_title_that_really_differs_is_a_mismatch():
+    plan = Plan(
+        [
+            ms("LDM-503-08", 1, pre("LDM-503-08b", 2, "Large Scale CCOB"),
+               pre("DM-DRP-16", 3, "Global photometric fitting (e.g. Burke et al.)"),
+               title="Spectrograph Data Acquisiion"),
+        ],
+        catalog=[
+            row("LDM-503-08", "Test report: Spectrograph data acquisition"),
+            row("LDM-503-08b", "Test report: Verification Tests for Small Scale CCOB Data Access"),
+            # Other teams' milestones are paraphrased freely: no finding.
+            row("DM-DRP-16", "DRP-MS-IMCHAR-1: Global Photometric Fitting"),
+        ],
+    )
+    findings = only(run_checks(plan), "title-mismatch")
+    assert summary(findings) == [
+        ("title-mismatch", "LDM-503-08", (), 1, "warning"),
+        ("title-mismatch", "LDM-503-08", ("LDM-503-08b",), 2, "warning"),
+    ]
+    assert findings[0].message == (
+        'LDM-503-08 is titled "Spectrograph Data Acquisiion" here, which does not match the '
+        'catalog title "Test report: Spectrograph data acquisition".'
+    )
+
+
+NCSA_4 = (
+    "Minimal support for the small operational schema including file metadata and "
+    "provenance for every file, and record of in"
+)
+NCSA_14 = (
+    "Data Backbone endpoints in Chile for ingestion and access, distribution over WAN, "
+    "ingest at NCSA into custodial file sto"
+)
+
+
+def test_title_that_looks_cut_off():
+    plan = Plan(
+        [
+            ms("LDM-503-04", 1, pre("DM-NCSA-4", 2, NCSA_4), pre("DM-NCSA-14", 3, NCSA_14),
+               pre("DM-CUT-1", 4, "Calibration product gener"),
+               pre("DM-FINE-1", 5, "Calibration products")),
+        ],
+        catalog=[
+            row("DM-NCSA-4", NCSA_4),
+            row("DM-CUT-1", "Calibration product generation for the Auxiliary Telescope"),
+            row("DM-FINE-1", "Calibration products include an optical ghost model"),
+        ],
+    )
+    findings = only(run_checks(plan), "title-mismatch")
+    assert summary(findings) == [
+        ("title-mismatch", "LDM-503-04", ("DM-NCSA-4",), 2, "warning"),
+        ("title-mismatch", "LDM-503-04", ("DM-NCSA-14",), 3, "warning"),
+        ("title-mismatch", "LDM-503-04", ("DM-CUT-1",), 4, "warning"),
+    ]
+    assert all("looks cut off" in f.message for f in findings)
+    assert "the catalog title is cut off the same way" in findings[0].message
+    assert 'the catalog title is "Calibration product generation for' in findings[2].message
+
+
+def test_title_helpers():
+    assert normalise_title("Test report: HSC re-processing.") == normalise_title("hsc reprocessing")
+    assert catalog_title_agrees("AuxTel DAQ integration",
+                                "Test report: Aux Tel DAQ integration functionality test")
+    assert not catalog_title_agrees("Science Platform w/ WISE", "Science Platform with WISE")
+    assert looks_truncated("assemble FITS image,")
+    assert looks_truncated(NCSA_14)
+    assert not looks_truncated("Provide access to results (NB the form depends on DAX)")
+
+
+def test_redundant_prerequisite_names_the_longer_path():
+    plan = Plan([
+        ms("LDM-503-14", 1, pre("LDM-503-12", 2), pre("LDM-503-13", 3)),
+        ms("LDM-503-13", 10, pre("LDM-503-12", 11)),
+        ms("LDM-503-12", 20),
+    ])
+    findings = only(run_checks(plan), "redundant-prerequisite")
+    assert summary(findings) == [
+        ("redundant-prerequisite", "LDM-503-14", ("LDM-503-12", "LDM-503-13"), 2, "warning")
+    ]
+    assert findings[0].message == (
+        "LDM-503-14 lists LDM-503-12 as a prerequisite, but already depends on it through "
+        "LDM-503-13 (LDM-503-14 -> LDM-503-13 -> LDM-503-12)."
+    )
+
+
+def test_redundant_prerequisite_is_not_fooled_by_a_cycle_through_the_source():
+    # A -> B directly; A -> C -> A is a cycle, but no path reaches B without A -> B.
+    plan = Plan([ms("A", 1, pre("B", 2), pre("C", 3)), ms("C", 10, pre("A", 11))])
+    assert only(run_checks(plan), "redundant-prerequisite") == []
+
+
+def test_external_prerequisite():
+    plan = Plan([
+        ms("LDM-503-12a", 1, pre("CAMM8090", 2), pre("DM-NCSA-20", 3), pre("TP-1", 4),
+           pre("DM-EXT-1", 5)),
+        ms("TP-1", 10),  # declared here: part of the plan whatever its ID
+        ms("DM-EXT-1", 20, external=True),  # declared for its metadata, owned elsewhere
+        ms("CAMM1", 30, pre("CAMM2", 31), external=True),  # not a plan milestone
+    ])
+    findings = only(run_checks(plan), "external-prerequisite")
+    assert summary(findings) == [
+        ("external-prerequisite", "LDM-503-12a", ("CAMM8090",), 2, "warning"),
+        ("external-prerequisite", "LDM-503-12a", ("DM-EXT-1",), 5, "warning"),
+    ]
+    assert "CAMM8090" in findings[0].message and "^LDM-503-, ^DM-" in findings[0].message
+    assert "declared external" in findings[1].message
+
+
+def test_no_internal_prerequisites():
+    plan = Plan([
+        ms("LDM-503-10b", 1, pre("CAMM8040", 2), pre("EIA-200", 3)),
+        ms("LDM-503-11", 10, pre("CAMM8040", 11), pre("DM-NET-4", 12)),
+        ms("LDM-503-17a", 20),
+    ])
+    findings = only(run_checks(plan), "no-internal-prerequisites")
+    assert summary(findings) == [
+        ("no-internal-prerequisites", "LDM-503-10b", ("CAMM8040", "EIA-200"), 1, "warning")
+    ]
+    assert findings[0].location == Location(DOC, 1)
+
+
+def test_at_risk_follows_the_path():
+    plan = Plan([
+        ms("LDM-503-12", 1, pre("LDM-503-11a", 2)),
+        ms("LDM-503-11a", 10, pre("DM-SUIT-10", 11), pre("DM-SUIT-1", 12)),
+        ms("LDM-503-15", 20, pre("LDM-503-16", 21)),
+        ms("LDM-503-16", 30, status="at-risk"),
+    ], catalog=[row("DM-SUIT-1", status="completed"), row("DM-SUIT-10", status="planned")])
+    config = CheckConfig(at_risk_patterns=("^DM-SUIT-",))
+    findings = only(run_checks(plan, config), "at-risk")
+    assert summary(findings) == [
+        ("at-risk", "LDM-503-12", ("LDM-503-11a", "DM-SUIT-10"), 2, "warning"),
+        ("at-risk", "LDM-503-11a", ("DM-SUIT-10",), 11, "warning"),
+        ("at-risk", "LDM-503-15", ("LDM-503-16",), 21, "warning"),
+    ]
+    assert findings[0].message == (
+        "LDM-503-12 requires LDM-503-11a, which depends on the at-risk milestone DM-SUIT-10 "
+        "(its ID matches ^DM-SUIT-): LDM-503-12 -> LDM-503-11a -> DM-SUIT-10."
+    )
+    assert "its status is at-risk" in findings[2].message
+    # A completed DM-SUIT milestone has happened: it puts nothing at risk.
+    assert at_risk_keys(plan, config) == {
+        "ldm-503-12", "ldm-503-11a", "dm-suit-10", "ldm-503-15", "ldm-503-16"
+    }
+    assert only(run_checks(plan), "at-risk")[0].milestone == "LDM-503-15"
+
+
+def test_open_query_on_edges_and_milestones():
+    plan = Plan([
+        ms("LDM-503-07", 1,
+           pre("LDM-503-06", 2, query="open",
+               discussion="LDM-503-07 has already been completed\nso this makes no sense."),
+           pre("DM-DRP-4", 5, query="resolved", discussion="fine"),
+           pre("DM-DRP-5", 6, query="open"),
+           queries=(Query("Is this needed at all?", location=Location(DOC, 8)),
+                    Query("Settled.", status="resolved", location=Location(DOC, 9)))),
+    ])
+    findings = only(run_checks(plan), "open-query")
+    assert summary(findings) == [
+        ("open-query", "LDM-503-07", ("LDM-503-06",), 2, "info"),
+        ("open-query", "LDM-503-07", ("DM-DRP-5",), 6, "info"),
+        ("open-query", "LDM-503-07", (), 8, "info"),
+    ]
+    assert findings[0].message == (
+        "Open query on LDM-503-07's prerequisite LDM-503-06: LDM-503-07 has already been "
+        "completed so this makes no sense."
+    )
+    assert findings[2].message == "Open query on LDM-503-07: Is this needed at all?"
+
+
+def test_open_query_discussion_is_shortened():
+    plan = Plan([ms("A-1", 1, pre("B-1", 2, query="open", discussion="word " * 200))])
+    (finding,) = only(run_checks(plan), "open-query")
+    assert len(finding.message) < 260 and finding.message.endswith("[...]")
+
+
+# -- exclusions, severities, waivers --------------------------------------------------
+
+
+def _faulty_edge_plan(**edge: object) -> Plan:
+    """A plan where one edge LDM-503-05 -> X would trip nearly every check."""
+    target = Prerequisite(id="LDM-503-99", title="Wrong", location=Location(DOC, 2), **edge)
+    return Plan([
+        ms("LDM-503-05", 1, target, pre("LDM-503-06", 3), completed=date(2018, 1, 1)),
+        ms("LDM-503-06", 10, pre("LDM-503-05", 11), completed=date(2017, 1, 1)),
+    ])
+
+
+def test_dropped_edges_take_part_in_no_check():
+    plan = _faulty_edge_plan(query="dropped", discussion="gone")
+    findings = run_checks(plan, CheckConfig(at_risk_patterns=("^LDM-503-99$",)))
+    assert [f for f in findings if "LDM-503-99" in f.related] == []
+    # The live cycle 05 <-> 06 is still found.
+    assert summary(only(findings, "cycle")) == [
+        ("cycle", "LDM-503-05", ("LDM-503-06", "LDM-503-05"), 3, "error")
+    ]
+
+
+def test_descoped_milestones_take_part_in_no_check():
+    plan = Plan([
+        ms("LDM-503-05", 1, pre("LDM-503-06", 2, query="open"), completed=date(2018, 1, 1)),
+        ms("LDM-503-06", 10, pre("LDM-503-05", 11), pre("LDM-503-99", 12), pre("CAMM1", 13),
+           status="descoped", queries=(Query("Why?"),)),
+    ])
+    findings = run_checks(plan, CheckConfig(at_risk_patterns=("^LDM-503-06$",)))
+    assert findings == []
+    assert at_risk_keys(plan, CheckConfig(at_risk_patterns=("^LDM-503-06$",))) == set()
+
+
+def test_severity_overrides_including_off():
+    plan = _faulty_edge_plan(query="open")
+    config = CheckConfig(severity={"open-query": "off", "cycle": "warning",
+                                   "undefined-reference": "error"})
+    findings = run_checks(plan, config)
+    assert only(findings, "open-query") == []
+    assert {f.severity for f in only(findings, "cycle")} == {"warning"}
+    assert {f.severity for f in only(findings, "undefined-reference")} == {"error"}
+    assert {f.severity for f in only(findings, "schedule-inversion")} == {"warning"}
+
+
+def test_bad_settings_are_reported_not_fatal():
+    config = CheckConfig(
+        internal_patterns=("^DM-", "(unclosed"),
+        severity={"cycle": "fatal", "no-such-check": "off"},
+    )
+    problems = config.problems()
+    assert len(problems) == 3
+    assert any("(unclosed" in p for p in problems)
+    assert any("'fatal'" in p for p in problems)
+    assert any("no-such-check" in p for p in problems)
+    findings = run_checks(_faulty_edge_plan(), config)
+    assert {f.severity for f in only(findings, "cycle")} == {"error"}
+    assert CheckConfig().problems() == []
+
+
+def test_apply_severity_serves_invalid_findings_too():
+    invalid = Finding("invalid", "error", "A", "bad date", location=Location(DOC, 3))
+    assert apply_severity([invalid], CheckConfig(severity={"invalid": "warning"}))[0].severity == (
+        "warning"
+    )
+    assert apply_severity([invalid], CheckConfig(severity={"invalid": "off"})) == []
+
+
+def test_waiver_on_the_prerequisite_marks_the_edge_finding():
+    waiver = Waiver("schedule-inversion", "agreed in review")
+    plan = Plan([
+        ms("LDM-503-04b", 1, pre("DM-NCSA-6", 2, waivers=(waiver,)), pre("DM-NCSA-7", 3),
+           completed=date(2018, 6, 29)),
+    ], catalog=[row("DM-NCSA-6", completed=date(2018, 10, 31)),
+                row("DM-NCSA-7", completed=date(2018, 10, 31))])
+    findings = only(run_checks(plan), "schedule-inversion")
+    assert [(f.related, f.waived, f.waiver_reason) for f in findings] == [
+        (("DM-NCSA-6",), True, "agreed in review"),
+        (("DM-NCSA-7",), False, ""),
+    ]
+
+
+def test_waiver_on_the_milestone():
+    plan = Plan([
+        ms("LDM-503-10b", 1, pre("CAMM8040", 2), pre("EIA-200", 3),
+           waivers=(Waiver("no-internal-prerequisites", "camera-driven"),
+                    Waiver("external-prerequisite", "accepted"))),
+    ])
+    findings = run_checks(plan)
+    assert [(f.check, f.waived, f.waiver_reason) for f in findings] == [
+        ("no-internal-prerequisites", True, "camera-driven"),
+        ("external-prerequisite", True, "accepted"),
+        ("external-prerequisite", True, "accepted"),
+    ]
+
+
+def test_findings_are_sorted_and_independent_of_declaration_order():
+    decls = [
+        ms("LDM-503-14", 1, pre("LDM-503-12", 2), pre("LDM-503-13", 3), pre("CAMM1", 4)),
+        ms("LDM-503-13", 10, pre("LDM-503-12", 11), pre("LDM-503-99", 12, query="open")),
+        ms("LDM-503-12", 20, pre("LDM-503-14", 21)),
+    ]
+    findings = run_checks(Plan(decls))
+    assert findings == sorted(findings, key=lambda f: f.sort_key)
+    assert run_checks(Plan(list(reversed(decls)))) == findings
+
+
+# -- properties ------------------------------------------------------------------------
+
+IDS = ["LDM-503-01", "LDM-503-02", "ldm-503-02", "LDM-503-03", "DM-SUIT-1", "DM-AP-1",
+       "CAMM8040", "X", "LDM-503-08b"]
+DATES = st.one_of(st.none(), st.dates(date(2017, 1, 1), date(2017, 1, 10)))
+TEXT = st.text(alphabet="ab ,:.-Test report", max_size=20)
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    def location(docname: str | None) -> Location | None:
+        # Sphinx locates a prerequisite or query in its milestone's document.
+        if docname is None:
+            return None
+        return draw(st.one_of(st.none(), st.builds(Location, st.just(docname),
+                                                   st.one_of(st.none(), st.integers(1, 50)))))
+
+    waivers = st.lists(st.builds(Waiver, st.sampled_from(CHECK_NAMES), TEXT), max_size=2)
+    declarations = []
+    for ms_id in draw(st.lists(st.sampled_from(IDS), max_size=7)):
+        ms_location = location(draw(st.sampled_from(["a", "b"])))
+        docname = ms_location.docname if ms_location else None
+        prerequisites = tuple(
+            Prerequisite(
+                id=pid,
+                title=draw(TEXT),
+                query=draw(st.sampled_from([None, "open", "resolved", "dropped"])),
+                discussion=draw(TEXT),
+                waivers=tuple(draw(waivers)),
+                location=location(docname),
+            )
+            for pid in draw(st.lists(st.sampled_from(IDS), max_size=4))
+        )
+        declarations.append(Milestone(
+            id=ms_id,
+            title=draw(TEXT),
+            location=ms_location,
+            due=draw(DATES),
+            forecast=draw(DATES),
+            completed=draw(DATES),
+            status=draw(st.sampled_from([None, "planned", "in-progress", "completed",
+                                         "at-risk", "descoped"])),
+            level=draw(st.one_of(st.none(), st.integers(0, 3))),
+            external=draw(st.booleans()),
+            prerequisites=prerequisites,
+            queries=tuple(draw(st.lists(
+                st.builds(Query, TEXT, st.sampled_from(["open", "resolved"]),
+                          st.just(location(docname))), max_size=2))),
+            waivers=tuple(draw(waivers)),
+        ))
+    catalog = [
+        Milestone(id=cid, title=draw(TEXT), due=draw(DATES), forecast=draw(DATES),
+                  completed=draw(DATES),
+                  status=draw(st.sampled_from([None, "planned", "completed", "at-risk"])),
+                  declared=False, in_catalog=True)
+        for cid in draw(st.lists(st.sampled_from(IDS), max_size=4, unique=True))
+    ]
+    references = [Reference(rid, location("c"))
+                  for rid in draw(st.lists(st.sampled_from([*IDS, "NOPE"]), max_size=3))]
+    return Plan(declarations, references, catalog)
+
+
+CONFIGS = st.builds(
+    CheckConfig,
+    at_risk_patterns=st.sampled_from([(), ("^DM-SUIT-",), ("^LDM-503-0[12]$",)]),
+    severity=st.dictionaries(st.sampled_from(CHECK_NAMES),
+                             st.sampled_from(["error", "warning", "info", "off"]), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans(), CONFIGS)
+def test_random_plans_never_crash_the_checks(plan, config):
+    findings = run_checks(plan, config)
+    assert findings == sorted(findings, key=lambda f: f.sort_key)
+    for finding in findings:
+        assert finding.check in CHECK_NAMES
+        assert finding.severity == config.severity_of(finding.check) != "off"
+        assert finding.waived or not finding.waiver_reason
+    assert at_risk_keys(plan, config) <= set(plan.milestones)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plans())
+def test_cycle_check_finds_exactly_the_networkx_cycles(plan):
+    expected = set()
+    for cycle in nx.simple_cycles(plan.digraph()):
+        start = cycle.index(min(cycle))
+        expected.add(tuple(cycle[start:] + cycle[:start]))
+    findings = check_cycle(plan, CheckConfig())
+    found = {
+        tuple(plan.get(i).key for i in (f.milestone, *f.related[:-1])) for f in findings
+    }
+    assert found == expected
+    assert len(findings) == len(expected)
+    assert set(normalised_cycles(plan)) == expected
+
+
+@pytest.mark.parametrize("check", list(CHECKS))
+def test_each_check_runs_alone(check):
+    plan = _faulty_edge_plan(query="open")
+    assert all(f.check == check for f in CHECKS[check](plan, CheckConfig()))

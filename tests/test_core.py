@@ -1,0 +1,227 @@
+"""The core: directives, rendering, cross-references, index, builders, bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from sphinx.util.inventory import InventoryFile
+
+from sphinxext_ldm503.model import anchor_for
+
+
+def soup(app, page: str) -> BeautifulSoup:
+    return BeautifulSoup((Path(app.outdir) / page).read_text(encoding="utf-8"), "html.parser")
+
+
+def milestone_block(page: BeautifulSoup, anchor: str):
+    dt = page.find("dt", id=anchor)
+    assert dt is not None, f"no milestone with anchor {anchor}"
+    return dt, dt.find_next_sibling("dd")
+
+
+def test_anchor_rule() -> None:
+    assert anchor_for("LDM-503-07") == "ms-ldm-503-07"
+    assert anchor_for("T&SC-1150-0600") == "ms-t-sc-1150-0600"
+    assert anchor_for("A4369.9") == "ms-a4369-9"
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_milestone_renders_metadata_prerequisites_and_queries(app, warning) -> None:
+    app.build()
+    page = soup(app, "later.html")
+    dt, dd = milestone_block(page, "ms-ldm-503-07")
+    assert dt.find(class_="sig-name").get_text() == "LDM-503-07"
+    assert "Camera Data Processing" in dt.get_text()
+    meta = {f.get_text(strip=True).rstrip(":"): f.find_next_sibling("dd").get_text(strip=True)
+            for f in dd.find(class_="ldm503-meta").find_all("dt")}
+    assert meta == {"Due": "2019-08-30", "Forecast": "2019-01-17", "Completed": "2019-01-17",
+                    "Status": "completed", "Level": "2", "Tags": "camera, processing"}
+    items = dd.find("ul", class_="ldm503-prerequisites").find_all("li", recursive=False)
+    texts = [li.p.get_text(" ", strip=True) for li in items]
+    assert texts[0] == "DM-DRP-4"  # from :requires:, not declared: plain text
+    assert items[0].find("a") is None
+    assert texts[1] == "LDM-503-02 Test report: HSC reprocessing"
+    assert items[1].find("a")["href"] == "early.html#ms-ldm-503-02"
+    link = items[2].find("a")
+    assert link["href"] == "early.html#ms-ldm-503-06"
+    assert items[2].find(class_="ldm503-query-open").get_text() == "open query"
+    assert "this makes no sense" in items[2].find(class_="ldm503-discussion").get_text()
+    query = dd.find("div", class_="ldm503-query")
+    assert "A question about the milestone as a whole." in query.get_text()
+    assert "Free text" in dd.get_text() and dd.find("em").get_text() == "description"
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_required_by_across_documents(app) -> None:
+    app.build()
+    _dt, dd = milestone_block(soup(app, "early.html"), "ms-ldm-503-02")
+    required = dd.find(class_="ldm503-required-by")
+    links = [(a.get_text(), a["href"]) for a in required.find_all("a")]
+    assert links == [("LDM-503-07: Camera Data Processing", "later.html#ms-ldm-503-07")]
+    _dt, dd = milestone_block(soup(app, "early.html"), "ms-ldm-503-06")
+    required = dd.find(class_="ldm503-required-by")
+    assert [a.get_text() for a in required.find_all("a")] == ["LDM-503-07: Camera Data Processing"]
+    assert required.find(class_="ldm503-query-open") is not None
+    _dt, dd = milestone_block(soup(app, "later.html"), "ms-ldm-503-07")
+    assert "no milestone of this plan" in dd.find(class_="ldm503-required-by").get_text()
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_ms_role_labels_links_and_plain_text(app, warning) -> None:
+    app.build()
+    para = soup(app, "index.html").find("p", string=None, recursive=True)
+    refs = soup(app, "index.html").find_all(class_="ldm503-ms")
+    rendered = [(r.get_text(), r.parent.get("href") if r.parent.name == "a" else None) for r in refs]
+    assert rendered == [
+        ("LDM-503-07: Camera Data Processing", "later.html#ms-ldm-503-07"),
+        ("the HSC test", "early.html#ms-ldm-503-02"),  # IDs match case-insensitively
+        ("DM-DRP-4", None),  # known only by reference: plain text, no broken link
+    ]
+    assert para is not None
+    assert "undefined-reference" not in warning.getvalue()
+    assert "ldm503.invalid" not in warning.getvalue()
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_inventory_and_general_index(app) -> None:
+    app.build()
+    with open(Path(app.outdir) / "objects.inv", "rb") as f:
+        inv = InventoryFile.load(f, "", lambda base, uri: uri)
+    entries = inv["ldm503:milestone"]
+    assert entries["LDM-503-07"].uri == "later.html#ms-ldm-503-07"
+    assert entries["LDM-503-07"].display_name == "LDM-503-07: Camera Data Processing"
+    assert set(entries) == {"LDM-503-02", "LDM-503-06", "LDM-503-07"}
+    genindex = (Path(app.outdir) / "genindex.html").read_text(encoding="utf-8")
+    assert "LDM-503-07 (milestone)" in genindex
+    assert "required by LDM-503-07" in genindex  # undeclared DM milestones are indexed too
+    assert "DM-DRP-1" in genindex
+
+
+@pytest.mark.parametrize("builder", ["dirhtml", "singlehtml", "text", "latex", "epub"])
+def test_other_builders(make_app, rootdir, tmp_path, builder) -> None:
+    app = make_app(builder, srcdir=_copy_root(rootdir / "test-basic", tmp_path))
+    app.build()
+    assert "Traceback" not in app._warning.getvalue()
+    out = Path(app.outdir)
+    assert (out / "ldm503.json").is_file()
+    if builder == "text":
+        text = (out / "early.txt").read_text(encoding="utf-8")
+        assert "Required by: **LDM-503-07: Camera Data Processing open query" in text
+    if builder == "latex":
+        tex = next(out.glob("*.tex")).read_text(encoding="utf-8")
+        assert r"\sphinxstylestrong{Required by: }" in tex
+        assert "ms-ldm-503-07" in tex  # hyperlink targets for the milestones
+    if builder == "singlehtml":
+        html = (out / "index.html").read_text(encoding="utf-8")
+        assert 'href="#ms-ldm-503-02"' in html
+    if builder == "dirhtml":
+        html = (out / "later" / "index.html").read_text(encoding="utf-8")
+        assert 'href="../early/#ms-ldm-503-02"' in html
+
+
+def _copy_root(src: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    dest = tmp_path / src.name
+    shutil.copytree(src, dest)
+    return dest
+
+
+def test_incremental_rebuild_updates_required_by(make_app, rootdir, tmp_path) -> None:
+    srcdir = _copy_root(rootdir / "test-basic", tmp_path)
+    app = make_app("html", srcdir=srcdir)
+    app.build()
+    _dt, dd = milestone_block(soup(app, "early.html"), "ms-ldm-503-02")
+    assert "LDM-503-07" in dd.find(class_="ldm503-required-by").get_text()
+
+    later = srcdir / "later.rst"
+    text = later.read_text(encoding="utf-8")
+    later.write_text(text.replace(".. prerequisite:: LDM-503-02 Test report: HSC reprocessing\n",
+                                  ""), encoding="utf-8")
+    app2 = make_app("html", srcdir=srcdir)
+    app2.build()
+    # early.rst was not edited, yet its "Required by" list must have changed.
+    _dt, dd = milestone_block(soup(app2, "early.html"), "ms-ldm-503-02")
+    assert "no milestone of this plan" in dd.find(class_="ldm503-required-by").get_text()
+    assert "early" in app2.env.domains["ldm503"].data["fingerprints"]
+
+
+def test_incremental_rebuild_follows_title_changes(make_app, rootdir, tmp_path) -> None:
+    srcdir = _copy_root(rootdir / "test-basic", tmp_path)
+    make_app("html", srcdir=srcdir).build()
+    early = srcdir / "early.rst"
+    early.write_text(early.read_text(encoding="utf-8").replace(
+        "LDM-503-02: HSC reprocessing", "LDM-503-02: HSC reprocessing, renamed"), encoding="utf-8")
+    app = make_app("html", srcdir=srcdir)
+    app.build()
+    refs = soup(app, "index.html").find_all(class_="ldm503-ms")
+    # An explicit title stays as written; the later page's Required-by is unaffected.
+    assert refs[1].get_text() == "the HSC test"
+    _dt, dd = milestone_block(soup(app, "later.html"), "ms-ldm-503-07")
+    assert dd.find("a", href="early.html#ms-ldm-503-02")["title"] == (
+        "LDM-503-02: HSC reprocessing, renamed")
+
+
+def _milestone_html(outdir: Path) -> dict[str, str]:
+    out = {}
+    for page in sorted(outdir.glob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        out[page.name] = "\n".join(re.findall(r'<dl class="ldm503 milestone">.*?</dd></dl>', html,
+                                              re.S))
+    return out
+
+
+def test_parallel_build_equals_serial(make_app, rootdir, tmp_path) -> None:
+    serial = make_app("html", srcdir=_copy_root(rootdir / "test-multi", tmp_path / "s"))
+    serial.build()
+    parallel = make_app("html", srcdir=_copy_root(rootdir / "test-multi", tmp_path / "p"),
+                        parallel=2)
+    parallel.build()
+    assert parallel.parallel == 2
+    s_json = (Path(serial.outdir) / "ldm503.json").read_text(encoding="utf-8")
+    p_json = (Path(parallel.outdir) / "ldm503.json").read_text(encoding="utf-8")
+    assert s_json == p_json
+    assert _milestone_html(Path(serial.outdir)) == _milestone_html(Path(parallel.outdir))
+    assert "Required by" in _milestone_html(Path(parallel.outdir))["chap0.html"]
+
+
+@pytest.mark.sphinx("html", testroot="invalid", freshenv=True)
+def test_bad_input_is_warned_with_location(app, warning) -> None:
+    app.build()
+    text = warning.getvalue()
+    assert "Traceback" not in text
+    src = str(Path(app.srcdir) / "index.rst")
+    expected = [
+        (8, "missing milestone ID", "invalid"),
+        (12, "malformed milestone ID ':bad-id'", "invalid"),
+        (14, "unknown option :colour:", "invalid"),
+        (14, "invalid date '2019-13-45'", "invalid"),
+        (14, "unknown status 'finished'", "invalid"),
+        (14, "invalid level 'high'", "invalid"),
+        (20, "unknown query state 'maybe'", "invalid"),
+        (23, "prerequisite outside a milestone", "invalid"),
+        (25, "query outside a milestone", "invalid"),
+    ]
+    for line, fragment, subtype in expected:
+        pattern = re.escape(f"{src}:{line}: WARNING: ") + r".*" + re.escape(fragment) + \
+            r".*" + re.escape(f"[ldm503.{subtype}]")
+        assert re.search(pattern, text), f"missing warning: {line} {fragment}\n{text}"
+    # Duplicate IDs name both places; an unknown :ms: target is reported where it is used.
+    dup = [w for w in text.splitlines() if "[ldm503.duplicate-id]" in w]
+    assert dup and "other.rst" in dup[0] and "index" in dup[0]
+    assert re.search(re.escape(f"{src}:33:") + r".*NO-SUCH-1.*\[ldm503.undefined-reference\]",
+                     text)
+    # The build went on: the valid milestone is there.
+    assert soup(app, "index.html").find("dt", id="ms-ldm-503-01") is not None
+
+
+@pytest.mark.sphinx("html", testroot="invalid", freshenv=True,
+                    confoverrides={"suppress_warnings": ["ldm503.invalid"]})
+def test_suppress_warnings_by_subtype(app, warning) -> None:
+    app.build()
+    text = warning.getvalue()
+    assert "[ldm503.invalid]" not in text
+    assert "[ldm503.duplicate-id]" in text
