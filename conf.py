@@ -5,7 +5,7 @@
 
 project = "LDM-503 test milestones"
 author = "Rubin Observatory Data Management"
-copyright = "2019, AURA/LSST"  # noqa: A001 - Sphinx's name
+copyright = "2019, AURA/LSST"
 extensions = ["sphinxext_ldm503"]
 exclude_patterns = ["_build", "README*"]
 root_doc = "index"

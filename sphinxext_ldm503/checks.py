@@ -527,7 +527,13 @@ def check_title_mismatch(plan: Plan, config: CheckConfig) -> list[Finding]:
     for edge in edges:
         title, target = edge.prerequisite.title, edge.target
         reasons: list[str] = []
-        if target.declared:
+        if target.declared and target.in_catalog and target.title == target.catalog_title:
+            # The source gives no title of its own: the catalog's is the one to
+            # match, with the catalog's leniency.
+            reason = _catalog_reason(title, target, config, hold_to_catalog=True)
+            if reason:
+                reasons.append(f"which {reason}")
+        elif target.declared:
             if target.title and normalise_title(title) != normalise_title(target.title):
                 how = "looks cut off" if cut_from(title, target.title) else "does not match"
                 reasons.append(f'which {how}: {target.id}\'s own title is "{target.title}"')
@@ -590,16 +596,23 @@ def check_redundant_prerequisite(plan: Plan, config: CheckConfig) -> list[Findin
 
     del config
     graph = _graph(plan)
+    # On an acyclic plan the transitive reduction names the candidates at once;
+    # with cycles (already an error) every edge has to be tried.
+    candidates: set[tuple[str, str]] | None = None
+    if nx.is_directed_acyclic_graph(graph):
+        candidates = set(graph.edges) - set(nx.transitive_reduction(graph).edges)
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     for edge in _active_edges(plan):
         u, v = edge.source.key, edge.target.key
         if u == v or (u, v) in seen or graph.out_degree(u) < 2:
             continue
+        if candidates is not None and (u, v) not in candidates:
+            continue
         seen.add((u, v))
         graph.remove_edge(u, v)
         try:
-            path = _shortest_path(graph, u, v) if nx.has_path(graph, u, v) else None
+            path = _bfs_path(graph, u, {v})
         finally:
             graph.add_edge(u, v)
         if path is None:
@@ -613,25 +626,28 @@ def check_redundant_prerequisite(plan: Plan, config: CheckConfig) -> list[Findin
     return findings
 
 
-def _shortest_path(graph: nx.DiGraph, source: str, target: str) -> list[str]:
-    """Breadth-first, visiting successors in key order, so ties break the same way."""
+def _bfs_path(graph: nx.DiGraph, start: str, goals: set[str]) -> list[str] | None:
+    """A shortest path from ``start`` to the nearest goal (``start`` itself excluded).
+
+    Successors are visited in key order so that ties always break the same way.
+    """
     parents: dict[str, str] = {}
-    queue = deque([source])
-    seen = {source}
+    queue = deque([start])
+    seen = {start}
     while queue:
         node = queue.popleft()
         for succ in sorted(graph.successors(node)):
             if succ in seen:
                 continue
             parents[succ] = node
-            if succ == target:
+            if succ in goals:
                 path = [succ]
-                while path[-1] != source:
+                while path[-1] != start:
                     path.append(parents[path[-1]])
                 return path[::-1]
             seen.add(succ)
             queue.append(succ)
-    raise ValueError(f"no path from {source} to {target}")
+    return None
 
 
 def check_external_prerequisite(plan: Plan, config: CheckConfig) -> list[Finding]:
@@ -728,7 +744,9 @@ def check_at_risk(plan: Plan, config: CheckConfig) -> list[Finding]:
         target = edge.target
         if target.key not in risky:
             continue
-        path = _path_to_any(graph, target.key, roots)
+        path = [target.key] if target.key in roots else _bfs_path(graph, target.key, roots)
+        if path is None:  # cannot happen: risky keys are roots or lead to one
+            continue
         ids = _ids(plan, path)
         root = plan.milestones[path[-1]]
         why = (
@@ -746,28 +764,6 @@ def check_at_risk(plan: Plan, config: CheckConfig) -> list[Finding]:
             )
         findings.append(_edge_finding("at-risk", edge, message, ids[1:]))
     return findings
-
-
-def _path_to_any(graph: nx.DiGraph, start: str, goals: set[str]) -> list[str]:
-    if start in goals:
-        return [start]
-    parents: dict[str, str] = {}
-    queue = deque([start])
-    seen = {start}
-    while queue:
-        node = queue.popleft()
-        for succ in sorted(graph.successors(node)):
-            if succ in seen:
-                continue
-            parents[succ] = node
-            if succ in goals:
-                path = [succ]
-                while path[-1] != start:
-                    path.append(parents[path[-1]])
-                return path[::-1]
-            seen.add(succ)
-            queue.append(succ)
-    raise ValueError(f"{start} depends on no at-risk milestone")
 
 
 def shorten(text: str, width: int = _DISCUSSION_WIDTH) -> str:

@@ -55,6 +55,10 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Diagrams with more nodes still render but warn.",
     ),
     ConfigValue(
+        "ldm503_dot_timeout", 30, "", (int, float),
+        "Seconds the one-off probe of Graphviz's dot may take before diagrams fall back to text.",
+    ),
+    ConfigValue(
         "ldm503_json", True, "", (bool,),
         "Write <outdir>/ldm503.json at the end of every build.",
     ),

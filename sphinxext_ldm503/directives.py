@@ -60,7 +60,9 @@ def badge(text: str, *classes: str) -> nodes.inline:
     return nodes.inline(text, text, classes=["ldm503-badge", *classes])
 
 
-def ms_xref(milestone_id: str, docname: str, content: nodes.Node | None = None) -> addnodes.pending_xref:
+def ms_xref(
+    milestone_id: str, docname: str, content: nodes.Node | None = None
+) -> addnodes.pending_xref:
     """A link to a milestone that renders as plain text when the milestone is not declared."""
     xref = addnodes.pending_xref(
         "", refdomain="ldm503", reftype="ms", reftarget=milestone_id,
@@ -170,7 +172,8 @@ class MilestoneDirective(Ldm503Directive):
 
         anchor = anchor_for(ms_id)
         desc = addnodes.desc(domain="ldm503", objtype="milestone", desctype="milestone",
-                             classes=["ldm503", "milestone", *self.options.get("class", "").split()],
+                             classes=["ldm503", "milestone",
+                                      *self.options.get("class", "").split()],
                              no_index="no-index" in self.options)
         sig = addnodes.desc_signature("", "", classes=["ldm503-signature"])
         sig += addnodes.desc_name(ms_id, ms_id)
@@ -188,7 +191,8 @@ class MilestoneDirective(Ldm503Directive):
             self.state.document.note_explicit_target(sig)
             index["entries"].append(("single", f"{ms_id} (milestone)", anchor, "main", None))
             if title:
-                index["entries"].append(("single", f"milestones; {ms_id}: {title}", anchor, "", None))
+                index["entries"].append(
+                    ("single", f"milestones; {ms_id}: {title}", anchor, "", None))
         self.set_source_info(sig)
 
         ctx = MilestoneContext(ms_id)

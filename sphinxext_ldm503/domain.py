@@ -156,7 +156,8 @@ class MilestoneDomain(Domain):
 
             invalid = [f for docname in sorted(self.data["invalid"])
                        for f in self.data["invalid"][docname]]
-            found = [*invalid, *self.catalog_findings(), *run_checks(self.plan, self.check_config())]
+            checked = run_checks(self.plan, self.check_config())
+            found = [*invalid, *self.catalog_findings(), *checked]
             self._findings = sorted(found, key=lambda f: f.sort_key)
         return self._findings
 

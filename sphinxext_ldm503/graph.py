@@ -288,7 +288,9 @@ def select(plan: Plan, options: GraphOptions | None = None) -> SubPlan:
         keys.add(root.key)
 
     milestones = tuple(ms for key, ms in plan.milestones.items() if key in keys)
-    edges = [e for e in plan.edges if e.source.key in keys and e.target.key in keys]
+    edges = _one_edge_per_pair(
+        e for e in plan.edges if e.source.key in keys and e.target.key in keys
+    )
     hidden: list[Edge] = []
     if options.transitive == "hide":
         implied = _implied_edges(edges)
@@ -301,6 +303,28 @@ def select(plan: Plan, options: GraphOptions | None = None) -> SubPlan:
         root=root,
         _keys=frozenset(keys),
     )
+
+
+_QUERY_WEIGHT = {"open": 0, "resolved": 1, None: 2, "dropped": 3}
+
+
+def _one_edge_per_pair(edges: Iterable[Edge]) -> list[Edge]:
+    """A prerequisite listed twice is drawn once, with its most telling query state.
+
+    Two arrows between the same milestones say nothing more (the duplicate is
+    the checks' business), and ``dot`` can even abort on parallel edges inside
+    clustered timeline rows. An open query beats a resolved one, which beats
+    none; a dropped listing shows only when there is no other.
+    """
+    chosen: dict[tuple[str, str], Edge] = {}
+    for edge in edges:
+        pair = (edge.source.key, edge.target.key)
+        best = chosen.get(pair)
+        if best is None or (
+            _QUERY_WEIGHT[edge.prerequisite.query] < _QUERY_WEIGHT[best.prerequisite.query]
+        ):
+            chosen[pair] = edge
+    return list(chosen.values())
 
 
 def _implied_edges(edges: Iterable[Edge]) -> set[tuple[str, str]]:
@@ -813,15 +837,23 @@ def _timeline_body(
     for group in by_quarter.values():
         group.sort(key=lambda ms: (ms.finish or date.max, ms.key))
     dated = sorted(k for k in by_quarter if k is not None)
+    clustered = options.cluster != "none"
+    limit, lane_of = options.row_limit, None
+    if clustered:
+        lane_count = len({_cluster_key(ms, options) for ms in subplan.milestones})
+        limit = max(1, options.row_limit // max(lane_count, 1))
+
+        def lane_of(ms: Milestone) -> object:
+            return _cluster_key(ms, options)
+
     rows: list[tuple[str, list[Milestone], bool]] = []  # (axis label, milestones, dated)
     if dated:
         for quarter in _quarters(dated[0], dated[-1]):
             label = f"{quarter[0]} Q{quarter[1]}"
-            rows.extend(_wrap_row(label, by_quarter.get(quarter, []), options.row_limit, True))
+            rows.extend(_wrap_row(label, by_quarter.get(quarter, []), limit, True, lane_of))
     if None in by_quarter:
-        rows.extend(_wrap_row("no date", by_quarter[None], options.row_limit, False))
+        rows.extend(_wrap_row("no date", by_quarter[None], limit, False, lane_of))
 
-    clustered = options.cluster != "none"
     previous: str | None = None
     for index, (label, members, is_dated) in enumerate(rows):
         axis = f"axis_{index}"
@@ -857,12 +889,31 @@ def _timeline_body(
 
 
 def _wrap_row(
-    label: str, members: list[Milestone], limit: int, dated: bool
+    label: str,
+    members: list[Milestone],
+    limit: int,
+    dated: bool,
+    lane_of: Callable[[Milestone], object] | None = None,
 ) -> list[tuple[str, list[Milestone], bool]]:
+    """Split one quarter into rows of at most ``limit`` milestones.
+
+    With clusters, each cluster is a vertical lane and ``limit`` applies per
+    lane: lanes then stay narrow and line up across quarters.
+    """
     limit = max(limit, 1)
     if not members:
         return [(label, [], dated)]
-    chunks = [members[i : i + limit] for i in range(0, len(members), limit)]
+    if lane_of is None:
+        chunks = [members[i : i + limit] for i in range(0, len(members), limit)]
+    else:
+        lanes: dict[object, list[Milestone]] = {}
+        for ms in members:
+            lanes.setdefault(lane_of(ms), []).append(ms)
+        depth = max(-(-len(lane) // limit) for lane in lanes.values())
+        chunks = [
+            [ms for lane in lanes.values() for ms in lane[i * limit : (i + 1) * limit]]
+            for i in range(depth)
+        ]
     return [(label if i == 0 else "", chunk, dated) for i, chunk in enumerate(chunks)]
 
 

@@ -10,6 +10,7 @@ and one warning says what to install.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
@@ -87,16 +88,35 @@ class MilestoneGraphDirective(PlanPlaceholderDirective):
         return [figure]
 
 
+def _probe_dot(program: str, timeout: float) -> str | None:
+    """Why ``dot`` cannot draw diagrams, or None when a tiny graph renders in time.
+
+    sphinx.ext.graphviz runs ``dot`` without a time limit; probing once lets a
+    missing, broken or hanging program cost one warning and a text rendering
+    instead of a failed or stuck build.
+    """
+    path = shutil.which(program)
+    if path is None:
+        return f"Graphviz's dot program ({program!r}) was not found"
+    try:
+        subprocess.run([path, "-Tsvg"], input=b"digraph probe { a -> b }", capture_output=True,
+                       check=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"Graphviz's dot program ({program!r}) did not answer within {timeout:g} s"
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return f"Graphviz's dot program ({program!r}) does not work ({exc})"
+    return None
+
+
 def _dot_missing(builder: Builder) -> bool:
-    """True (after one warning per build) when the ``dot`` program cannot be found."""
-    if getattr(builder, "_ldm503_dot_missing", None) is None:
-        program = builder.config.graphviz_dot
-        missing = shutil.which(program) is None
-        builder._ldm503_dot_missing = missing  # type: ignore[attr-defined]
-        if missing:
-            warn(f"Graphviz's dot program ({program!r}) was not found, so the dependency "
-                 f"diagrams are shown as lists: {INSTALL_HINT}", "graph")
-    return bool(builder._ldm503_dot_missing)  # type: ignore[attr-defined]
+    """True (after one warning per build) when ``dot`` cannot draw the diagrams."""
+    if getattr(builder, "_ldm503_dot_problem", None) is None:
+        problem = _probe_dot(builder.config.graphviz_dot, builder.config.ldm503_dot_timeout)
+        builder._ldm503_dot_problem = problem or ""  # type: ignore[attr-defined]
+        if problem:
+            warn(f"{problem}, so the dependency diagrams are shown as lists: {INSTALL_HINT}",
+                 "graph")
+    return bool(builder._ldm503_dot_problem)  # type: ignore[attr-defined]
 
 
 def _url_for(builder: Builder, docname: str) -> Any:
@@ -144,7 +164,7 @@ def _outline(domain: MilestoneDomain, options: GraphOptions, docname: str) -> no
 def render_graph(
     transform: ResolvePlaceholders, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
-    builder = transform.app.builder
+    builder = transform.builder
     config = transform.config
     docname = transform.env.docname
     base = GraphOptions(test_pattern=config.ldm503_plan_id_pattern)

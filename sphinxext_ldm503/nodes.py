@@ -11,27 +11,27 @@ from __future__ import annotations
 from docutils import nodes
 
 
-class ldm503_placeholder(nodes.General, nodes.Element):  # noqa: N801 - docutils naming
+class ldm503_placeholder(nodes.General, nodes.Element):
     """Base class: never reaches a writer, the resolver replaces it."""
 
 
-class milestone_meta(ldm503_placeholder):  # noqa: N801
+class milestone_meta(ldm503_placeholder):
     """Due/forecast/completed/status of a milestone (the catalog may supply them)."""
 
 
-class required_by(ldm503_placeholder):  # noqa: N801
+class required_by(ldm503_placeholder):
     """The "Required by" list of a milestone, which other documents determine."""
 
 
-class milestone_graph(ldm503_placeholder):  # noqa: N801
+class milestone_graph(ldm503_placeholder):
     """A dependency diagram; ``options`` holds the directive's raw options."""
 
 
-class milestone_report(ldm503_placeholder):  # noqa: N801
+class milestone_report(ldm503_placeholder):
     """The findings table of ``milestone-report``."""
 
 
-class milestone_table(ldm503_placeholder):  # noqa: N801
+class milestone_table(ldm503_placeholder):
     """The schedule table of ``milestone-table``."""
 
 

@@ -57,7 +57,8 @@ class MilestoneTableDirective(PlanPlaceholderDirective):
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """``LDM-503-4b`` before ``LDM-503-10``: numbers compare as numbers."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text.casefold()))
+    parts = re.split(r"(\d+)", text.casefold())
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
 
 def make_table(
@@ -195,7 +196,8 @@ def render_table(
         columns = [c for c in columns if c in TABLE_COLUMNS] or list(TABLE_COLUMNS)
     sort = (options.get("sort") or "id").strip()
     if sort not in SORT_KEYS:
-        _invalid_option(node, f"milestone-table: :sort: unknown {sort!r}; use {', '.join(SORT_KEYS)}")
+        _invalid_option(node, f"milestone-table: :sort: unknown {sort!r}; "
+                              f"use {', '.join(SORT_KEYS)}")
         sort = "id"
     if sort == "id":
         milestones.sort(key=lambda m: natural_key(m.id))

@@ -9,7 +9,7 @@ in the main process even for ``-j N`` writes, where the merged plan is available
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -19,6 +19,9 @@ from .directives import badge, ms_xref
 from .domain import MilestoneDomain, get_domain
 from .model import Milestone
 
+if TYPE_CHECKING:
+    from sphinx.builders import Builder
+
 Renderer = Callable[["ResolvePlaceholders", nodes.Element, MilestoneDomain], list[nodes.Node]]
 
 #: Renderers for the placeholders of other modules (diagrams, report, table),
@@ -26,8 +29,18 @@ Renderer = Callable[["ResolvePlaceholders", nodes.Element, MilestoneDomain], lis
 RENDERERS: dict[type[nodes.Element], Renderer] = {}
 
 
+def builder_of(env: Any) -> Builder:
+    """The current builder, without the deprecated ``app`` attributes (gone in Sphinx 11)."""
+    app = getattr(env, "_app", None) or env.app
+    return app.builder
+
+
 class ResolvePlaceholders(SphinxPostTransform):
     default_priority = 5  # before ReferencesResolver (10), which resolves our links
+
+    @property
+    def builder(self) -> Builder:
+        return builder_of(self.env)
 
     def run(self, **kwargs: Any) -> None:
         domain = get_domain(self.env)
@@ -75,7 +88,9 @@ def render_meta(node: nodes.Element, domain: MilestoneDomain) -> list[nodes.Node
     return [fields]
 
 
-def render_required_by(node: nodes.Element, domain: MilestoneDomain, docname: str) -> list[nodes.Node]:
+def render_required_by(
+    node: nodes.Element, domain: MilestoneDomain, docname: str
+) -> list[nodes.Node]:
     edges = domain.plan.required_by(node["milestone_id"])
     para = nodes.paragraph(classes=["ldm503-required-by"])
     para += nodes.strong("Required by: ", "Required by: ")

@@ -243,6 +243,27 @@ def test_catalog_title_with_code_prefix_or_added_words_is_no_mismatch():
     assert only(run_checks(plan), "title-mismatch") == []
 
 
+def test_declared_title_taken_from_the_catalog_is_matched_leniently():
+    plan = Plan(
+        [
+            ms("LDM-503-10b", 1, title=""),
+            ms("LDM-503-11b", 10, pre("LDM-503-10b", 11, "Large Scale CCOB Data Access"),
+               pre("LDM-503-12", 12, "Something else")),
+            ms("LDM-503-12", 20, title=""),
+        ],
+        catalog=[
+            row("LDM-503-10b", "Test report: Verification Tests for Large Scale CCOB Data Access"),
+            row("LDM-503-12", "Ops rehearsal for commissioning #3"),
+        ],
+    )
+    findings = only(run_checks(plan), "title-mismatch")
+    assert summary(findings) == [("title-mismatch", "LDM-503-11b", ("LDM-503-12",), 12, "warning")]
+    assert findings[0].message == (
+        'LDM-503-11b refers to LDM-503-12 as "Something else", which does not match the '
+        'catalog title "Ops rehearsal for commissioning #3".'
+    )
+
+
 def test_catalog_title_that_really_differs_is_a_mismatch():
     plan = Plan(
         [
@@ -595,7 +616,7 @@ CONFIGS = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plans(), CONFIGS)
 def test_random_plans_never_crash_the_checks(plan, config):
     findings = run_checks(plan, config)
@@ -607,7 +628,7 @@ def test_random_plans_never_crash_the_checks(plan, config):
     assert at_risk_keys(plan, config) <= set(plan.milestones)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(plans())
 def test_cycle_check_finds_exactly_the_networkx_cycles(plan):
     expected = set()

@@ -74,7 +74,8 @@ def test_ms_role_labels_links_and_plain_text(app, warning) -> None:
     app.build()
     para = soup(app, "index.html").find("p", string=None, recursive=True)
     refs = soup(app, "index.html").find_all(class_="ldm503-ms")
-    rendered = [(r.get_text(), r.parent.get("href") if r.parent.name == "a" else None) for r in refs]
+    rendered = [(r.get_text(), r.parent.get("href") if r.parent.name == "a" else None)
+                for r in refs]
     assert rendered == [
         ("LDM-503-07: Camera Data Processing", "later.html#ms-ldm-503-07"),
         ("the HSC test", "early.html#ms-ldm-503-02"),  # IDs match case-insensitively

@@ -156,7 +156,7 @@ def test_plan_from_json_rejects_other_documents(doc):
         plan_from_json(doc)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(plans(), CONFIGS)
 def test_round_trip_gives_the_same_findings(plan, config):
     findings = run_checks(plan, config)

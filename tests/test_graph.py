@@ -638,8 +638,9 @@ def plans(draw):
                     title=draw(_titles)) for t in targets]
         due = draw(st.none() | st.dates(date(2017, 1, 1), date(2022, 12, 31)))
         status = draw(st.sampled_from([None, "completed", "at-risk", "descoped"]))
+        doc = draw(st.sampled_from(["a", "b/c", "<d>", 'x"y\\']))
         declarations.append(ms(ms_id, *pres, title=draw(_titles), line=n, due=due,
-                               status=status, doc=draw(st.sampled_from(["a", "b/c", "<d>", 'x"y\\']))))
+                               status=status, doc=doc))
     return Plan(declarations=declarations)
 
 

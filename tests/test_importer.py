@@ -609,7 +609,17 @@ def test_comment_markup_is_kept_or_defused(rst_warnings):
 
 
 _ALPHABET = st.sampled_from(
-    [*"aZ09 -=:*|`_.()[]<>\\#\t\u00e9", "(Query) ", "- ", "  - ", "LDM-1", ".. ", "1. ", "\n", "\n\n"]
+    [
+        *"aZ09 -=:*|`_.()[]<>\\#\t\u00e9",
+        "(Query) ",
+        "- ",
+        "  - ",
+        "LDM-1",
+        ".. ",
+        "1. ",
+        "\n",
+        "\n\n",
+    ]
 )
 
 
@@ -651,3 +661,30 @@ def test_escape_rst_text_shows_text_literally(rst_warnings, text):
     messages, doctree = rst_warnings(escape_rst_text(text) + "\n")
     assert messages == ""
     assert doctree.astext() == text
+
+
+_WORDS = st.lists(
+    st.sampled_from([*"aZ09 -=:*|`_.()[]<>\\#/+~'\"", "\u00e9", ".. ", "1. "]), max_size=20
+).map("".join)
+_REVIEW_LINE = st.one_of(
+    st.just("LDM-1: Title\n====="),
+    st.just(""),
+    _WORDS.map(lambda t: "- DM-1 " + t),
+    _WORDS.map(lambda t: "- (Query) DM-2 " + t),
+    _WORDS.map(lambda t: "- (Query) " + t),
+    _WORDS.map(lambda t: "  - " + t),
+    _WORDS.map(lambda t: "    " + t),
+    _WORDS.map(lambda t: "  " + t),
+)
+
+
+@settings(
+    max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_REVIEW_LINE, max_size=15).map("\n".join))
+def test_structured_reviews_render_valid_rst(rst_warnings, text):
+    doc = parse_review(text)
+    rendered = render_rst(doc)
+    messages, _ = rst_warnings(rendered)
+    assert messages == "", rendered
+    assert read_directives(rendered) == model_as_dicts(model_from_review(doc))
