@@ -293,11 +293,11 @@ def check_duplicate_id(plan: Plan, config: CheckConfig) -> list[Finding]:
         first = declarations[0]
         for dup in declarations[1:]:
             message = (
-                f"{dup.id} is declared more than once: at {dup.location or 'an unknown place'}"
-                f" and first at {first.location or 'an unknown place'};"
-                " the first declaration is used."
+                f"{first.id} is declared twice: first at {first.location or 'an unknown place'}"
+                f", again at {dup.location or 'an unknown place'}; the first declaration is used."
             )
-            findings.append(_milestone_finding("duplicate-id", dup, message))
+            finding = _milestone_finding("duplicate-id", dup, message)
+            findings.append(replace(finding, milestone=first.id))
     return findings
 
 
@@ -313,9 +313,14 @@ def check_undefined_reference(plan: Plan, config: CheckConfig) -> list[Finding]:
     for edge in _active_edges(plan):
         target = edge.target
         if not target.declared and config.is_plan_id(target.id):
+            known = (
+                f' (the catalog lists it as "{target.catalog_title}")'
+                if target.catalog_title
+                else ""
+            )
             message = (
                 f"{edge.source.id} requires {target.id}, which looks like a milestone of "
-                f"this plan but is not declared anywhere."
+                f"this plan but is not declared anywhere{known}."
             )
             findings.append(_edge_finding("undefined-reference", edge, message))
     for ref in plan.references:

@@ -152,12 +152,14 @@ class MilestoneDomain(Domain):
     def findings(self) -> list[Finding]:
         """Every finding of the build: read-time ``invalid`` ones, catalog problems, checks."""
         if self._findings is None:
-            from .checks import run_checks
+            from .checks import apply_severity, run_checks
 
             invalid = [f for docname in sorted(self.data["invalid"])
                        for f in self.data["invalid"][docname]]
-            checked = run_checks(self.plan, self.check_config())
-            found = [*invalid, *self.catalog_findings(), *checked]
+            config = self.check_config()
+            # Read-time and catalog problems honour ldm503_check_severity too.
+            early = apply_severity([*invalid, *self.catalog_findings()], config)
+            found = [*early, *run_checks(self.plan, config)]
             self._findings = sorted(found, key=lambda f: f.sort_key)
         return self._findings
 

@@ -31,10 +31,12 @@ __all__ = [
     "ReviewQuery",
     "ReviewSection",
     "Unmapped",
+    "discussion_text",
     "escape_rst_text",
     "looks_like_id",
     "model_from_review",
     "parse_review",
+    "query_text",
     "render_files",
     "render_rst",
 ]
@@ -482,19 +484,25 @@ def _protect_line_start(line: str) -> str:
 def _safe_paragraph(lines: Sequence[str]) -> list[str]:
     """Keep the reviewer's markup (``*don't*``) but defuse what would misparse.
 
-    Balanced emphasis and literals stay; an odd number of ``*`` or backquotes
-    in a paragraph means they were meant literally, so they are escaped.
-    Substitution bars, trailing-underscore references and line openings that
-    RST reads as lists, fields or sections are escaped too.
+    Emphasis, strong and literals stay when docutils reads them cleanly; if it
+    does not (``*a *``, a lone backquote), the paragraph's ``*`` and backquotes
+    were meant literally and are escaped. Substitution bars, trailing-underscore
+    references and line openings that RST reads as lists, fields or sections are
+    always escaped: reviewers do not write those on purpose.
     """
-    joined = "\n".join(lines)
+    out = _escape_lines(lines, keep_markup=True)
+    if any("*" in line or "`" in line for line in lines) and not _inline_markup_ok(out):
+        out = _escape_lines(lines, keep_markup=False)
+    return out
+
+
+def _escape_lines(lines: Sequence[str], *, keep_markup: bool) -> list[str]:
     out = []
     for i, line in enumerate(lines):
         line = line.replace("\\", "\\\\").replace("|", "\\|")
         line = _REFERENCE_END_RE.sub(lambda m: "\\" + "\\".join(m.group(1)), line)
-        for char in "*`":
-            if joined.count(char) % 2:
-                line = line.replace(char, "\\" + char)
+        if not keep_markup:
+            line = line.replace("*", "\\*").replace("`", "\\`")
         # Only the first line opens a block; but any line made of punctuation
         # would turn the paragraph into a section title.
         if i == 0 or _ADORNMENT_RE.match(line):
@@ -503,6 +511,27 @@ def _safe_paragraph(lines: Sequence[str]) -> list[str]:
     if out:
         out[-1] = _protect_paragraph_end(out[-1])
     return out
+
+
+def _inline_markup_ok(lines: Sequence[str]) -> bool:
+    """Whether docutils reads the paragraph as one paragraph with no inline errors."""
+    from docutils import nodes
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+
+    settings = get_default_settings(Parser)
+    settings.report_level = 5  # collect problems in the tree, print nothing
+    settings.halt_level = 5
+    settings.warning_stream = ""  # docutils' spelling of "nowhere"
+    document = new_document("<review>", settings)
+    Parser().parse("\n".join(lines), document)
+    children = [c for c in document.children if not isinstance(c, nodes.system_message)]
+    if len(children) != 1 or not isinstance(children[0], nodes.paragraph):
+        return False
+    return not any(True for _ in document.findall(nodes.problematic)) and not any(
+        m["level"] >= 2 for m in document.findall(nodes.system_message)
+    )
 
 
 def _paragraphs_block(paragraphs: Sequence[Sequence[str]]) -> list[str]:

@@ -85,9 +85,11 @@ def test_duplicate_id_names_both_places():
     first = Milestone(id="LDM-503-01", title="One", location=Location("a", 3))
     second = Milestone(id="ldm-503-01", title="Again", location=Location("b", 7))
     findings = run_checks(Plan([second, first]))
-    assert summary(findings) == [("duplicate-id", "ldm-503-01", (), 7, "error")]
+    assert summary(findings) == [("duplicate-id", "LDM-503-01", (), 7, "error")]
     assert findings[0].location == Location("b", 7)
-    assert "a:3" in findings[0].message and "b:7" in findings[0].message
+    assert findings[0].message == (
+        "LDM-503-01 is declared twice: first at a:3, again at b:7; the first declaration is used."
+    )
 
 
 def test_undefined_reference_for_a_plan_id_prerequisite():

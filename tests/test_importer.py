@@ -624,7 +624,7 @@ _ALPHABET = st.sampled_from(
 
 
 @settings(
-    max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(_ALPHABET, max_size=60).map("".join))
 def test_any_text_gives_warnings_never_exceptions(rst_warnings, text):
@@ -648,7 +648,7 @@ def test_any_bytes_give_warnings_never_exceptions(data):
 
 
 @settings(
-    max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     st.text(
@@ -679,7 +679,7 @@ _REVIEW_LINE = st.one_of(
 
 
 @settings(
-    max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(_REVIEW_LINE, max_size=15).map("\n".join))
 def test_structured_reviews_render_valid_rst(rst_warnings, text):

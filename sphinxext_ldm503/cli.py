@@ -1,0 +1,644 @@
+"""The ``ldm503`` command: import a review, check a plan in CI, export the model.
+
+Test-plan authors want the checks in CI without reading HTML, and tools want
+the plan without running Sphinx themselves. The command therefore runs the very
+same build as ``sphinx-build`` (the ``dummy`` builder into a temporary
+directory, so nothing is written next to the sources) and reads the plan and
+findings off the ``ldm503`` domain: what CI reports can never differ from what
+the HTML report shows.
+
+Exit status, the same for every subcommand so scripts need one rule:
+
+* 0: done, and (``check``) no unwaived finding at or above ``--severity``;
+  (``import``) every line of the review was mapped.
+* 1: (``check``) some unwaived finding at or above ``--severity``;
+  (``import``) the review was imported but some lines could not be mapped: they
+  are kept as ``.. ldm503-import:`` comments in the output and listed as
+  warnings on stderr, so a script notices that a person must look.
+* 2: nothing usable could be read: a missing file or directory, a directory
+  that is not a Sphinx project, a ``conf.py`` that raises, a Sphinx error, a
+  review that is empty, binary, not UTF-8 or has no milestone section (nothing
+  is written then), or bad usage. Always one ``ldm503: error: ...`` line on
+  stderr, never a traceback (``--traceback`` shows one for bug reports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+    from .domain import MilestoneDomain
+    from .model import Finding, Plan
+
+PROG = "ldm503"
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_UNREADABLE = 2
+
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+
+CSV_HEADER: tuple[str, ...] = (
+    "milestone",
+    "prerequisite",
+    "title",
+    "query",
+    "milestone_due",
+    "prerequisite_due",
+)
+
+#: The ``conf.py`` that ``import -o DIR/`` writes when the directory has none, so
+#: that ``ldm503 check DIR`` works straight after an import.
+CONF_TEMPLATE = '''"""Sphinx configuration written by `ldm503 import`; edit freely."""
+
+project = {project!r}
+extensions = ["sphinxext_ldm503"]
+exclude_patterns = ["_build"]
+'''
+
+
+class CliError(Exception):
+    """A problem the user can fix, reported as one line on stderr with exit status 2."""
+
+
+# -- building a project ----------------------------------------------------------
+
+
+@dataclass
+class BuiltProject:
+    """What ``check`` and ``export`` need from one build of a Sphinx project."""
+
+    app: Sphinx
+    domain: MilestoneDomain
+    plan: Plan
+    findings: list[Finding]
+    srcdir: Path
+    #: Sphinx warnings that are not findings (e.g. a toctree problem); only counted,
+    #: since their text would drown the findings in CI logs.
+    other_warnings: int
+
+
+def _stdout_is_terminal() -> bool:
+    stream = sys.stdout
+    return stream is not None and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _one_line(exc: BaseException) -> str:
+    """Sphinx's messages may hold a whole traceback of ``conf.py``; keep what matters.
+
+    For a traceback that is the last line (the exception) and where in the
+    configuration it was raised; otherwise the lines joined.
+    """
+    text = str(exc).strip() or type(exc).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if any(line.startswith("Traceback (most recent call last)") for line in lines):
+        head = lines[0].rstrip(":")
+        frames = re.findall(r'File "([^"]+)", line (\d+)', text)
+        where = f"{frames[-1][0]}:{frames[-1][1]}: " if frames else ""
+        return f"{where}{head}: {lines[-1]}"
+    return " ".join(lines)
+
+
+def _check_project_dirs(sourcedir: str, confdir: str | None) -> tuple[Path, Path]:
+    src = Path(sourcedir)
+    if not src.exists():
+        raise CliError(f"{sourcedir}: no such directory")
+    if not src.is_dir():
+        raise CliError(f"{sourcedir}: not a directory (give the Sphinx source directory)")
+    conf = Path(confdir) if confdir else src
+    if confdir and not conf.is_dir():
+        raise CliError(f"{confdir}: no such configuration directory")
+    if not (conf / "conf.py").is_file():
+        hint = "" if confdir else "; give its directory with -c CONFDIR"
+        raise CliError(f"{sourcedir}: not a Sphinx project (no conf.py in {conf}{hint})")
+    return src, conf
+
+
+_WARNING_START = re.compile(r"(?:^|\s)(?:WARNING|ERROR|CRITICAL|SEVERE): ")
+_LDM503_SUFFIX = re.compile(r"\[ldm503\.([a-z-]+)\]\s*$")
+
+
+def count_other_warnings(captured: str) -> int:
+    """How many captured Sphinx warnings are not findings already reported.
+
+    Counted from the text Sphinx wrote (so ``suppress_warnings`` is honoured): a
+    warning starts on a ``WARNING:``/``ERROR:`` line and may run over several
+    lines; those ending with ``[ldm503.<check>]`` repeat a finding.
+    """
+    from sphinx.util.console import strip_escape_sequences
+
+    from .checks import CHECK_NAMES
+
+    records: list[str] = []
+    for line in strip_escape_sequences(captured).splitlines():
+        if _WARNING_START.search(line):
+            records.append(line)
+        elif records:
+            records[-1] += "\n" + line
+    count = 0
+    for record in records:
+        match = _LDM503_SUFFIX.search(record)
+        if match is None or match.group(1) not in CHECK_NAMES:
+            count += 1
+    return count
+
+
+def build_project(
+    sourcedir: str, confdir: str | None = None, *, jobs: int = 1, verbose: bool = False
+) -> BuiltProject:
+    """Build a project with the ``dummy`` builder and return its plan and findings.
+
+    Shared by ``check`` and ``export`` so both see exactly what a real build sees.
+    Progress goes to stderr only when stdout is a terminal (or with ``-v``), so
+    pipes and CI logs stay quiet; Sphinx's warnings are captured rather than
+    printed, since the findings among them are printed in a better form.
+    """
+    src, conf = _check_project_dirs(sourcedir, confdir)
+
+    from sphinx.application import Sphinx
+    from sphinx.errors import SphinxError
+
+    from .domain import MilestoneDomain
+
+    status: TextIO | None = sys.stderr if verbose or _stdout_is_terminal() else None
+    captured = io.StringIO()
+    warning: TextIO = sys.stderr if verbose else captured
+    with tempfile.TemporaryDirectory(prefix="ldm503-") as tmp:
+        try:
+            app = Sphinx(
+                srcdir=src,
+                confdir=conf,
+                outdir=Path(tmp) / "out",
+                doctreedir=Path(tmp) / "doctrees",
+                buildername="dummy",
+                status=status,
+                warning=warning,
+                freshenv=True,
+                parallel=jobs if jobs > 1 else 0,
+            )
+            if "sphinxext_ldm503" not in app.extensions:
+                raise CliError(
+                    f"{sourcedir}: the project does not use sphinxext_ldm503 "
+                    f"(add it to extensions in {conf / 'conf.py'})"
+                )
+            app.build(force_all=True)
+        except SphinxError as exc:
+            raise CliError(_one_line(exc)) from None
+    domain = app.env.get_domain("ldm503")
+    assert isinstance(domain, MilestoneDomain)
+    return BuiltProject(
+        app=app,
+        domain=domain,
+        plan=domain.plan,
+        findings=list(domain.findings),
+        srcdir=src,
+        other_warnings=count_other_warnings(captured.getvalue()),
+    )
+
+
+# -- output helpers ----------------------------------------------------------------
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as a compiler would print it: relative to the current directory when
+    it lies below it (editors and CI annotations resolve those), else absolute."""
+    absolute = Path(path).resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(absolute)
+
+
+def finding_path(project: BuiltProject, finding: Finding) -> str:
+    """Documents are named by their file; catalog problems already carry a path."""
+    loc = finding.location
+    if loc is None:
+        return display_path(project.srcdir)
+    env = project.app.env
+    if loc.docname in env.all_docs or loc.docname in env.found_docs:
+        return display_path(env.doc2path(loc.docname))
+    return display_path(loc.docname)
+
+
+def format_finding(path: str, finding: Finding) -> str:
+    """``path:LINE: severity: check: message``, always on one line."""
+    line = finding.location.line if finding.location else None
+    where = f"{path}:{line}" if line else path
+    message = " ".join(finding.message.split())
+    text = f"{where}: {finding.severity}: {finding.check}: {message}"
+    if finding.waived:
+        text += f" (waived: {finding.waiver_reason})" if finding.waiver_reason else " (waived)"
+    return text
+
+
+def _plural(count: int, word: str) -> str:
+    if word == "info":
+        return f"{count} info"
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summary_line(findings: Sequence[Finding], milestones: int) -> str:
+    """Counts of unwaived findings by severity, waived ones apart."""
+    counts = {severity: 0 for severity in SEVERITY_RANK}
+    waived = 0
+    for finding in findings:
+        if finding.waived:
+            waived += 1
+        else:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    parts = ", ".join(_plural(counts[s], s) for s in ("error", "warning", "info"))
+    return f"{PROG}: {parts} ({waived} waived) in {_plural(milestones, 'milestone')}"
+
+
+def failing(findings: Sequence[Finding], threshold: str) -> bool:
+    """Waived findings never fail a run: the waiver is the author's decision."""
+    limit = SEVERITY_RANK[threshold]
+    return any(not f.waived and SEVERITY_RANK.get(f.severity, 0) >= limit for f in findings)
+
+
+def json_text(project: BuiltProject) -> str:
+    """The ``ldm503.json`` document of the build, byte for byte."""
+    from .export import dumps, to_json_document
+
+    return dumps(
+        to_json_document(project.plan, project.findings, project.domain.check_config())
+    )
+
+
+def csv_text(plan: Plan) -> str:
+    """One row per edge, in the plan's stable order (milestones by ID, edges as written).
+
+    ``title`` is the prerequisite's title as the edge writes it, else its own;
+    dropped edges are included with ``query`` set to ``dropped``.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for edge in plan.edges:
+        pre = edge.prerequisite
+        writer.writerow(
+            [
+                edge.source.id,
+                edge.target.id,
+                pre.title or edge.target.title,
+                pre.query or "",
+                _iso(edge.source.due),
+                _iso(edge.target.due),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def dot_text(project: BuiltProject, args: argparse.Namespace) -> str:
+    """The whole-plan diagram with the options ``milestone-graph`` takes."""
+    from .graph import GraphOptions, build_dot, parse_graph_options
+
+    raw: dict[str, str | None] = {}
+    for name in ("root", "depth", "direction", "layout", "cluster", "rankdir", "transitive",
+                 "labels"):
+        value = getattr(args, name, None)
+        if value is not None:
+            raw[name] = str(value)
+    for name in ("include", "exclude"):
+        values = getattr(args, name, None)
+        if values:
+            raw[name] = ",".join(values)
+    base = GraphOptions(test_pattern=project.app.config.ldm503_plan_id_pattern)
+    try:
+        options = parse_graph_options(raw, base=base)
+    except ValueError as exc:
+        # The messages name directive options (":root:"); here they are flags.
+        raise CliError(re.sub(r":([a-z-]+):", r"--\1", str(exc))) from None
+    if options.root and options.root not in project.plan:
+        raise CliError(f"--root {options.root}: not a milestone of this plan")
+    return build_dot(project.plan, options, at_risk=project.domain.at_risk, name="ldm503-plan")
+
+
+def write_output(text: str, output: str | None) -> None:
+    """To the file given, or to stdout; files get exactly the text (UTF-8, ``\\n``)."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise CliError(f"{output}: is a directory")
+    try:
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+# -- subcommands ---------------------------------------------------------------------
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from .importer import parse_review, render_files, render_rst
+
+    source = str(args.review)
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        source = "<stdin>"
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise CliError(f"{source}: no such file")
+        if path.is_dir():
+            raise CliError(f"{source}: is a directory, not a review text")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CliError(f"cannot read {source}: {exc.strerror or exc}") from None
+    doc = parse_review(data, source=source)
+    for line, message in doc.warnings:
+        print(f"{source}:{line}: warning: {message}", file=sys.stderr)
+    if not doc.sections:
+        raise CliError(f"{source}: no milestone section imported, nothing written")
+
+    output: str | None = args.output
+    if output is not None and _is_directory_target(output):
+        outdir = Path(output)
+        files = render_files(doc)
+        try:
+            outdir.mkdir(parents=True, exist_ok=True)
+            for name, text in files.items():
+                (outdir / name).write_text(text, encoding="utf-8", newline="")
+            conf = outdir / "conf.py"
+            if not conf.exists():
+                project = Path(source).stem if source != "<stdin>" else "Test plan"
+                conf.write_text(CONF_TEMPLATE.format(project=project), encoding="utf-8")
+                files["conf.py"] = ""
+        except OSError as exc:
+            raise CliError(f"cannot write to {output}: {exc.strerror or exc}") from None
+        if _stdout_is_terminal():
+            print(f"{PROG}: wrote {', '.join(files)} in {output}", file=sys.stderr)
+    else:
+        write_output(render_rst(doc), output)
+    return EXIT_FINDINGS if doc.warnings else EXIT_OK
+
+
+def _is_directory_target(output: str) -> bool:
+    """``-o DIR/`` (trailing slash) or an existing directory means one file per chapter."""
+    return output.endswith(("/", os.sep)) or Path(output).is_dir()
+
+
+def run_check(args: argparse.Namespace) -> int:
+    project = build_project(args.sourcedir, args.confdir, jobs=args.jobs, verbose=args.verbose)
+    if args.format == "json":
+        sys.stdout.write(json_text(project))
+    else:
+        lines = sorted(
+            (
+                (finding_path(project, f), (f.location.line or 0) if f.location else 0,
+                 f.check, f.milestone or "", f.message),
+                format_finding(finding_path(project, f), f),
+            )
+            for f in project.findings
+        )
+        for _key, line in lines:
+            print(line)
+        print(summary_line(project.findings, len(project.plan)))
+    sys.stdout.flush()
+    if project.other_warnings and not args.verbose:
+        print(
+            f"{PROG}: note: Sphinx reported {_plural(project.other_warnings, 'other warning')}"
+            " that are not findings; run with -v to see them",
+            file=sys.stderr,
+        )
+    return EXIT_FINDINGS if failing(project.findings, args.severity) else EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    project = build_project(args.sourcedir, args.confdir, jobs=args.jobs, verbose=args.verbose)
+    if args.format == "json":
+        text = json_text(project)
+    elif args.format == "csv":
+        text = csv_text(project.plan)
+    else:
+        text = dot_text(project, args)
+    write_output(text, args.output)
+    return EXIT_OK
+
+
+# -- the parser ----------------------------------------------------------------------
+
+MAIN_EPILOG = """\
+examples:
+  ldm503 import review.txt -o plan.rst        one RST file of milestone directives
+  ldm503 import review.txt -o docs/           index.rst, milestones.rst (and conf.py)
+  ldm503 check docs                           findings, exit 1 on any error
+  ldm503 check docs --severity warning        ... or on any warning
+  ldm503 export docs --format csv -o edges.csv
+
+exit status: 0 ok, 1 findings (check) or unmapped lines (import),
+2 the input could not be read (one 'ldm503: error:' line on stderr).
+"""
+
+IMPORT_EPILOG = """\
+Every line of the review ends up in the output: lines that cannot be mapped to a
+milestone, prerequisite or query are kept as '.. ldm503-import:' comments and
+reported on stderr as 'REVIEW:LINE: warning: message'.
+
+examples:
+  ldm503 import review.txt                    RST on stdout
+  ldm503 import review.txt -o plan.rst        one RST file
+  ldm503 import review.txt -o docs/           index.rst + milestones.rst; conf.py
+                                              too if docs/ has none, so that
+                                              'ldm503 check docs' works at once
+  cat review.txt | ldm503 import - -o plan.rst
+
+exit status: 0 everything mapped; 1 imported, with warnings (unmapped lines kept
+as comments); 2 nothing imported (missing, empty, binary or non-UTF-8 file, no
+milestone section): nothing is written then.
+"""
+
+CHECK_EPILOG = """\
+Runs the consistency checks with Sphinx's dummy builder in a temporary directory
+(nothing is written next to the sources) and prints one line per finding,
+sorted, then a summary:
+
+  example-docs/camera-and-daq.rst:32: warning: status-inversion: LDM-503-07 ...
+  ldm503: 0 errors, 59 warnings, 32 info (0 waived) in 142 milestones
+
+Waived findings are printed too, marked '(waived: reason)', and never fail the
+run. Sphinx warnings that are not findings are counted on stderr; -v shows them.
+
+examples:
+  ldm503 check docs                           fail on errors only
+  ldm503 check docs --severity warning -j 4   fail on warnings, read in parallel
+  ldm503 check . -c ..                        conf.py in the parent directory
+  ldm503 check docs --format json > ldm503.json
+
+exit status: 0 no unwaived finding at or above --severity; 1 some; 2 the project
+could not be read (no such directory, no conf.py, conf.py raising, Sphinx error).
+"""
+
+EXPORT_EPILOG = """\
+formats:
+  json  the ldm503.json document every build writes
+  csv   one row per edge: milestone,prerequisite,title,query,milestone_due,
+        prerequisite_due (dropped edges included, query 'dropped')
+  dot   the whole-plan diagram; --root, --depth, --include, --exclude,
+        --layout (and the other milestone-graph options) narrow it
+
+examples:
+  ldm503 export docs --format json -o plan.json
+  ldm503 export docs --format csv > edges.csv
+  ldm503 export docs --format dot --root LDM-503-10 --depth 2 | dot -Tsvg > 10.svg
+  ldm503 export docs --format dot --include 'LDM-503-*' --layout timeline
+
+exit status: 0 written; 2 the project could not be read or bad options.
+"""
+
+
+def _jobs(value: str) -> int:
+    if value == "auto":
+        return os.cpu_count() or 1
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto', not {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {jobs}")
+    return jobs
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line, like every other error here."""
+
+    def error(self, message: str) -> Any:  # argparse's signature says NoReturn
+        self.exit(EXIT_UNREADABLE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(
+        prog=PROG,
+        description="Import, check and export the milestone plan of a Sphinx test plan.",
+        epilog=MAIN_EPILOG,
+        formatter_class=formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--traceback", action="store_true",
+        help="on an unexpected error, show the Python traceback (for bug reports)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                     parser_class=_Parser)
+
+    imp = commands.add_parser(
+        "import", help="convert review text into milestone directives",
+        description="Convert a reviewer's text into milestone, prerequisite and query "
+                    "directives, losing nothing.",
+        epilog=IMPORT_EPILOG, formatter_class=formatter,
+    )
+    imp.add_argument("review", metavar="REVIEW.txt", help="the review text ('-' for stdin)")
+    imp.add_argument(
+        "-o", "--output", metavar="OUT.rst|OUTDIR/",
+        help="an RST file, or a directory (trailing '/' or existing) for one file per "
+             "chapter plus index.rst; default: stdout",
+    )
+    imp.set_defaults(run=run_import)
+
+    project = argparse.ArgumentParser(add_help=False)
+    project.add_argument("sourcedir", metavar="SOURCEDIR", help="the Sphinx source directory")
+    project.add_argument("-c", "--confdir", metavar="CONFDIR",
+                         help="directory of conf.py (default: SOURCEDIR)")
+    project.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                         help="read documents in N processes ('auto': one per CPU)")
+    project.add_argument("-v", "--verbose", action="store_true",
+                         help="show Sphinx's progress and all of its warnings on stderr")
+
+    check = commands.add_parser(
+        "check", parents=[project], help="run the consistency checks, compiler-style",
+        description="Run the consistency checks on a Sphinx project and print the findings.",
+        epilog=CHECK_EPILOG, formatter_class=formatter,
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text: one line per finding and a summary; json: ldm503.json")
+    check.add_argument("--severity", choices=("error", "warning", "info"), default="error",
+                       help="exit 1 when an unwaived finding is at least this severe "
+                            "(default: error)")
+    check.set_defaults(run=run_check)
+
+    export = commands.add_parser(
+        "export", parents=[project], help="write the plan as JSON, CSV or DOT",
+        description="Write the plan of a Sphinx project as JSON, CSV or a DOT diagram.",
+        epilog=EXPORT_EPILOG, formatter_class=formatter,
+    )
+    export.add_argument("--format", choices=("json", "csv", "dot"), required=True)
+    export.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
+    dot = export.add_argument_group("dot options (as for the milestone-graph directive)")
+    dot.add_argument("--root", metavar="ID", help="only this milestone's neighbourhood")
+    dot.add_argument("--depth", metavar="N", help="levels to follow from --root (default: all)")
+    dot.add_argument("--direction", choices=("requires", "required-by", "both"),
+                     help="what to follow from --root (default: requires)")
+    dot.add_argument("--include", action="append", metavar="GLOBS",
+                     help="only IDs matching these globs, e.g. 'LDM-503-*' (repeatable)")
+    dot.add_argument("--exclude", action="append", metavar="GLOBS",
+                     help="leave out IDs matching these globs (repeatable)")
+    dot.add_argument("--layout", choices=("dependency", "timeline"),
+                     help="dependency (default) or timeline (one row per quarter)")
+    dot.add_argument("--cluster", choices=("none", "prefix", "document"))
+    dot.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"))
+    dot.add_argument("--transitive", choices=("show", "hide"))
+    dot.add_argument("--labels", choices=("id", "title"))
+    export.set_defaults(run=run_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m sphinxext_ldm503``.
+
+    Every exception stops here so users see one line, never a traceback.
+    """
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_UNREADABLE
+    try:
+        return int(args.run(args))
+    except CliError as exc:
+        _error(str(exc))
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error worth a message.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
+    except Exception as exc:
+        if args.traceback:
+            raise
+        _error(f"internal error: {type(exc).__name__}: {_one_line(exc)} "
+               "(run with --traceback and report it)")
+    return EXIT_UNREADABLE
+
+
+def _error(message: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
