@@ -19,5 +19,6 @@ ldm503_today = "2019-04-30"
 
 graphviz_output_format = "svg"
 html_theme = "alabaster"
-html_theme_options = {"page_width": "1200px", "sidebar_width": "230px"}
+# A text column of about 1,000 px: wide enough for the whole-plan diagrams to stay legible.
+html_theme_options = {"page_width": "1320px", "sidebar_width": "240px", "body_max_width": "1040px"}
 html_title = "LDM-503: test milestones and their dependencies"

@@ -114,7 +114,7 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         try:
             static = Path(app.outdir) / "_static"
             static.mkdir(parents=True, exist_ok=True)
-            copy_asset_file(Path(__file__).parent / "static" / "ldm503.css", static)
+            copy_asset_file(Path(__file__).parent / "static" / "ldm503.css", static, force=True)
         except OSError as exc:
             warn(f"cannot write ldm503.css: {exc}", "output")
     if not app.config.ldm503_json:

@@ -85,6 +85,9 @@ class GraphOptions:
     """
 
     root: str | None = None
+    #: Further roots (``:root: A, B, C``): the diagram draws the union of their
+    #: neighbourhoods, e.g. one campaign chapter's milestones and their inputs.
+    more_roots: tuple[str, ...] = ()
     depth: int | None = None
     direction: Direction = "requires"
     include: tuple[str, ...] = ()
@@ -150,10 +153,11 @@ def parse_graph_options(
         if name in FIGURE_OPTIONS:
             continue
         if name == "root":
-            root = value.strip()
-            if not root or len(root.split()) != 1:
-                raise ValueError(f":root: takes one milestone ID, not {value.strip()!r}")
-            values["root"] = root
+            roots = [r for r in re.split(r"[,\s]+", value) if r]
+            if not roots:
+                raise ValueError(":root: takes one or more milestone IDs")
+            values["root"] = roots[0]
+            values["more_roots"] = tuple(roots[1:])
         elif name == "depth":
             text = value.strip().lower()
             if text in ("", "all", "none"):
@@ -275,17 +279,25 @@ def select(plan: Plan, options: GraphOptions | None = None) -> SubPlan:
             depth, direction = 1, "both"
         else:
             depth, direction = options.depth, options.direction
-        keys = {root.key}
-        if direction in ("requires", "both"):
-            keys |= _reach(requires, root.key, depth)
-        if direction in ("required-by", "both"):
-            keys |= _reach(required_by, root.key, depth)
+        starts = [root.key]
+        for extra in options.more_roots:
+            other = plan.get(extra)
+            if other is None:
+                raise ValueError(f"milestone-graph root {extra!r} is not a milestone of the plan")
+            starts.append(other.key)
+        keys = set(starts)
+        for start in starts:
+            if direction in ("requires", "both"):
+                keys |= _reach(requires, start, depth)
+            if direction in ("required-by", "both"):
+                keys |= _reach(required_by, start, depth)
     if options.include:
         keys = {k for k in keys if _matches(k, options.include)}
     if options.exclude:
         keys = {k for k in keys if not _matches(k, options.exclude)}
     if root is not None:
         keys.add(root.key)
+        keys.update(plan.milestones[id_key(r)].key for r in options.more_roots)
 
     milestones = tuple(ms for key, ms in plan.milestones.items() if key in keys)
     edges = _one_edge_per_pair(

@@ -179,8 +179,9 @@ def render_graph(
         except ValueError:
             return []  # already reported while reading
     plan = domain.plan
-    if options.root and options.root not in plan:
-        warn(f"milestone-graph: :root: {options.root} is not a milestone of this plan",
+    unknown = [r for r in (options.root, *options.more_roots) if r and r not in plan]
+    if unknown:
+        warn(f"milestone-graph: :root: {', '.join(unknown)} is not a milestone of this plan",
              "graph", location)
         return []
     subplan = select(plan, options)

@@ -210,7 +210,7 @@ def test_parse_graph_options_keeps_base_settings():
         ({"rankdir": "UP"}, ":rankdir: must be one of LR, TB, RL, BT"),
         ({"transitive": "maybe"}, ":transitive: must be one of show, hide"),
         ({"include": " , "}, ":include: needs at least one ID"),
-        ({"root": "A B"}, ":root: takes one milestone ID"),
+        ({"root": " , "}, ":root: takes one or more milestone IDs"),
         ({"colour": "red"}, "unknown option :colour:"),
     ],
 )
@@ -251,6 +251,17 @@ def test_root_depth_and_direction():
     assert keys(select(plan, GraphOptions(root="DM-AP-1", direction="both"))) == [
         "CAMM8040", "DM-AP-1", "DM-NCSA-1", "LDM-503-1", "LDM-503-2"
     ]
+
+
+def test_several_roots_draw_the_union_of_their_neighbourhoods():
+    plan = small_plan()
+    options = parse_graph_options({"root": "LDM-503-1, DM-NCSA-1", "depth": "1"})
+    assert (options.root, options.more_roots) == ("LDM-503-1", ("DM-NCSA-1",))
+    union = set(keys(select(plan, GraphOptions(root="LDM-503-1", depth=1)))) | set(
+        keys(select(plan, GraphOptions(root="DM-NCSA-1", depth=1))))
+    assert keys(select(plan, options)) == sorted(union)
+    with pytest.raises(ValueError, match="NOPE-1"):
+        select(plan, parse_graph_options({"root": "LDM-503-1 NOPE-1"}))
 
 
 def test_neighbourhood_is_direct_prerequisites_and_direct_requirers():
