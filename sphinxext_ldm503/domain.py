@@ -122,7 +122,8 @@ class MilestoneDomain(Domain):
             else:
                 rows, problems = load_catalog(Path(configured))
                 findings = [
-                    Finding("invalid", "warning", None, f"catalog: {p.message}",
+                    Finding("invalid", "warning", None,
+                            p.message if p.row == 0 else f"catalog row: {p.message}",
                             location=Location(str(configured), p.row or None))
                     for p in problems
                 ]

@@ -62,13 +62,20 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return get_domain(env).outdated_by_others()
 
 
+def in_documents(env: BuildEnvironment, finding: Finding) -> bool:
+    """Whether a finding points into a document (rather than, say, the catalog file)."""
+    return finding.location is not None and finding.location.docname in env.all_docs
+
+
 def finding_location(env: BuildEnvironment, finding: Finding) -> Any:
+    """A location Sphinx's logging understands: (docname, line) or "path:line"."""
     loc = finding.location
     if loc is None:
         return None
-    if loc.docname in env.all_docs or loc.docname in env.found_docs:
+    if in_documents(env, finding):
         return (loc.docname, loc.line)
-    return f"{loc.docname}:{loc.line}" if loc.line else f"{loc.docname}:"
+    # A whole-file problem has no line; its message names the file.
+    return f"{loc.docname}:{loc.line}" if loc.line else None
 
 
 def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
@@ -81,15 +88,11 @@ def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
             continue
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
         # Read-time problems were already reported by the directive that found them.
-        read_time = finding.check == "invalid" and not finding.message.startswith("catalog:")
+        read_time = finding.check == "invalid" and in_documents(env, finding)
         if finding.severity == "info" or read_time:
             continue
-        if finding.location is not None and finding.location.docname not in env.all_docs:
-            location = finding_location(env, finding)
-        else:
-            location = finding.location
         prefix = "error: " if finding.severity == "error" else ""
-        warn(prefix + finding.message, finding.check, location)
+        warn(prefix + finding.message, finding.check, finding_location(env, finding))
     if counts:
         summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         logger.info(f"ldm503: findings: {summary}")

@@ -132,3 +132,27 @@ def test_report_table_and_diagram_pages(example) -> None:
     assert len(rows) == 27  # 26 test milestones and LDM-503-08b, known by reference
     graphs = (out / "dependency-graph.html").read_text(encoding="utf-8")
     assert graphs.count('class="graphviz') >= 3
+
+
+def _milestone_blocks(outdir: Path) -> dict[str, list[str]]:
+    return {page.name: re.findall(r'<dl class="ldm503 milestone">.*?</dd></dl>',
+                                  page.read_text(encoding="utf-8"), re.S)
+            for page in sorted(outdir.glob("*.html"))}
+
+
+def test_parallel_and_repeated_builds_are_identical(example, make_app_module,
+                                                    tmp_path_factory) -> None:
+    """-j 2 and a second clean build give the same JSON, diagrams and milestone HTML."""
+    serial_out = Path(example.outdir)
+    for parallel in (2, 0):
+        src = tmp_path_factory.mktemp(f"example-j{parallel}") / "src"
+        shutil.copytree(REPO / "example-docs", src)
+        shutil.copy(REPO / "conf.py", src / "conf.py")
+        app = make_app_module("html", srcdir=src, freshenv=True, parallel=parallel)
+        app.build()
+        out = Path(app.outdir)
+        assert (out / "ldm503.json").read_bytes() == (serial_out / "ldm503.json").read_bytes()
+        # Diagram files are named by a hash of their DOT source and options.
+        assert sorted(p.name for p in (out / "_images").glob("*.svg")) == sorted(
+            p.name for p in (serial_out / "_images").glob("*.svg"))
+        assert _milestone_blocks(out) == _milestone_blocks(serial_out)
