@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
     from .domain import MilestoneDomain
+    from .graph import GraphOptions
     from .model import Finding, Plan
 
 PROG = "ldm503"
@@ -173,13 +174,25 @@ def build_project(
 
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     from .domain import MilestoneDomain
 
     status: TextIO | None = sys.stderr if verbose or _stdout_is_terminal() else None
+    if status is not None and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        # As sphinx-build does: no escape sequences in a log file.
+        from sphinx.util.console import nocolor
+
+        nocolor()
     captured = io.StringIO()
     warning: TextIO = sys.stderr if verbose else captured
-    with tempfile.TemporaryDirectory(prefix="ldm503-") as tmp:
+    # As sphinx-build does: docutils' registries are global, and a second build in
+    # the same process (tests, tools calling main()) must not inherit the first's.
+    with (
+        tempfile.TemporaryDirectory(prefix="ldm503-") as tmp,
+        patch_docutils(conf),
+        docutils_namespace(),
+    ):
         try:
             app = Sphinx(
                 srcdir=src,
@@ -309,10 +322,8 @@ def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def dot_text(project: BuiltProject, args: argparse.Namespace) -> str:
-    """The whole-plan diagram with the options ``milestone-graph`` takes."""
-    from .graph import GraphOptions, build_dot, parse_graph_options
-
+def _raw_graph_options(args: argparse.Namespace) -> dict[str, str | None]:
+    """The dot flags as the directive's raw options, so both share one parser."""
     raw: dict[str, str | None] = {}
     for name in ("root", "depth", "direction", "layout", "cluster", "rankdir", "transitive",
                  "labels"):
@@ -323,12 +334,25 @@ def dot_text(project: BuiltProject, args: argparse.Namespace) -> str:
         values = getattr(args, name, None)
         if values:
             raw[name] = ",".join(values)
-    base = GraphOptions(test_pattern=project.app.config.ldm503_plan_id_pattern)
+    return raw
+
+
+def graph_options(args: argparse.Namespace, base: GraphOptions | None = None) -> GraphOptions:
+    from .graph import parse_graph_options
+
     try:
-        options = parse_graph_options(raw, base=base)
+        return parse_graph_options(_raw_graph_options(args), base=base)
     except ValueError as exc:
         # The messages name directive options (":root:"); here they are flags.
         raise CliError(re.sub(r":([a-z-]+):", r"--\1", str(exc))) from None
+
+
+def dot_text(project: BuiltProject, args: argparse.Namespace) -> str:
+    """The whole-plan diagram with the options ``milestone-graph`` takes."""
+    from .graph import GraphOptions, build_dot
+
+    base = GraphOptions(test_pattern=project.app.config.ldm503_plan_id_pattern)
+    options = graph_options(args, base)
     if options.root and options.root not in project.plan:
         raise CliError(f"--root {options.root}: not a milestone of this plan")
     return build_dot(project.plan, options, at_risk=project.domain.at_risk, name="ldm503-plan")
@@ -421,14 +445,21 @@ def run_check(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if project.other_warnings and not args.verbose:
         print(
-            f"{PROG}: note: Sphinx reported {_plural(project.other_warnings, 'other warning')}"
-            " that are not findings; run with -v to see them",
+            f"{PROG}: note: {_plural(project.other_warnings, 'Sphinx warning')} not shown "
+            "(not findings); run with -v to see them",
             file=sys.stderr,
         )
     return EXIT_FINDINGS if failing(project.findings, args.severity) else EXIT_OK
 
 
 def run_export(args: argparse.Namespace) -> int:
+    # Mistakes in the options are cheap to find; do it before a long build.
+    if args.format == "dot":
+        graph_options(args)
+    if args.output not in (None, "-"):
+        parent = Path(args.output).parent
+        if not parent.is_dir():
+            raise CliError(f"cannot write {args.output}: no such directory {parent}")
     project = build_project(args.sourcedir, args.confdir, jobs=args.jobs, verbose=args.verbose)
     if args.format == "json":
         text = json_text(project)

@@ -125,8 +125,9 @@ CASES = {
 
             .. milestone:: LDM-503-08 Spectrograph Data Acquisition
 
-               .. prerequisite:: LDM-503-04b Test report: Aux Tel DAQ interface Integration Verification and Spectrograph Operations Rehearsal
-            """},
+               .. prerequisite:: LDM-503-04b LONG_TITLE
+            """.replace("LONG_TITLE", "Test report: Aux Tel DAQ interface Integration "
+                        "Verification and Spectrograph Operations Rehearsal")},
         ("LDM-503-08", ["LDM-503-04b"], "a", 8),
     ),
     "redundant-prerequisite": (
