@@ -226,3 +226,29 @@ def test_suppress_warnings_by_subtype(app, warning) -> None:
     text = warning.getvalue()
     assert "[ldm503.invalid]" not in text
     assert "[ldm503.duplicate-id]" in text
+
+
+@pytest.mark.sphinx("html", testroot="myst", freshenv=True,
+                    confoverrides={"myst_enable_extensions": ["colon_fence"]})
+def test_myst_sources(app, warning) -> None:
+    app.build()
+    page = soup(app, "index.html")
+    _dt, dd = milestone_block(page, "ms-ldm-503-07")
+    item = dd.find("li", class_="ldm503-prerequisite")
+    assert item.find("a")["href"] == "rst.html#ms-ldm-503-06"
+    assert "This makes no sense." in item.find(class_="ldm503-discussion").get_text()
+    refs = [(r.get_text(), r.parent.get("href")) for r in page.find_all(class_="ldm503-ms")]
+    assert refs == [("LDM-503-07: Camera Data Processing", "#ms-ldm-503-07"),
+                    ("the readiness test", "rst.html#ms-ldm-503-06")]
+    _dt, dd = milestone_block(soup(app, "rst.html"), "ms-ldm-503-06")
+    assert dd.find("a", href="index.html#ms-ldm-503-07") is not None
+    assert "ldm503.invalid" not in warning.getvalue()
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True,
+                    confoverrides={"extensions": ["sphinx_needs", "sphinxext_ldm503"]})
+def test_coexists_with_sphinx_needs(app, warning) -> None:
+    app.build()
+    _dt, dd = milestone_block(soup(app, "early.html"), "ms-ldm-503-02")
+    assert "LDM-503-07" in dd.find(class_="ldm503-required-by").get_text()
+    assert "Traceback" not in warning.getvalue()

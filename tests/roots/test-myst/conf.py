@@ -1,0 +1,3 @@
+extensions = ["myst_parser", "sphinxext_ldm503"]
+exclude_patterns = ["_build"]
+ldm503_milestone_graphs = False
