@@ -403,6 +403,12 @@ def run_import(args: argparse.Namespace) -> int:
     if output is not None and _is_directory_target(output):
         outdir = Path(output)
         files = render_files(doc)
+        # The names are chosen here, not by the user: never clobber a project's index.
+        clash = sorted(name for name in files if (outdir / name).exists())
+        if clash and not args.force:
+            raise CliError(
+                f"{output}: would overwrite {', '.join(clash)}; use --force to replace them"
+            )
         try:
             outdir.mkdir(parents=True, exist_ok=True)
             for name, text in files.items():
@@ -496,6 +502,7 @@ examples:
   ldm503 import review.txt -o docs/           index.rst + milestones.rst; conf.py
                                               too if docs/ has none, so that
                                               'ldm503 check docs' works at once
+                                              (existing files: add --force)
   cat review.txt | ldm503 import - -o plan.rst
 
 exit status: 0 everything mapped; 1 imported, with warnings (unmapped lines kept
@@ -589,6 +596,8 @@ def make_parser() -> argparse.ArgumentParser:
         help="an RST file, or a directory (trailing '/' or existing) for one file per "
              "chapter plus index.rst; default: stdout",
     )
+    imp.add_argument("--force", action="store_true",
+                     help="with -o OUTDIR/, replace index.rst and chapter files already there")
     imp.set_defaults(run=run_import)
 
     project = argparse.ArgumentParser(add_help=False)

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docutils import nodes
@@ -24,6 +25,7 @@ from .resolve import RENDERERS, status_badge
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
 
     from .domain import MilestoneDomain
     from .resolve import ResolvePlaceholders
@@ -123,7 +125,7 @@ def render_report(
     if not findings:
         container += nodes.paragraph("No findings.", "No findings.")
         return [container]
-    rows = [_finding_row(f, docname) for f in findings]
+    rows = [_finding_row(f, docname, transform.env) for f in findings]
     container += make_table(
         ["Severity", "Check", "Milestone", "Related", "Message", "Source"], rows,
         [8, 14, 12, 16, 40, 14], ["ldm503-report", "longtable"],
@@ -147,15 +149,27 @@ def _summary(findings: list[Finding]) -> nodes.Node:
     return make_table(["Check", *columns], rows, [20, 8, 8, 8, 8], ["ldm503-summary"])
 
 
-def _finding_row(finding: Finding, docname: str) -> tuple[list[nodes.Node], list[str]]:
+def source_text(env: BuildEnvironment, finding: Finding) -> str:
+    """``chapter.rst:12`` for a document, the file name for the catalog."""
+    loc = finding.location
+    assert loc is not None
+    if loc.docname in env.all_docs:
+        path = str(env.doc2path(loc.docname, False))
+    else:
+        path = Path(loc.docname).name
+    return f"{path}:{loc.line}" if loc.line else path
+
+
+def _finding_row(
+    finding: Finding, docname: str, env: BuildEnvironment
+) -> tuple[list[nodes.Node], list[str]]:
     sev = finding.severity
     severity: list[nodes.Node] = [nodes.inline(sev, sev, classes=[f"ldm503-severity-{sev}"])]
     if finding.waived:
         reason = f"waived: {finding.waiver_reason}" if finding.waiver_reason else "waived"
         severity += [nodes.Text(" "), badge(reason, "ldm503-waived")]
     milestone = _links([finding.milestone], docname) if finding.milestone else []
-    loc = finding.location
-    source = _text(str(loc)) if loc else []
+    source = _text(source_text(env, finding)) if finding.location else []
     classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
     return (
         [severity, [nodes.literal(finding.check, finding.check)], milestone,
