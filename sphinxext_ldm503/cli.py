@@ -18,7 +18,8 @@ Exit status, the same for every subcommand so scripts need one rule:
 * 2: nothing usable could be read: a missing file or directory, a directory
   that is not a Sphinx project, a ``conf.py`` that raises, a Sphinx error, a
   review that is empty, binary, not UTF-8 or has no milestone section (nothing
-  is written then), or bad usage. Always one ``ldm503: error: ...`` line on
+  is written then), an ``import -o DIR/`` that would overwrite files (without
+  ``--force``), or bad usage. Always one ``ldm503: error: ...`` line on
   stderr, never a traceback (``--traceback`` shows one for bug reports).
 """
 

@@ -65,10 +65,14 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
 
 def make_table(
     headers: Sequence[str], rows: Iterable[tuple[list[nodes.Node], list[str]]],
-    widths: Sequence[int], classes: Sequence[str],
+    widths: Sequence[int], classes: Sequence[str], column_classes: Sequence[str] = (),
 ) -> nodes.table:
-    """A docutils table; each row is (cells, row classes), each cell a node list."""
-    table = nodes.table(classes=list(classes))
+    """A docutils table; each row is (cells, row classes), each cell a node list.
+
+    ``colwidths-given`` makes HTML honour the widths, so messages get the room;
+    ``column_classes`` lets CSS keep dates and IDs on one line.
+    """
+    table = nodes.table(classes=["colwidths-given", *classes])
     tgroup = nodes.tgroup(cols=len(headers))
     table += tgroup
     for width in widths:
@@ -80,8 +84,9 @@ def make_table(
     body = nodes.tbody()
     for cells, row_classes in rows:
         row = nodes.row(classes=row_classes)
-        for cell in cells:
-            row += nodes.entry("", nodes.paragraph("", "", *cell))
+        for i, cell in enumerate(cells):
+            entry_classes = [column_classes[i]] if i < len(column_classes) else []
+            row += nodes.entry("", nodes.paragraph("", "", *cell), classes=entry_classes)
         body += row
     tgroup += body
     return table
@@ -128,7 +133,9 @@ def render_report(
     rows = [_finding_row(f, docname, transform.env) for f in findings]
     container += make_table(
         ["Severity", "Check", "Milestone", "Related", "Message", "Source"], rows,
-        [8, 14, 12, 16, 40, 14], ["ldm503-report", "longtable"],
+        [8, 14, 11, 13, 42, 12], ["ldm503-report", "longtable"],
+        ["ldm503-col-severity", "ldm503-col-check", "ldm503-col-id", "ldm503-col-related",
+         "ldm503-col-message", "ldm503-col-source"],
     )
     return [container]
 
@@ -229,7 +236,8 @@ def render_table(
         rows.append((cells, ["ldm503-overdue"] if overdue else []))
     widths = {"id": 12, "title": 34, "queries": 8, "findings": 8}
     table = make_table([TABLE_COLUMNS[c] for c in columns], rows,
-                       [widths.get(c, 10) for c in columns], ["ldm503-table", "longtable"])
+                       [widths.get(c, 10) for c in columns], ["ldm503-table", "longtable"],
+                       [f"ldm503-col-{c}" for c in columns])
     return [table]
 
 
@@ -245,7 +253,8 @@ def _table_cell(column: str, ms: Milestone, docname: str, overdue: bool,
     if column == "status":
         cell: list[nodes.Node] = [status_badge(ms, ms.key in domain.at_risk)]
         if overdue:
-            cell += [nodes.Text(" "), badge("overdue", "ldm503-overdue")]
+            late = "completed late" if ms.is_completed else "overdue"
+            cell += [nodes.Text(" "), badge(late, "ldm503-overdue")]
         return cell
     if column == "queries":
         count = sum(1 for p in ms.prerequisites if p.query == "open")
