@@ -449,3 +449,15 @@ def test_json_schema(make_app, tmp_path) -> None:
     assert ms07["completed"] == "2019-01-17" and ms07["declared"] is True
     net = next(m for m in report["milestones"] if m["id"] == "DM-NET-4")
     assert net["declared"] is False and net["docname"] is None and net["line"] is None
+
+
+def test_today_honours_config_and_source_date_epoch(monkeypatch) -> None:
+    from datetime import date
+
+    from sphinxext_ldm503.domain import today
+
+    assert today("2019-04-30") == date(2019, 4, 30)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1556582400")  # 2019-04-30T00:00:00Z
+    assert today(None) == date(2019, 4, 30)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert today(None) == date.today()
