@@ -56,6 +56,11 @@ class MilestoneContext:
     queries: list[Query] = field(default_factory=list)
 
 
+def source_text(content: Any) -> str:
+    """A directive's content as written, without surrounding blank lines."""
+    return "\n".join(content).strip("\n").rstrip()
+
+
 def badge(text: str, *classes: str) -> nodes.inline:
     return nodes.inline(text, text, classes=["ldm503-badge", *classes])
 
@@ -277,7 +282,9 @@ class PrerequisiteDirective(Ldm503Directive):
         discussion = nodes.container(classes=["ldm503-discussion"])
         self.parse_content(discussion)
         pre = Prerequisite(
-            id=pre_id, title=title, query=query, discussion=discussion.astext().strip(),
+            # The discussion as the author wrote it (RST source), which is also what
+            # the review importer produces, so both give the same model.
+            id=pre_id, title=title, query=query, discussion=source_text(self.content),
             waivers=waivers, location=self.location,
         )
         ctx.prerequisites.append(pre)
@@ -328,7 +335,7 @@ class QueryDirective(Ldm503Directive):
         self.parse_content(box)
         if self.arguments:  # a one-line question may be given as the argument
             box.insert(1, nodes.paragraph(self.arguments[0], self.arguments[0]))
-        text = " ".join(n.astext() for n in box.children[1:]).strip()
+        text = source_text(self.content) or " ".join(self.arguments).strip()
         if not text:
             self.invalid(f"query of {ctx.milestone_id} has no text")
         ctx.queries.append(Query(text=text, status=status, location=self.location))

@@ -6,7 +6,9 @@ they see the whole plan.
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,13 +50,49 @@ def connect(app: Sphinx) -> None:
 
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
-    """Make the catalog path absolute: relative to the sources, else to conf.py."""
+    """Validate the ldm503_* values (a typo costs a warning, not the build) and make
+    the catalog path absolute: relative to the sources, else to conf.py."""
+    _validate_config(config)
     configured = config.ldm503_catalog
     if configured and not Path(configured).is_absolute():
         in_src = Path(app.srcdir) / configured
         in_conf = Path(app.confdir) / configured
         chosen = in_src if in_src.exists() or not in_conf.exists() else in_conf
         config.ldm503_catalog = str(chosen.resolve())
+
+
+def _valid_pattern(name: str, pattern: object) -> bool:
+    try:
+        re.compile(str(pattern))
+    except re.error as exc:
+        warn(f"{name}: invalid regular expression {pattern!r} ({exc}); it is ignored",
+             "invalid")
+        return False
+    return True
+
+
+def _validate_config(config: Config) -> None:
+    from .checks import CheckConfig
+    from .config import CONFIG_VALUES
+
+    if not _valid_pattern("ldm503_plan_id_pattern", config.ldm503_plan_id_pattern):
+        config.ldm503_plan_id_pattern = next(
+            v.default for v in CONFIG_VALUES if v.name == "ldm503_plan_id_pattern")
+    for name in ("ldm503_internal_patterns", "ldm503_at_risk_patterns"):
+        patterns = config[name]
+        if isinstance(patterns, str):  # a lone pattern instead of a list
+            patterns = [patterns]
+        config[name] = tuple(p for p in patterns if _valid_pattern(name, p))
+    if config.ldm503_today:
+        try:
+            date.fromisoformat(str(config.ldm503_today))
+        except ValueError:
+            warn(f"ldm503_today: invalid date {config.ldm503_today!r}: use YYYY-MM-DD; "
+                 "using the build date", "invalid")
+            config.ldm503_today = None
+    severity = config.ldm503_check_severity
+    for problem in CheckConfig(severity=dict(severity)).problems():
+        warn(problem, "invalid")
 
 
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -126,7 +164,7 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
 
     domain = get_domain(app.env)
     target = Path(app.outdir) / "ldm503.json"
-    text = dumps(to_json_document(domain.plan, domain.findings))
+    text = dumps(to_json_document(domain.plan, domain.findings, domain.check_config()))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".json.tmp")

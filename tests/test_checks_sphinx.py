@@ -461,3 +461,19 @@ def test_today_honours_config_and_source_date_epoch(monkeypatch) -> None:
     assert today(None) == date(2019, 4, 30)
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert today(None) == date.today()
+
+
+def test_bad_configuration_values_are_warnings(make_app, tmp_path) -> None:
+    docs, _ = CASES["status-inversion"]
+    conf = ('ldm503_today = "yesterday"\nldm503_at_risk_patterns = ["^DM-(SUIT"]\n'
+            'ldm503_plan_id_pattern = "[unclosed"\n'
+            'ldm503_check_severity = {"cycle": "fatal", "no-such-check": "off"}\n')
+    app, report = build(make_app, project(tmp_path, docs, conf))
+    warnings = app._warning.getvalue()
+    for fragment in ("ldm503_today: invalid date 'yesterday'",
+                     "ldm503_at_risk_patterns: invalid regular expression",
+                     "ldm503_plan_id_pattern: invalid regular expression",
+                     "invalid severity 'fatal'", "unknown check 'no-such-check'"):
+        assert fragment in warnings
+    assert "Traceback" not in warnings
+    assert only(report, "status-inversion")  # the checks still ran
