@@ -46,7 +46,9 @@ class MilestoneDomain(Domain):
         "references": {},  # docname -> [Reference]
         "deps": {},  # docname -> [id key or WHOLE_PLAN]: what the document renders
         "invalid": {},  # docname -> [Finding] found while reading
-        "fingerprints": {},  # docname -> hash of the cross-document data it rendered
+        # builder:outdir -> docname -> hash of the cross-document data it rendered;
+        # per output, because builders sharing a doctree directory write at different times.
+        "fingerprints": {},
     }
     data_version = 1
 
@@ -86,8 +88,10 @@ class MilestoneDomain(Domain):
         self._changed()
 
     def clear_doc(self, docname: str) -> None:
-        for key in (*PER_DOC, "fingerprints"):
+        for key in PER_DOC:
             self.data[key].pop(docname, None)
+        for written in self.data["fingerprints"].values():
+            written.pop(docname, None)
         self._changed()
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
@@ -160,9 +164,18 @@ class MilestoneDomain(Domain):
             config = self.check_config()
             # Read-time and catalog problems honour ldm503_check_severity too.
             early = apply_severity([*invalid, *self.catalog_findings()], config)
-            found = [*early, *run_checks(self.plan, config)]
+            found = [*early, *self._without_external(run_checks(self.plan, config))]
             self._findings = sorted(found, key=lambda f: f.sort_key)
         return self._findings
+
+    def _without_external(self, findings: list[Finding]) -> list[Finding]:
+        """Drop undefined references to milestones another project declares (intersphinx)."""
+        inventory = getattr(self.env, "intersphinx_inventory", None) or {}
+        external = {id_key(name) for name in inventory.get("ldm503:milestone", {})}
+        if not external:
+            return findings
+        return [f for f in findings if not (f.check == "undefined-reference" and f.related
+                                            and id_key(f.related[0]) in external)]
 
     @property
     def at_risk(self) -> set[str]:
@@ -198,13 +211,14 @@ class MilestoneDomain(Domain):
             if key == WHOLE_PLAN:
                 digest.update(repr([self._signature(k) for k in self.plan.milestones]).encode())
                 digest.update(repr(self.findings).encode())
+                digest.update(repr(self.check_config().today).encode())  # overdue marks
             else:
                 digest.update(self._signature(key).encode())
         return digest.hexdigest()
 
-    def outdated_by_others(self) -> list[str]:
-        """Documents whose rendered cross-document data changed since they were written."""
-        stored: dict[str, str] = self.data["fingerprints"]
+    def outdated_by_others(self, output: str) -> list[str]:
+        """Documents whose cross-document data changed since they were written to ``output``."""
+        stored: dict[str, str] = self.data["fingerprints"].setdefault(output, {})
         changed = []
         for docname in sorted(self.data["deps"]):
             new = self.fingerprint(docname)

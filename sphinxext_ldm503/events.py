@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
-from sphinx.util.fileutil import copy_asset_file
 
 from .diagnostics import logger, warn
 from .domain import get_domain
@@ -43,7 +42,9 @@ def connect(app: Sphinx) -> None:
     app.connect("config-inited", on_config_inited)
     app.connect("env-updated", on_env_updated)
     app.connect("env-check-consistency", on_check_consistency)
-    app.connect("missing-reference", on_missing_reference)
+    # Last, after intersphinx: a milestone of another project must still link.
+    app.connect("missing-reference", on_missing_reference, priority=900)
+    app.connect("builder-inited", on_builder_inited)
     app.connect("build-finished", on_build_finished)
     graphs.register(app)
     report.register(app)
@@ -97,7 +98,7 @@ def _validate_config(config: Config) -> None:
 
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Pages showing other documents' data are rewritten when that data changed."""
-    return get_domain(env).outdated_by_others()
+    return get_domain(env).outdated_by_others(f"{app.builder.name}:{app.outdir}")
 
 
 def in_documents(env: BuildEnvironment, finding: Finding) -> bool:
@@ -148,16 +149,16 @@ def on_missing_reference(
     return contnode
 
 
+def on_builder_inited(app: Sphinx) -> None:
+    """Ship ldm503.css like any static file, so that EPUB archives contain it too."""
+    static = str(Path(__file__).parent / "static")
+    if app.builder.format == "html" and static not in app.config.html_static_path:
+        app.config.html_static_path.append(static)
+
+
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None:
         return
-    if app.builder.format == "html":
-        try:
-            static = Path(app.outdir) / "_static"
-            static.mkdir(parents=True, exist_ok=True)
-            copy_asset_file(Path(__file__).parent / "static" / "ldm503.css", static, force=True)
-        except OSError as exc:
-            warn(f"cannot write ldm503.css: {exc}", "output")
     if not app.config.ldm503_json:
         return
     from .export import dumps, to_json_document

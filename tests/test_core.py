@@ -147,7 +147,8 @@ def test_incremental_rebuild_updates_required_by(make_app, rootdir, tmp_path) ->
     # early.rst was not edited, yet its "Required by" list must have changed.
     _dt, dd = milestone_block(soup(app2, "early.html"), "ms-ldm-503-02")
     assert "no milestone of this plan" in dd.find(class_="ldm503-required-by").get_text()
-    assert "early" in app2.env.domains["ldm503"].data["fingerprints"]
+    written = app2.env.domains["ldm503"].data["fingerprints"]
+    assert "early" in written[f"html:{app2.outdir}"]
 
 
 def test_incremental_rebuild_follows_title_changes(make_app, rootdir, tmp_path) -> None:
@@ -252,3 +253,70 @@ def test_coexists_with_sphinx_needs(app, warning) -> None:
     _dt, dd = milestone_block(soup(app, "early.html"), "ms-ldm-503-02")
     assert "LDM-503-07" in dd.find(class_="ldm503-required-by").get_text()
     assert "Traceback" not in warning.getvalue()
+
+
+def test_intersphinx_links_to_another_projects_milestones(make_app, rootdir, tmp_path) -> None:
+    other = make_app("html", srcdir=_copy_root(rootdir / "test-basic", tmp_path / "other"))
+    other.build()
+    inventory = Path(other.outdir) / "objects.inv"
+    src = tmp_path / "plan"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'extensions = ["sphinxext_ldm503", "sphinx.ext.intersphinx"]\n'
+        "ldm503_milestone_graphs = False\n"
+        f"intersphinx_mapping = {{'other': ('https://other.example/', {str(inventory)!r})}}\n",
+        encoding="utf-8")
+    (src / "index.rst").write_text(
+        "Plan\n====\n\nSee :ms:`LDM-503-07`.\n\n"
+        ".. milestone:: LDM-503-20 Later\n\n"
+        "   .. prerequisite:: LDM-503-02 Test report: HSC reprocessing\n", encoding="utf-8")
+    app = make_app("html", srcdir=src)
+    app.build()
+    page = soup(app, "index.html")
+    hrefs = {a["href"] for a in page.find_all("a", class_="reference external")}
+    assert "https://other.example/later.html#ms-ldm-503-07" in hrefs
+    assert "https://other.example/early.html#ms-ldm-503-02" in hrefs
+    assert "undefined-reference" not in app._warning.getvalue()
+
+
+def test_epub_contains_the_stylesheet(make_app, rootdir, tmp_path) -> None:
+    import zipfile
+
+    app = make_app("epub", srcdir=_copy_root(rootdir / "test-basic", tmp_path))
+    app.build()
+    epub = next(Path(app.outdir).glob("*.epub"))
+    assert any(name.endswith("_static/ldm503.css") for name in zipfile.ZipFile(epub).namelist())
+
+
+def test_builders_sharing_doctrees_both_follow_changes(make_app, rootdir, tmp_path) -> None:
+    """html and text share _build/doctrees; each must rewrite what changed for it."""
+    srcdir = _copy_root(rootdir / "test-basic", tmp_path)
+    make_app("html", srcdir=srcdir).build()
+    make_app("text", srcdir=srcdir).build()
+    later = srcdir / "later.rst"
+    later.write_text(later.read_text(encoding="utf-8").replace(
+        "Camera Data Processing", "Camera Data Processing, renamed"), encoding="utf-8")
+    html = make_app("html", srcdir=srcdir)
+    html.build()
+    text = make_app("text", srcdir=srcdir)
+    text.build()
+    assert Path(html.doctreedir) == Path(text.doctreedir)
+    # index.rst was not edited: its :ms: label comes from later.rst.
+    index = (Path(text.outdir) / "index.txt").read_text(encoding="utf-8")
+    assert "Camera Data Processing, renamed" in index
+    assert "Camera Data Processing, renamed" in soup(html, "index.html").get_text()
+
+
+def test_overdue_marks_follow_the_date(make_app, rootdir, tmp_path, monkeypatch) -> None:
+    src = _copy_root(rootdir / "test-basic", tmp_path)
+    (src / "table.rst").write_text(":orphan:\n\nTable\n=====\n\n.. milestone-table::\n",
+                                   encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1483228800")  # 2017-01-01
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert not soup(app, "table.html").find_all("tr", class_="ldm503-overdue")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
+    app = make_app("html", srcdir=src)
+    app.build()
+    overdue = soup(app, "table.html").find_all("tr", class_="ldm503-overdue")
+    assert [tr.td.get_text(strip=True) for tr in overdue] == ["LDM-503-06"]
