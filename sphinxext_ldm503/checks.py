@@ -298,6 +298,22 @@ def check_duplicate_id(plan: Plan, config: CheckConfig) -> list[Finding]:
             )
             finding = _milestone_finding("duplicate-id", dup, message)
             findings.append(replace(finding, milestone=first.id))
+    # Different IDs whose anchors coincide (A.1 and A-1 both become #ms-a-1): links to
+    # one would land on the other, so they are duplicates for every reader.
+    by_anchor: dict[str, Milestone] = {}
+    def written_order(m: Milestone) -> tuple[str, int, str]:
+        loc = m.location or Location("")
+        return (loc.docname, loc.line or 0, m.key)
+
+    for ms in sorted(plan.declared, key=written_order):
+        other = by_anchor.setdefault(ms.anchor, ms)
+        if other is not ms:
+            message = (
+                f"{ms.id} and {other.id} share the anchor #{ms.anchor} (at {ms.location} and "
+                f"{other.location}): links to one would land on the other; rename one of them."
+            )
+            findings.append(replace(_milestone_finding("duplicate-id", ms, message),
+                                    related=(other.id,)))
     return findings
 
 

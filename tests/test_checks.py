@@ -650,3 +650,16 @@ def test_cycle_check_finds_exactly_the_networkx_cycles(plan):
 def test_each_check_runs_alone(check):
     plan = _faulty_edge_plan(query="open")
     assert all(f.check == check for f in CHECKS[check](plan, CheckConfig()))
+
+
+def test_duplicate_id_reports_ids_sharing_an_anchor():
+    from sphinxext_ldm503.checks import check_duplicate_id
+
+    plan = Plan([
+        Milestone("A.1", "dotted", location=Location("a", 3)),
+        Milestone("A-1", "dashed", location=Location("b", 5)),
+    ])
+    findings = check_duplicate_id(plan, CheckConfig())
+    assert [(f.milestone, f.related, f.location) for f in findings] == [
+        ("A-1", ("A.1",), Location("b", 5))]
+    assert "#ms-a-1" in findings[0].message
