@@ -24,7 +24,6 @@ from .domain import WHOLE_PLAN, get_domain
 from .model import Finding, Location, Milestone, Prerequisite, Query, Waiver, anchor_for, id_key
 from .parsing import (
     parse_date,
-    parse_id_list,
     parse_level,
     parse_list,
     parse_query_state,
@@ -32,6 +31,7 @@ from .parsing import (
     parse_status,
     parse_waivers,
     split_argument,
+    split_id_list,
 )
 
 CONTEXT_KEY = "ldm503:milestone"
@@ -51,9 +51,10 @@ class AnyOption(dict[str, Any]):
 class MilestoneContext:
     """What nested directives contribute to the milestone being parsed."""
 
-    milestone_id: str
+    milestone_id: str  # empty when the milestone's ID was malformed
     prerequisites: list[Prerequisite] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
+    in_prerequisite: bool = False
 
 
 def source_text(content: Any) -> str:
@@ -93,14 +94,36 @@ class Ldm503Directive(SphinxDirective):
         return Location(self.env.docname, self.lineno)
 
     def invalid(self, message: str) -> None:
-        warn(message, "invalid", self.location)
+        """Report malformed input, honouring ``ldm503_check_severity["invalid"]``."""
+        from .checks import CheckConfig
+
+        config = CheckConfig(severity=dict(self.config.ldm503_check_severity))
+        severity = config.severity_of("invalid")
+        if severity == "off":
+            return
+        if severity != "info":
+            warn(message, "invalid", self.location)
         get_domain(self.env).note_invalid(
             Finding("invalid", "error", self.context_id(), message, location=self.location)
         )
 
     def context_id(self) -> str | None:
         ctx = self.env.temp_data.get(CONTEXT_KEY)
-        return ctx.milestone_id if ctx else None
+        return (ctx.milestone_id or None) if ctx else None
+
+    def milestone_context(self) -> MilestoneContext | None:
+        """The enclosing milestone, or None after a warning saying why there is none."""
+        ctx: MilestoneContext | None = self.env.temp_data.get(CONTEXT_KEY)
+        if ctx is None:
+            self.invalid(f"{self.name} outside a milestone: nest it in a '.. milestone::'")
+        elif not ctx.milestone_id:
+            self.invalid(f"{self.name} ignored: its milestone has no valid ID")
+            return None
+        elif ctx.in_prerequisite:
+            self.invalid(f"{self.name} inside a prerequisite of {ctx.milestone_id}: "
+                         "put it directly in the milestone")
+            return None
+        return ctx
 
     def unknown_options(self) -> None:
         for name in sorted(self.options):
@@ -153,7 +176,12 @@ class MilestoneDirective(Ldm503Directive):
             self.invalid(f"milestone: {exc}; write '.. milestone:: ID: Title'")
             # Keep the author's text visible even though no milestone is declared.
             container = nodes.container(classes=["ldm503-invalid"])
-            self.parse_content(container)
+            previous = self.env.temp_data.get(CONTEXT_KEY)
+            self.env.temp_data[CONTEXT_KEY] = MilestoneContext("")
+            try:
+                self.parse_content(container)
+            finally:
+                self.env.temp_data[CONTEXT_KEY] = previous
             return [container]
         self.subject = ms_id
         if self.env.temp_data.get(CONTEXT_KEY) is not None:
@@ -165,7 +193,9 @@ class MilestoneDirective(Ldm503Directive):
         status = self.option("status", parse_status)
         level = self.option("level", parse_level)
         tags = self.option("tags", parse_list) or ()
-        requires = self.option("requires", parse_id_list) or ()
+        requires, problems = split_id_list(self.options.get("requires") or "")
+        for problem in problems:
+            self.invalid(f"milestone {ms_id}: :requires: {problem}")
         waivers = self.option("waive", parse_waivers) or ()
         external = self.flag("external")
         if status is None and completed is not None:
@@ -191,7 +221,13 @@ class MilestoneDirective(Ldm503Directive):
         content = addnodes.desc_content()
         desc += content
         index = addnodes.index(entries=[])
-        if "no-index" not in self.options:
+        indexed = "no-index" not in self.options
+        if indexed and anchor in self.state.document.ids:
+            # Another milestone of this page has the same anchor (A.1 and A-1, or the
+            # same ID twice): adding it again would be an untyped docutils error. The
+            # duplicate-id check reports the clash, with both places.
+            pass
+        elif indexed:
             sig["ids"].append(anchor)
             self.state.document.note_explicit_target(sig)
             index["entries"].append(("single", f"{ms_id} (milestone)", anchor, "main", None))
@@ -213,7 +249,9 @@ class MilestoneDirective(Ldm503Directive):
         finally:
             self.env.temp_data[CONTEXT_KEY] = previous
 
-        content += ldm_nodes.milestone_meta(milestone_id=ms_id)
+        meta = ldm_nodes.milestone_meta(milestone_id=ms_id)
+        self.set_source_info(meta)
+        content += meta
         prereq_items = [n for n in body.findall(nodes.list_item)
                         if "ldm503-prerequisite" in n["classes"]]
         query_boxes = [n for n in body.findall(nodes.container)
@@ -232,12 +270,18 @@ class MilestoneDirective(Ldm503Directive):
         if query_boxes:
             content += nodes.rubric("Queries", "Queries", classes=["ldm503-rubric"])
             content.extend(query_boxes)
-        content += ldm_nodes.required_by(milestone_id=ms_id)
-        if self.config.ldm503_milestone_graphs and "no-graph" not in self.options:
-            content += ldm_nodes.milestone_graph(
+        required = ldm_nodes.required_by(milestone_id=ms_id)
+        self.set_source_info(required)
+        content += required
+        # A no-index milestone is another rendering of one declared elsewhere: it shows
+        # that declaration's data, but draws no diagram of its own.
+        if self.config.ldm503_milestone_graphs and "no-graph" not in self.options and indexed:
+            graph = ldm_nodes.milestone_graph(
                 options={"root": ms_id, "neighbourhood": "yes"}, neighbourhood=True,
                 docname=docname,
             )
+            self.set_source_info(graph)
+            content += graph
 
         milestone = Milestone(
             id=ms_id, title=title, location=self.location, due=due, forecast=forecast,
@@ -246,9 +290,9 @@ class MilestoneDirective(Ldm503Directive):
             waivers=waivers,
         )
         domain = get_domain(self.env)
-        if "no-index" not in self.options:
+        domain.note_dependency(docname, id_key(ms_id))
+        if indexed:
             domain.note_milestone(milestone)
-            domain.note_dependency(docname, id_key(ms_id))
         return [index, desc]
 
     def compact_item(self, pre: Prerequisite, docname: str) -> nodes.list_item:
@@ -265,9 +309,8 @@ class PrerequisiteDirective(Ldm503Directive):
 
     def run(self) -> list[nodes.Node]:
         self.unknown_options()
-        ctx: MilestoneContext | None = self.env.temp_data.get(CONTEXT_KEY)
+        ctx = self.milestone_context()
         if ctx is None:
-            self.invalid("prerequisite outside a milestone: nest it in a '.. milestone::'")
             return []
         try:
             pre_id, title = split_argument(self.arguments[0] if self.arguments else "")
@@ -280,7 +323,11 @@ class PrerequisiteDirective(Ldm503Directive):
         docname = self.env.docname
 
         discussion = nodes.container(classes=["ldm503-discussion"])
-        self.parse_content(discussion)
+        ctx.in_prerequisite = True
+        try:
+            self.parse_content(discussion)
+        finally:
+            ctx.in_prerequisite = False
         pre = Prerequisite(
             # The discussion as the author wrote it (RST source), which is also what
             # the review importer produces, so both give the same model.
@@ -323,9 +370,8 @@ class QueryDirective(Ldm503Directive):
 
     def run(self) -> list[nodes.Node]:
         self.unknown_options()
-        ctx: MilestoneContext | None = self.env.temp_data.get(CONTEXT_KEY)
+        ctx = self.milestone_context()
         if ctx is None:
-            self.invalid("query outside a milestone: nest it in a '.. milestone::'")
             return []
         status = self.option("status", parse_query_status) or "open"
         box = nodes.container(classes=["ldm503-query", f"ldm503-query-{status}"])

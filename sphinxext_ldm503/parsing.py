@@ -15,7 +15,7 @@ from .model import QUERY_STATES, QUERY_STATUSES, STATUSES, Waiver
 #: An ID is any run of non-space characters (real schedule codes contain ``&``,
 #: ``.`` and more), but it must start with a letter or digit so that stray
 #: punctuation such as ``:`` or ``-`` is caught as a malformed ID.
-ID_RE = re.compile(r"[A-Za-z0-9][^\s]*")
+ID_RE = re.compile(r"[^\W_]\S*")
 _ARGUMENT_RE = re.compile(r"^\s*(?P<id>\S+?)(?::(?=\s|$)|\s|$)\s*(?P<title>.*?)\s*$", re.S)
 
 
@@ -94,6 +94,20 @@ def parse_list(text: str) -> tuple[str, ...]:
 def parse_id_list(text: str) -> tuple[str, ...]:
     """A comma and/or space separated list of IDs (``:requires:``)."""
     return tuple(check_id(item) for item in re.split(r"[,\s]+", text) if item)
+
+
+def split_id_list(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """Like :func:`parse_id_list`, but keeps the good IDs and returns the problems."""
+    ids: list[str] = []
+    problems: list[str] = []
+    for item in re.split(r"[,\s]+", text):
+        if not item:
+            continue
+        try:
+            ids.append(check_id(item))
+        except ValueError as exc:
+            problems.append(str(exc))
+    return tuple(ids), problems
 
 
 def parse_waivers(text: str) -> tuple[Waiver, ...]:

@@ -6,6 +6,7 @@ from docutils import nodes
 from docutils.nodes import Node, system_message
 from sphinx.roles import XRefRole
 
+from .diagnostics import warn
 from .domain import get_domain
 from .model import Location, Reference
 
@@ -33,6 +34,10 @@ class MilestoneRole(XRefRole):
         target = target.strip()
         refnode["refwarn"] = False  # unknown IDs are reported by the checks, once, located
         domain = get_domain(self.env)
+        if not target:
+            warn(f"{self.name}: empty milestone ID", "invalid",
+                 Location(self.env.docname, self.lineno))
+            return title, target
         domain.note_reference(Reference(target, Location(self.env.docname, self.lineno)))
         domain.note_dependency(self.env.docname, target.casefold())
         return title, target

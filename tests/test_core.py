@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -320,3 +321,39 @@ def test_overdue_marks_follow_the_date(make_app, rootdir, tmp_path, monkeypatch)
     app.build()
     overdue = soup(app, "table.html").find_all("tr", class_="ldm503-overdue")
     assert [tr.td.get_text(strip=True) for tr in overdue] == ["LDM-503-06"]
+
+
+@pytest.mark.sphinx("html", testroot="odd", freshenv=True)
+def test_odd_input(app, warning) -> None:
+    app.build()
+    text = warning.getvalue()
+    assert "Traceback" not in text and "[docutils]" not in text
+    src = str(Path(app.srcdir) / "index.rst")
+    for line, fragment, subtype in [
+        (4, ":requires: malformed milestone ID '-bad'", "invalid"),
+        (9, "prerequisite inside a prerequisite of LDM-503-01", "invalid"),
+        (13, "prerequisite ignored: its milestone has no valid ID", "invalid"),
+        (19, "A-1 and A.1 share the anchor #ms-a-1", "duplicate-id"),
+        (24, "empty milestone ID", "invalid"),
+    ]:
+        assert re.search(re.escape(f"{src}:{line}: WARNING: ") + r".*" + re.escape(fragment)
+                         + r".*" + re.escape(f"[ldm503.{subtype}]"), text), (line, text)
+    report = json.loads((Path(app.outdir) / "ldm503.json").read_text(encoding="utf-8"))
+    first = next(m for m in report["milestones"] if m["id"] == "LDM-503-01")
+    assert [r["id"] for r in first["requires"]] == ["LDM-503-02", "LDM-503-03", "DM-AP-1"]
+    assert first["title"] == "First"  # the no-index rendering declares nothing
+    assert any(m["id"] == "Ünïcode-1" and m["declared"] for m in report["milestones"])
+    page = soup(app, "index.html")
+    assert page.find("dt", id="ms-ünïcode-1") is not None or page.find(
+        "dt", id=anchor_for("Ünïcode-1")) is not None
+    # The no-index rendering shows the declaration's data but has no anchor of its own.
+    assert len(page.find_all("dt", id="ms-ldm-503-01")) == 1
+
+
+@pytest.mark.sphinx("html", testroot="invalid", freshenv=True,
+                    confoverrides={"ldm503_check_severity": {"invalid": "off"}})
+def test_invalid_off_silences_read_time_warnings(app, warning) -> None:
+    app.build()
+    assert "[ldm503.invalid]" not in warning.getvalue()
+    report = json.loads((Path(app.outdir) / "ldm503.json").read_text(encoding="utf-8"))
+    assert not [f for f in report["findings"] if f["check"] == "invalid"]

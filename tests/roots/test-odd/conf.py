@@ -1,0 +1,2 @@
+extensions = ["sphinxext_ldm503"]
+exclude_patterns = ["_build"]
