@@ -9,13 +9,17 @@ and one warning says what to install.
 
 from __future__ import annotations
 
+import html
+import posixpath
 import shutil
 import subprocess
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from docutils import nodes
 from sphinx.errors import NoUri
 from sphinx.ext.graphviz import graphviz
+from sphinx.util.osutil import relative_uri
 
 from . import nodes as ldm_nodes
 from .diagnostics import warn
@@ -119,7 +123,22 @@ def _dot_missing(builder: Builder) -> bool:
     return bool(builder._ldm503_dot_problem)  # type: ignore[attr-defined]
 
 
+def _page_path(builder: Builder, docname: str) -> str:
+    """The output file of a document, relative to the output directory."""
+    uri = urlsplit(builder.get_target_uri(docname)).path
+    if not uri or uri.endswith("/"):  # dirhtml serves directories
+        uri += "index" + builder.out_suffix
+    return uri
+
+
 def _url_for(builder: Builder, docname: str) -> Any:
+    """Links for diagram nodes, relative to the page the diagram is on.
+
+    They are computed from the builder's image path so that they survive
+    sphinx.ext.graphviz rewriting SVG links relative to ``_images/``, also for
+    dirhtml (pages in directories) and singlehtml (one page), where a plain
+    relative URI can be empty or only a fragment.
+    """
     if builder.format != "html":
         return lambda ms: None
 
@@ -127,11 +146,14 @@ def _url_for(builder: Builder, docname: str) -> Any:
         if not ms.declared or ms.docname is None:
             return None
         try:
-            uri = builder.get_relative_uri(docname, ms.docname)
+            target = _page_path(builder, ms.docname)
         except NoUri:
             return None
-        return f"{uri}#{ms.anchor}"
+        from_images = posixpath.relpath(target, builder.imagedir)
+        return posixpath.normpath(posixpath.join(imgpath, from_images)) + "#" + ms.anchor
 
+    # builder.imgpath is only set when the page is written, after this transform.
+    imgpath = relative_uri(builder.get_target_uri(docname), builder.imagedir)
     return url_for
 
 
@@ -204,8 +226,11 @@ def render_graph(
     image = graphviz()
     image["code"] = code
     image["options"] = {"docname": docname}
-    image["alt"] = f"Dependency diagram of {what} ({len(subplan)} milestones)"
-    image["classes"] = ["ldm503-graph-image"]
+    alt = node["options"].get("alt") or f"Dependency diagram of {what} ({len(subplan)} milestones)"
+    # sphinx.ext.graphviz writes alt into the HTML as it is (a <p> inside the
+    # <object>, or an <img> attribute): the root's ID is author text.
+    image["alt"] = html.escape(alt) if builder.format == "html" else alt
+    image["classes"] = ["ldm503-graph-image", *(node["options"].get("class") or "").split()]
     if "align" in node["options"]:
         image["align"] = node["options"]["align"]
     image.line = node.line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -126,3 +127,27 @@ def test_bad_graph_option_is_an_invalid_warning(app, warning) -> None:
     app.build()
     assert re.search(r"index\.rst:3[34]: WARNING: milestone-graph: .*sideways.*\[ldm503\.invalid\]",
                      warning.getvalue())
+
+
+@pytest.mark.parametrize(("builder", "expected"), [
+    ("html", "plan.html#ms-ldm-503-01"),
+    ("dirhtml", "plan/index.html#ms-ldm-503-01"),
+    ("singlehtml", "index.html#ms-ldm-503-01"),
+])
+def test_svg_links_resolve_from_the_images_directory(make_app, rootdir, tmp_path, builder,
+                                                     expected) -> None:
+    """Links inside SVG files resolve against _images/: they must reach the milestone."""
+    app = make_app(builder, srcdir=_copy(rootdir, tmp_path))
+    app.build()
+    out = Path(app.outdir)
+    links = set()
+    for svg in (out / "_images").glob("*.svg"):
+        links |= set(re.findall(r':href="([^"]+)"', svg.read_text(encoding="utf-8")))
+    assert links
+    resolved = {os.path.normpath(out / "_images" / link.split("#")[0]) + "#" + link.split("#")[1]
+                for link in links}
+    assert str(out / expected) in resolved
+    for link in resolved:
+        path, anchor = link.split("#")
+        assert Path(path).is_file(), link
+        assert f'id="{anchor}"' in Path(path).read_text(encoding="utf-8"), link
