@@ -621,7 +621,7 @@ def check_redundant_prerequisite(plan: Plan, config: CheckConfig) -> list[Findin
     # with cycles (already an error) every edge has to be tried.
     candidates: set[tuple[str, str]] | None = None
     if nx.is_directed_acyclic_graph(graph):
-        candidates = set(graph.edges) - set(nx.transitive_reduction(graph).edges)
+        candidates = _implied_edges(graph)
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     for edge in _active_edges(plan):
@@ -645,6 +645,31 @@ def check_redundant_prerequisite(plan: Plan, config: CheckConfig) -> list[Findin
         )
         findings.append(_edge_finding("redundant-prerequisite", edge, message, ids[1:-1]))
     return findings
+
+
+def _implied_edges(graph: nx.DiGraph) -> set[tuple[str, str]]:
+    """Edges of an acyclic graph that a longer path also implies.
+
+    One pass in reverse topological order, with each node's reachable set kept as
+    an integer bitset: linear in edges times a word operation, where networkx's
+    transitive_reduction re-walks every node's descendants (minutes at 20,000).
+    """
+    import networkx as nx
+
+    order = list(nx.topological_sort(graph))
+    index = {node: i for i, node in enumerate(order)}
+    reach: dict[str, int] = {}
+    implied: set[tuple[str, str]] = set()
+    for node in reversed(order):
+        successors = list(graph.successors(node))
+        via = 0  # everything reachable through some successor, not counting the successors
+        for succ in successors:
+            via |= reach[succ]
+        implied.update((node, succ) for succ in successors if via >> index[succ] & 1)
+        for succ in successors:
+            via |= 1 << index[succ]
+        reach[node] = via
+    return implied
 
 
 def _bfs_path(graph: nx.DiGraph, start: str, goals: set[str]) -> list[str] | None:

@@ -44,13 +44,13 @@ class MilestoneDomain(Domain):
     initial_data: dict[str, Any] = {
         "milestones": {},  # docname -> [Milestone]
         "references": {},  # docname -> [Reference]
-        "deps": {},  # docname -> [id key or WHOLE_PLAN]: what the document renders
+        "deps": {},  # docname -> {id key or WHOLE_PLAN: None}: what the document renders
         "invalid": {},  # docname -> [Finding] found while reading
         # builder:outdir -> docname -> hash of the cross-document data it rendered;
         # per output, because builders sharing a doctree directory write at different times.
         "fingerprints": {},
     }
-    data_version = 1
+    data_version = 2
 
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)
@@ -58,6 +58,7 @@ class MilestoneDomain(Domain):
         self._findings: list[Finding] | None = None
         self._at_risk: set[str] | None = None
         self._catalog: tuple[list[Milestone], list[Finding]] | None = None
+        self._signatures = {}
 
     # -- recording (read phase) ------------------------------------------------
 
@@ -65,6 +66,7 @@ class MilestoneDomain(Domain):
         self._plan = None
         self._findings = None
         self._at_risk = None
+        self._signatures: dict[str, str] = {}
 
     def note_milestone(self, milestone: Milestone) -> None:
         docname = milestone.docname or self.env.docname
@@ -78,9 +80,7 @@ class MilestoneDomain(Domain):
 
     def note_dependency(self, docname: str, key: str) -> None:
         """Record that ``docname`` renders data of milestone ``key`` (or the whole plan)."""
-        deps = self.data["deps"].setdefault(docname, [])
-        if key not in deps:
-            deps.append(key)
+        self.data["deps"].setdefault(docname, {})[key] = None  # an ordered set
 
     def note_invalid(self, finding: Finding) -> None:
         docname = finding.location.docname if finding.location else self.env.docname
@@ -189,6 +189,11 @@ class MilestoneDomain(Domain):
 
     def _signature(self, key: str) -> str:
         """What any page shows of milestone ``key``; a change means a rewrite."""
+        if key not in self._signatures:
+            self._signatures[key] = self._compute_signature(key)
+        return self._signatures[key]
+
+    def _compute_signature(self, key: str) -> str:
         plan = self.plan
         ms = plan.milestones.get(key)
         if ms is None:
@@ -204,14 +209,23 @@ class MilestoneDomain(Domain):
         parts += [(brief(e.target), e.prerequisite.query) for e in plan.requires(key)]
         return repr(parts)
 
+    def _whole_plan_signature(self) -> str:
+        """Everything a whole-plan page shows, computed once per build."""
+        if WHOLE_PLAN not in self._signatures:
+            digest = hashlib.sha1(usedforsecurity=False)
+            for key in self.plan.milestones:
+                digest.update(self._signature(key).encode())
+            digest.update(repr(self.findings).encode())
+            digest.update(repr(self.check_config().today).encode())  # overdue marks
+            self._signatures[WHOLE_PLAN] = digest.hexdigest()
+        return self._signatures[WHOLE_PLAN]
+
     def fingerprint(self, docname: str) -> str:
-        deps = self.data["deps"].get(docname, [])
+        deps = self.data["deps"].get(docname, {})
         digest = hashlib.sha1(usedforsecurity=False)
         for key in sorted(deps):
             if key == WHOLE_PLAN:
-                digest.update(repr([self._signature(k) for k in self.plan.milestones]).encode())
-                digest.update(repr(self.findings).encode())
-                digest.update(repr(self.check_config().today).encode())  # overdue marks
+                digest.update(self._whole_plan_signature().encode())
             else:
                 digest.update(self._signature(key).encode())
         return digest.hexdigest()

@@ -24,6 +24,7 @@ Three things shape this module:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 import unicodedata
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from fnmatch import fnmatchcase
 from typing import Literal
+from urllib.parse import quote
 
 import graphviz
 
@@ -467,6 +469,26 @@ def quarter_of(day: date) -> tuple[int, int]:
 
 _BACKSLASH_LOOKALIKE = "\u2216"  # SET MINUS, drawn like a backslash
 
+#: dot rejects a quoted string of more than 16,384 bytes ("syntax error ... longer
+#: than 16384?") and the whole diagram is lost. Text lines (IDs, titles, tooltip
+#: lines) are cut to this many characters, names and ``id`` attributes to
+#: ``_MAX_NAME``, and a URL longer than ``_MAX_URL`` bytes is left out.
+_MAX_TEXT = 300
+_MAX_NAME = 80
+_MAX_URL = 8000
+
+
+def _cap(text: str, limit: int = _MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _short_name(text: str, sep: str = "-", limit: int = _MAX_NAME) -> str:
+    """A generated name cut to ``limit`` characters, kept unique by a hash of the whole."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False)
+    return f"{text[: limit - 13]}{sep}{digest.hexdigest()[:12]}"
+
 
 def _clean(text: str) -> str:
     """One line of text that SVG can carry.
@@ -498,7 +520,7 @@ def _label_text(text: str) -> str:
     (graphviz's own quoting leaves them alone on purpose); ``nohtml`` keeps a
     title like ``<b>x</b>`` from becoming an HTML-like label.
     """
-    return _entities(_clean(text).replace("\\", "\\\\"))
+    return _entities(_cap(_clean(text)).replace("\\", "\\\\"))
 
 
 def _tooltip_text(text: str) -> str:
@@ -508,15 +530,30 @@ def _tooltip_text(text: str) -> str:
     of doubled backslashes is right on every version: a look-alike character
     stands in for the backslash instead, and nothing can expand into a node name.
     """
-    return _entities(_clean(text).replace("\\", _BACKSLASH_LOOKALIKE))
+    return _entities(_cap(_clean(text)).replace("\\", _BACKSLASH_LOOKALIKE))
+
+
+#: What may stay as written in a URL: its syntax characters (and ``%`` of existing
+#: escapes). Everything else, ``<``, ``"``, ``\\``, spaces and control characters
+#: included, is percent-encoded: dot copies URLs into SVG attributes unescaped.
+_URL_SAFE = "/#:?=&%;,+@!$'()*[]~._-"
 
 
 def _url_text(url: str) -> str:
-    return graphviz.nohtml(_entities(url.replace("\\", "%5C").replace('"', "%22")))
+    return graphviz.nohtml(_entities(quote(url, safe=_URL_SAFE)))
+
+
+def _link(attrs: dict[str, str], url: str | None) -> None:
+    """Make a node or edge clickable, unless its URL is too long for dot."""
+    if url:
+        text = _url_text(url)
+        if len(text.encode("utf-8")) <= _MAX_URL:
+            attrs["URL"] = text
+            attrs["target"] = "_top"
 
 
 def _html_id(text: str) -> str:
-    return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "g"
+    return _short_name(re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "g")
 
 
 def _node_names(keys: Iterable[str]) -> dict[str, str]:
@@ -529,7 +566,7 @@ def _node_names(keys: Iterable[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     used: set[str] = set()
     for key in sorted(keys):
-        base = "m_" + re.sub(r"[^a-z0-9]+", "_", key).strip("_")
+        base = _short_name("m_" + re.sub(r"[^a-z0-9]+", "_", key).strip("_"), "_")
         name, n = base, 1
         while name in used:
             n += 1
@@ -762,11 +799,8 @@ def build_dot(
         if subplan.root is not None and ms.key == subplan.root.key:
             attrs["penwidth"] = str(max(float(attrs.get("penwidth", "1.1")), 2.2))
         attrs["tooltip"] = node_tooltip(ms, at_risk=ms.key in risky)
-        attrs["id"] = unique_id(f"{id_prefix}-{ms.anchor}")
-        url = url_for(ms)
-        if url:
-            attrs["URL"] = _url_text(url)
-            attrs["target"] = "_top"
+        attrs["id"] = unique_id(_short_name(f"{id_prefix}-{ms.anchor}"))
+        _link(attrs, url_for(ms))
         target.node(names[ms.key], label=graphviz.nohtml(_node_label(ms, options)), **attrs)
 
     if options.layout == "timeline":
@@ -786,11 +820,9 @@ def build_dot(
             if _is_late(edge) and edge.prerequisite.active:
                 attrs.update(color=LATE_COLOR, penwidth="1.4")
         attrs["tooltip"] = edge_tooltip(edge)
-        attrs["id"] = unique_id(f"{id_prefix}-e-{edge.target.anchor}-{edge.source.anchor}")
-        url = url_for(edge.source)
-        if url:
-            attrs["URL"] = _url_text(url)
-            attrs["target"] = "_top"
+        attrs["id"] = unique_id(
+            _short_name(f"{id_prefix}-e-{edge.target.anchor}-{edge.source.anchor}"))
+        _link(attrs, url_for(edge.source))
         # Work flows from the prerequisite to the milestone that needs it.
         dot.edge(names[edge.target.key], names[edge.source.key], **attrs)
     return dot.source
@@ -822,12 +854,31 @@ def _grouped_nodes(
                 add_node(sub, ms)
 
 
+#: A stretch of more empty quarters than this (a mistyped year, one far-off date)
+#: is drawn as one gap row: thousands of axis rows would make ``dot`` run for ages.
+_MAX_EMPTY_QUARTERS = 8
+
+
 def _quarters(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
     out = []
     year, q = first
     while (year, q) <= last:
         out.append((year, q))
         year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+    return out
+
+
+def _axis(dated: list[tuple[int, int]]) -> list[tuple[int, int] | int]:
+    """The quarters of the axis, in order; an int stands for that many empty quarters."""
+    out: list[tuple[int, int] | int] = []
+    for previous, quarter in zip([None, *dated], dated, strict=False):
+        if previous is not None:
+            gap = (quarter[0] * 4 + quarter[1]) - (previous[0] * 4 + previous[1]) - 1
+            if gap > _MAX_EMPTY_QUARTERS:
+                out.append(gap)
+            elif gap > 0:
+                out.extend(_quarters(previous, quarter)[1:-1])
+        out.append(quarter)
     return out
 
 
@@ -860,7 +911,10 @@ def _timeline_body(
 
     rows: list[tuple[str, list[Milestone], bool]] = []  # (axis label, milestones, dated)
     if dated:
-        for quarter in _quarters(dated[0], dated[-1]):
+        for quarter in _axis(dated):
+            if isinstance(quarter, int):
+                rows.append((f"\u22ee {quarter} quarters", [], True))
+                continue
             label = f"{quarter[0]} Q{quarter[1]}"
             rows.extend(_wrap_row(label, by_quarter.get(quarter, []), limit, True, lane_of))
     if None in by_quarter:

@@ -323,8 +323,16 @@ class Plan:
         """A networkx DiGraph keyed by ID key: an edge ``a -> b`` means a requires b.
 
         Dropped edges and descoped milestones take part in no check, so they are
-        left out unless asked for.
+        left out unless asked for. Each call returns a fresh copy of a cached graph
+        (callers may edit theirs), so several checks do not rebuild it.
         """
+        cache = self.__dict__.setdefault("_digraphs", {})
+        key = (include_dropped, include_descoped)
+        if key not in cache:
+            cache[key] = self._build_digraph(include_dropped, include_descoped)
+        return cache[key].copy()
+
+    def _build_digraph(self, include_dropped: bool, include_descoped: bool):  # noqa: ANN202
         import networkx as nx
 
         graph = nx.DiGraph()

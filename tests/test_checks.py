@@ -663,3 +663,16 @@ def test_duplicate_id_reports_ids_sharing_an_anchor():
     assert [(f.milestone, f.related, f.location) for f in findings] == [
         ("A-1", ("A.1",), Location("b", 5))]
     assert "#ms-a-1" in findings[0].message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14)), max_size=60))
+def test_implied_edges_match_networkx_transitive_reduction(pairs):
+    import networkx as nx
+
+    from sphinxext_ldm503.checks import _implied_edges
+
+    # Edges only from a lower to a higher number: always acyclic.
+    graph = nx.DiGraph((f"n{a}", f"n{b}") for a, b in pairs if a < b)
+    expected = set(graph.edges) - set(nx.transitive_reduction(graph).edges)
+    assert _implied_edges(graph) == expected
