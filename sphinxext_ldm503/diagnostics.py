@@ -16,18 +16,16 @@ logger = logging.getLogger("sphinxext_ldm503")
 
 WARNING_TYPE = "ldm503"
 
-#: Subtypes beyond the check names (which are subtypes too).
-SUBTYPES: tuple[str, ...] = ("invalid", "catalog", "graph", "output")
+#: Subtypes beyond the check names (which are subtypes too, ``invalid`` among them).
+SUBTYPES: tuple[str, ...] = ("graph", "output")
 
 
 def warn(message: str, subtype: str, location: Any = None) -> None:
     """Emit an ldm503 warning; ``location`` is a Location, (docname, line), a node or a path."""
+    from .checks import CHECK_NAMES
+
+    assert subtype in CHECK_NAMES or subtype in SUBTYPES, subtype
     if isinstance(location, Location):
         location = (location.docname, location.line)
     logger.warning(message, type=WARNING_TYPE, subtype=subtype, location=location)
 
-
-def info(message: str, location: Any = None) -> None:
-    if isinstance(location, Location):
-        location = (location.docname, location.line)
-    logger.info(message, location=location)

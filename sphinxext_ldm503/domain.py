@@ -10,7 +10,7 @@ the domain instance (never pickled) until the data changes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Iterator, Set
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -299,6 +299,3 @@ def get_domain(env: BuildEnvironment) -> MilestoneDomain:
     assert isinstance(domain, MilestoneDomain)
     return domain
 
-
-def keys(ids: Iterable[str]) -> list[str]:
-    return [id_key(i) for i in ids]

@@ -10,7 +10,7 @@ rebuilds and byte-identical output cheap to get right.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -351,11 +351,6 @@ def _declaration_order(ms: Milestone) -> tuple[str, int, str]:
     loc = ms.location or Location("")
     return (loc.docname, loc.line or 0, ms.id)
 
-
-def iter_prerequisites(milestones: Iterable[Milestone]) -> Iterator[tuple[Milestone, Prerequisite]]:
-    for ms in milestones:
-        for pre in ms.prerequisites:
-            yield ms, pre
 
 
 def _reference_order(ref: Reference) -> tuple[str, int, str]:
