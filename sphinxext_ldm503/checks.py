@@ -23,7 +23,17 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
-from .model import SEVERITIES, Edge, Finding, Location, Milestone, Plan, Severity, id_key
+from .model import (
+    SEVERITIES,
+    Edge,
+    Finding,
+    Location,
+    Milestone,
+    Plan,
+    Severity,
+    declaration_order,
+    id_key,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -301,11 +311,7 @@ def check_duplicate_id(plan: Plan, config: CheckConfig) -> list[Finding]:
     # Different IDs whose anchors coincide (A.1 and A-1 both become #ms-a-1): links to
     # one would land on the other, so they are duplicates for every reader.
     by_anchor: dict[str, Milestone] = {}
-    def written_order(m: Milestone) -> tuple[str, int, str]:
-        loc = m.location or Location("")
-        return (loc.docname, loc.line or 0, m.key)
-
-    for ms in sorted(plan.declared, key=written_order):
+    for ms in sorted(plan.declared, key=declaration_order):
         other = by_anchor.setdefault(ms.anchor, ms)
         if other is not ms:
             message = (

@@ -232,8 +232,9 @@ class SubPlan:
         return len(self.milestones)
 
 
-def _matches(key: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatchcase(key, id_key(p)) for p in patterns)
+def matches_globs(milestone_id: str, patterns: Iterable[str]) -> bool:
+    """Whether an ID matches any of the ``:include:``/``:exclude:`` globs, ignoring case."""
+    return any(fnmatchcase(id_key(milestone_id), id_key(p)) for p in patterns)
 
 
 def _reach(
@@ -294,9 +295,9 @@ def select(plan: Plan, options: GraphOptions | None = None) -> SubPlan:
             if direction in ("required-by", "both"):
                 keys |= _reach(required_by, start, depth)
     if options.include:
-        keys = {k for k in keys if _matches(k, options.include)}
+        keys = {k for k in keys if matches_globs(k, options.include)}
     if options.exclude:
-        keys = {k for k in keys if not _matches(k, options.exclude)}
+        keys = {k for k in keys if not matches_globs(k, options.exclude)}
     if root is not None:
         keys.add(root.key)
         keys.update(plan.milestones[id_key(r)].key for r in options.more_roots)

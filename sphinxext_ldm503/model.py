@@ -249,7 +249,7 @@ class Plan:
     catalog: list[Milestone] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.declarations = sorted(self.declarations, key=_declaration_order)
+        self.declarations = sorted(self.declarations, key=declaration_order)
         self.references = sorted(self.references, key=_reference_order)
         self.milestones: dict[str, Milestone] = {}
         self.duplicates: dict[str, list[Milestone]] = {}
@@ -347,7 +347,8 @@ class Plan:
         return graph
 
 
-def _declaration_order(ms: Milestone) -> tuple[str, int, str]:
+def declaration_order(ms: Milestone) -> tuple[str, int, str]:
+    """Where a milestone was written; unknown lines sort first, never compared to None."""
     loc = ms.location or Location("")
     return (loc.docname, loc.line or 0, ms.id)
 

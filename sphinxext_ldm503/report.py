@@ -6,7 +6,6 @@ depend on the whole plan, so the domain rewrites them whenever it changes).
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -19,6 +18,7 @@ from docutils import nodes
 from . import nodes as ldm_nodes
 from .diagnostics import warn
 from .directives import PlanPlaceholderDirective, badge, ms_xref
+from .graph import matches_globs
 from .model import SEVERITIES, Finding, Milestone
 from .parsing import parse_list
 from .resolve import RENDERERS, status_badge
@@ -185,10 +185,6 @@ def _finding_row(
     )
 
 
-def _matches(ms: Milestone, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(ms.id.casefold(), p.casefold()) for p in patterns)
-
-
 def is_overdue(ms: Milestone, today: date) -> bool:
     """Forecast slipped past the baseline, or the baseline passed without completion."""
     if ms.is_completed or ms.effective_status == "descoped":
@@ -206,8 +202,8 @@ def render_table(
     plan = domain.plan
     include = parse_list(options.get("include") or "")
     exclude = parse_list(options.get("exclude") or "")
-    milestones = [ms for ms in plan if (_matches(ms, include) if include else ms.declared)]
-    milestones = [ms for ms in milestones if not _matches(ms, exclude)]
+    milestones = [ms for ms in plan if (matches_globs(ms.id, include) if include else ms.declared)]
+    milestones = [ms for ms in milestones if not matches_globs(ms.id, exclude)]
 
     columns = list(parse_list(options.get("columns") or "")) or list(TABLE_COLUMNS)
     unknown = [c for c in columns if c not in TABLE_COLUMNS]

@@ -124,6 +124,12 @@ def test_other_builders(make_app, rootdir, tmp_path, builder) -> None:
         assert 'href="../early/#ms-ldm-503-02"' in html
 
 
+def _replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def _copy_root(src: Path, tmp_path: Path) -> Path:
     import shutil
 
@@ -139,10 +145,8 @@ def test_incremental_rebuild_updates_required_by(make_app, rootdir, tmp_path) ->
     _dt, dd = milestone_block(soup(app, "early.html"), "ms-ldm-503-02")
     assert "LDM-503-07" in dd.find(class_="ldm503-required-by").get_text()
 
-    later = srcdir / "later.rst"
-    text = later.read_text(encoding="utf-8")
-    later.write_text(text.replace(".. prerequisite:: LDM-503-02 Test report: HSC reprocessing\n",
-                                  ""), encoding="utf-8")
+    _replace_in(srcdir / "later.rst",
+                ".. prerequisite:: LDM-503-02 Test report: HSC reprocessing\n", "")
     app2 = make_app("html", srcdir=srcdir)
     app2.build()
     # early.rst was not edited, yet its "Required by" list must have changed.
@@ -155,9 +159,8 @@ def test_incremental_rebuild_updates_required_by(make_app, rootdir, tmp_path) ->
 def test_incremental_rebuild_follows_title_changes(make_app, rootdir, tmp_path) -> None:
     srcdir = _copy_root(rootdir / "test-basic", tmp_path)
     make_app("html", srcdir=srcdir).build()
-    early = srcdir / "early.rst"
-    early.write_text(early.read_text(encoding="utf-8").replace(
-        "LDM-503-02: HSC reprocessing", "LDM-503-02: HSC reprocessing, renamed"), encoding="utf-8")
+    _replace_in(srcdir / "early.rst",
+                "LDM-503-02: HSC reprocessing", "LDM-503-02: HSC reprocessing, renamed")
     app = make_app("html", srcdir=srcdir)
     app.build()
     refs = soup(app, "index.html").find_all(class_="ldm503-ms")
@@ -294,9 +297,7 @@ def test_builders_sharing_doctrees_both_follow_changes(make_app, rootdir, tmp_pa
     srcdir = _copy_root(rootdir / "test-basic", tmp_path)
     make_app("html", srcdir=srcdir).build()
     make_app("text", srcdir=srcdir).build()
-    later = srcdir / "later.rst"
-    later.write_text(later.read_text(encoding="utf-8").replace(
-        "Camera Data Processing", "Camera Data Processing, renamed"), encoding="utf-8")
+    _replace_in(srcdir / "later.rst", "Camera Data Processing", "Camera Data Processing, renamed")
     html = make_app("html", srcdir=srcdir)
     html.build()
     text = make_app("text", srcdir=srcdir)
