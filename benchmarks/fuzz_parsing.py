@@ -26,6 +26,7 @@ import atheris
 
 with atheris.instrument_imports():
     from sphinxext_ldm503 import parsing
+    from sphinxext_ldm503.graph import GRAPH_OPTIONS as GRAPH_OPTION_SPECS
     from sphinxext_ldm503.graph import GraphOptions, build_dot, parse_graph_options
     from sphinxext_ldm503.model import Milestone, Plan, Prerequisite
 
@@ -33,10 +34,9 @@ WITH_DOT = "--with-dot" in sys.argv
 PARSERS = (
     parsing.check_id, parsing.parse_date, parsing.parse_status, parsing.parse_query_state,
     parsing.parse_query_status, parsing.parse_level, parsing.parse_list,
-    parsing.parse_id_list, parsing.parse_waivers,
+    parsing.split_id_list, parsing.parse_waivers,
 )
-GRAPH_OPTIONS = ("root", "depth", "direction", "include", "exclude", "layout", "cluster",
-                 "rankdir", "transitive", "caption", "labels")
+GRAPH_OPTIONS = tuple(spec.name for spec in GRAPH_OPTION_SPECS)
 
 
 def check_dot(code: str) -> None:

@@ -20,11 +20,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
+from .classify import Classifier, matches_any
+from .config import DEFAULT_INTERNAL_PATTERNS, DEFAULT_PLAN_ID_PATTERN
 from .model import (
     SEVERITIES,
+    CheckName,
     Edge,
     Finding,
     Location,
@@ -32,53 +34,21 @@ from .model import (
     Plan,
     Severity,
     declaration_order,
-    id_key,
+)
+from .reachability import implied_edges
+from .titles import (
+    DEFAULT_TITLE_PREFIXES,
+    catalog_title_agrees,
+    cut_from,
+    looks_truncated,
+    same_title,
 )
 
 if TYPE_CHECKING:
     import networkx as nx
 
-#: Every check name, in the order of the issue's table: the names are a contract
-#: (warning subtypes, ``suppress_warnings``, JSON, severity overrides).
-CHECK_NAMES: tuple[str, ...] = (
-    "duplicate-id",
-    "undefined-reference",
-    "cycle",
-    "schedule-inversion",
-    "status-inversion",
-    "title-mismatch",
-    "redundant-prerequisite",
-    "external-prerequisite",
-    "no-internal-prerequisites",
-    "at-risk",
-    "open-query",
-    "invalid",
-)
-
-#: Defaults chosen so that a plan that cannot be built on (two declarations of one
-#: ID, a cycle, malformed input) fails ``-W`` builds loudly, doubtful planning is a
-#: warning, and review questions are only information.
-DEFAULT_SEVERITY: dict[str, str] = {
-    "duplicate-id": "error",
-    "undefined-reference": "warning",
-    "cycle": "error",
-    "schedule-inversion": "warning",
-    "status-inversion": "warning",
-    "title-mismatch": "warning",
-    "redundant-prerequisite": "warning",
-    "external-prerequisite": "warning",
-    "no-internal-prerequisites": "warning",
-    "at-risk": "warning",
-    "open-query": "info",
-    "invalid": "error",
-}
-
 #: What a severity override may say; ``off`` drops the check's findings.
 SEVERITY_CHOICES: tuple[str, ...] = (*SEVERITIES, "off")
-
-#: Primavera cuts activity names at 120 characters (trailing blanks then get
-#: stripped), which is how the seed's DM-NCSA titles lost their ends.
-SCHEDULE_TITLE_LIMIT = 120
 
 _DISCUSSION_WIDTH = 200
 
@@ -91,10 +61,12 @@ class CheckConfig:
     and so two runs with equal configs give equal findings.
     """
 
-    plan_id_pattern: str = r"^LDM-503-\w+$"
-    internal_patterns: tuple[str, ...] = ("^LDM-503-", "^DM-")
+    plan_id_pattern: str = DEFAULT_PLAN_ID_PATTERN
+    internal_patterns: tuple[str, ...] = DEFAULT_INTERNAL_PATTERNS
     at_risk_patterns: tuple[str, ...] = ()
     severity: Mapping[str, str] = field(default_factory=dict)
+    #: Conventions ignored when titles are compared (``ldm503_title_prefixes``).
+    title_prefixes: tuple[str, ...] = DEFAULT_TITLE_PREFIXES
     #: The date "now" for date-relative output (overdue rows of the table). The
     #: checks themselves never look at it, so findings do not change from one day
     #: to the next.
@@ -129,18 +101,20 @@ class CheckConfig:
     def severity_of(self, check: str) -> str:
         """The effective severity of a check: ``error``, ``warning``, ``info`` or ``off``."""
         level = self.severity.get(check)
-        if level in SEVERITY_CHOICES:
-            return cast(str, level)
+        if isinstance(level, str) and level in SEVERITY_CHOICES:
+            return level
         return DEFAULT_SEVERITY.get(check, "warning")
 
-    def is_plan_id(self, milestone_id: str) -> bool:
-        return _matches(milestone_id, (self.plan_id_pattern,))
+    @property
+    def classifier(self) -> Classifier:
+        """The one classifier every output uses (diagrams, table, JSON, CLI)."""
+        return Classifier(self.plan_id_pattern, tuple(self.internal_patterns))
 
-    def is_internal_id(self, milestone_id: str) -> bool:
-        return _matches(milestone_id, self.internal_patterns)
+    def is_plan_id(self, milestone_id: str) -> bool:
+        return self.classifier.is_plan_id(milestone_id)
 
     def is_at_risk_id(self, milestone_id: str) -> bool:
-        return _matches(milestone_id, self.at_risk_patterns)
+        return matches_any(milestone_id, self.at_risk_patterns)
 
     def _named_patterns(self) -> Iterator[tuple[str, str]]:
         yield "ldm503_plan_id_pattern", self.plan_id_pattern
@@ -150,38 +124,12 @@ class CheckConfig:
             yield "ldm503_at_risk_patterns", pattern
 
 
-@lru_cache(maxsize=256)
-def _compile(pattern: str) -> re.Pattern[str] | None:
-    # IDs match case-insensitively everywhere else, so patterns do too.
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error:
-        return None
-
-
-def _matches(milestone_id: str, patterns: Iterable[str]) -> bool:
-    for pattern in patterns:
-        compiled = _compile(pattern)
-        if compiled is not None and compiled.search(milestone_id):
-            return True
-    return False
-
-
 # -- shared helpers -----------------------------------------------------------
 
 
 def is_external(ms: Milestone, config: CheckConfig) -> bool:
-    """Whether a milestone is owned outside this plan and the organisation.
-
-    A milestone declared here without ``:external:`` belongs to the plan whatever
-    its ID looks like; one only known by reference is external unless its ID
-    matches one of the internal patterns.
-    """
-    if ms.external:
-        return True
-    if ms.declared:
-        return False
-    return not config.is_internal_id(ms.id)
+    """Owned outside this plan and the organisation, as the shared classifier says."""
+    return config.classifier.is_external(ms)
 
 
 def is_plan_milestone(ms: Milestone) -> bool:
@@ -213,11 +161,13 @@ def _active_edges(plan: Plan) -> list[Edge]:
     ]
 
 
-def _default(check: str) -> Severity:
-    return cast(Severity, DEFAULT_SEVERITY[check])
+def _default(check: CheckName) -> Severity:
+    return DEFAULT_SEVERITY[check]
 
 
-def _edge_finding(check: str, edge: Edge, message: str, explanation: Iterable[str] = ()) -> Finding:
+def _edge_finding(
+    check: CheckName, edge: Edge, message: str, explanation: Iterable[str] = ()
+) -> Finding:
     """A finding about one edge, waived by the prerequisite's waiver.
 
     A milestone-wide waiver of the same check also counts: it is how an author
@@ -238,7 +188,7 @@ def _edge_finding(check: str, edge: Edge, message: str, explanation: Iterable[st
 
 
 def _milestone_finding(
-    check: str,
+    check: CheckName,
     ms: Milestone,
     message: str,
     related: Iterable[str] = (),
@@ -346,14 +296,14 @@ def check_undefined_reference(plan: Plan, config: CheckConfig) -> list[Finding]:
             )
             findings.append(_edge_finding("undefined-reference", edge, message))
     for ref in plan.references:
-        target = plan.get(ref.id)
-        if target is not None and target.declared:
+        referenced = plan.get(ref.id)
+        if referenced is not None and referenced.declared:
             continue
-        if target is None:
+        if referenced is None:
             message = f"Reference to {ref.id}, which is not a milestone of the plan."
         elif config.is_plan_id(ref.id):
             message = (
-                f"Reference to {target.id}, which looks like a milestone of this plan "
+                f"Reference to {referenced.id}, which looks like a milestone of this plan "
                 f"but is not declared anywhere."
             )
         else:
@@ -364,7 +314,7 @@ def check_undefined_reference(plan: Plan, config: CheckConfig) -> list[Finding]:
                 severity=_default("undefined-reference"),
                 milestone=None,
                 message=message,
-                related=(target.id if target is not None else ref.id,),
+                related=(referenced.id if referenced is not None else ref.id,),
                 location=ref.location,
             )
         )
@@ -458,79 +408,6 @@ def check_status_inversion(plan: Plan, config: CheckConfig) -> list[Finding]:
 
 # -- titles ---------------------------------------------------------------------
 
-_TEST_REPORT = re.compile(r"^\s*test\s+report\b\s*:?\s*", re.IGNORECASE)
-_WORD = re.compile(r"[^\W_]+")
-_DANGLING_WORDS = frozenset(
-    {"a", "an", "and", "for", "from", "including", "incl", "into", "of", "or", "the", "to", "with"}
-)
-_DANGLING_CHARS = ",;:&/(-+"
-
-
-def normalise_title(title: str) -> str:
-    """The comparable core of a title: case, punctuation, spaces and ``Test report:`` gone.
-
-    Test plans refer to a milestone by its report's name ("Test report: HSC
-    reprocessing") and retype titles freely; none of that is a real difference.
-    """
-    text = _TEST_REPORT.sub("", title).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
-
-
-def _words(title: str) -> list[str]:
-    return _WORD.findall(_TEST_REPORT.sub("", title).casefold())
-
-
-def catalog_title_agrees(plan_title: str, catalog_title: str) -> bool:
-    """Whether the plan's title says the same as the catalog's, possibly in fewer words.
-
-    Schedule names carry code prefixes (``SFM1: ...``) and qualifiers the plan
-    drops; every word of the plan's title must still appear in the catalog's
-    (two or three catalog words may be written as one: ``AuxTel`` for ``Aux Tel``).
-    """
-    if normalise_title(plan_title) == normalise_title(catalog_title):
-        return True
-    words = _words(catalog_title)
-    tokens = set(words)
-    for size in (2, 3):
-        tokens.update("".join(words[i : i + size]) for i in range(len(words) - size + 1))
-    plan_words = _words(plan_title)
-    return bool(plan_words) and all(word in tokens for word in plan_words)
-
-
-def _prefix_text(title: str) -> str:
-    return " ".join(_TEST_REPORT.sub("", title).casefold().split()).rstrip(" ,;:")
-
-
-def cut_from(short: str, full: str, *, mid_word_only: bool = False) -> bool:
-    """Whether ``short`` is ``full`` with its end cut off.
-
-    With ``mid_word_only`` the cut must fall inside a word: a catalog title that
-    merely goes on with more words is allowed to (see catalog_title_agrees).
-    """
-    s, f = _prefix_text(short), _prefix_text(full)
-    if not s or len(s) >= len(f) or not f.startswith(s):
-        return False
-    if mid_word_only:
-        return s[-1].isalnum() and f[len(s)].isalnum()
-    return True
-
-
-def looks_truncated(title: str) -> bool:
-    """Whether a title looks cut off on its own, like the seed's DM-NCSA titles.
-
-    Signs: it ends on a comma, an opening bracket or a joining word, or it fills
-    the schedule tool's name field and stops without closing punctuation.
-    """
-    text = title.rstrip()
-    if not text:
-        return False
-    if text[-1] in _DANGLING_CHARS:
-        return True
-    words = _WORD.findall(text.casefold())
-    if words and words[-1] in _DANGLING_WORDS:
-        return True
-    return len(text) >= SCHEDULE_TITLE_LIMIT - 1 and text[-1] not in ".)]!?\"'"
-
 
 def check_title_mismatch(plan: Plan, config: CheckConfig) -> list[Finding]:
     """Titles that disagree with the target's own, with each other, or look cut off.
@@ -545,6 +422,7 @@ def check_title_mismatch(plan: Plan, config: CheckConfig) -> list[Finding]:
     gathers every reason; a declared milestone's own title is checked once.
     """
     findings: list[Finding] = []
+    prefixes = config.title_prefixes
     edges = [edge for edge in _active_edges(plan) if edge.prerequisite.title.strip()]
     first_use: dict[str, Edge] = {}
     for edge in edges:
@@ -561,8 +439,9 @@ def check_title_mismatch(plan: Plan, config: CheckConfig) -> list[Finding]:
             if reason:
                 reasons.append(f"which {reason}")
         elif target.declared:
-            if target.title and normalise_title(title) != normalise_title(target.title):
-                how = "looks cut off" if cut_from(title, target.title) else "does not match"
+            if target.title and not same_title(title, target.title, prefixes):
+                cut = cut_from(title, target.title, prefixes=prefixes)
+                how = "looks cut off" if cut else "does not match"
                 reasons.append(f'which {how}: {target.id}\'s own title is "{target.title}"')
         else:
             reason = _catalog_reason(title, target, config)
@@ -570,7 +449,7 @@ def check_title_mismatch(plan: Plan, config: CheckConfig) -> list[Finding]:
                 reasons.append(f"which {reason}")
             first = first_use[target.key]
             first_title = first.prerequisite.title
-            if first is not edge and normalise_title(first_title) != normalise_title(title):
+            if first is not edge and not same_title(first_title, title, prefixes):
                 reasons.append(f'while {first.source.id} calls it "{first_title}"')
         if reasons:
             message = f'{edge.source.id} refers to {target.id} as "{title}", ' + ", ".join(reasons)
@@ -595,17 +474,20 @@ def _catalog_reason(
     agree with their catalog title; anybody's title may look cut off.
     """
     catalog = ms.catalog_title
-    if catalog and cut_from(title, catalog, mid_word_only=True):
+    prefixes = config.title_prefixes
+    if catalog and cut_from(title, catalog, mid_word_only=True, prefixes=prefixes):
         return f'looks cut off: the catalog title is "{catalog}"'
     if (
         catalog
         and (hold_to_catalog or config.is_plan_id(ms.id))
-        and not catalog_title_agrees(title, catalog)
+        and not catalog_title_agrees(title, catalog, prefixes)
     ):
         return f'does not match the catalog title "{catalog}"'
     if looks_truncated(title):
-        if catalog and normalise_title(catalog) == normalise_title(title):
-            return "looks cut off (the catalog title is cut off the same way)"
+        if catalog and same_title(catalog, title, prefixes):
+            # Cut at the schedule's own limit, exactly as the catalog has it: the
+            # plan copied the schedule faithfully; nothing to fix here.
+            return ""
         return "looks cut off"
     return ""
 
@@ -627,7 +509,7 @@ def check_redundant_prerequisite(plan: Plan, config: CheckConfig) -> list[Findin
     # with cycles (already an error) every edge has to be tried.
     candidates: set[tuple[str, str]] | None = None
     if nx.is_directed_acyclic_graph(graph):
-        candidates = _implied_edges(graph)
+        candidates = implied_edges(graph.edges)
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     for edge in _active_edges(plan):
@@ -651,31 +533,6 @@ def check_redundant_prerequisite(plan: Plan, config: CheckConfig) -> list[Findin
         )
         findings.append(_edge_finding("redundant-prerequisite", edge, message, ids[1:-1]))
     return findings
-
-
-def _implied_edges(graph: nx.DiGraph) -> set[tuple[str, str]]:
-    """Edges of an acyclic graph that a longer path also implies.
-
-    One pass in reverse topological order, with each node's reachable set kept as
-    an integer bitset: linear in edges times a word operation, where networkx's
-    transitive_reduction re-walks every node's descendants (minutes at 20,000).
-    """
-    import networkx as nx
-
-    order = list(nx.topological_sort(graph))
-    index = {node: i for i, node in enumerate(order)}
-    reach: dict[str, int] = {}
-    implied: set[tuple[str, str]] = set()
-    for node in reversed(order):
-        successors = list(graph.successors(node))
-        via = 0  # everything reachable through some successor, not counting the successors
-        for succ in successors:
-            via |= reach[succ]
-        implied.update((node, succ) for succ in successors if via >> index[succ] & 1)
-        for succ in successors:
-            via |= 1 << index[succ]
-        reach[node] = via
-    return implied
 
 
 def _bfs_path(graph: nx.DiGraph, start: str, goals: set[str]) -> list[str] | None:
@@ -805,7 +662,7 @@ def check_at_risk(plan: Plan, config: CheckConfig) -> list[Finding]:
             "its status is at-risk"
             if root.effective_status == "at-risk"
             else "its ID matches "
-            + ", ".join(p for p in config.at_risk_patterns if _matches(root.id, (p,)))
+            + ", ".join(p for p in config.at_risk_patterns if matches_any(root.id, (p,)))
         )
         if len(path) == 1:
             message = f"{edge.source.id} requires {root.id}, which is at risk ({why})."
@@ -855,20 +712,59 @@ def check_open_query(plan: Plan, config: CheckConfig) -> list[Finding]:
 
 Check = Callable[[Plan, CheckConfig], list[Finding]]
 
-#: The checks :func:`run_checks` runs, in the issue's order. ``invalid`` has no
-#: entry: malformed input is found while Sphinx reads the source.
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """One check: its name (a contract: warning subtype, ``suppress_warnings``, JSON,
+    severity overrides, waivers), default severity, what it finds, and its function.
+
+    The README's table, ``ldm503_check_severity`` validation, the report, the JSON
+    and the command line's help are all derived from :data:`REGISTRY`.
+    """
+
+    name: CheckName
+    severity: Severity
+    description: str
+    #: None for ``invalid``, whose findings come from reading the input.
+    function: Check | None
+
+
+#: Every check, in the order of the README's table. Defaults are chosen so that a
+#: plan that cannot be built on (two declarations of one ID, a cycle, malformed
+#: input) fails ``-W`` builds loudly, doubtful planning is a warning, and review
+#: questions are only information.
+REGISTRY: tuple[CheckSpec, ...] = (
+    CheckSpec("duplicate-id", "error",
+              "the same ID declared twice (both places named)", check_duplicate_id),
+    CheckSpec("undefined-reference", "warning",
+              "a prerequisite or ``:ms:`` matching ``ldm503_plan_id_pattern`` that is "
+              "declared nowhere (or an ``:ms:`` to an unknown ID)", check_undefined_reference),
+    CheckSpec("cycle", "error", "a dependency cycle, with the whole path", check_cycle),
+    CheckSpec("schedule-inversion", "warning",
+              "a milestone finishing before one of its prerequisites", check_schedule_inversion),
+    CheckSpec("status-inversion", "warning",
+              "a completed milestone with a prerequisite not completed", check_status_inversion),
+    CheckSpec("title-mismatch", "warning",
+              "a prerequisite's title that does not match the target's, or a title that "
+              "looks cut off", check_title_mismatch),
+    CheckSpec("redundant-prerequisite", "warning",
+              "an edge implied by a longer path", check_redundant_prerequisite),
+    CheckSpec("external-prerequisite", "warning",
+              "a direct dependency outside ``ldm503_internal_patterns``",
+              check_external_prerequisite),
+    CheckSpec("no-internal-prerequisites", "warning",
+              "a milestone whose prerequisites are all external",
+              check_no_internal_prerequisites),
+    CheckSpec("at-risk", "warning",
+              "a dependency (direct or transitive) on an at-risk milestone", check_at_risk),
+    CheckSpec("open-query", "info", "each open review query", check_open_query),
+    CheckSpec("invalid", "error",
+              "malformed input (ID, date, status, option, catalog row, configuration)", None),
+)
+CHECK_NAMES: tuple[CheckName, ...] = tuple(spec.name for spec in REGISTRY)
+DEFAULT_SEVERITY: dict[str, Severity] = {spec.name: spec.severity for spec in REGISTRY}
 CHECKS: dict[str, Check] = {
-    "duplicate-id": check_duplicate_id,
-    "undefined-reference": check_undefined_reference,
-    "cycle": check_cycle,
-    "schedule-inversion": check_schedule_inversion,
-    "status-inversion": check_status_inversion,
-    "title-mismatch": check_title_mismatch,
-    "redundant-prerequisite": check_redundant_prerequisite,
-    "external-prerequisite": check_external_prerequisite,
-    "no-internal-prerequisites": check_no_internal_prerequisites,
-    "at-risk": check_at_risk,
-    "open-query": check_open_query,
+    spec.name: spec.function for spec in REGISTRY if spec.function is not None
 }
 
 
@@ -902,9 +798,3 @@ def run_checks(plan: Plan, config: CheckConfig | None = None) -> list[Finding]:
             continue
         findings.extend(check(plan, config))
     return apply_severity(findings, config)
-
-
-def milestone_findings(findings: Iterable[Finding], milestone_id: str) -> list[Finding]:
-    """The findings about one milestone, for the table's findings column."""
-    key = id_key(milestone_id)
-    return [f for f in findings if f.milestone is not None and id_key(f.milestone) == key]

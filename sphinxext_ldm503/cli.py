@@ -325,16 +325,14 @@ def _iso(value: date | None) -> str:
 
 def _raw_graph_options(args: argparse.Namespace) -> dict[str, str | None]:
     """The dot flags as the directive's raw options, so both share one parser."""
+    from .graph import GRAPH_OPTIONS
+
     raw: dict[str, str | None] = {}
-    for name in ("root", "depth", "direction", "layout", "cluster", "rankdir", "transitive",
-                 "labels"):
-        value = getattr(args, name, None)
-        if value is not None:
-            raw[name] = str(value)
-    for name in ("include", "exclude"):
-        values = getattr(args, name, None)
-        if values:
-            raw[name] = ",".join(values)
+    for spec in GRAPH_OPTIONS:
+        value = getattr(args, spec.name, None) if spec.cli else None
+        if value is None or value == []:
+            continue
+        raw[spec.name] = ",".join(value) if spec.repeatable else str(value)
     return raw
 
 
@@ -352,7 +350,7 @@ def dot_text(project: BuiltProject, args: argparse.Namespace) -> str:
     """The whole-plan diagram with the options ``milestone-graph`` takes."""
     from .graph import GraphOptions, build_dot
 
-    base = GraphOptions(test_pattern=project.app.config.ldm503_plan_id_pattern)
+    base = GraphOptions(classifier=project.domain.check_config().classifier)
     options = graph_options(args, base)
     if options.root and options.root not in project.plan:
         raise CliError(f"--root {options.root}: not a milestone of this plan")
@@ -532,6 +530,18 @@ exit status: 0 no unwaived finding at or above --severity; 1 some; 2 the project
 could not be read (no such directory, no conf.py, conf.py raising, Sphinx error).
 """
 
+
+def _checks_help() -> str:
+    """The checks and their default severities, from the one registry."""
+    from .checks import REGISTRY
+
+    width = max(len(spec.name) for spec in REGISTRY)
+    lines = ["checks (default severity; ldm503_check_severity changes it):"]
+    for spec in REGISTRY:
+        text = spec.description.replace("``", "'")
+        lines.append(f"  {spec.name:<{width}}  {spec.severity:<7}  {text}")
+    return "\n".join(lines) + "\n\n"
+
 EXPORT_EPILOG = """\
 formats:
   json  the ldm503.json document every build writes
@@ -601,7 +611,7 @@ def make_parser() -> argparse.ArgumentParser:
                      help="with -o OUTDIR/, replace index.rst and chapter files already there")
     imp.set_defaults(run=run_import)
 
-    project = argparse.ArgumentParser(add_help=False)
+    project = _Parser(add_help=False)
     project.add_argument("sourcedir", metavar="SOURCEDIR", help="the Sphinx source directory")
     project.add_argument("-c", "--confdir", metavar="CONFDIR",
                          help="directory of conf.py (default: SOURCEDIR)")
@@ -613,7 +623,7 @@ def make_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", parents=[project], help="run the consistency checks, compiler-style",
         description="Run the consistency checks on a Sphinx project and print the findings.",
-        epilog=CHECK_EPILOG, formatter_class=formatter,
+        epilog=_checks_help() + CHECK_EPILOG, formatter_class=formatter,
     )
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text: one line per finding and a summary; json: ldm503.json")
@@ -630,20 +640,19 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("json", "csv", "dot"), required=True)
     export.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
     dot = export.add_argument_group("dot options (as for the milestone-graph directive)")
-    dot.add_argument("--root", metavar="ID", help="only this milestone's neighbourhood")
-    dot.add_argument("--depth", metavar="N", help="levels to follow from --root (default: all)")
-    dot.add_argument("--direction", choices=("requires", "required-by", "both"),
-                     help="what to follow from --root (default: requires)")
-    dot.add_argument("--include", action="append", metavar="GLOBS",
-                     help="only IDs matching these globs, e.g. 'LDM-503-*' (repeatable)")
-    dot.add_argument("--exclude", action="append", metavar="GLOBS",
-                     help="leave out IDs matching these globs (repeatable)")
-    dot.add_argument("--layout", choices=("dependency", "timeline"),
-                     help="dependency (default) or timeline (one row per quarter)")
-    dot.add_argument("--cluster", choices=("none", "prefix", "document"))
-    dot.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"))
-    dot.add_argument("--transitive", choices=("show", "hide"))
-    dot.add_argument("--labels", choices=("id", "title"))
+    from .graph import GRAPH_OPTIONS
+
+    for spec in GRAPH_OPTIONS:
+        if not spec.cli:
+            continue
+        extra: dict[str, Any] = {"help": spec.help + (" (repeatable)" if spec.repeatable else "")}
+        if spec.choices:
+            extra["choices"] = spec.choices
+        else:
+            extra["metavar"] = spec.metavar
+        if spec.repeatable:
+            extra["action"] = "append"
+        dot.add_argument(f"--{spec.name}", **extra)
     export.set_defaults(run=run_export)
     return parser
 

@@ -6,25 +6,26 @@ and ``-W`` turns them into errors, exactly as for Sphinx's own warnings.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sphinx.util import logging
 
-from .model import Location
+from .model import CheckName, Location
 
 logger = logging.getLogger("sphinxext_ldm503")
 
 WARNING_TYPE = "ldm503"
 
-#: Subtypes beyond the check names (which are subtypes too, ``invalid`` among them).
-SUBTYPES: tuple[str, ...] = ("graph", "output")
+#: Subtypes beyond the check names (which are subtypes too, ``invalid`` among them):
+#: ``graph`` for diagrams that cannot be drawn as asked, ``output`` for files that
+#: cannot be written.
+OtherSubtype = Literal["graph", "output"]
+Subtype = CheckName | OtherSubtype
+SUBTYPES: tuple[str, ...] = get_args(OtherSubtype)
 
 
-def warn(message: str, subtype: str, location: Any = None) -> None:
+def warn(message: str, subtype: Subtype, location: Any = None) -> None:
     """Emit an ldm503 warning; ``location`` is a Location, (docname, line), a node or a path."""
-    from .checks import CHECK_NAMES
-
-    assert subtype in CHECK_NAMES or subtype in SUBTYPES, subtype
     if isinstance(location, Location):
         location = (location.docname, location.line)
     logger.warning(message, type=WARNING_TYPE, subtype=subtype, location=location)

@@ -10,8 +10,9 @@ on with whatever could be understood.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -19,9 +20,7 @@ from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 
 from . import nodes as ldm_nodes
-from .diagnostics import warn
-from .domain import WHOLE_PLAN, get_domain
-from .model import Finding, Location, Milestone, Prerequisite, Query, Waiver, anchor_for, id_key
+from .model import Location, Milestone, Prerequisite, Query, QueryStatus, Waiver, anchor_for, id_key
 from .parsing import (
     parse_date,
     parse_level,
@@ -32,7 +31,13 @@ from .parsing import (
     parse_waivers,
     split_argument,
     split_id_list,
+    split_names,
 )
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+    from .domain import MilestoneDomain
 
 CONTEXT_KEY = "ldm503:milestone"
 
@@ -81,7 +86,7 @@ def ms_xref(
 class Ldm503Directive(SphinxDirective):
     """Shared option handling: known options are parsed, problems become warnings."""
 
-    option_spec: ClassVar[dict[str, Any]] = AnyOption()  # type: ignore[misc]
+    option_spec: ClassVar[dict[str, Any]] = AnyOption()
     known_options: ClassVar[tuple[str, ...]] = ()
     has_content = True
     optional_arguments = 1
@@ -93,19 +98,14 @@ class Ldm503Directive(SphinxDirective):
     def location(self) -> Location:
         return Location(self.env.docname, self.lineno)
 
-    def invalid(self, message: str) -> None:
-        """Report malformed input, honouring ``ldm503_check_severity["invalid"]``."""
-        from .checks import CheckConfig
+    @property
+    def domain(self) -> MilestoneDomain:
+        # Not imported: the domain declares these directives in its class body.
+        return cast("MilestoneDomain", self.env.get_domain("ldm503"))
 
-        config = CheckConfig(severity=dict(self.config.ldm503_check_severity))
-        severity = config.severity_of("invalid")
-        if severity == "off":
-            return
-        if severity != "info":
-            warn(message, "invalid", self.location)
-        get_domain(self.env).note_invalid(
-            Finding("invalid", "error", self.context_id(), message, location=self.location)
-        )
+    def invalid(self, message: str) -> None:
+        """Report malformed input through the domain's one path for it."""
+        self.domain.report_invalid(message, self.location, self.context_id())
 
     def context_id(self) -> str | None:
         ctx = self.env.temp_data.get(CONTEXT_KEY)
@@ -143,6 +143,39 @@ class Ldm503Directive(SphinxDirective):
             subject = f"{self.name} {self.subject}" if self.subject else self.name
             self.invalid(f"{subject}: :{name}: {exc}")
             return None
+
+    def names(
+        self, name: str, allowed: Sequence[str], *, lower: bool = False
+    ) -> tuple[str, ...] | None:
+        """A list option of fixed names (comma or space separated, like every list).
+
+        Unknown names are warned about, naming the known ones, and left out; None
+        when the option is not given.
+        """
+        if name not in self.options:
+            return None
+        items = split_names(self.options[name] or "")
+        if lower:
+            items = tuple(item.lower() for item in items)
+        unknown = [item for item in items if item not in allowed]
+        if unknown or not items:
+            self.invalid(f"{self.name}: :{name}: unknown {', '.join(unknown) or '(empty)'}; "
+                         f"known: {', '.join(allowed)}")
+        return tuple(item for item in items if item in allowed)
+
+    def globs(self, name: str) -> tuple[str, ...]:
+        """ID glob patterns, comma or space separated."""
+        return split_names(self.options.get(name) or "")
+
+    def classes(self) -> tuple[str, ...]:
+        """``:class:`` as Sphinx's own directives take it: each name a safe identifier."""
+        if "class" not in self.options:
+            return ()
+        try:
+            return tuple(directives.class_option(self.options["class"] or ""))
+        except ValueError as exc:
+            self.invalid(f"{self.name}: :class: {exc}")
+            return ()
 
     def parse_content(self, container: nodes.Element) -> None:
         if self.content:
@@ -207,8 +240,7 @@ class MilestoneDirective(Ldm503Directive):
 
         anchor = anchor_for(ms_id)
         desc = addnodes.desc(domain="ldm503", objtype="milestone", desctype="milestone",
-                             classes=["ldm503", "milestone",
-                                      *self.options.get("class", "").split()],
+                             classes=["ldm503", "milestone", *self.classes()],
                              no_index="no-index" in self.options)
         sig = addnodes.desc_signature("", "", classes=["ldm503-signature"])
         sig += addnodes.desc_name(ms_id, ms_id)
@@ -289,7 +321,7 @@ class MilestoneDirective(Ldm503Directive):
             prerequisites=tuple(ctx.prerequisites), queries=tuple(ctx.queries),
             waivers=waivers,
         )
-        domain = get_domain(self.env)
+        domain = self.domain
         domain.note_dependency(docname, id_key(ms_id))
         if indexed:
             domain.note_milestone(milestone)
@@ -298,7 +330,7 @@ class MilestoneDirective(Ldm503Directive):
     def compact_item(self, pre: Prerequisite, docname: str) -> nodes.list_item:
         para = nodes.paragraph()
         para += ms_xref(pre.id, docname)
-        get_domain(self.env).note_dependency(docname, pre.key)
+        self.domain.note_dependency(docname, pre.key)
         return nodes.list_item("", para, classes=["ldm503-prerequisite"])
 
 
@@ -335,7 +367,7 @@ class PrerequisiteDirective(Ldm503Directive):
             waivers=waivers, location=self.location,
         )
         ctx.prerequisites.append(pre)
-        domain = get_domain(self.env)
+        domain = self.domain
         domain.note_dependency(docname, pre.key)
 
         target = f"ldm503-pre-{self.env.new_serialno('ldm503-pre')}"
@@ -384,7 +416,8 @@ class QueryDirective(Ldm503Directive):
         text = source_text(self.content) or " ".join(self.arguments).strip()
         if not text:
             self.invalid(f"query of {ctx.milestone_id} has no text")
-        ctx.queries.append(Query(text=text, status=status, location=self.location))
+        ctx.queries.append(Query(text=text, status=cast(QueryStatus, status),
+                                 location=self.location))
         self.set_source_info(box)
         return [box]
 
@@ -394,9 +427,27 @@ class PlanPlaceholderDirective(Ldm503Directive):
 
     node_class: ClassVar[type[nodes.Element]] = ldm_nodes.ldm503_placeholder
 
+    def parse_options(self) -> dict[str, Any]:
+        """The options, checked while reading (so problems are warned once, located)."""
+        return dict(self.options)
+
     def run(self) -> list[nodes.Node]:
         self.unknown_options()
-        node = self.node_class(options=dict(self.options), docname=self.env.docname)
+        node = self.node_class(options=self.parse_options(), docname=self.env.docname)
         self.set_source_info(node)
-        get_domain(self.env).note_dependency(self.env.docname, WHOLE_PLAN)
+        self.domain.note_whole_plan(self.env.docname)
         return [node]
+
+
+def setup(app: Sphinx) -> None:
+    """The milestone directives, also without the ``ldm503:`` prefix.
+
+    The domain declares them in its class body; the placeholders they leave for
+    metadata and "Required by" are registered here, with a visitor per builder.
+    """
+    for name, directive in (("milestone", MilestoneDirective),
+                            ("prerequisite", PrerequisiteDirective),
+                            ("query", QueryDirective)):
+        app.add_directive(name, directive)
+    for node_class in (ldm_nodes.milestone_meta, ldm_nodes.required_by):
+        ldm_nodes.add_placeholder(app, node_class)

@@ -10,21 +10,27 @@ the domain instance (never pickled) until the data changes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Set
+from collections.abc import Callable, Iterator, Set
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from docutils import nodes
 from sphinx.domains import Domain, ObjType
 from sphinx.util.nodes import make_refnode
 
-from .model import Finding, Location, Milestone, Plan, Reference, id_key
+from . import directives as ldm_directives
+from . import roles as ldm_roles
+from .diagnostics import warn
+from .model import Finding, Location, Milestone, Plan, Reference, Severity, id_key
 
 if TYPE_CHECKING:
+    from docutils.parsers.rst import Directive
     from sphinx.addnodes import pending_xref
     from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
+    from sphinx.roles import XRefRole
+    from sphinx.util.typing import RoleFunction
 
     from .checks import CheckConfig
 
@@ -40,8 +46,14 @@ class MilestoneDomain(Domain):
 
     name = "ldm503"
     label = "Test plan milestones"
-    object_types = {"milestone": ObjType("milestone", "ms")}
-    initial_data: dict[str, Any] = {
+    object_types: ClassVar[dict[str, ObjType]] = {"milestone": ObjType("milestone", "ms")}
+    directives: ClassVar[dict[str, type[Directive]]] = {
+        "milestone": ldm_directives.MilestoneDirective,
+        "prerequisite": ldm_directives.PrerequisiteDirective,
+        "query": ldm_directives.QueryDirective,
+    }
+    roles: ClassVar[dict[str, RoleFunction | XRefRole]] = {"ms": ldm_roles.MilestoneRole()}
+    initial_data: ClassVar[dict[str, Any]] = {
         "milestones": {},  # docname -> [Milestone]
         "references": {},  # docname -> [Reference]
         "deps": {},  # docname -> {id key or WHOLE_PLAN: None}: what the document renders
@@ -58,7 +70,8 @@ class MilestoneDomain(Domain):
         self._findings: list[Finding] | None = None
         self._at_risk: set[str] | None = None
         self._catalog: tuple[list[Milestone], list[Finding]] | None = None
-        self._signatures = {}
+        self._signatures: dict[str, str] = {}
+        self._per_build: dict[str, Any] = {}
 
     # -- recording (read phase) ------------------------------------------------
 
@@ -66,7 +79,7 @@ class MilestoneDomain(Domain):
         self._plan = None
         self._findings = None
         self._at_risk = None
-        self._signatures: dict[str, str] = {}
+        self._signatures = {}
 
     def note_milestone(self, milestone: Milestone) -> None:
         docname = milestone.docname or self.env.docname
@@ -82,10 +95,49 @@ class MilestoneDomain(Domain):
         """Record that ``docname`` renders data of milestone ``key`` (or the whole plan)."""
         self.data["deps"].setdefault(docname, {})[key] = None  # an ordered set
 
-    def note_invalid(self, finding: Finding) -> None:
-        docname = finding.location.docname if finding.location else self.env.docname
-        self.data["invalid"].setdefault(docname, []).append(finding)
-        self._changed()
+    def note_whole_plan(self, docname: str) -> None:
+        """Record that ``docname`` renders data of the whole plan (report, table, diagram)."""
+        self.note_dependency(docname, WHOLE_PLAN)
+
+    def report_invalid(
+        self, message: str, location: Location | None, milestone: str | None = None,
+        *, record: bool = True,
+    ) -> Finding | None:
+        """The one path for malformed input: directives, options, the catalog.
+
+        Applies ``ldm503_check_severity["invalid"]`` (``off``: nothing at all;
+        ``info``: recorded, not printed), warns once, here, with the location,
+        and records the finding for the report and the JSON: read-time findings
+        in the document's data (``record``), others are kept by the caller.
+        :meth:`findings` never prints them again.
+        """
+        severity = self.check_config().severity_of("invalid")
+        if severity == "off":
+            return None
+        if severity != "info":
+            warn(message, "invalid", self.warning_location(location))
+        finding = Finding("invalid", cast(Severity, severity), milestone, message,
+                          location=location)
+        if record:
+            docname = location.docname if location else self.env.docname
+            self.data["invalid"].setdefault(docname, []).append(finding)
+            self._changed()
+        return finding
+
+    def warning_location(self, location: Location | None) -> Any:
+        """A location Sphinx's logging understands: (docname, line) or "path:line"."""
+        if location is None:
+            return None
+        if location.docname in self.env.found_docs:
+            return (location.docname, location.line)
+        # A whole-file problem (of the catalog, say) has no line; its message names the file.
+        return f"{location.docname}:{location.line}" if location.line else None
+
+    def per_build(self, key: str, factory: Callable[[], Any]) -> Any:
+        """A value computed once per build (never pickled): e.g. the probe of ``dot``."""
+        if key not in self._per_build:
+            self._per_build[key] = factory()
+        return self._per_build[key]
 
     def clear_doc(self, docname: str) -> None:
         for key in PER_DOC:
@@ -125,20 +177,23 @@ class MilestoneDomain(Domain):
                 self._catalog = ([], [])
             else:
                 rows, problems = load_catalog(Path(configured))
-                findings = [
-                    Finding("invalid", "warning", None,
-                            p.message if p.row == 0 else f"catalog row: {p.message}",
-                            location=Location(str(configured), p.row or None))
+                reported = (
+                    self.report_invalid(
+                        p.message if p.row == 0 else f"catalog row: {p.message}",
+                        Location(str(configured), p.row or None), record=False)
                     for p in problems
-                ]
-                self._catalog = (rows, findings)
+                )
+                self._catalog = (rows, [f for f in reported if f is not None])
         return self._catalog
 
     def catalog_rows(self) -> list[Milestone]:
         return self._load_catalog()[0]
 
     def catalog_findings(self) -> list[Finding]:
-        """Catalog problems as ``invalid`` findings located at the file and row."""
+        """Catalog problems as ``invalid`` findings located at the file and row.
+
+        They were printed when the catalog was read, once per build.
+        """
         return self._load_catalog()[1]
 
     def check_config(self) -> CheckConfig:
@@ -151,6 +206,7 @@ class MilestoneDomain(Domain):
             at_risk_patterns=tuple(config.ldm503_at_risk_patterns),
             severity=dict(config.ldm503_check_severity),
             today=today(config.ldm503_today),
+            title_prefixes=tuple(config.ldm503_title_prefixes),
         )
 
     @property
@@ -257,7 +313,7 @@ class MilestoneDomain(Domain):
         if ms is None or not ms.declared or ms.docname is None:
             return None
         if not node.get("refexplicit"):
-            contnode = contnode.__class__(ms.label, ms.label, classes=contnode["classes"])
+            contnode = relabelled(contnode, ms.label)
         return make_refnode(builder, fromdocname, ms.docname, ms.anchor, contnode, ms.label)
 
     def resolve_any_xref(
@@ -279,6 +335,13 @@ class MilestoneDomain(Domain):
 
     def get_full_qualified_name(self, node: nodes.Element) -> str | None:
         return node.get("reftarget")
+
+
+def relabelled(contnode: nodes.Element, label: str) -> nodes.Element:
+    """The reference's content node (whatever its class) showing ``label`` instead."""
+    new = contnode.copy()
+    new += nodes.Text(label)
+    return new
 
 
 def today(configured: str | None) -> date:

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
+from sphinx.util.fileutil import copy_asset_file
 
 from .diagnostics import logger, warn
-from .domain import get_domain
+from .domain import get_domain, relabelled
 from .model import Finding
+
+STATIC = Path(__file__).parent / "static"
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -24,21 +26,7 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 
-def extra_directives() -> dict[str, type]:
-    """The plan-wide directives (diagram, report, table), kept out of setup()'s way."""
-    from .graphs import MilestoneGraphDirective
-    from .report import MilestoneReportDirective, MilestoneTableDirective
-
-    return {
-        "milestone-graph": MilestoneGraphDirective,
-        "milestone-report": MilestoneReportDirective,
-        "milestone-table": MilestoneTableDirective,
-    }
-
-
-def connect(app: Sphinx) -> None:
-    from . import graphs, report
-
+def setup(app: Sphinx) -> None:
     app.connect("config-inited", on_config_inited)
     app.connect("env-updated", on_env_updated)
     app.connect("env-check-consistency", on_check_consistency)
@@ -46,14 +34,38 @@ def connect(app: Sphinx) -> None:
     app.connect("missing-reference", on_missing_reference, priority=900)
     app.connect("builder-inited", on_builder_inited)
     app.connect("build-finished", on_build_finished)
-    graphs.register(app)
-    report.register(app)
+
+
+def _conf_location(app: Sphinx, name: str) -> str | None:
+    """``conf.py:LINE`` where ``name`` is assigned, so a config warning is located."""
+    if not app.confdir:
+        return None
+    conf = Path(app.confdir) / "conf.py"
+    try:
+        lines = conf.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"^\s*{re.escape(name)}\s*[=:]")
+    for number, line in enumerate(lines, 1):
+        if pattern.match(line):
+            return f"{conf}:{number}"
+    return str(conf)
 
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
-    """Validate the ldm503_* values (a typo costs a warning, not the build) and make
-    the catalog path absolute: relative to the sources, else to conf.py."""
-    _validate_config(config)
+    """Validate the ldm503_* values (a typo costs a located warning and the default,
+    never the build) and make the catalog path absolute: relative to the sources,
+    else to conf.py."""
+    from .checks import CheckConfig
+    from .config import CONFIG_VALUES, validate
+
+    fixed, problems = validate({value.name: config[value.name] for value in CONFIG_VALUES})
+    for name, problem in problems:
+        warn(f"{name}: {problem}", "invalid", _conf_location(app, name))
+    for name, value in fixed.items():
+        config[name] = value
+    for problem in CheckConfig(severity=dict(config.ldm503_check_severity)).problems():
+        warn(problem, "invalid", _conf_location(app, "ldm503_check_severity"))
     configured = config.ldm503_catalog
     if configured and not Path(configured).is_absolute():
         in_src = Path(app.srcdir) / configured
@@ -62,79 +74,34 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
         config.ldm503_catalog = str(chosen.resolve())
 
 
-def _valid_pattern(name: str, pattern: object) -> bool:
-    try:
-        re.compile(str(pattern))
-    except re.error as exc:
-        warn(f"{name}: invalid regular expression {pattern!r} ({exc}); it is ignored",
-             "invalid")
-        return False
-    return True
-
-
-def _validate_config(config: Config) -> None:
-    from .checks import CheckConfig
-    from .config import CONFIG_VALUES
-
-    if not _valid_pattern("ldm503_plan_id_pattern", config.ldm503_plan_id_pattern):
-        config.ldm503_plan_id_pattern = next(
-            v.default for v in CONFIG_VALUES if v.name == "ldm503_plan_id_pattern")
-    for name in ("ldm503_internal_patterns", "ldm503_at_risk_patterns"):
-        patterns = config[name]
-        if isinstance(patterns, str):  # a lone pattern instead of a list
-            patterns = [patterns]
-        config[name] = tuple(p for p in patterns if _valid_pattern(name, p))
-    if config.ldm503_today:
-        try:
-            date.fromisoformat(str(config.ldm503_today))
-        except ValueError:
-            warn(f"ldm503_today: invalid date {config.ldm503_today!r}: use YYYY-MM-DD; "
-                 "using the build date", "invalid")
-            config.ldm503_today = None
-    severity = config.ldm503_check_severity
-    for problem in CheckConfig(severity=dict(severity)).problems():
-        warn(problem, "invalid")
-
-
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Pages showing other documents' data are rewritten when that data changed."""
     return get_domain(env).outdated_by_others(f"{app.builder.name}:{app.outdir}")
 
 
-def in_documents(env: BuildEnvironment, finding: Finding) -> bool:
-    """Whether a finding points into a document (rather than, say, the catalog file)."""
-    return finding.location is not None and finding.location.docname in env.all_docs
-
-
-def finding_location(env: BuildEnvironment, finding: Finding) -> Any:
-    """A location Sphinx's logging understands: (docname, line) or "path:line"."""
-    loc = finding.location
-    if loc is None:
-        return None
-    if in_documents(env, finding):
-        return (loc.docname, loc.line)
-    # A whole-file problem has no line; its message names the file.
-    return f"{loc.docname}:{loc.line}" if loc.line else None
-
-
 def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
-    """Report the findings as located, typed Sphinx warnings, once per build."""
+    """Report the checks' findings as located, typed Sphinx warnings, once per build.
+
+    ``invalid`` findings are not among them: the domain printed each where the
+    input was read (a directive, an option, the catalog).
+    """
     domain = get_domain(env)
-    counts: dict[str, int] = {}
     for finding in domain.findings:
-        if finding.waived:
-            counts["waived"] = counts.get("waived", 0) + 1
-            continue
-        counts[finding.severity] = counts.get(finding.severity, 0) + 1
-        # Read-time problems were already reported by the directive that found them.
-        read_time = finding.check == "invalid" and in_documents(env, finding)
-        if finding.severity == "info" or read_time:
+        if finding.waived or finding.severity == "info" or finding.check == "invalid":
             continue
         prefix = "error: " if finding.severity == "error" else ""
-        warn(prefix + finding.message, finding.check, finding_location(env, finding))
-    if counts:
-        summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-        logger.info(f"ldm503: findings: {summary}")
+        warn(prefix + finding.message, finding.check, domain.warning_location(finding.location))
+
+
+def summary(findings: list[Finding]) -> str:
+    """One line on where the plan stands: ``12 findings (2 error, 10 warning, 3 waived)``."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        kind = "waived" if finding.waived else finding.severity
+        counts[kind] = counts.get(kind, 0) + 1
+    unwaived = sum(n for kind, n in counts.items() if kind != "waived")
+    detail = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    return f"{unwaived} finding{'s' if unwaived != 1 else ''}" + (f" ({detail})" if detail else "")
 
 
 def on_missing_reference(
@@ -145,26 +112,35 @@ def on_missing_reference(
         return None
     ms = get_domain(env).plan.get(node.get("reftarget", ""))
     if ms is not None and not node.get("refexplicit"):
-        return contnode.__class__(ms.label, ms.label, classes=contnode["classes"])
+        return relabelled(contnode, ms.label)
     return contnode
 
 
 def on_builder_inited(app: Sphinx) -> None:
-    """Ship ldm503.css like any static file, so that EPUB archives contain it too."""
-    static = str(Path(__file__).parent / "static")
-    if app.builder.format == "html" and static not in app.config.html_static_path:
-        app.config.html_static_path.append(static)
+    """Put ldm503.css into ``_static`` before anything is written.
+
+    Early enough for EPUB, which lists the files of its output when it packs
+    them, and without touching ``html_static_path``: a config value changed at
+    run time makes every later build report "The configuration has changed".
+    """
+    if app.builder.format == "html":
+        static = Path(app.outdir) / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        copy_asset_file(STATIC / "ldm503.css", static / "ldm503.css", force=True)
 
 
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None:
         return
+    domain = get_domain(app.env)
+    target = Path(app.outdir) / "ldm503.json"
+    # Also after a rebuild with nothing to do, which prints no warning again.
+    where = f"; see {target}" if app.config.ldm503_json else ""
+    logger.info(f"ldm503: {summary(domain.findings)}{where}")
     if not app.config.ldm503_json:
         return
     from .export import dumps, to_json_document
 
-    domain = get_domain(app.env)
-    target = Path(app.outdir) / "ldm503.json"
     text = dumps(to_json_document(domain.plan, domain.findings, domain.check_config()))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

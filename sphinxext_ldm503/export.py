@@ -6,7 +6,9 @@ byte-identical for identical input, so the key order is fixed by construction,
 milestones and findings come sorted, and nothing depends on the build's date or
 the order documents were read in.
 
-The schema of issue 4 is kept exactly; keys beyond it (``waivers``,
+The published schema (``version``, ``milestones`` with ``id``, ``title``, ``docname``,
+``line``, dates, ``status``, ``level``, ``external``, ``declared``, ``requires``; and
+``findings``) is kept exactly; keys beyond it (``waivers``,
 ``waiver_reason``, ``discussion``, ``queries``, ``references``, ...) come after
 the schema's keys and carry what :func:`plan_from_json` needs to rebuild the same
 plan, so the command line can re-run the checks on a published plan.
@@ -77,6 +79,7 @@ def _milestone(ms: Milestone, config: CheckConfig) -> dict[str, Any]:
         "declared": ms.declared,
         "requires": [_requirement(ms, pre) for pre in ms.prerequisites],
         # extras
+        "kind": config.classifier.kind(ms),
         "in_catalog": ms.in_catalog,
         "catalog_title": ms.catalog_title,
         "tags": list(ms.tags),

@@ -17,8 +17,25 @@ from functools import cached_property
 from typing import Literal
 
 QueryState = Literal["open", "resolved", "dropped"]
+QueryStatus = Literal["open", "resolved"]
 Status = Literal["planned", "in-progress", "completed", "at-risk", "descoped"]
 Severity = Literal["error", "warning", "info"]
+#: The names of the checks (the registry in checks.py lists them, in this order):
+#: warning subtypes, ``suppress_warnings`` entries, JSON values and waiver names.
+CheckName = Literal[
+    "duplicate-id",
+    "undefined-reference",
+    "cycle",
+    "schedule-inversion",
+    "status-inversion",
+    "title-mismatch",
+    "redundant-prerequisite",
+    "external-prerequisite",
+    "no-internal-prerequisites",
+    "at-risk",
+    "open-query",
+    "invalid",
+]
 
 QUERY_STATES: tuple[str, ...] = ("open", "resolved", "dropped")
 QUERY_STATUSES: tuple[str, ...] = ("open", "resolved")
@@ -96,7 +113,7 @@ class Query:
     """A review question about a milestone as a whole, not about one edge."""
 
     text: str
-    status: Literal["open", "resolved"] = "open"
+    status: QueryStatus = "open"
     location: Location | None = None
 
 
@@ -189,7 +206,7 @@ class Finding:
     finding, followed by whatever explains it.
     """
 
-    check: str
+    check: CheckName
     severity: Severity
     milestone: str | None
     message: str

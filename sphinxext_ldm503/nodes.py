@@ -8,7 +8,12 @@ without re-reading this document.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from docutils import nodes
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
 
 
 class ldm503_placeholder(nodes.General, nodes.Element):
@@ -35,9 +40,17 @@ class milestone_table(ldm503_placeholder):
     """The schedule table of ``milestone-table``."""
 
 
-PLACEHOLDERS = (milestone_meta, required_by, milestone_graph, milestone_report, milestone_table)
+#: Every builder family our placeholders need a visitor for (as sphinx-design does).
+FORMATS: tuple[str, ...] = ("html", "latex", "text", "man", "texinfo")
 
 
 def visit_placeholder(self: nodes.NodeVisitor, node: nodes.Element) -> None:
     """A placeholder that survived (a builder without post-transforms) renders as nothing."""
     raise nodes.SkipNode
+
+
+def add_placeholder(app: Sphinx, node_class: type[ldm503_placeholder]) -> None:
+    """Register a placeholder node with a do-nothing visitor for every builder."""
+    visitors = (visit_placeholder, None)
+    app.add_node(node_class, html=visitors, latex=visitors, text=visitors, man=visitors,
+                 texinfo=visitors)

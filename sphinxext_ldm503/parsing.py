@@ -91,13 +91,13 @@ def parse_list(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
-def parse_id_list(text: str) -> tuple[str, ...]:
-    """A comma and/or space separated list of IDs (``:requires:``)."""
-    return tuple(check_id(item) for item in re.split(r"[,\s]+", text) if item)
+def split_names(text: str) -> tuple[str, ...]:
+    """Any list option: items separated by commas, spaces or both, as authors write them."""
+    return tuple(item for item in re.split(r"[,\s]+", text) if item)
 
 
 def split_id_list(text: str) -> tuple[tuple[str, ...], list[str]]:
-    """Like :func:`parse_id_list`, but keeps the good IDs and returns the problems."""
+    """A comma or space separated list of IDs: the good ones, and what was wrong with the rest."""
     ids: list[str] = []
     problems: list[str] = []
     for item in re.split(r"[,\s]+", text):

@@ -11,24 +11,22 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
 from . import nodes as ldm_nodes
-from .diagnostics import warn
+from .checks import CHECK_NAMES
 from .directives import PlanPlaceholderDirective, badge, ms_xref
 from .graph import matches_globs
 from .model import SEVERITIES, Finding, Milestone
-from .parsing import parse_list
-from .resolve import RENDERERS, status_badge
+from .placeholders import PlaceholderTransform, status_badge
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
 
     from .domain import MilestoneDomain
-    from .resolve import ResolvePlaceholders
 
 TABLE_COLUMNS: dict[str, str] = {
     "id": "ID",
@@ -49,12 +47,31 @@ class MilestoneReportDirective(PlanPlaceholderDirective):
     node_class = ldm_nodes.milestone_report
     known_options = ("checks", "severity", "class")
 
+    def parse_options(self) -> dict[str, Any]:
+        return {
+            "checks": self.names("checks", CHECK_NAMES),
+            "severity": self.names("severity", SEVERITIES, lower=True),
+            "class": self.classes(),
+        }
+
 
 class MilestoneTableDirective(PlanPlaceholderDirective):
     """``.. milestone-table::``: the plan's schedule, one row per milestone."""
 
     node_class = ldm_nodes.milestone_table
     known_options = ("include", "exclude", "columns", "sort", "class")
+
+    def parse_options(self) -> dict[str, Any]:
+        sort = self.names("sort", SORT_KEYS, lower=True)
+        if sort is not None and len(sort) > 1:
+            self.invalid(f"{self.name}: :sort: takes one of {', '.join(SORT_KEYS)}")
+        return {
+            "include": self.globs("include"),
+            "exclude": self.globs("exclude"),
+            "columns": self.names("columns", tuple(TABLE_COLUMNS), lower=True) or None,
+            "sort": sort[0] if sort else "id",
+            "class": self.classes(),
+        }
 
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -63,8 +80,14 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
 
+#: A table cell: the nodes of its paragraph.
+Cell = list[nodes.Node]
+#: A table row: its cells and the row's CSS classes.
+Row = tuple[list[Cell], list[str]]
+
+
 def make_table(
-    headers: Sequence[str], rows: Iterable[tuple[list[nodes.Node], list[str]]],
+    headers: Sequence[str], rows: Iterable[Row],
     widths: Sequence[int], classes: Sequence[str], column_classes: Sequence[str] = (),
 ) -> nodes.table:
     """A docutils table; each row is (cells, row classes), each cell a node list.
@@ -105,27 +128,19 @@ def _links(ids: Iterable[str], docname: str) -> list[nodes.Node]:
     return out
 
 
-def _invalid_option(node: nodes.Element, message: str) -> None:
-    warn(message, "invalid", (node["docname"], node.line))
-
-
 def render_report(
-    transform: ResolvePlaceholders, node: nodes.Element, domain: MilestoneDomain
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
-    options: dict[str, str] = node["options"]
+    options: dict[str, Any] = node["options"]
     docname = transform.env.docname
     findings = list(domain.findings)
-    if "checks" in options:
-        wanted = set(parse_list(options["checks"] or ""))
+    if options.get("checks") is not None:
+        wanted = set(options["checks"])
         findings = [f for f in findings if f.check in wanted]
-    if "severity" in options:
-        severities = set(parse_list((options["severity"] or "").lower()))
-        unknown = severities - set(SEVERITIES)
-        if unknown:
-            _invalid_option(node, f"milestone-report: :severity: unknown {sorted(unknown)}; "
-                                  f"use {', '.join(SEVERITIES)}")
+    if options.get("severity") is not None:
+        severities = set(options["severity"])
         findings = [f for f in findings if f.severity in severities]
-    container = nodes.container(classes=["ldm503-report"])
+    container = nodes.container(classes=["ldm503-report", *options.get("class", ())])
     container += _summary(findings)
     if not findings:
         container += nodes.paragraph("No findings.", "No findings.")
@@ -141,15 +156,16 @@ def render_report(
 
 
 def _summary(findings: list[Finding]) -> nodes.Node:
-    counts = Counter((f.check, "waived" if f.waived else f.severity) for f in findings)
+    counts: Counter[tuple[str, str]] = Counter(
+        (f.check, "waived" if f.waived else f.severity) for f in findings)
     checks = sorted({f.check for f in findings})
     columns = [*SEVERITIES, "waived"]
-    rows = []
+    rows: list[Row] = []
     for check in checks:
-        cells: list[list[nodes.Node]] = [[nodes.literal(check, check)]]
+        cells: list[Cell] = [[nodes.literal(check, check)]]
         cells += [_text(counts.get((check, col), "") or "") for col in columns]
         rows.append((cells, []))
-    totals = [[nodes.strong("Total", "Total")]]
+    totals: list[Cell] = [[nodes.strong("Total", "Total")]]
     totals += [_text(sum(n for (_c, col2), n in counts.items() if col2 == col) or "")
                for col in columns]
     rows.append((totals, ["ldm503-total"]))
@@ -167,9 +183,7 @@ def source_text(env: BuildEnvironment, finding: Finding) -> str:
     return f"{path}:{loc.line}" if loc.line else path
 
 
-def _finding_row(
-    finding: Finding, docname: str, env: BuildEnvironment
-) -> tuple[list[nodes.Node], list[str]]:
+def _finding_row(finding: Finding, docname: str, env: BuildEnvironment) -> Row:
     sev = finding.severity
     severity: list[nodes.Node] = [nodes.inline(sev, sev, classes=[f"ldm503-severity-{sev}"])]
     if finding.waived:
@@ -195,27 +209,17 @@ def is_overdue(ms: Milestone, today: date) -> bool:
 
 
 def render_table(
-    transform: ResolvePlaceholders, node: nodes.Element, domain: MilestoneDomain
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
-    options: dict[str, str] = node["options"]
+    options: dict[str, Any] = node["options"]
     docname = transform.env.docname
     plan = domain.plan
-    include = parse_list(options.get("include") or "")
-    exclude = parse_list(options.get("exclude") or "")
+    include = options.get("include") or ()
+    exclude = options.get("exclude") or ()
     milestones = [ms for ms in plan if (matches_globs(ms.id, include) if include else ms.declared)]
     milestones = [ms for ms in milestones if not matches_globs(ms.id, exclude)]
-
-    columns = list(parse_list(options.get("columns") or "")) or list(TABLE_COLUMNS)
-    unknown = [c for c in columns if c not in TABLE_COLUMNS]
-    if unknown:
-        _invalid_option(node, f"milestone-table: :columns: unknown {unknown}; "
-                              f"use {', '.join(TABLE_COLUMNS)}")
-        columns = [c for c in columns if c in TABLE_COLUMNS] or list(TABLE_COLUMNS)
-    sort = (options.get("sort") or "id").strip()
-    if sort not in SORT_KEYS:
-        _invalid_option(node, f"milestone-table: :sort: unknown {sort!r}; "
-                              f"use {', '.join(SORT_KEYS)}")
-        sort = "id"
+    columns = list(options.get("columns") or TABLE_COLUMNS)
+    sort = options.get("sort") or "id"
     if sort == "id":
         milestones.sort(key=lambda m: natural_key(m.id))
     else:
@@ -232,7 +236,8 @@ def render_table(
         rows.append((cells, ["ldm503-overdue"] if overdue else []))
     widths = {"id": 12, "title": 34, "queries": 8, "findings": 8}
     table = make_table([TABLE_COLUMNS[c] for c in columns], rows,
-                       [widths.get(c, 10) for c in columns], ["ldm503-table", "longtable"],
+                       [widths.get(c, 10) for c in columns],
+                       ["ldm503-table", "longtable", *options.get("class", ())],
                        [f"ldm503-col-{c}" for c in columns])
     return [table]
 
@@ -260,6 +265,27 @@ def _table_cell(column: str, ms: Milestone, docname: str, overdue: bool,
     return _text(count or "")
 
 
-def register(app: Sphinx) -> None:
-    RENDERERS[ldm_nodes.milestone_report] = render_report
-    RENDERERS[ldm_nodes.milestone_table] = render_table
+class ReportTransform(PlaceholderTransform):
+    node_class = ldm_nodes.milestone_report
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_report(self, node, domain)
+
+
+class TableTransform(PlaceholderTransform):
+    node_class = ldm_nodes.milestone_table
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_table(self, node, domain)
+
+
+def setup(app: Sphinx) -> None:
+    """``milestone-report`` and ``milestone-table``: directives, placeholders, renderers."""
+    for name, directive, transform in (
+        ("milestone-report", MilestoneReportDirective, ReportTransform),
+        ("milestone-table", MilestoneTableDirective, TableTransform),
+    ):
+        app.add_directive(name, directive)
+        app.add_directive_to_domain("ldm503", name, directive)
+        ldm_nodes.add_placeholder(app, transform.node_class)
+        app.add_post_transform(transform)

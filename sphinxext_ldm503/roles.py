@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from docutils import nodes
 from docutils.nodes import Node, system_message
 from sphinx.roles import XRefRole
 
-from .diagnostics import warn
-from .domain import get_domain
 from .model import Location, Reference
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+    from .domain import MilestoneDomain
 
 
 class MilestoneRole(XRefRole):
@@ -33,11 +38,16 @@ class MilestoneRole(XRefRole):
     ) -> tuple[str, str]:
         target = target.strip()
         refnode["refwarn"] = False  # unknown IDs are reported by the checks, once, located
-        domain = get_domain(self.env)
+        domain = cast("MilestoneDomain", self.env.get_domain("ldm503"))
         if not target:
-            warn(f"{self.name}: empty milestone ID", "invalid",
-                 Location(self.env.docname, self.lineno))
+            domain.report_invalid(f"{self.name}: empty milestone ID",
+                                  Location(self.env.docname, self.lineno))
             return title, target
         domain.note_reference(Reference(target, Location(self.env.docname, self.lineno)))
         domain.note_dependency(self.env.docname, target.casefold())
         return title, target
+
+
+def setup(app: Sphinx) -> None:
+    """``:ms:`` without the domain prefix too (the domain declares ``:ldm503:ms:``)."""
+    app.add_role("ms", MilestoneRole())

@@ -1,8 +1,8 @@
 """The checks find the reviewer's problems in the seed plan with the April 2019 catalog.
 
 The plan is read from the reviewer's list by tests/seedplan.py, without Sphinx;
-the catalog is read by the real catalog reader. These are the acceptance findings
-of issue 4 (the Sphinx build of example-docs/ is tested elsewhere).
+the catalog is read by the real catalog reader. These are the findings the
+reviewer's comments ask for (the Sphinx build of example-docs/ is tested elsewhere).
 """
 
 from __future__ import annotations
@@ -93,9 +93,13 @@ def test_title_mismatch_04b_as_referenced_by_08(findings):
              and (f.milestone, f.related) == ("LDM-503-08", ("LDM-503-04b",))]
     assert len(found) == 1
     assert "AuxTel DAQ interface verification" in found[0].message
-    cut = pairs(findings, "title-mismatch")
-    assert {("LDM-503-04", "DM-NCSA-4"), ("LDM-503-08", "DM-NCSA-14"),
-            ("LDM-503-08", None)} <= cut  # truncated titles, the "Acquisiion" typo
+    found_pairs = pairs(findings, "title-mismatch")
+    assert ("LDM-503-08", None) in found_pairs  # the "Acquisiion" typo
+    # Cut at the schedule's 120 characters exactly as the catalog has them: the plan
+    # copied the schedule faithfully, which is not a finding.
+    assert not {("LDM-503-04", "DM-NCSA-4"), ("LDM-503-08", "DM-NCSA-14")} & found_pairs
+    # "w/" for "with", a trailing "(LDM-503-06)": conventions, not differences.
+    assert not {("LDM-503-01", None), ("LDM-503-06", None)} & found_pairs
 
 
 def test_open_queries(findings):

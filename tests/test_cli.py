@@ -129,7 +129,7 @@ def test_check_example(capsys, example, monkeypatch):
     assert infos == sum(m["severity"] == "info" for m in parsed) == 32
     assert milestones >= 142
     text = "\n".join(findings)
-    # The acceptance findings of issue 4, as CI would print them.
+    # The findings the reviewer's comments ask for, as CI would print them.
     for check, wanted in [
         ("status-inversion",
          "LDM-503-07 is completed (2019-01-17) but its prerequisite LDM-503-06"),

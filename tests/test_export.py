@@ -1,4 +1,4 @@
-"""``ldm503.json``: the schema of issue 4, determinism, and reading it back."""
+"""``ldm503.json``: its published schema, determinism, and reading it back."""
 
 from __future__ import annotations
 

@@ -73,7 +73,10 @@ def test_20000_milestones_and_a_2000_node_diagram(tmp_path: Path) -> None:
     with (src / "index.rst").open("a", encoding="utf-8") as index:
         # IDs LDM-503-00000 to LDM-503-01999: the first ten layers.
         index.write(".. milestone-graph::\n   :include: LDM-503-00*, LDM-503-01*\n"
-                    "   :caption: The first 2,000 milestones\n")
+                    "   :caption: The first 2,000 milestones\n\n")
+        # One known fault, so the test proves the checks ran over the whole plan.
+        index.write(".. milestone:: LDM-503-PROBE: Probe\n   :requires: LDM-503-00000, "
+                    "LDM-503-MISSING\n")
     generated = time.perf_counter() - started
 
     out = tmp_path / "html"
@@ -87,11 +90,12 @@ def test_20000_milestones_and_a_2000_node_diagram(tmp_path: Path) -> None:
 
     document = json.loads((out / "ldm503.json").read_text(encoding="utf-8"))
     declared = [m for m in document["milestones"] if m.get("docname")]
-    assert len(declared) == MILESTONES
+    assert len(declared) == MILESTONES + 1  # and the probe
     assert len(document["milestones"]) > MILESTONES  # plus the DM milestones by reference
-    assert document["findings"] == [] or all(
-        f["check"] not in ("cycle", "duplicate-id", "invalid") for f in document["findings"]
-    )
+    checks = {f["check"] for f in document["findings"]}
+    assert not checks & {"cycle", "duplicate-id", "invalid"}, checks
+    assert [(f["milestone"], f["related"][0]) for f in document["findings"]
+            if f["check"] == "undefined-reference"] == [("LDM-503-PROBE", "LDM-503-MISSING")]
 
     graph_warnings = [line for line in stderr.splitlines() if "[ldm503.graph]" in line]
     assert len(graph_warnings) == 1, graph_warnings

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.errors import NoUri
 from sphinx.ext.graphviz import graphviz
 from sphinx.util.osutil import relative_uri
@@ -24,9 +25,9 @@ from sphinx.util.osutil import relative_uri
 from . import nodes as ldm_nodes
 from .diagnostics import warn
 from .directives import PlanPlaceholderDirective, badge, ms_xref
-from .domain import WHOLE_PLAN, get_domain
 from .graph import (
     FIGURE_OPTIONS,
+    GRAPH_OPTIONS,
     GraphOptions,
     build_dot,
     build_legend_dot,
@@ -36,14 +37,13 @@ from .graph import (
     text_outline,
 )
 from .model import Milestone
-from .resolve import RENDERERS
+from .placeholders import PlaceholderTransform
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
 
     from .domain import MilestoneDomain
-    from .resolve import ResolvePlaceholders
 
 INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: 'apt-get install graphviz', Fedora: 'dnf install "
@@ -60,24 +60,27 @@ class MilestoneGraphDirective(PlanPlaceholderDirective):
     """``.. milestone-graph::``: a Graphviz diagram of the plan or part of it."""
 
     node_class = ldm_nodes.milestone_graph
-    known_options = ("root", "depth", "direction", "include", "exclude", "layout", "cluster",
-                     "rankdir", "transitive", "caption", "name", "class", "align", "labels",
-                     "legend", "alt")
+    known_options = tuple(spec.name for spec in GRAPH_OPTIONS)
 
     def run(self) -> list[nodes.Node]:
         self.unknown_options()
-        graph_options = {k: v for k, v in self.options.items()
-                         if k in self.known_options and k != "legend"}
+        graph_options = {k: v for k, v in self.options.items() if k in self.known_options}
         try:
             parse_graph_options(graph_options)
+            if "class" in graph_options:
+                # As Sphinx's own directives do: each name becomes a safe identifier.
+                graph_options["class"] = " ".join(
+                    directives.class_option(graph_options["class"] or ""))
         except ValueError as exc:
             self.invalid(f"milestone-graph: {exc}")
             return []
-        legend = (self.options.get("legend") or "yes").strip().lower() not in ("no", "false", "0")
+        if "align" in graph_options:
+            graph_options["align"] = (graph_options["align"] or "").strip().lower()
+        legend = (self.options.get("legend") or "yes").strip().lower() != "no"
         node = ldm_nodes.milestone_graph(options=graph_options, docname=self.env.docname,
                                          legend=legend)
         self.set_source_info(node)
-        get_domain(self.env).note_dependency(self.env.docname, WHOLE_PLAN)
+        self.domain.note_whole_plan(self.env.docname)
         caption = self.options.get("caption")
         if not caption and "name" not in self.options:
             return [node]
@@ -112,22 +115,24 @@ def _probe_dot(program: str, timeout: float) -> str | None:
     return None
 
 
-def _dot_missing(builder: Builder) -> bool:
+def _dot_missing(builder: Builder, domain: MilestoneDomain) -> bool:
     """True (after one warning per build) when ``dot`` cannot draw the diagrams."""
-    if getattr(builder, "_ldm503_dot_problem", None) is None:
+
+    def probe() -> str:
         problem = _probe_dot(builder.config.graphviz_dot, builder.config.ldm503_dot_timeout)
-        builder._ldm503_dot_problem = problem or ""  # type: ignore[attr-defined]
         if problem:
             warn(f"{problem}, so the dependency diagrams are shown as lists: {INSTALL_HINT}",
                  "graph")
-    return bool(builder._ldm503_dot_problem)  # type: ignore[attr-defined]
+        return problem or ""
+
+    return bool(domain.per_build("dot-problem", probe))
 
 
 def _page_path(builder: Builder, docname: str) -> str:
     """The output file of a document, relative to the output directory."""
     uri = urlsplit(builder.get_target_uri(docname)).path
     if not uri or uri.endswith("/"):  # dirhtml serves directories
-        uri += "index" + builder.out_suffix
+        uri += "index" + getattr(builder, "out_suffix", ".html")
     return uri
 
 
@@ -184,16 +189,16 @@ def _outline(domain: MilestoneDomain, options: GraphOptions, docname: str) -> no
 
 
 def render_graph(
-    transform: ResolvePlaceholders, node: nodes.Element, domain: MilestoneDomain
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain, index: int
 ) -> list[nodes.Node]:
     builder = transform.builder
     config = transform.config
     docname = transform.env.docname
-    base = GraphOptions(test_pattern=config.ldm503_plan_id_pattern)
+    classifier = domain.check_config().classifier
+    base = GraphOptions(classifier=classifier)
     location = (node.get("docname", docname), node.line)
     if node.get("neighbourhood"):
-        options = GraphOptions.for_neighbourhood(node["options"]["root"],
-                                                 test_pattern=base.test_pattern)
+        options = GraphOptions.for_neighbourhood(node["options"]["root"], classifier=classifier)
     else:
         try:
             raw = {k: v for k, v in node["options"].items() if k not in FIGURE_OPTIONS}
@@ -213,13 +218,11 @@ def render_graph(
     if advice:
         warn(advice, "graph", location)
     container = nodes.container(classes=["ldm503-graph"])
-    if _dot_missing(builder):
+    if _dot_missing(builder, domain):
         container += _outline(domain, options, docname)
         return [container]
 
-    counter = getattr(transform, "_ldm503_graphs", 0) + 1
-    transform._ldm503_graphs = counter  # type: ignore[attr-defined]
-    name = f"ldm503-{options.root or 'plan'}-{counter}"
+    name = f"ldm503-{options.root or 'plan'}-{index + 1}"
     code = build_dot(plan, options, url_for=_url_for(builder, docname), at_risk=domain.at_risk,
                      name=name, subplan=subplan)
     what = f"milestone {options.root}" if options.root else "the plan"
@@ -248,5 +251,17 @@ def render_graph(
     return [container]
 
 
-def register(app: Sphinx) -> None:
-    RENDERERS[ldm_nodes.milestone_graph] = render_graph
+class DiagramTransform(PlaceholderTransform):
+    node_class = ldm_nodes.milestone_graph
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_graph(self, node, domain, index)
+
+
+def setup(app: Sphinx) -> None:
+    """The ``milestone-graph`` directive, its placeholder and the diagrams under milestones."""
+    app.setup_extension("sphinx.ext.graphviz")
+    app.add_directive("milestone-graph", MilestoneGraphDirective)
+    app.add_directive_to_domain("ldm503", "milestone-graph", MilestoneGraphDirective)
+    ldm_nodes.add_placeholder(app, ldm_nodes.milestone_graph)
+    app.add_post_transform(DiagramTransform)

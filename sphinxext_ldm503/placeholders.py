@@ -1,15 +1,17 @@
 """Filling the placeholders once every document has been read.
 
-This runs as a post-transform just before Sphinx resolves cross-references, so
-the links it inserts are ordinary ``pending_xref`` nodes that every builder
-(HTML, LaTeX, singlehtml, text, epub) resolves its own way. Post-transforms run
-in the main process even for ``-j N`` writes, where the merged plan is available.
+Each feature (milestone metadata and "Required by" here, diagrams, report and
+table in their own modules) subclasses :class:`PlaceholderTransform` for its
+placeholder node. They run as post-transforms just before Sphinx resolves
+cross-references, so the links they insert are ordinary ``pending_xref`` nodes
+that every builder (HTML, LaTeX, singlehtml, text, epub) resolves its own way.
+Post-transforms run in the main process even for ``-j N`` writes, where the
+merged plan is available.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -20,14 +22,8 @@ from .domain import MilestoneDomain, get_domain
 from .model import Milestone
 
 if TYPE_CHECKING:
+    from sphinx.application import Sphinx
     from sphinx.builders import Builder
-
-Renderer = Callable[["ResolvePlaceholders", nodes.Element, MilestoneDomain], list[nodes.Node]]
-
-#: Renderers for the placeholders of other modules (diagrams, report, table),
-#: registered by ``setup()`` so this module stays independent of them.
-RENDERERS: dict[type[nodes.Element], Renderer] = {}
-
 
 def builder_of(env: Any) -> Builder:
     """The current builder, without the deprecated ``app`` attributes (gone in Sphinx 11)."""
@@ -35,8 +31,11 @@ def builder_of(env: Any) -> Builder:
     return app.builder
 
 
-class ResolvePlaceholders(SphinxPostTransform):
+class PlaceholderTransform(SphinxPostTransform):
+    """Replaces every placeholder of ``node_class`` with what :meth:`render` returns."""
+
     default_priority = 5  # before ReferencesResolver (10), which resolves our links
+    node_class: ClassVar[type[nodes.Element]] = ldm_nodes.ldm503_placeholder
 
     @property
     def builder(self) -> Builder:
@@ -44,16 +43,26 @@ class ResolvePlaceholders(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         domain = get_domain(self.env)
-        for node in list(self.document.findall(ldm_nodes.ldm503_placeholder)):
-            if isinstance(node, ldm_nodes.milestone_meta):
-                new = render_meta(node, domain)
-            elif isinstance(node, ldm_nodes.required_by):
-                new = render_required_by(node, domain, self.env.docname)
-            elif type(node) in RENDERERS:
-                new = RENDERERS[type(node)](self, node, domain)
-            else:
-                new = []
-            node.replace_self(new)
+        for index, node in enumerate(list(self.document.findall(self.node_class))):
+            node.replace_self(self.render(node, domain, index))
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        """The nodes that stand in for ``node``, the ``index``-th of its kind on the page."""
+        raise NotImplementedError
+
+
+class MetaTransform(PlaceholderTransform):
+    node_class = ldm_nodes.milestone_meta
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_meta(node, domain)
+
+
+class RequiredByTransform(PlaceholderTransform):
+    node_class = ldm_nodes.required_by
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_required_by(node, domain, self.env.docname)
 
 
 def status_badge(ms: Milestone, at_risk: bool = False) -> nodes.inline:
@@ -106,3 +115,8 @@ def render_required_by(
             query = edge.prerequisite.query
             para += badge(f"{query} query", f"ldm503-query-{query}")
     return [para]
+
+
+def setup(app: Sphinx) -> None:
+    for transform in (MetaTransform, RequiredByTransform):
+        app.add_post_transform(transform)
