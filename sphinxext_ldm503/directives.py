@@ -163,6 +163,19 @@ class Ldm503Directive(SphinxDirective):
                          f"known: {', '.join(allowed)}")
         return tuple(item for item in items if item in allowed)
 
+    def waivers(self) -> tuple[Waiver, ...]:
+        """``:waive:``; a waiver of a check that does not exist (a typo) waives nothing:
+        it is warned about, naming the known checks, and left out."""
+        from .checks import CHECK_NAMES
+
+        parsed: tuple[Waiver, ...] = self.option("waive", parse_waivers) or ()
+        for waiver in parsed:
+            if waiver.check not in CHECK_NAMES:
+                subject = f"{self.name} {self.subject}" if self.subject else self.name
+                self.invalid(f"{subject}: :waive: unknown check {waiver.check!r}; "
+                             f"known checks: {', '.join(CHECK_NAMES)}")
+        return tuple(w for w in parsed if w.check in CHECK_NAMES)
+
     def globs(self, name: str) -> tuple[str, ...]:
         """ID glob patterns, comma or space separated."""
         return split_names(self.options.get(name) or "")
@@ -229,7 +242,7 @@ class MilestoneDirective(Ldm503Directive):
         requires, problems = split_id_list(self.options.get("requires") or "")
         for problem in problems:
             self.invalid(f"milestone {ms_id}: :requires: {problem}")
-        waivers = self.option("waive", parse_waivers) or ()
+        waivers = self.waivers()
         external = self.flag("external")
         if status is None and completed is not None:
             status = "completed"
@@ -351,7 +364,7 @@ class PrerequisiteDirective(Ldm503Directive):
             return []
         self.subject = f"{pre_id} of {ctx.milestone_id}"
         query = self.option("query", parse_query_state) if "query" in self.options else None
-        waivers: tuple[Waiver, ...] = self.option("waive", parse_waivers) or ()
+        waivers = self.waivers()
         docname = self.env.docname
 
         discussion = nodes.container(classes=["ldm503-discussion"])

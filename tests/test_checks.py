@@ -323,6 +323,26 @@ def test_title_that_looks_cut_off():
     assert 'the catalog title is "Calibration product generation for' in findings[1].message
 
 
+def test_a_capital_a_names_something_and_does_not_dangle():
+    assert not looks_truncated("Commissioning Camera Test Plan A")
+    assert not looks_truncated("Option A")
+    assert looks_truncated("Commissioning of a")
+    assert looks_truncated("Data products for the")
+
+
+def test_title_conventions_are_ignored():
+    from sphinxext_ldm503.titles import same_title, strip_conventions
+
+    assert same_title("DM ComCam interface verification readiness (LDM-503-06)",
+                      "Test report: DM ComCam interface verification readiness")
+    assert same_title("Science Platform w/ WISE data", "science platform with WISE data")
+    assert same_title("Point source & dipole", "Point source and dipole")
+    assert not same_title("Spectrograph Data Acquisiion", "Spectrograph data acquisition")
+    assert strip_conventions("Report: X", ("Report:",)) == "X"
+    assert not same_title("Report: X", "X", ())
+    assert same_title("Report: X", "X", ("Report",))
+
+
 def test_title_helpers():
     assert normalise_title("Test report: HSC re-processing.") == normalise_title("hsc reprocessing")
     assert catalog_title_agrees("AuxTel DAQ integration",
