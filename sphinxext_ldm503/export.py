@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, cast
 
-from .checks import CheckConfig, is_external, status_known
+from .checks import REGISTRY, CheckConfig, is_external, status_known
 from .model import (
     Finding,
     Location,
@@ -134,6 +134,17 @@ def to_json_document(
                 "line": ref.location.line if ref.location else None,
             }
             for ref in plan.references
+        ],
+        # What each check name means and the severity it ran at, for tools that
+        # read the findings without the README.
+        "checks": [
+            {
+                "name": spec.name,
+                "severity": config.severity_of(spec.name),
+                "default_severity": spec.severity,
+                "description": spec.description,
+            }
+            for spec in REGISTRY
         ],
     }
 

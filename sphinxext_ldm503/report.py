@@ -158,7 +158,8 @@ def render_report(
 def _summary(findings: list[Finding]) -> nodes.Node:
     counts: Counter[tuple[str, str]] = Counter(
         (f.check, "waived" if f.waived else f.severity) for f in findings)
-    checks = sorted({f.check for f in findings})
+    present = {f.check for f in findings}
+    checks = [name for name in CHECK_NAMES if name in present]  # the registry's order
     columns = [*SEVERITIES, "waived"]
     rows: list[Row] = []
     for check in checks:

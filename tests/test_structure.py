@@ -184,6 +184,7 @@ def test_checks_diagrams_and_json_classify_alike(plan_and_config):
     by_id = {m["id"]: m for m in doc["milestones"]}
     options = GraphOptions(classifier=classifier)
     dot = build_dot(plan, options)
+    assert [c["name"] for c in doc["checks"]] == list(CHECK_NAMES)
     for ms in plan:
         kind = classifier.kind(ms)
         assert by_id[ms.id]["external"] == classifier.is_external(ms)
