@@ -10,6 +10,7 @@ and one warning says what to install.
 from __future__ import annotations
 
 import html
+import os
 import posixpath
 import shutil
 import subprocess
@@ -115,17 +116,39 @@ def _probe_dot(program: str, timeout: float) -> str | None:
     return None
 
 
+def dot_problem(config: Any, domain: MilestoneDomain) -> str:
+    """Why ``dot`` cannot draw diagrams ("" when it can), probed once per ``dot`` binary.
+
+    The answer is kept in the domain's data, keyed by the program's path, size and
+    modification time and by the timeout, so a rebuild with the same Graphviz
+    starts no ``dot`` process just to ask.
+    """
+    program = str(config.graphviz_dot)
+    path = shutil.which(program)
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        stat = None
+    key = (f"{path}:{stat.st_size}:{stat.st_mtime_ns}" if stat else f"missing:{program}")
+    key += f":{config.ldm503_dot_timeout}"
+    probes: dict[str, str] = domain.data.setdefault("dot-probes", {})
+    if key not in probes:
+        probes.clear()  # only the current binary matters
+        probes[key] = _probe_dot(program, config.ldm503_dot_timeout) or ""
+    return probes[key]
+
+
 def _dot_missing(builder: Builder, domain: MilestoneDomain) -> bool:
     """True (after one warning per build) when ``dot`` cannot draw the diagrams."""
 
-    def probe() -> str:
-        problem = _probe_dot(builder.config.graphviz_dot, builder.config.ldm503_dot_timeout)
-        if problem:
-            warn(f"{problem}, so the dependency diagrams are shown as lists: {INSTALL_HINT}",
+    def problem() -> str:
+        found = dot_problem(builder.config, domain)
+        if found:
+            warn(f"{found}, so the dependency diagrams are shown as lists: {INSTALL_HINT}",
                  "graph")
-        return problem or ""
+        return found
 
-    return bool(domain.per_build("dot-problem", probe))
+    return bool(domain.per_build("dot-problem", problem))
 
 
 def _page_path(builder: Builder, docname: str) -> str:

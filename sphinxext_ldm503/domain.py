@@ -61,8 +61,10 @@ class MilestoneDomain(Domain):
         # builder:outdir -> docname -> hash of the cross-document data it rendered;
         # per output, because builders sharing a doctree directory write at different times.
         "fingerprints": {},
+        # what the probe of ``dot`` found, by binary (see diagrams.dot_problem)
+        "dot-probes": {},
     }
-    data_version = 2
+    data_version = 3
 
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)

@@ -76,7 +76,14 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
 
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Pages showing other documents' data are rewritten when that data changed."""
-    return get_domain(env).outdated_by_others(f"{app.builder.name}:{app.outdir}")
+    domain = get_domain(env)
+    if domain.data["milestones"] or domain.data["deps"]:
+        from .diagrams import dot_problem
+
+        dot_problem(app.config, domain)  # probed now, while the domain data is still saved
+    outdated = domain.outdated_by_others(f"{app.builder.name}:{app.outdir}")
+    domain.per_build("outdated-by-others", list).extend(outdated)
+    return outdated
 
 
 def on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:

@@ -1,0 +1,194 @@
+"""Draw every diagram of a build in a few ``dot`` processes before pages are written.
+
+``sphinx.ext.graphviz`` renders each diagram when its page is written, one
+``dot`` process per diagram, unless the image file it would write already exists
+(its name is a hash of the DOT source and options). So just before writing
+starts, this module works out the DOT source of every diagram on the pages about
+to be written, exactly as the post-transform will (it runs the same renderer
+over the stored doctrees, with logging silenced), renders the missing ones
+through :mod:`.batchdot`, and leaves them under the names Sphinx will look for.
+Sphinx then finds every image in place and runs no ``dot`` at all.
+
+This is purely a speed-up: a diagram missed here (a page not foreseen, a batch
+that failed) is rendered by sphinx.ext.graphviz as before. A test pins the file
+naming, so a Sphinx release that changes it fails loudly instead of silently
+rendering everything twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from hashlib import sha1
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from sphinx.ext.graphviz import fix_svg_relative_paths, graphviz
+from sphinx.util import logging
+from sphinx.util.nodes import inline_all_toctrees
+from sphinx.util.osutil import relative_uri
+
+from . import batchdot
+from . import nodes as ldm_nodes
+from .domain import get_domain
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
+
+    from .domain import MilestoneDomain
+
+#: The image format sphinx.ext.graphviz uses, by builder format.
+FORMATS = {"html": None, "latex": "pdf", "texinfo": "png"}
+
+
+def image_format(builder: Builder) -> str | None:
+    if builder.format not in FORMATS:
+        return None
+    if builder.format == "html":
+        fmt = builder.config.graphviz_output_format
+        return fmt if fmt in ("svg", "png") else None
+    return FORMATS[builder.format]
+
+
+def image_name(builder: Builder, code: str, options: dict[str, Any], fmt: str) -> str:
+    """The file name sphinx.ext.graphviz's ``render_dot`` gives a diagram's image."""
+    hashkey = "".join((
+        code, str(options), str(builder.config.graphviz_dot),
+        str(builder.config.graphviz_dot_args),
+    )).encode()
+    return f"graphviz-{sha1(hashkey, usedforsecurity=False).hexdigest()}.{fmt}"
+
+
+class _DryRun:
+    """What the diagram renderer reads of its post-transform, for a page not yet written."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+        self.config = builder.config
+        self.env = builder.env
+
+
+def pages_to_write(builder: Builder, domain: MilestoneDomain) -> set[str]:
+    """The pages this build will write that may hold diagrams.
+
+    What Sphinx re-read, what the domain found outdated by other documents' data,
+    and what the builder itself considers outdated (a new output directory).
+    """
+    outdated: Any = builder.get_outdated_docs()
+    pages = set(builder.env.found_docs) if isinstance(outdated, str) else set(outdated)
+    if builder.format == "latex":
+        return pages  # whole books are assembled and written every time
+    pages |= set(domain.per_build("read-docs", list))
+    pages |= set(domain.per_build("outdated-by-others", list))
+    with_diagrams = set(domain.data["milestones"]) | {
+        docname for docname, deps in domain.data["deps"].items() if "*" in deps
+    }
+    return pages & with_diagrams & set(builder.env.found_docs)
+
+
+def _doctrees(builder: Builder, pages: set[str]) -> Iterator[tuple[str, nodes.document]]:
+    """The doctrees the post-transforms will see, with the page they are resolved for.
+
+    One per page for HTML; for LaTeX, each output document assembled from its
+    toctree as the LaTeX builder assembles it, so diagrams are numbered alike.
+    """
+    env = builder.env
+    if builder.format != "latex":
+        for docname in sorted(pages):
+            yield docname, env.get_doctree(docname)
+        return
+    for entry in builder.config.latex_documents:
+        docname = entry[0]
+        if docname not in env.found_docs or (len(entry) > 5 and entry[5]):
+            continue  # toctree_only documents are left to Sphinx
+        appendices = list(builder.config.latex_appendices)
+        tree = inline_all_toctrees(builder, {docname, *appendices}, docname,
+                                   env.get_doctree(docname), str, [docname])
+        for appendix in appendices:
+            tree.append(env.get_doctree(appendix))
+        yield docname, tree
+
+
+def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
+                 pages: set[str]) -> tuple[list[batchdot.Job], dict[Path, str]]:
+    """The diagrams of ``pages`` as batch jobs, and which page each image is for."""
+    from .diagrams import render_graph
+
+    env: BuildEnvironment = builder.env
+    outdir = Path(builder.outdir) / getattr(builder, "imagedir", "")
+    jobs: list[batchdot.Job] = []
+    page_of: dict[Path, str] = {}
+    dry_run = _DryRun(builder)
+    previous = env.temp_data.get("docname")
+    try:
+        with logging.suppress_logging():
+            for docname, doctree in _doctrees(builder, pages):
+                env.temp_data["docname"] = docname
+                placeholders = list(doctree.findall(ldm_nodes.milestone_graph))
+                for index, node in enumerate(placeholders):
+                    for result in render_graph(dry_run, node, domain, index):  # type: ignore[arg-type]
+                        for image in result.findall(graphviz):
+                            target = outdir / image_name(builder, image["code"],
+                                                         image["options"], fmt)
+                            jobs.append(batchdot.Job(image["code"], target,
+                                                     image_map=fmt == "png"))
+                            page_of[target] = docname
+    finally:
+        if previous is None:
+            env.temp_data.pop("docname", None)
+        else:
+            env.temp_data["docname"] = previous
+    return jobs, page_of
+
+
+def on_write_started(app: Sphinx, builder: Builder) -> None:
+    from .diagrams import _dot_missing
+
+    fmt = image_format(builder)
+    domain = get_domain(builder.env)
+    if fmt is None or _dot_missing(builder, domain):
+        return
+    pages = pages_to_write(builder, domain)
+    if not pages:
+        return
+    jobs, page_of = collect_jobs(builder, domain, fmt, pages)
+    missing = [job for job in jobs if not job.target.is_file()]
+    if not missing:
+        return
+    timeout = float(builder.config.ldm503_dot_timeout) * (1 + len(missing) / 100)
+    outcome = batchdot.render(missing, fmt, dot=builder.config.graphviz_dot,
+                              args=builder.config.graphviz_dot_args,
+                              workers=app.parallel if app.parallel > 1 else os.cpu_count(),
+                              timeout=timeout)
+    if fmt == "svg":
+        for job in missing:
+            if job.target.is_file():
+                _fix_svg_links(builder, page_of[job.target], job.target)
+    logger = logging.getLogger(__name__)
+    logger.verbose("ldm503: %d diagrams drawn in %d dot runs (%d left to Sphinx)",
+                   outcome.rendered, outcome.processes, outcome.failed)
+
+
+def _fix_svg_links(builder: Builder, docname: str, path: Path) -> None:
+    """What sphinx.ext.graphviz does after drawing an SVG: links made relative to it."""
+    page = SimpleNamespace(
+        builder=SimpleNamespace(
+            env=builder.env, outdir=builder.outdir,
+            imgpath=relative_uri(builder.get_target_uri(docname), builder.imagedir),
+        ),
+        document={"source": str(builder.env.doc2path(docname))},
+    )
+    fix_svg_relative_paths(page, path)  # type: ignore[arg-type]
+
+
+def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    get_domain(env).per_build("read-docs", list).extend(docnames)
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("env-before-read-docs", on_env_before_read_docs)
+    app.connect("write-started", on_write_started)
