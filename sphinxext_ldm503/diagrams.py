@@ -278,7 +278,10 @@ class DiagramTransform(PlaceholderTransform):
     node_class = ldm_nodes.milestone_graph
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
-        return render_graph(self, node, domain, index)
+        from .prerender import take_prerendered
+
+        done = take_prerendered(domain, self.env.docname, index, node)
+        return done if done is not None else render_graph(self, node, domain, index)
 
 
 def setup(app: Sphinx) -> None:

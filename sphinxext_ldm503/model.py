@@ -94,10 +94,11 @@ class Prerequisite:
     waivers: tuple[Waiver, ...] = ()
     location: Location | None = None
     compact: bool = False  # declared through ``:requires:`` rather than a directive
+    #: ``id_key(id)``, computed once: lookups by key are the hot path of large plans.
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return id_key(self.id)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", id_key(self.id))
 
     @property
     def active(self) -> bool:
@@ -142,10 +143,11 @@ class Milestone:
     declared: bool = True
     in_catalog: bool = False
     catalog_title: str = ""
+    #: ``id_key(id)``, computed once: lookups by key are the hot path of large plans.
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return id_key(self.id)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", id_key(self.id))
 
     @property
     def anchor(self) -> str:
@@ -318,6 +320,29 @@ class Plan:
                 target = self.milestones[pre.key]
                 out.append(Edge(ms, target, pre))
         return out
+
+    @cached_property
+    def edges_from(self) -> dict[str, list[Edge]]:
+        """The edges of each milestone (by key), in the order of :attr:`edges`."""
+        index: dict[str, list[Edge]] = {}
+        for edge in self.edges:
+            index.setdefault(edge.source.key, []).append(edge)
+        return index
+
+    @cached_property
+    def active_adjacency(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """(requires, required by): keys linked by active (not dropped) edges.
+
+        Built once per plan: every diagram walks it, and there is one diagram per
+        milestone.
+        """
+        requires: dict[str, list[str]] = {}
+        required_by: dict[str, list[str]] = {}
+        for edge in self.edges:
+            if edge.prerequisite.active:
+                requires.setdefault(edge.source.key, []).append(edge.target.key)
+                required_by.setdefault(edge.target.key, []).append(edge.source.key)
+        return requires, required_by
 
     @cached_property
     def _required_by(self) -> dict[str, list[Edge]]:

@@ -17,14 +17,18 @@ rendering everything twice.
 
 from __future__ import annotations
 
+import html
+import logging as std_logging
 import os
+import posixpath
+import re
 from collections.abc import Iterator
 from hashlib import sha1
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
-from sphinx.ext.graphviz import fix_svg_relative_paths, graphviz
+from sphinx.ext.graphviz import graphviz
 from sphinx.util import logging
 from sphinx.util.nodes import inline_all_toctrees
 from sphinx.util.osutil import relative_uri
@@ -123,6 +127,7 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
     jobs: list[batchdot.Job] = []
     page_of: dict[Path, str] = {}
     dry_run = _DryRun(builder)
+    memo = domain.per_build("prerendered", dict)
     previous = env.temp_data.get("docname")
     try:
         with logging.suppress_logging():
@@ -130,7 +135,12 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
                 env.temp_data["docname"] = docname
                 placeholders = list(doctree.findall(ldm_nodes.milestone_graph))
                 for index, node in enumerate(placeholders):
-                    for result in render_graph(dry_run, node, domain, index):  # type: ignore[arg-type]
+                    # The renderer's warnings are kept and replayed when the page's
+                    # post-transform takes the result: printed once, in page order.
+                    with logging.suppress_logging() as captured:
+                        results = render_graph(dry_run, node, domain, index)  # type: ignore[arg-type]
+                    memo[_memo_key(docname, index, node)] = (results, captured.clear())
+                    for result in results:
                         for image in result.findall(graphviz):
                             target = outdir / image_name(builder, image["code"],
                                                          image["options"], fmt)
@@ -143,6 +153,24 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
         else:
             env.temp_data["docname"] = previous
     return jobs, page_of
+
+
+def _memo_key(docname: str, index: int, node: nodes.Element) -> tuple[Any, ...]:
+    return (docname, index, node.get("docname"), node.line, node.get("neighbourhood"),
+            node.get("legend"), repr(sorted(node["options"].items())))
+
+
+def take_prerendered(domain: MilestoneDomain, docname: str, index: int,
+                     node: nodes.Element) -> list[nodes.Node] | None:
+    """What the dry run rendered for this placeholder (its warnings replayed), or None."""
+    found = domain.per_build("prerendered", dict).pop(_memo_key(docname, index, node), None)
+    if found is None:
+        return None
+    results, records = found
+    sphinx_logger = std_logging.getLogger(logging.NAMESPACE)
+    for record in records:
+        sphinx_logger.handle(record)
+    return results
 
 
 def on_write_started(app: Sphinx, builder: Builder) -> None:
@@ -173,16 +201,36 @@ def on_write_started(app: Sphinx, builder: Builder) -> None:
                    outcome.rendered, outcome.processes, outcome.failed)
 
 
+_HREF = re.compile(r'(xlink:href=")([^"]*)(")')
+
+
 def _fix_svg_links(builder: Builder, docname: str, path: Path) -> None:
-    """What sphinx.ext.graphviz does after drawing an SVG: links made relative to it."""
-    page = SimpleNamespace(
-        builder=SimpleNamespace(
-            env=builder.env, outdir=builder.outdir,
-            imgpath=relative_uri(builder.get_target_uri(docname), builder.imagedir),
-        ),
-        document={"source": str(builder.env.doc2path(docname))},
-    )
-    fix_svg_relative_paths(page, path)  # type: ignore[arg-type]
+    """What sphinx.ext.graphviz does after drawing an SVG: relative links made
+    relative to the image's directory (the SVG is loaded from ``_images/``).
+
+    Done on the text, without re-serialising the SVG through ElementTree (which
+    costs more than drawing it and renames every namespace ``ns0:``). Every SVG
+    drawn in a batch passes here, links or not.
+    """
+    imgpath = relative_uri(builder.get_target_uri(docname), builder.imagedir)
+    page_dir = posixpath.dirname(builder.get_target_uri(docname))
+
+    def relink(match: re.Match[str]) -> str:
+        url = html.unescape(match.group(2))
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or not parts.path:
+            return match.group(0)
+        old = posixpath.normpath(posixpath.join(page_dir, parts.path))
+        images = posixpath.normpath(posixpath.join(page_dir, imgpath))
+        new = posixpath.relpath(old, images)
+        fixed = urlunsplit(("", "", new, parts.query, parts.fragment))
+        return match.group(1) + html.escape(fixed, quote=True) + match.group(3)
+
+    text = path.read_text(encoding="utf-8")
+    # dot writes every "-" as "&#45;"; plain hyphens keep IDs searchable in the file.
+    fixed = _HREF.sub(relink, text.replace("&#45;", "-"))
+    if fixed != text:
+        path.write_text(fixed, encoding="utf-8")
 
 
 def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

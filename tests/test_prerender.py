@@ -139,3 +139,14 @@ def test_batch_render_skips_existing_targets_and_reports_failures(tmp_path):
     assert again == batchdot.Outcome(0, 0, 0)  # exists already: not drawn again
     failed = batchdot.render([bad], "svg")
     assert failed.failed == 1 and not bad.target.exists()
+
+
+def test_warnings_of_prerendered_diagrams_are_printed_once(make_app, rootdir, tmp_path):
+    app = make_app("html", srcdir=_copy(rootdir, tmp_path),
+                   confoverrides={"ldm503_graph_max_nodes": 3})
+    app.build()
+    warnings = [line for line in app._warning.getvalue().splitlines() if "[ldm503.graph]" in line]
+    # The whole plan (5) and one milestone's neighbourhood (4): each warns once, located.
+    places = sorted(re.search(r"(\w+\.rst:\d+): WARNING: milestone-graph draws (\d)", w).groups()
+                    for w in warnings)
+    assert places == [("index.rst:8", "5"), ("plan.rst:10", "4")]

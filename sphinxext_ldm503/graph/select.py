@@ -79,12 +79,7 @@ def select(plan: Plan, options: GraphOptions | None = None) -> SubPlan:
             raise ValueError(
                 f"milestone-graph root {options.root!r} is not a milestone of the plan"
             )
-        requires: dict[str, list[str]] = {}
-        required_by: dict[str, list[str]] = {}
-        for edge in plan.edges:
-            if edge.prerequisite.active:
-                requires.setdefault(edge.source.key, []).append(edge.target.key)
-                required_by.setdefault(edge.target.key, []).append(edge.source.key)
+        requires, required_by = plan.active_adjacency
         depth: int | None
         if options.neighbourhood:
             depth, direction = 1, "both"
@@ -110,9 +105,13 @@ def select(plan: Plan, options: GraphOptions | None = None) -> SubPlan:
         keys.add(root.key)
         keys.update(plan.milestones[id_key(r)].key for r in options.more_roots)
 
-    milestones = tuple(ms for key, ms in plan.milestones.items() if key in keys)
+    # The plan's own order (milestones sorted by key, edges by source then as
+    # written), reached through the indexes: a neighbourhood costs its size, not
+    # the plan's.
+    ordered = sorted(keys)
+    milestones = tuple(plan.milestones[key] for key in ordered)
     edges = _one_edge_per_pair(
-        e for e in plan.edges if e.source.key in keys and e.target.key in keys
+        e for key in ordered for e in plan.edges_from.get(key, ()) if e.target.key in keys
     )
     hidden: list[Edge] = []
     if options.transitive == "hide":
