@@ -16,7 +16,7 @@ help:
 	@echo "make test   run the test suite (lint included)"
 	@echo "make check  lint and the fast tests: the edit loop (about two minutes)"
 	@echo "make lint   ruff and mypy over the package and tests"
-	@echo "make bench  time the example build against plain Sphinx"
+	@echo "make bench  build times against plain Sphinx and sphinx-needs (benchmarks/results.md)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: setup
-	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/bench.py $(BENCHOPTS)
 
 clean:
 	rm -rf _build

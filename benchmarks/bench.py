@@ -1,0 +1,246 @@
+"""``make bench``: build times of one generated plan as plain Sphinx, with us, with sphinx-needs.
+
+Every build is ``python -m sphinx -b html`` in a fresh process. For each plan
+size, each round builds every variant in turn (interleaved, so a machine that
+gets busier slows all variants alike) and measures:
+
+- ``clean``: a clean serial build (fresh output and doctrees), and its peak RSS;
+- ``clean -j2``: the same with ``-j 2``;
+- ``prose edit``: after the clean build, one sentence added to one document;
+- ``prereq edit``: then one prerequisite of one milestone changed;
+- for ``ours+diagrams``, ``clean`` is the cold build (every diagram drawn) and
+  ``prose edit`` the warm one (every image reused).
+
+Medians of the rounds are written to ``benchmarks/results.md`` as seconds and as
+ratios to plain Sphinx, with the machine and the versions, plus a plot of clean
+build time against plan size (``results.png``, when matplotlib is installed:
+``pip install '.[bench]'``). Timing never appears in the unit tests; the test
+suite only runs a smoke round at N = 50.
+
+    .venv/bin/python benchmarks/bench.py                  # N = 500, 1000, 2000, 4000
+    .venv/bin/python benchmarks/bench.py --sizes 2000 --rounds 3
+    .venv/bin/python benchmarks/bench.py --large          # adds N = 20,000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import generate
+
+HERE = Path(__file__).parent
+METRICS: tuple[str, ...] = ("clean", "clean -j2", "prose edit", "prereq edit")
+NOTES_MARKER = "<!-- notes: kept by bench.py -->"
+
+
+@dataclass
+class Timing:
+    seconds: float
+    peak_mib: float
+    returncode: int
+
+
+@dataclass
+class Results:
+    """Every measurement: (size, variant, metric) -> list of seconds; peak MiB likewise."""
+
+    seconds: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)
+    peak: dict[tuple[int, str], list[float]] = field(default_factory=dict)
+
+    def add(self, size: int, variant: str, metric: str, timing: Timing) -> None:
+        self.seconds.setdefault((size, variant, metric), []).append(timing.seconds)
+        if metric == "clean":
+            self.peak.setdefault((size, variant), []).append(timing.peak_mib)
+
+    def median(self, size: int, variant: str, metric: str) -> float | None:
+        values = self.seconds.get((size, variant, metric))
+        return statistics.median(values) if values else None
+
+    def median_peak(self, size: int, variant: str) -> float | None:
+        values = self.peak.get((size, variant))
+        return statistics.median(values) if values else None
+
+
+def sphinx_build(src: Path, out: Path, *, jobs: int = 1) -> Timing:
+    """One build in a fresh process: wall-clock seconds and the child's peak RSS."""
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(src), str(out),
+               "-d", str(out / ".doctrees")]
+    if jobs > 1:
+        command += ["-j", str(jobs)]
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            log.seek(0)
+            sys.stderr.write(log.read().decode("utf-8", "replace")[-3000:])
+    return Timing(elapsed, usage.ru_maxrss / 1024, code)
+
+
+def measure(size: int, variant: str, work: Path, results: Results, *, quick: bool,
+            log: list[str]) -> None:
+    """The builds of one variant at one size, one round."""
+    milestones = generate.plan(size)
+    src = work / f"{variant.replace('+', '-')}-{size}"
+    shutil.rmtree(src, ignore_errors=True)
+    names = generate.write_project(src, milestones, variant)
+    out = src / "_build"
+
+    def run(metric: str, jobs: int = 1) -> None:
+        timing = sphinx_build(src, out, jobs=jobs)
+        if timing.returncode != 0:
+            raise SystemExit(f"{variant} at {size}: {metric} build failed")
+        results.add(size, variant, metric, timing)
+        log.append(f"  {size:>6} {variant:<16} {metric:<12} {timing.seconds:7.2f} s "
+                   f"{timing.peak_mib:6.0f} MiB")
+        print(log[-1], flush=True)
+
+    if not quick:
+        run("clean -j2", jobs=2)
+        shutil.rmtree(out)
+    run("clean")
+    generate.edit_prose(src, names, 1)
+    run("prose edit")
+    if not quick:
+        generate.edit_prerequisite(src, names, milestones, variant)
+        run("prereq edit")
+    shutil.rmtree(src, ignore_errors=True)
+
+
+def versions() -> list[str]:
+    import docutils
+    import sphinx
+
+    lines = [f"Python {platform.python_version()}", f"Sphinx {sphinx.__version__}",
+             f"docutils {docutils.__version__}"]
+    try:
+        from importlib.metadata import version
+
+        lines.append(f"sphinx-needs {version('sphinx-needs')}")
+    except Exception:  # not installed: say so
+        lines.append("sphinx-needs (not installed)")
+    dot = shutil.which("dot")
+    if dot:
+        proc = subprocess.run([dot, "-V"], capture_output=True, text=True, check=False)
+        lines.append(proc.stderr.strip())
+    lines.append(f"{os.cpu_count()} CPUs, {platform.machine()}, {platform.system()}")
+    return lines
+
+
+def ratio(value: float | None, base: float | None) -> str:
+    if value is None:
+        return "-"
+    if not base:
+        return f"{value:.2f} s"
+    return f"{value:.2f} s ({value / base:.2f}x)"
+
+
+def report(results: Results, sizes: list[int], variants: tuple[str, ...], rounds: int) -> str:
+    lines = ["# Benchmark results", "",
+             "Written by `make bench` (`benchmarks/bench.py`): medians of "
+             f"{rounds} interleaved round(s); ratios are to plain Sphinx at the same size.", "",
+             "Machine and versions: " + "; ".join(versions()) + ".", ""]
+    for size in sizes:
+        lines += [f"## N = {size:,} milestones in {-(-size // generate.PER_DOCUMENT)} documents",
+                  "", "| variant | " + " | ".join(METRICS) + " | peak memory |",
+                  "|---" * (len(METRICS) + 2) + "|"]
+        base = {m: results.median(size, "plain", m) for m in METRICS}
+        base_peak = results.median_peak(size, "plain")
+        for variant in variants:
+            cells = [ratio(results.median(size, variant, m), base[m] if variant != "plain"
+                           else None) for m in METRICS]
+            peak = results.median_peak(size, variant)
+            if peak is None:
+                memory = "-"
+            elif variant == "plain" or not base_peak:
+                memory = f"{peak:.0f} MiB"
+            else:
+                memory = f"{peak:.0f} MiB ({peak / base_peak:.2f}x)"
+            lines.append(f"| {variant} | " + " | ".join(cells) + f" | {memory} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: Results, sizes: list[int], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    for variant in ("plain", "ours", "ours+diagrams", "needs"):
+        points = [(n, results.median(n, variant, "clean")) for n in sizes]
+        points = [(n, s) for n, s in points if s is not None]
+        if points:
+            ax.plot([n for n, _ in points], [s for _, s in points], marker="o", label=variant)
+    ax.set_xlabel("milestones")
+    ax.set_ylabel("clean serial build (s)")
+    ax.set_title("Build time against plan size")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="500,1000,2000,4000",
+                        help="comma-separated plan sizes (default: 500,1000,2000,4000)")
+    parser.add_argument("--large", action="store_true", help="also N = 20,000")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds to take medians of")
+    parser.add_argument("--variants", help="comma-separated subset of " +
+                        ", ".join(generate.VARIANTS))
+    parser.add_argument("--quick", action="store_true",
+                        help="only the clean serial build and the prose edit (smoke test)")
+    parser.add_argument("--output", type=Path, default=HERE / "results.md")
+    parser.add_argument("--work", type=Path, help="where to generate the projects")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.large:
+        sizes.append(20_000)
+    chosen = generate.variants(v.strip() for v in args.variants.split(",")
+                               ) if args.variants else generate.VARIANTS
+    if "plain" not in chosen:
+        chosen = ("plain", *chosen)
+    results = Results()
+    log: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="ldm503-bench-") as tmp:
+        work = args.work or Path(tmp)
+        for size in sizes:
+            for round_ in range(1, args.rounds + 1):
+                print(f"N = {size:,}, round {round_} of {args.rounds}", flush=True)
+                for variant in chosen:
+                    measure(size, variant, work, results, quick=args.quick, log=log)
+    text = report(results, sizes, chosen, args.rounds)
+    # Hand-written analysis below the marker survives a new run.
+    if args.output.exists():
+        previous = args.output.read_text(encoding="utf-8")
+        if NOTES_MARKER in previous:
+            text += "\n" + NOTES_MARKER + previous.split(NOTES_MARKER, 1)[1]
+    args.output.write_text(text, encoding="utf-8")
+    if plot(results, sizes, args.output.with_suffix(".png")):
+        print(f"plot: {args.output.with_suffix('.png')}")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
