@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .checks import CheckConfig
 
 #: Per-document keys of the domain data; each maps docname -> list.
-PER_DOC = ("milestones", "references", "deps", "invalid")
+PER_DOC = ("milestones", "references", "deps", "invalid", "diagrams")
 
 #: A document that renders data of the whole plan (report, table, wide diagram).
 WHOLE_PLAN = "*"
@@ -58,13 +58,14 @@ class MilestoneDomain(Domain):
         "references": {},  # docname -> [Reference]
         "deps": {},  # docname -> {id key or WHOLE_PLAN: None}: what the document renders
         "invalid": {},  # docname -> [Finding] found while reading
+        "diagrams": {},  # docname -> number of diagram placeholders (prerender.py)
         # builder:outdir -> docname -> hash of the cross-document data it rendered;
         # per output, because builders sharing a doctree directory write at different times.
         "fingerprints": {},
         # what the probe of ``dot`` found, by binary (see diagrams.dot_problem)
         "dot-probes": {},
     }
-    data_version = 3
+    data_version = 4
 
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)

@@ -84,14 +84,11 @@ def pages_to_write(builder: Builder, domain: MilestoneDomain) -> set[str]:
     """
     outdated: Any = builder.get_outdated_docs()
     pages = set(builder.env.found_docs) if isinstance(outdated, str) else set(outdated)
-    if builder.format == "latex":
-        return pages  # whole books are assembled and written every time
+    if builder.format == "latex":  # whole books are assembled and written every time
+        return pages if domain.data["diagrams"] else set()
     pages |= set(domain.per_build("read-docs", list))
     pages |= set(domain.per_build("outdated-by-others", list))
-    with_diagrams = set(domain.data["milestones"]) | {
-        docname for docname, deps in domain.data["deps"].items() if "*" in deps
-    }
-    return pages & with_diagrams & set(builder.env.found_docs)
+    return pages & set(domain.data["diagrams"]) & set(builder.env.found_docs)
 
 
 def _doctrees(builder: Builder, pages: set[str]) -> Iterator[tuple[str, nodes.document]]:
@@ -102,8 +99,11 @@ def _doctrees(builder: Builder, pages: set[str]) -> Iterator[tuple[str, nodes.do
     """
     env = builder.env
     if builder.format != "latex":
+        # Documents read in this build are still in memory for the writer (a
+        # private cache of Sphinx's, only read here); others are unpickled.
+        cache: dict[str, nodes.document] = getattr(env, "_write_doc_doctree_cache", {})
         for docname in sorted(pages):
-            yield docname, env.get_doctree(docname)
+            yield docname, cache.get(docname) or env.get_doctree(docname)
         return
     for entry in builder.config.latex_documents:
         docname = entry[0]
@@ -233,10 +233,19 @@ def _fix_svg_links(builder: Builder, docname: str, path: Path) -> None:
         path.write_text(fixed, encoding="utf-8")
 
 
+def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    """Remember which documents hold diagrams, so only those are looked at."""
+    count = sum(1 for _ in doctree.findall(ldm_nodes.milestone_graph))
+    if count:
+        domain = get_domain(app.env)
+        domain.data["diagrams"][app.env.docname] = count
+
+
 def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     get_domain(env).per_build("read-docs", list).extend(docnames)
 
 
 def setup(app: Sphinx) -> None:
     app.connect("env-before-read-docs", on_env_before_read_docs)
+    app.connect("doctree-read", on_doctree_read)
     app.connect("write-started", on_write_started)
