@@ -9,10 +9,11 @@ BIN     = $(VENV)/bin
 SPHINXOPTS ?=
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: html test check lint setup dot clean bench help
+.PHONY: html pdf test check lint setup dot tex clean bench help
 
 help:
 	@echo "make html   build the example test plan into _build/html/"
+	@echo "make pdf    build it as a PDF into _build/latex/ (installs TeX Live as root)"
 	@echo "make test   run the test suite (lint included)"
 	@echo "make check  lint and the fast tests: the edit loop (about two minutes)"
 	@echo "make lint   ruff and mypy over the package and tests"
@@ -36,6 +37,16 @@ html: setup
 	@echo "The published plan is in _build/html/index.html"
 	@echo "Its ldm503 warnings are expected: they are the LDM-503 reviewer's comments"
 	@echo "(February 2019), found by the checks; see _build/html/report.html."
+
+tex:
+	@bash .ci/ensure-tex
+
+# Sphinx writes the LaTeX; latexmk (through the Makefile Sphinx generates) runs pdflatex
+# until cross-references and the contents settle.
+pdf: setup tex
+	$(BIN)/sphinx-build -M latexpdf example-docs _build -c . $(SPHINXOPTS)
+	@ls _build/latex/*.pdf
+	@echo "The log is _build/latex/*.log (overfull boxes, floats)."
 
 test: setup lint
 	$(BIN)/python -m pytest $(PYTESTOPTS)

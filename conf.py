@@ -22,3 +22,16 @@ html_theme = "alabaster"
 # A text column of about 1,000 px: wide enough for the whole-plan diagrams to stay legible.
 html_theme_options = {"page_width": "1320px", "sidebar_width": "240px", "body_max_width": "1040px"}
 html_title = "LDM-503: test milestones and their dependencies"
+
+# --- LaTeX / PDF (`make pdf`) ------------------------------------------------------------
+# The PDF is built with latexmk from Sphinx's LaTeX; sphinxext_ldm503 adds its own style
+# package (badges, table columns, landscape pages). Three-quarter-inch margins give the
+# schedule, the report and the whole-plan diagram the room a printed page has.
+latex_documents = [
+    ("index", "ldm503-test-milestones.tex", "LDM-503: Test milestones and their dependencies",
+     author, "manual"),
+]
+latex_elements = {
+    "papersize": "letterpaper",
+    "sphinxsetup": "hmargin=0.75in, vmargin=0.75in",
+}

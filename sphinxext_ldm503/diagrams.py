@@ -37,6 +37,7 @@ from .graph import (
     size_warning,
     text_outline,
 )
+from .latex import print_graph_attrs
 from .model import Milestone
 from .placeholders import PlaceholderTransform
 
@@ -246,8 +247,12 @@ def render_graph(
         return [container]
 
     name = f"ldm503-{options.root or 'plan'}-{index + 1}"
+    scope = "neighbourhood" if options.neighbourhood else "root" if options.root else "plan"
+    # On paper the whole plan is packed tighter and its legend is a strip (see latex.py).
+    printed = builder.format == "latex" and scope == "plan"
+    graph_attrs, node_attrs = print_graph_attrs(options.layout) if printed else ({}, {})
     code = build_dot(plan, options, url_for=_url_for(builder, docname), at_risk=domain.at_risk,
-                     name=name, subplan=subplan)
+                     name=name, subplan=subplan, graph_attrs=graph_attrs, node_attrs=node_attrs)
     what = f"milestone {options.root}" if options.root else "the plan"
     image = graphviz()
     image["code"] = code
@@ -260,13 +265,16 @@ def render_graph(
     if "align" in node["options"]:
         image["align"] = node["options"]["align"]
     image.line = node.line
+    # Not classes (HTML stays as it is): how the PDF sizes the diagram.
+    image["ldm503_scope"] = scope
+    image["ldm503_layout"] = options.layout
     container += image
     if options.neighbourhood:
         container += nodes.paragraph(NEIGHBOURHOOD_KEY, NEIGHBOURHOOD_KEY,
                                      classes=["ldm503-graph-key"])
     elif node.get("legend", True):
         legend = graphviz()
-        legend["code"] = build_legend_dot()
+        legend["code"] = build_legend_dot(strip=printed)
         legend["options"] = {"docname": docname}
         legend["alt"] = "Legend of the dependency diagrams"
         legend["classes"] = ["ldm503-legend"]

@@ -12,7 +12,7 @@ are IDs (titles live in tooltips) and ranks are compact.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 
 import graphviz
 
@@ -86,6 +86,8 @@ def build_dot(
     at_risk: Collection[str] = frozenset(),
     name: str = "ldm503",
     subplan: SubPlan | None = None,
+    graph_attrs: Mapping[str, str] | None = None,
+    node_attrs: Mapping[str, str] | None = None,
 ) -> str:
     """DOT source of one diagram; the same input always gives the same bytes.
 
@@ -94,7 +96,9 @@ def build_dot(
     propagation, on top of those whose status says so. ``name`` becomes the
     graph's name and the prefix of every SVG ``id``, so diagrams sharing a page
     do not clash. Pass ``subplan`` when the caller already selected (to warn on
-    size) so the work is not done twice. Never raises on size.
+    size) so the work is not done twice. ``graph_attrs`` and ``node_attrs``
+    override the defaults (the PDF packs the whole plan tighter than a web page
+    needs). Never raises on size.
     """
     options = options or GraphOptions()
     subplan = subplan or select(plan, options)
@@ -104,8 +108,8 @@ def build_dot(
 
     dot = graphviz.Digraph(
         name=_html_id(name).replace("-", "_"),
-        graph_attr=_graph_attrs(options, name),
-        node_attr=_node_defaults(options),
+        graph_attr={**_graph_attrs(options, name), **(graph_attrs or {})},
+        node_attr={**_node_defaults(options), **(node_attrs or {})},
         edge_attr=_edge_defaults(),
     )
 

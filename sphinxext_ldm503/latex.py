@@ -1,0 +1,406 @@
+"""The PDF: what the LaTeX builder needs beyond what Sphinx does for every project.
+
+Everything here runs only for the LaTeX builder (a post-transform with
+``formats = ("latex",)`` and LaTeX-only visitors), so HTML output is untouched.
+It works on the one assembled doctree Sphinx builds for a LaTeX document, after
+the placeholders are filled and before references are resolved:
+
+* tables get column specs measured from their widest ID, date, check name or
+  badge (so none is ever broken or cut), a flexible column taking the rest of
+  the line, and landscape pages when they are wide;
+* milestone IDs in tables and lists become unbreakable boxes; badges are styled
+  by ``sphinxext-ldm503.sty`` through Sphinx's own ``\\DUrole`` hook;
+* every milestone gets a contents line (hence a PDF bookmark) under its chapter,
+  and ``:ms:`` references in running text get the page number;
+* diagrams are sized so that each figure, with its legend and caption, fits one
+  page; the whole-plan diagram gets a sideways float page of its own.
+"""
+
+# LaTeX is all braces: %-formatting keeps it readable where f-strings would double them.
+# ruff: noqa: UP031
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.fileutil import copy_asset_file
+from sphinx.util.texescape import escape as tex_escape
+
+from .domain import get_domain
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.writers.latex import LaTeXTranslator
+
+TEXINPUTS = Path(__file__).parent / "texinputs"
+STY = "sphinxext-ldm503"
+
+#: Longest ID (in characters) kept unbreakable and used to size a column; longer
+#: (hostile) IDs may break rather than push the table off the page.
+MAX_ID_CHARS = 24
+#: Tables with at least this many columns get a landscape page.
+LANDSCAPE_COLUMNS = 6
+
+#: Graphviz attributes of the whole-plan dependency diagram in the PDF: tighter
+#: boxes and ``ratio=compress`` pack its 142 milestones into a landscape page
+#: at half size, so 12-point labels stay at 6 points on paper.
+PLAN_PRINT_ATTRS = {"ratio": "compress", "size": "16,10", "nodesep": "0.04",
+                    "ranksep": "0.16"}
+PLAN_PRINT_NODE_ATTRS = {"height": "0.2", "margin": "0.04,0.01"}
+#: The timeline is tall: shorter rows let it fit a portrait page at 6 points.
+TIMELINE_PRINT_ATTRS = {"ranksep": "0.12"}
+
+
+class milestone_tocentry(nodes.General, nodes.Element):
+    """A contents line (and so a PDF bookmark) for a milestone, LaTeX only."""
+
+
+class milestone_pageref(nodes.Inline, nodes.Element):
+    """" (page N)" after an ``:ms:`` reference in running text, LaTeX only."""
+
+
+class sideways_figure(nodes.figure):
+    """A figure on a float page of its own, turned sideways (``sidewaysfigure``)."""
+
+
+def print_graph_attrs(layout: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Graph and node attributes of a whole-plan diagram drawn for the PDF."""
+    if layout == "timeline":
+        return dict(TIMELINE_PRINT_ATTRS), {}
+    return dict(PLAN_PRINT_ATTRS), dict(PLAN_PRINT_NODE_ATTRS)
+
+
+# --- visitors ---------------------------------------------------------------
+
+
+def visit_tocentry(self: LaTeXTranslator, node: milestone_tocentry) -> None:
+    """``\\addcontentsline`` one level below the enclosing section.
+
+    hyperref turns each contents line into a bookmark, anchored by the
+    ``\\phantomsection`` at the milestone's signature.
+    """
+    names = self.sectionnames
+    level = names[min(max(self.sectionlevel + 1, 0), len(names) - 1)]
+    text = self.encode(node["milestone_id"])
+    if node.get("title"):
+        text += ": " + self.encode(node["title"])
+    self.body.append("\n\\phantomsection\\addcontentsline{toc}{%s}{%s}\n" % (level, text))
+    raise nodes.SkipNode
+
+
+def visit_pageref(self: LaTeXTranslator, node: milestone_pageref) -> None:
+    """Sphinx's own page reference style (``latex_show_pagerefs``), for ``:ms:`` only."""
+    self.body.append(" (%s)" % self.hyperpageref(node["target"]))
+    raise nodes.SkipNode
+
+
+def visit_sideways_figure(self: LaTeXTranslator, node: sideways_figure) -> None:
+    self.visit_figure(node)
+    opening = next((i for i in range(len(self.body) - 1, -1, -1)
+                    if self.body[i].lstrip().startswith("\\begin{figure}")), None)
+    if opening is None:  # a figure in a table or a minipage stays as Sphinx puts it
+        return
+    self.body[opening] = "\n\\begin{sidewaysfigure}\n"
+    self.context[-1] = "\\end{sidewaysfigure}\n"
+
+
+def depart_sideways_figure(self: LaTeXTranslator, node: sideways_figure) -> None:
+    self.depart_figure(node)
+
+
+def skip(self: nodes.NodeVisitor, node: nodes.Node) -> None:
+    raise nodes.SkipNode
+
+
+# --- the transform ----------------------------------------------------------
+
+
+def _raw(text: str) -> nodes.raw:
+    return nodes.raw("", text, format="latex")
+
+
+class LatexLayout(SphinxPostTransform):
+    """Column specs, landscape pages, contents lines and figure sizes for the PDF."""
+
+    default_priority = 7  # after our placeholders (5), before references (10)
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        self.wrap_ids()
+        self.add_pagerefs()
+        self.add_toc_entries()
+        wide: list[tuple[nodes.Element, nodes.Element]] = []
+        for table in list(self.document.findall(nodes.table)):
+            if any(c.startswith("ldm503-") for c in table["classes"]):
+                span = self.fit_table(table)
+                if span is not None:
+                    wide.append(span)
+        for container in list(self.document.findall(nodes.container)):
+            if "ldm503-graph" in container["classes"]:
+                self.fit_diagram(container)
+        for first, last in wide:
+            self.landscape(first, last)
+        self.merge_landscapes()
+
+    # IDs, page references, contents
+
+    def wrap_ids(self) -> None:
+        """Milestone IDs (ms_xref's literal) become one unbreakable box."""
+        for xref in list(self.document.findall(addnodes.pending_xref)):
+            if xref.get("refdomain") != "ldm503" or not xref.children:
+                continue
+            first = xref[0]
+            if isinstance(first, nodes.literal) and len(first.astext()) <= MAX_ID_CHARS:
+                xref[0] = nodes.inline("", "", first, classes=["ldm503-id"])
+
+    def add_pagerefs(self) -> None:
+        if self.config.latex_show_pagerefs:
+            return  # Sphinx adds them to every reference already
+        domain = get_domain(self.env)
+        for xref in list(self.document.findall(addnodes.pending_xref)):
+            if xref.get("refdomain") != "ldm503" or not xref.children:
+                continue
+            if "ldm503-ms" not in xref[0].get("classes", ()):
+                continue  # only :ms: in running text, not the tables' and lists' IDs
+            ms = domain.plan.get(xref["reftarget"])
+            if ms is None or not ms.declared or ms.docname is None:
+                continue
+            ref = milestone_pageref(target=f"{ms.docname}:{ms.anchor}")
+            xref.parent.insert(xref.parent.index(xref) + 1, ref)
+
+    def add_toc_entries(self) -> None:
+        domain = get_domain(self.env)
+        for desc in list(self.document.findall(addnodes.desc)):
+            if desc.get("domain") != "ldm503" or desc.get("objtype") != "milestone":
+                continue
+            if desc.get("no_index") or desc.get("noindex"):
+                continue
+            sig = next(iter(desc.findall(addnodes.desc_signature)), None)
+            if sig is None or not sig["ids"]:
+                continue
+            ms_id = sig.get("_toc_name") or ""
+            ms = domain.plan.get(ms_id)
+            title = ms.title if ms is not None else ""
+            desc.insert(0, milestone_tocentry(milestone_id=ms_id, title=title or ""))
+
+    # tables
+
+    def fit_table(self, table: nodes.table) -> tuple[nodes.Element, nodes.Element] | None:
+        """Give ``table`` a measured column spec, in a group that sets its font size.
+
+        Returns the group's first and last nodes when the table is wide enough to
+        need a landscape page.
+        """
+        tgroup = next(iter(table.findall(nodes.tgroup)), None)
+        if tgroup is None:
+            return None
+        head_rows = [r for t in tgroup.findall(nodes.thead) for r in t.findall(nodes.row)]
+        body_rows = [r for t in tgroup.findall(nodes.tbody) for r in t.findall(nodes.row)]
+        ncols = int(tgroup.get("cols", 0))
+        if not ncols or any(len(r) != ncols for r in (*head_rows, *body_rows)):
+            return None  # spans: leave the table to Sphinx
+        wide = ncols >= LANDSCAPE_COLUMNS
+        serial = self.env.new_serialno("ldm503-latex-table")
+        measures: list[str] = []
+        spec: list[str] = []
+        flexible: list[int] = []
+        for col in range(ncols):
+            kind = self.column_kind(table, body_rows, col)
+            samples = self.samples(kind, [r[col] for r in body_rows])
+            if samples is None:
+                flexible.append(col)
+                spec.append("")
+                continue
+            headers = [self.header_sample(r[col]) for r in head_rows]
+            name = f"t{serial}c{_letters(col)}"
+            measures.append("\\ldmsetcol{%s}{%s}" % (name, "\\\\".join([*headers, *samples])))
+            spec.append("\\ldmP{\\ldmcol{%s}}" % name)
+        if flexible:
+            fixed = "".join("-\\ldmcol{t%sc%s}" % (serial, _letters(c))
+                            for c in range(ncols) if c not in flexible)
+            width = "\\dimexpr(\\linewidth%s-%d\\tabcolsep)/%d\\relax" % (
+                fixed, 2 * ncols, len(flexible))
+            for col in flexible:
+                spec[col] = "\\ldmP{%s}" % width
+        parent = table.parent
+        index = parent.index(table)
+        first = _raw("\\begingroup\\small%s\n" % "".join(measures))
+        last = _raw("\\endgroup\n")
+        parent.insert(index, first)
+        parent.insert(index + 1, addnodes.tabular_col_spec(spec="".join(spec)))
+        parent.insert(index + 3, last)
+        return (first, last) if wide else None
+
+    @staticmethod
+    def column_kind(table: nodes.table, rows: Sequence[nodes.row], col: int) -> str:
+        for row in rows:
+            for cls in row[col]["classes"]:
+                if cls.startswith("ldm503-col-"):
+                    return cls.removeprefix("ldm503-col-")
+        if "ldm503-summary" in table["classes"]:
+            return "check" if col == 0 else "count"
+        return "text"
+
+    def samples(self, kind: str, cells: Iterable[nodes.entry]) -> list[str] | None:
+        """LaTeX for the widest things a column must hold unbroken, or None: flexible."""
+        texts = [c.astext() for c in cells]
+        if kind in ("id", "related", "check"):
+            words = [w.strip(",") for t in texts for w in t.split()]
+            longest = max(words, key=len, default="")
+            if kind != "check":  # check names are ours and short; IDs are anyone's
+                longest = longest[:MAX_ID_CHARS]
+            return ["\\sphinxcode{\\sphinxupquote{%s}}" % self.escape(longest)]
+        if kind in ("due", "forecast", "completed"):
+            return ["0000\\sphinxhyphen{}00\\sphinxhyphen{}00"]
+        if kind == "status":
+            badges = [b.astext() for c in cells for b in c.findall(nodes.inline)
+                      if "ldm503-badge" in b["classes"]]
+            longest = max(badges, key=len, default="")
+            return ["\\DUrole{ldm503-badge}{%s}" % self.escape(longest)]
+        if kind == "severity":
+            return ["\\textbf{warning}"]
+        if kind in ("queries", "findings", "count"):
+            return ["00"]
+        if kind == "source":
+            longest = max(texts, key=len, default="")[:40]
+            return [self.escape(longest)]
+        return None
+
+    def header_sample(self, entry: nodes.entry) -> str:
+        """The longest word of a header (headers may wrap between words)."""
+        word = max(entry.astext().split(), key=len, default="")
+        return "{\\sphinxstyletheadfamily %s}" % self.escape(word)
+
+    def escape(self, text: str) -> str:
+        return tex_escape(text, self.config.latex_engine)
+
+    # diagrams
+
+    def fit_diagram(self, container: nodes.container) -> None:
+        """Largest heights, so that a diagram, its legend and caption share a page."""
+        images = [n for n in container.children if n.get("ldm503_scope")]
+        legends = [n for n in container.children if "ldm503-legend" in n.get("classes", ())]
+        if not images:
+            return
+        image = images[0]
+        scope = image["ldm503_scope"]
+        figure = container.parent if isinstance(container.parent, nodes.figure) else None
+        sideways = scope == "plan" and figure is not None and image.get(
+            "ldm503_layout") != "timeline"
+        if scope == "neighbourhood":
+            height = ".45\\textheight"
+        elif sideways:
+            # A page turned sideways: the page's width is the diagram's height.
+            height = "\\textwidth-1.45in" if legends else "\\textwidth-.6in"
+        elif scope == "plan":
+            height = "\\textheight-1.45in" if legends else "\\textheight-.6in"
+        else:
+            height = ".6\\textheight"
+        container.insert(container.index(image), _raw("\\ldmimagemaxheight{%s}\n" % height))
+        for legend in legends:
+            legend_height = "60pt" if scope == "plan" else ".2\\textheight"
+            container.insert(container.index(legend),
+                             _raw("\\ldmimagemaxheight{%s}\n" % legend_height))
+        if sideways and figure is not None:
+            turned = sideways_figure(figure.rawsource, *figure.children, **figure.attributes)
+            turned.source, turned.line = figure.source, figure.line
+            figure.replace_self(turned)
+
+    # landscape pages
+
+    def landscape(self, first: nodes.Element, last: nodes.Element) -> None:
+        """A landscape page from ``first`` to ``last`` (siblings).
+
+        It opens before the enclosing section's title (or container) when only
+        short text and small tables precede ``first`` there, so that no heading
+        is left alone at the foot of a portrait page.
+        """
+        start: nodes.Element = first
+        end: nodes.Element = last
+        parent = start.parent
+        while isinstance(parent, nodes.section | nodes.container):
+            before = parent.children[:parent.index(start)]
+            if not all(_is_short(n) for n in before):
+                break
+            start = parent
+            if isinstance(parent, nodes.container):
+                # A container is a LaTeX environment: the page must hold all of it.
+                end = parent
+            parent = start.parent
+        if start is first or isinstance(start, nodes.container):
+            start.parent.insert(start.parent.index(start), _raw("\\begin{landscape}\n"))
+        else:
+            start.insert(0, _raw("\\begin{landscape}\n"))
+        end.parent.insert(end.parent.index(end) + 1, _raw("\\end{landscape}\n"))
+
+    def merge_landscapes(self) -> None:
+        """One landscape run for consecutive landscape pages (no portrait page between).
+
+        Only where the end and the next start are at the same depth of LaTeX
+        environments (sections are not environments, containers are).
+        """
+        order = list(self.document.findall())
+        ends = [n for n in order if isinstance(n, nodes.raw) and n.astext().startswith(
+            "\\end{landscape}")]
+        for end in ends:
+            position = order.index(end)
+            for following in order[position + 1:]:
+                if isinstance(following, nodes.section | addnodes.start_of_file):
+                    continue
+                if (isinstance(following, nodes.raw)
+                        and following.astext().startswith("\\begin{landscape}")
+                        and _environments(end) == _environments(following)):
+                    end.parent.remove(end)
+                    following.parent.remove(following)
+                break
+
+
+def _environments(node: nodes.Node) -> list[int]:
+    """The ancestors of ``node`` that are LaTeX environments (by identity)."""
+    out = []
+    parent = node.parent
+    while parent is not None:
+        if not isinstance(parent, nodes.section | addnodes.start_of_file | nodes.document):
+            out.append(id(parent))
+        parent = parent.parent
+    return out
+
+
+def _is_short(node: nodes.Node) -> bool:
+    """Text that may share a landscape page with the table after it."""
+    if isinstance(node, nodes.title | nodes.paragraph | nodes.raw | nodes.target
+                  | addnodes.tabular_col_spec | addnodes.index):
+        return True
+    return isinstance(node, nodes.table) and len(list(node.findall(nodes.row))) <= 15
+
+
+def _letters(number: int) -> str:
+    """Column names for LaTeX lengths, which may hold only letters: a, b, ... z, ba..."""
+    out = ""
+    while True:
+        out = chr(ord("a") + number % 26) + out
+        number //= 26
+        if not number:
+            return out
+
+
+def copy_style(app: Sphinx, exception: Exception | None) -> None:
+    """Put ``sphinxext-ldm503.sty`` next to the ``.tex`` files (latexmk runs there)."""
+    if exception is None and app.builder.format == "latex":
+        copy_asset_file(TEXINPUTS / f"{STY}.sty", app.outdir, force=True)
+
+
+def setup(app: Sphinx) -> None:
+    """The PDF: style package, LaTeX-only nodes and the layout transform."""
+    app.add_latex_package(STY)
+    others = {fmt: (skip, None) for fmt in ("html", "text", "man", "texinfo")}
+    app.add_node(milestone_tocentry, latex=(visit_tocentry, None), **others)
+    app.add_node(milestone_pageref, latex=(visit_pageref, None), **others)
+    app.add_node(sideways_figure, latex=(visit_sideways_figure, depart_sideways_figure))
+    app.add_post_transform(LatexLayout)
+    app.connect("build-finished", copy_style)
