@@ -34,4 +34,6 @@ latex_documents = [
 latex_elements = {
     "papersize": "letterpaper",
     "sphinxsetup": "hmargin=0.75in, vmargin=0.75in",
+    # One-sided: chapters start on the next page, not the next odd one (no blank pages).
+    "extraclassoptions": "openany,oneside",
 }

@@ -371,6 +371,32 @@ def _environments(node: nodes.Node) -> list[int]:
     return out
 
 
+class LatexReferenceIds(SphinxPostTransform):
+    """The ID at the head of a resolved ``:ms:`` reference becomes unbreakable too.
+
+    The role's text ("LDM-503-07: Camera Data Processing") is only known once
+    the reference is resolved, hence a second, later transform.
+    """
+
+    default_priority = 20  # after ReferencesResolver (10)
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        domain = get_domain(self.env)
+        for inline in list(self.document.findall(nodes.inline)):
+            if "ldm503-ms" not in inline["classes"] or len(inline) != 1:
+                continue
+            if not isinstance(inline[0], nodes.Text):
+                continue
+            text = inline.astext()
+            head = text.split(":", 1)[0].split(" ", 1)[0]
+            if not head or len(head) > MAX_ID_CHARS or domain.plan.get(head) is None:
+                continue
+            inline[:] = [nodes.inline(head, head, classes=["ldm503-id"])]
+            if text[len(head):]:
+                inline += nodes.Text(text[len(head):])
+
+
 def _is_short(node: nodes.Node) -> bool:
     """Text that may share a landscape page with the table after it."""
     if isinstance(node, nodes.title | nodes.paragraph | nodes.raw | nodes.target
@@ -403,4 +429,5 @@ def setup(app: Sphinx) -> None:
     app.add_node(milestone_pageref, latex=(visit_pageref, None), **others)
     app.add_node(sideways_figure, latex=(visit_sideways_figure, depart_sideways_figure))
     app.add_post_transform(LatexLayout)
+    app.add_post_transform(LatexReferenceIds)
     app.connect("build-finished", copy_style)
