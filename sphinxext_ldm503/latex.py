@@ -21,7 +21,7 @@ the placeholders are filled and before references are resolved:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,7 +165,8 @@ class LatexLayout(SphinxPostTransform):
         for xref in list(self.document.findall(addnodes.pending_xref)):
             if xref.get("refdomain") != "ldm503" or not xref.children:
                 continue
-            if "ldm503-ms" not in xref[0].get("classes", ()):
+            first = xref[0]
+            if not isinstance(first, nodes.Element) or "ldm503-ms" not in first["classes"]:
                 continue  # only :ms: in running text, not the tables' and lists' IDs
             ms = domain.plan.get(xref["reftarget"])
             if ms is None or not ms.declared or ms.docname is None:
@@ -211,12 +212,12 @@ class LatexLayout(SphinxPostTransform):
         flexible: list[int] = []
         for col in range(ncols):
             kind = self.column_kind(table, body_rows, col)
-            samples = self.samples(kind, [r[col] for r in body_rows])
+            samples = self.samples(kind, [_cell(r, col) for r in body_rows])
             if samples is None:
                 flexible.append(col)
                 spec.append("")
                 continue
-            headers = [self.header_sample(r[col]) for r in head_rows]
+            headers = [self.header_sample(_cell(r, col)) for r in head_rows]
             name = f"t{serial}c{_letters(col)}"
             measures.append("\\ldmsetcol{%s}{%s}" % (name, "\\\\".join([*headers, *samples])))
             spec.append("\\ldmP{\\ldmcol{%s}}" % name)
@@ -227,6 +228,8 @@ class LatexLayout(SphinxPostTransform):
                 fixed, 2 * ncols, len(flexible))
             for col in flexible:
                 spec[col] = "\\ldmP{%s}" % width
+        if "colwidths-given" in table["classes"]:  # the spec replaces the HTML widths
+            table["classes"].remove("colwidths-given")
         parent = table.parent
         index = parent.index(table)
         first = _raw("\\begingroup\\small%s\n" % "".join(measures))
@@ -239,14 +242,14 @@ class LatexLayout(SphinxPostTransform):
     @staticmethod
     def column_kind(table: nodes.table, rows: Sequence[nodes.row], col: int) -> str:
         for row in rows:
-            for cls in row[col]["classes"]:
+            for cls in _cell(row, col)["classes"]:
                 if cls.startswith("ldm503-col-"):
                     return cls.removeprefix("ldm503-col-")
         if "ldm503-summary" in table["classes"]:
             return "check" if col == 0 else "count"
         return "text"
 
-    def samples(self, kind: str, cells: Iterable[nodes.entry]) -> list[str] | None:
+    def samples(self, kind: str, cells: Sequence[nodes.Element]) -> list[str] | None:
         """LaTeX for the widest things a column must hold unbroken, or None: flexible."""
         texts = [c.astext() for c in cells]
         if kind in ("id", "related", "check"):
@@ -271,7 +274,7 @@ class LatexLayout(SphinxPostTransform):
             return [self.escape(longest)]
         return None
 
-    def header_sample(self, entry: nodes.entry) -> str:
+    def header_sample(self, entry: nodes.Element) -> str:
         """The longest word of a header (headers may wrap between words)."""
         word = max(entry.astext().split(), key=len, default="")
         return "{\\sphinxstyletheadfamily %s}" % self.escape(word)
@@ -283,8 +286,9 @@ class LatexLayout(SphinxPostTransform):
 
     def fit_diagram(self, container: nodes.container) -> None:
         """Largest heights, so that a diagram, its legend and caption share a page."""
-        images = [n for n in container.children if n.get("ldm503_scope")]
-        legends = [n for n in container.children if "ldm503-legend" in n.get("classes", ())]
+        children = [n for n in container.children if isinstance(n, nodes.Element)]
+        images = [n for n in children if n.get("ldm503_scope")]
+        legends = [n for n in children if "ldm503-legend" in n["classes"]]
         if not images:
             return
         image = images[0]
@@ -397,6 +401,12 @@ class LatexReferenceIds(SphinxPostTransform):
                 inline += nodes.Text(text[len(head):])
 
 
+def _cell(row: nodes.Node, col: int) -> nodes.Element:
+    cell = row.children[col] if isinstance(row, nodes.Element) else None
+    assert isinstance(cell, nodes.Element)
+    return cell
+
+
 def _is_short(node: nodes.Node) -> bool:
     """Text that may share a landscape page with the table after it."""
     if isinstance(node, nodes.title | nodes.paragraph | nodes.raw | nodes.target
@@ -424,9 +434,12 @@ def copy_style(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> None:
     """The PDF: style package, LaTeX-only nodes and the layout transform."""
     app.add_latex_package(STY)
-    others = {fmt: (skip, None) for fmt in ("html", "text", "man", "texinfo")}
-    app.add_node(milestone_tocentry, latex=(visit_tocentry, None), **others)
-    app.add_node(milestone_pageref, latex=(visit_pageref, None), **others)
+    # The nodes exist only in LaTeX doctrees; other builders skip them should one leak.
+    none = (skip, None)
+    for node_class, visit in ((milestone_tocentry, visit_tocentry),
+                              (milestone_pageref, visit_pageref)):
+        app.add_node(node_class, latex=(visit, None), html=none, text=none, man=none,
+                     texinfo=none)
     app.add_node(sideways_figure, latex=(visit_sideways_figure, depart_sideways_figure))
     app.add_post_transform(LatexLayout)
     app.add_post_transform(LatexReferenceIds)

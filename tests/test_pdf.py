@@ -1,0 +1,186 @@
+"""The example plan as a PDF (``make pdf``): every ID whole, every figure on its page.
+
+One build of ``example-docs/`` with latexmk is shared by the tests of this module.
+They need TeX (``.ci/ensure-tex`` installs it): without it they are skipped on a
+developer's machine and fail in CI (``CI`` set), where a skip would hide a regression.
+Rendered pages are left in ``_build/test-pdf/pages/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sphinxext_ldm503.importer import model_from_review, parse_review
+
+REPO = Path(__file__).parent.parent
+SEED = Path(__file__).parent / "data" / "seed-review.txt"
+OUT = REPO / "_build" / "test-pdf"
+TOOLS = ("latexmk", "pdflatex", "pdftotext", "pdftoppm", "make")
+
+pytestmark = pytest.mark.pdf
+
+
+def _require_tex() -> None:
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if not missing:
+        return
+    message = f"missing {', '.join(missing)}: run .ci/ensure-tex (or see the README)"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must build the PDF: {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def pdf_build() -> Path:
+    """Build the example's PDF once; the LaTeX output directory."""
+    _require_tex()
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    src = OUT / "src"
+    shutil.copytree(REPO / "example-docs", src)
+    shutil.copy(REPO / "conf.py", src / "conf.py")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-M", "latexpdf", str(src), str(OUT / "build"), "-q"],
+        capture_output=True, text=True, timeout=900, check=False,
+    )
+    latex = OUT / "build" / "latex"
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return latex
+
+
+@pytest.fixture(scope="module")
+def pdf(pdf_build: Path) -> Path:
+    (path,) = [p for p in pdf_build.glob("*.pdf") if not p.name.startswith("graphviz-")]
+    return path
+
+
+@pytest.fixture(scope="module")
+def text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def pages(text: str) -> list[str]:
+    return text.split("\f")
+
+
+def declared_ids() -> list[str]:
+    seed = model_from_review(parse_review(SEED.read_text(encoding="utf-8"), "seed"))
+    return [ms.id for ms in seed]
+
+
+def _whole(ms_id: str, chunk: str) -> bool:
+    """The ID as one token (not cut, not split at a hyphen, not a prefix of another)."""
+    return re.search(rf"(?<![\w-]){re.escape(ms_id)}(?![\w-])", chunk) is not None
+
+
+def _between(pages: list[str], start: str, stop: str | None) -> str:
+    """The text of the pages from the chapter titled ``start`` to the one titled ``stop``."""
+    first = next(i for i, p in enumerate(pages) if start in p and "CHAPTER" in p.upper()
+                 and "CONTENTS" not in p)
+    last = len(pages)
+    if stop is not None:
+        last = next(i for i, p in enumerate(pages) if i > first and stop in p)
+    return "\n".join(pages[first:last])
+
+
+def test_every_id_whole_in_the_schedule(pages) -> None:
+    schedule = _between(pages, "SCHEDULE OF TEST MILESTONES", "CONSISTENCY REPORT")
+    missing = [ms_id for ms_id in declared_ids() if not _whole(ms_id, schedule)]
+    assert not missing
+    assert "…" not in schedule
+
+
+def test_every_id_whole_in_the_report(pages, pdf_build) -> None:
+    report = _between(pages, "CONSISTENCY REPORT", None)
+    # Every milestone with a finding is named in the report's tables.
+    import json
+
+    data = json.loads((pdf_build / "ldm503.json").read_text(encoding="utf-8"))
+    named = {f["milestone"] for f in data["findings"] if f.get("milestone")}
+    assert named
+    missing = [ms_id for ms_id in sorted(named) if not _whole(ms_id, report)]
+    assert not missing
+    for check in {f["check"] for f in data["findings"]}:
+        assert _whole(check, report), check
+
+
+def test_badges_read_apart_from_titles(pages) -> None:
+    schedule = _between(pages, "SCHEDULE OF TEST MILESTONES", "CONSISTENCY REPORT")
+    # Small caps in brackets: "[COMPLETED]", never "com-pleted".
+    assert re.search(r"\[\s*completed\s*\]", schedule, re.IGNORECASE)
+    assert "com-\n" not in schedule and "pleted com" not in schedule
+
+
+def test_every_caption_is_present(text) -> None:
+    flat = " ".join(text.split())
+    captions = []
+    for rst in sorted((REPO / "example-docs").glob("*.rst")):
+        captions += re.findall(r"^\s+:caption:\s*(.+)$", rst.read_text(encoding="utf-8"),
+                               re.MULTILINE)
+    assert captions
+    for caption in captions:
+        if caption.strip() == "Analysis":  # the toctree's caption, not a figure
+            continue
+        assert " ".join(caption.split()) in flat, caption
+
+
+def test_contents_list_every_milestone(pages) -> None:
+    contents = "\n".join(p for p in pages[:6] if "CONTENTS" in p.upper())
+    missing = [ms_id for ms_id in declared_ids() if not _whole(ms_id, contents)]
+    assert not missing
+
+
+def _pdf_string(raw: str) -> str:
+    """hyperref's bookmark text: octal escapes and literal characters, UTF-16 when marked."""
+    data = bytearray()
+    for octal, char in re.findall(r"\\(\d{3})|\\?(.)", raw):
+        data += bytes([int(octal, 8)]) if octal else char.encode("latin-1")
+    if data.startswith(b"\xfe\xff"):
+        return data[2:].decode("utf-16-be")
+    return data.decode("latin-1")
+
+
+def test_every_milestone_is_a_bookmark(pdf_build) -> None:
+    (out,) = pdf_build.glob("*.out")
+    titles = [_pdf_string(m.group(1)) for m in re.finditer(
+        r"\\BOOKMARK \[\d+\]\[-\]\{[^}]*\}\{(.*)\}\{[^}]*\}%",
+        out.read_text(encoding="latin-1"))]
+    bookmarked = "\n".join(titles)
+    missing = [ms_id for ms_id in declared_ids() if not _whole(ms_id, bookmarked)]
+    assert not missing
+
+
+def test_log_has_no_float_too_large_or_wide_overfull_box(pdf_build) -> None:
+    (log,) = pdf_build.glob("*.log")
+    content = log.read_text(encoding="latin-1")
+    assert "Float too large" not in content
+    widths = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide", content)]
+    assert all(w <= 10 for w in widths), sorted(widths)[-5:]
+
+
+def test_ms_references_carry_page_numbers(pages) -> None:
+    intro = "\n".join(pages[:6])
+    assert re.search(r"Final Operations Rehearsal \(page \d+\)", intro)
+
+
+def test_pages_rendered_for_a_person(pdf, pages) -> None:
+    """First pages, the whole-plan diagram and the schedule, as PNGs to look at."""
+    out = OUT / "pages"
+    out.mkdir(parents=True, exist_ok=True)
+    wanted = {1, 3}
+    for i, page in enumerate(pages, start=1):
+        if "SCHEDULE OF TEST MILESTONES" in page or "LDM-503 test milestones and their" in page:
+            wanted.add(i)
+    for number in sorted(wanted):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(number), "-l", str(number),
+                        str(pdf), str(out / "page")], check=True, timeout=120)
+    assert len(list(out.glob("page-*.png"))) >= len(wanted)
