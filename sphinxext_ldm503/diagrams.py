@@ -37,7 +37,7 @@ from .graph import (
     size_warning,
     text_outline,
 )
-from .latex import print_graph_attrs
+from .latex import LATEX_LINK, print_graph_attrs
 from .model import Milestone
 from .placeholders import PlaceholderTransform
 
@@ -168,6 +168,10 @@ def _url_for(builder: Builder, docname: str) -> Any:
     dirhtml (pages in directories) and singlehtml (one page), where a plain
     relative URI can be empty or only a fragment.
     """
+    if builder.format == "latex":
+        # Not a URL a reader sees: latex.py turns it into a hyperref link over the node.
+        return lambda ms: (f"{LATEX_LINK}{ms.docname}#{ms.anchor}"
+                           if ms.declared and ms.docname is not None else None)
     if builder.format != "html":
         return lambda ms: None
 

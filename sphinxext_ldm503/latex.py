@@ -21,12 +21,18 @@ the placeholders are filled and before references are resolved:
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.ext.graphviz import GraphvizError, graphviz, render_dot, render_dot_latex
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.texescape import escape as tex_escape
@@ -38,6 +44,8 @@ if TYPE_CHECKING:
     from sphinx.writers.latex import LaTeXTranslator
 
 TEXINPUTS = Path(__file__).parent / "texinputs"
+#: Prefix of the link a diagram node carries in LaTeX builds: ``latex:docname#anchor``.
+LATEX_LINK = "latex:"
 STY = "sphinxext-ldm503"
 
 #: Longest ID (in characters) kept unbreakable and used to size a column; longer
@@ -62,6 +70,14 @@ class milestone_tocentry(nodes.General, nodes.Element):
 
 class milestone_pageref(nodes.Inline, nodes.Element):
     """" (page N)" after an ``:ms:`` reference in running text, LaTeX only."""
+
+
+class linked_graphviz(graphviz):
+    """A diagram whose milestone boxes are hyperref links to the milestones.
+
+    pdfTeX drops the links inside an included PDF, so they are laid over the
+    image from the node boxes ``dot -Tjson`` reports.
+    """
 
 
 class sideways_figure(nodes.figure):
@@ -107,6 +123,61 @@ def visit_sideways_figure(self: LaTeXTranslator, node: sideways_figure) -> None:
         return
     self.body[opening] = "\n\\begin{sidewaysfigure}\n"
     self.context[-1] = "\\end{sidewaysfigure}\n"
+
+
+def visit_linked_graphviz(self: LaTeXTranslator, node: linked_graphviz) -> None:
+    """The image in a box, with an invisible link over each milestone's box."""
+    try:
+        fname, outfn = render_dot(self, node["code"], node["options"], "pdf")
+    except GraphvizError:
+        fname = outfn = None
+    boxes = link_boxes(node["code"], self.builder.config, outfn) if outfn else None
+    if fname is None or not boxes:
+        render_dot_latex(self, node, node["code"], node["options"])  # warns, skips
+        return
+    width, height, links = boxes
+    puts = "".join(
+        "\\put(%.1f,%.1f){\\hyperref[%s]{\\makebox(%.1f,%.1f){}}}"
+        % (x, y, self.idescape(target), w, h) for x, y, w, h, target in links)
+    self.body.append("\n\\ldmlinkedgraphics{%s}{%d}{%d}{%s}\n" % (fname, width, height, puts))
+    raise nodes.SkipNode
+
+
+def link_boxes(
+    code: str, config: Any, pdf_path: str | os.PathLike[str]
+) -> tuple[int, int, list[tuple[float, float, float, float, str]]] | None:
+    """The drawing's size and each linked node's box, in points, or None.
+
+    Positions come from ``dot -Tjson`` (the same layout as the PDF: dot is
+    deterministic); the PDF's own size gives the margin dot adds around it.
+    """
+    try:
+        result = subprocess.run([config.graphviz_dot, "-Tjson"], input=code.encode("utf-8"),
+                                capture_output=True, check=True,
+                                timeout=config.ldm503_dot_timeout)
+        layout = json.loads(result.stdout)
+        _x0, _y0, bb_w, bb_h = (float(v) for v in layout["bb"].split(","))
+        match = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)",
+                          Path(pdf_path).read_bytes())
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError):
+        return None
+    if match is None or bb_w <= 0 or bb_h <= 0:
+        return None
+    page_w, page_h = float(match.group(1)), float(match.group(2))
+    pad_x, pad_y = (page_w - bb_w) / 2, (page_h - bb_h) / 2
+    links = []
+    for obj in layout.get("objects", ()):
+        url = obj.get("URL") or ""
+        if not url.startswith(LATEX_LINK) or "pos" not in obj:
+            continue
+        docname, _, anchor = unquote(url[len(LATEX_LINK):]).partition("#")
+        try:
+            x, y = (float(v) for v in obj["pos"].split(","))
+            w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
+        except (KeyError, ValueError):
+            continue
+        links.append((pad_x + x - w / 2, pad_y + y - h / 2, w, h, f"{docname}:{anchor}"))
+    return round(page_w), round(page_h), links
 
 
 def depart_sideways_figure(self: LaTeXTranslator, node: sideways_figure) -> None:
@@ -310,6 +381,9 @@ class LatexLayout(SphinxPostTransform):
             legend_height = "60pt" if scope == "plan" else ".2\\textheight"
             container.insert(container.index(legend),
                              _raw("\\ldmimagemaxheight{%s}\n" % legend_height))
+        linked = linked_graphviz(image.rawsource, *image.children, **image.attributes)
+        linked.source, linked.line = image.source, image.line
+        image.replace_self(linked)
         if sideways and figure is not None:
             turned = sideways_figure(figure.rawsource, *figure.children, **figure.attributes)
             turned.source, turned.line = figure.source, figure.line
@@ -441,6 +515,7 @@ def setup(app: Sphinx) -> None:
         app.add_node(node_class, latex=(visit, None), html=none, text=none, man=none,
                      texinfo=none)
     app.add_node(sideways_figure, latex=(visit_sideways_figure, depart_sideways_figure))
+    app.add_node(linked_graphviz, latex=(visit_linked_graphviz, None))
     app.add_post_transform(LatexLayout)
     app.add_post_transform(LatexReferenceIds)
     app.connect("build-finished", copy_style)
