@@ -272,6 +272,7 @@ def render_graph(
     # Not classes (HTML stays as it is): how the PDF sizes the diagram.
     image["ldm503_scope"] = scope
     image["ldm503_layout"] = options.layout
+    image["ldm503_milestones"] = len(subplan)
     container += image
     if options.neighbourhood:
         container += nodes.paragraph(NEIGHBOURHOOD_KEY, NEIGHBOURHOOD_KEY,

@@ -54,6 +54,10 @@ MAX_ID_CHARS = 24
 #: Tables with at least this many columns get a landscape page.
 LANDSCAPE_COLUMNS = 6
 
+#: A dependency diagram of the plan with at least this many milestones gets a
+#: sideways page (the example's "LDM-503-*" diagram has 26, the whole plan 142).
+SIDEWAYS_MILESTONES = 20
+
 #: Graphviz attributes of the whole-plan dependency diagram in the PDF: tighter
 #: boxes and ``ratio=compress`` pack its 142 milestones into a landscape page
 #: at half size, so 12-point labels stay at 6 points on paper.
@@ -139,7 +143,8 @@ def visit_linked_graphviz(self: LaTeXTranslator, node: linked_graphviz) -> None:
     puts = "".join(
         "\\put(%.1f,%.1f){\\hyperref[%s]{\\makebox(%.1f,%.1f){}}}"
         % (x, y, self.idescape(target), w, h) for x, y, w, h, target in links)
-    self.body.append("\n\\ldmlinkedgraphics{%s}{%d}{%d}{%s}\n" % (fname, width, height, puts))
+    self.body.append("\n\\ldmlinkedgraphics{%s}{%d}{%d}{%s}{%s}\n"
+                     % (fname, width, height, puts, node.get("ldm503_scope", "")))
     raise nodes.SkipNode
 
 
@@ -365,8 +370,11 @@ class LatexLayout(SphinxPostTransform):
         image = images[0]
         scope = image["ldm503_scope"]
         figure = container.parent if isinstance(container.parent, nodes.figure) else None
-        sideways = scope == "plan" and figure is not None and image.get(
-            "ldm503_layout") != "timeline"
+        # A large dependency diagram of the plan is wide: it gets a page turned
+        # sideways. A timeline is tall and stays upright; small ones fit a column.
+        sideways = (scope == "plan" and figure is not None
+                    and image.get("ldm503_layout") != "timeline"
+                    and image.get("ldm503_milestones", 0) >= SIDEWAYS_MILESTONES)
         if scope == "neighbourhood":
             height = ".45\\textheight"
         elif sideways:

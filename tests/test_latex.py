@@ -9,7 +9,9 @@ HTML builds of the same project must not change.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -49,7 +51,9 @@ def test_ms_references_get_page_numbers_and_whole_ids(app) -> None:
                     confoverrides={"latex_show_pagerefs": True})
 def test_no_second_page_number_when_sphinx_gives_them(app) -> None:
     app.build()
-    tex = tex_of(app)
+    # Diagram links (one line per diagram) carry no page number.
+    tex = "\n".join(line for line in tex_of(app).splitlines()
+                    if "ldmlinkedgraphics" not in line)
     assert tex.count("\\autopageref*{\\detokenize{index:ms-ldm-503-02}}") == tex.count(
         "\\hyperref[\\detokenize{index:ms-ldm-503-02}]")
 
@@ -77,3 +81,19 @@ def test_html_is_untouched(app) -> None:
     assert "ldm503-id" not in html
     assert "addcontentsline" not in html and "autopageref" not in html
     assert not (Path(app.outdir) / "sphinxext-ldm503.sty").exists()
+
+
+@pytest.mark.sphinx("latex", testroot="latex", freshenv=True)
+def test_diagram_nodes_are_links(app) -> None:
+    if shutil.which(app.config.graphviz_dot) is None and not os.environ.get("CI"):
+        pytest.skip("Graphviz's dot is missing")
+    app.build()
+    tex = tex_of(app)
+    # The whole plan: a sideways float page, its milestones linked, the odd ID escaped.
+    assert "\\begin{sidewaysfigure}" in tex
+    match = re.search(r"\\ldmlinkedgraphics\{(graphviz-\w+\.pdf)\}\{\d+\}\{\d+\}\{(.*)\}\{plan\}", tex)
+    assert match is not None
+    links = match.group(2)
+    for anchor in ("ms-ldm-503-01", "ms-ldm-503-02", "ms-t-sc--1--1150-0600"):
+        assert "\\hyperref[\\detokenize{index:%s}]" % anchor in links, anchor
+    assert (Path(app.outdir) / match.group(1)).is_file()

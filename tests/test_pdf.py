@@ -167,6 +167,37 @@ def test_log_has_no_float_too_large_or_wide_overfull_box(pdf_build) -> None:
     assert all(w <= 10 for w in widths), sorted(widths)[-5:]
 
 
+def test_whole_plan_labels_at_least_six_points(pdf_build) -> None:
+    """The whole-plan diagrams' 12-point labels, as scaled on paper (logged by the style)."""
+    from sphinxext_ldm503.graph.style import FONT_SIZE
+
+    (log,) = pdf_build.glob("*.log")
+    content = log.read_text(encoding="latin-1").replace("\n", "")  # TeX wraps at 79
+    sizes = [FONT_SIZE * float(printed) * 72 / 72.27 / float(natural)
+             for natural, printed in re.findall(
+                 r"ldm503-diagram: plan \S+ natural (\d+)bp printed ([\d.]+)pt", content)]
+    assert len(sizes) >= 2  # by dependency and by quarter (and the ops rehearsals)
+    assert min(sizes) >= 6, sizes
+
+
+def test_hostile_titles_and_ids_compile(tmp_path) -> None:
+    """The test root with TeX specials in titles, IDs and captions builds a PDF."""
+    _require_tex()
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "tests" / "roots" / "test-latex", src)
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-M", "latexpdf", str(src), str(tmp_path / "b"), "-q"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (pdf,) = [p for p in (tmp_path / "b" / "latex").glob("*.pdf")
+              if not p.name.startswith("graphviz-")]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Costs 100% & $5 #1 {x} \\relax" in text
+    assert "T&SC_#1%-1150-0600" in text
+
+
 def test_ms_references_carry_page_numbers(pages) -> None:
     intro = "\n".join(pages[:6])
     assert re.search(r"Final Operations Rehearsal \(page \d+\)", intro)
