@@ -333,7 +333,9 @@ class LatexLayout(SphinxPostTransform):
             longest = max(words, key=len, default="")
             if kind != "check":  # check names are ours and short; IDs are anyone's
                 longest = longest[:MAX_ID_CHARS]
-            return ["\\sphinxcode{\\sphinxupquote{%s}}" % self.escape(longest)]
+            # Lists of related IDs wrap after the comma, which stays on the ID's line.
+            comma = "," if kind == "related" else ""
+            return ["\\sphinxcode{\\sphinxupquote{%s}}%s" % (self.escape(longest), comma)]
         if kind in ("due", "forecast", "completed"):
             return ["0000\\sphinxhyphen{}00\\sphinxhyphen{}00"]
         if kind == "status":
