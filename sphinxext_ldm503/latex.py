@@ -125,7 +125,9 @@ def visit_sideways_figure(self: LaTeXTranslator, node: sideways_figure) -> None:
                     if self.body[i].lstrip().startswith("\\begin{figure}")), None)
     if opening is None:  # a figure in a table or a minipage stays as Sphinx puts it
         return
-    self.body[opening] = "\n\\begin{sidewaysfigure}\n"
+    # \ifdefined: the PDF engines' page attribute; other engines just turn the page.
+    self.body[opening] = ("\n\\begin{sidewaysfigure}\n"
+                          "\\ifdefined\\pdfpageattr\\ldmrotatethispage\\fi\n")
     self.context[-1] = "\\end{sidewaysfigure}\n"
 
 

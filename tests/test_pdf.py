@@ -22,7 +22,7 @@ from sphinxext_ldm503.importer import model_from_review, parse_review
 REPO = Path(__file__).parent.parent
 SEED = Path(__file__).parent / "data" / "seed-review.txt"
 OUT = REPO / "_build" / "test-pdf"
-TOOLS = ("latexmk", "pdflatex", "pdftotext", "pdftoppm", "make")
+TOOLS = ("latexmk", "pdflatex", "pdftotext", "pdftoppm", "pdfinfo", "make")
 
 pytestmark = pytest.mark.pdf
 
@@ -178,6 +178,16 @@ def test_whole_plan_labels_at_least_six_points(pdf_build) -> None:
                  r"ldm503-diagram: plan \S+ natural (\d+)bp printed ([\d.]+)pt", content)]
     assert len(sizes) >= 2  # by dependency and by quarter (and the ops rehearsals)
     assert min(sizes) >= 6, sizes
+
+
+def test_whole_plan_page_shows_upright(pdf, pages) -> None:
+    """Its sideways float page is turned for viewers, as landscape pages are."""
+    (number,) = [i for i, page in enumerate(pages, start=1)
+                 if "LDM-503 test milestones and their prerequisites" in page
+                 and "CONTENTS" not in page.upper()]
+    info = subprocess.run(["pdfinfo", "-f", str(number), "-l", str(number), str(pdf)],
+                          capture_output=True, text=True, check=True).stdout
+    assert re.search(rf"Page\s+{number} rot:\s+90", info), info
 
 
 def test_hostile_titles_and_ids_compile(tmp_path) -> None:
