@@ -36,4 +36,6 @@ latex_elements = {
     "sphinxsetup": "hmargin=0.75in, vmargin=0.75in",
     # One-sided: chapters start on the next page, not the next odd one (no blank pages).
     "extraclassoptions": "openany,oneside",
+    # The contents list every milestone: in a smaller size they fit one page.
+    "preamble": r"\makeatletter\g@addto@macro\sphinxtableofcontentshook{\small}\makeatother",
 }

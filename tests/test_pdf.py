@@ -120,6 +120,13 @@ def test_badges_read_apart_from_titles(pages) -> None:
     assert "com-\n" not in schedule and "pleted com" not in schedule
 
 
+def test_no_blank_pages(pages) -> None:
+    """Every page carries more than its running head and page number."""
+    nearly_blank = [i for i, page in enumerate(pages[:-1], start=1)  # text ends with \f
+                    if len([line for line in page.splitlines() if line.strip()]) <= 3]
+    assert not nearly_blank
+
+
 def test_every_caption_is_present(text) -> None:
     flat = " ".join(text.split())
     captions = []
