@@ -389,6 +389,9 @@ class LatexLayout(SphinxPostTransform):
         else:
             height = ".6\\textheight"
         container.insert(container.index(image), _raw("\\ldmimagemaxheight{%s}\n" % height))
+        for key in [n for n in children if "ldm503-graph-key" in n.get("classes", ())]:
+            # The key explains the diagram above it: no page break between them.
+            container.insert(container.index(key), _raw("\\par\\nopagebreak\n"))
         for legend in legends:
             legend_height = "60pt" if scope == "plan" else ".2\\textheight"
             container.insert(container.index(legend),
