@@ -127,6 +127,17 @@ def test_no_blank_pages(pages) -> None:
     assert not nearly_blank
 
 
+def test_diagram_keys_stay_with_their_diagrams(pages) -> None:
+    """The key under a milestone's diagram never opens a page on its own."""
+    stranded = []
+    for number, page in enumerate(pages, start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        # Line 0 is the running head.
+        if len(lines) > 1 and lines[1].startswith("Arrows point from a prerequisite"):
+            stranded.append(number)
+    assert not stranded
+
+
 def test_every_caption_is_present(text) -> None:
     flat = " ".join(text.split())
     captions = []
