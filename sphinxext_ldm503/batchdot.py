@@ -30,12 +30,14 @@ class Job:
 
     ``image_map`` also asks for the client-side image map (``-Tcmapx``) that
     HTML needs for clickable PNG images, written next to the image as
-    ``<target>.map``.
+    ``<target>.map``. ``layout`` asks for the laid-out graph (``-Tjson``), from
+    which the PDF places its links over the nodes, written as ``<target>.json``.
     """
 
     code: str
     target: Path
     image_map: bool = False
+    layout: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,8 @@ def render(
             command = [program, *args, f"-T{fmt}"]
             if any(job.image_map for _source, job in batch):
                 command.append("-Tcmapx")
+            if any(job.layout for _source, job in batch):
+                command.append("-Tjson")
             command += ["-O", *(str(source) for source, _job in batch)]
             try:
                 proc = subprocess.run(command, capture_output=True, cwd=tmp, check=False,
@@ -113,15 +117,20 @@ def _collect(batch: list[tuple[Path, Job]], fmt: str, *, ok: bool) -> tuple[int,
     for source, job in batch:
         output = source.with_name(f"{source.name}.{fmt}")
         image_map = source.with_name(f"{source.name}.cmapx")
+        layout = source.with_name(f"{source.name}.json")
         complete = ok and output.is_file() and output.stat().st_size > 0
         if job.image_map:
             complete = complete and image_map.is_file()
+        if job.layout:
+            complete = complete and layout.is_file()
         if not complete:
             missing += 1
             continue
         job.target.parent.mkdir(parents=True, exist_ok=True)
         if job.image_map:
             shutil.move(image_map, f"{job.target}.map")
+        if job.layout:
+            shutil.move(layout, f"{job.target}.json")
         # The image last: its existence is what tells Sphinx the diagram is done.
         shutil.move(output, job.target)
         done += 1

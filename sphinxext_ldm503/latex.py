@@ -156,13 +156,21 @@ def link_boxes(
     """The drawing's size and each linked node's box, in points, or None.
 
     Positions come from ``dot -Tjson`` (the same layout as the PDF: dot is
-    deterministic); the PDF's own size gives the margin dot adds around it.
+    deterministic), which the batch of :mod:`.prerender` leaves next to the image
+    as ``<image>.json``; only a diagram drawn outside the batch runs dot here, once,
+    and leaves the file for the next build. The PDF's own size gives the margin
+    dot adds around the drawing.
     """
+    cache = Path(f"{os.fspath(pdf_path)}.json")
     try:
-        result = subprocess.run([config.graphviz_dot, "-Tjson"], input=code.encode("utf-8"),
-                                capture_output=True, check=True,
-                                timeout=config.ldm503_dot_timeout)
-        layout = json.loads(result.stdout)
+        if cache.is_file():
+            text = cache.read_bytes()
+        else:
+            text = subprocess.run([config.graphviz_dot, "-Tjson"], input=code.encode("utf-8"),
+                                  capture_output=True, check=True,
+                                  timeout=config.ldm503_dot_timeout).stdout
+            cache.write_bytes(text)
+        layout = json.loads(text)
         _x0, _y0, bb_w, bb_h = (float(v) for v in layout["bb"].split(","))
         match = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)",
                           Path(pdf_path).read_bytes())

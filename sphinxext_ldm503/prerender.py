@@ -144,8 +144,11 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
                         for image in result.findall(graphviz):
                             target = outdir / image_name(builder, image["code"],
                                                          image["options"], fmt)
+                            # The PDF lays links over the nodes (latex.py): it
+                            # needs where dot put them.
                             jobs.append(batchdot.Job(image["code"], target,
-                                                     image_map=fmt == "png"))
+                                                     image_map=fmt == "png",
+                                                     layout=fmt == "pdf"))
                             page_of[target] = docname
     finally:
         if previous is None:
