@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the configuration, the domain and every feature."""
-    from . import diagrams, directives, events, placeholders, prerender, report, roles
+    from . import diagrams, directives, events, needs, placeholders, prerender, report, roles
     from .config import CONFIG_VALUES
     from .domain import MilestoneDomain
 
@@ -32,6 +32,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     prerender.setup(app)
     report.setup(app)
     events.setup(app)
+    needs.setup(app)  # does nothing unless sphinx_needs is in extensions
     app.add_css_file("ldm503.css")
 
     return {

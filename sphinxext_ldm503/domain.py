@@ -10,7 +10,7 @@ the domain instance (never pickled) until the data changes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterable, Iterator, Set
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -75,6 +75,9 @@ class MilestoneDomain(Domain):
         self._catalog: tuple[list[Milestone], list[Finding]] | None = None
         self._signatures: dict[str, str] = {}
         self._per_build: dict[str, Any] = {}
+        #: Declarations from outside our directives (needs.py: sphinx-needs' needs),
+        #: set again after every read, never pickled.
+        self._extra: tuple[Milestone, ...] = ()
 
     # -- recording (read phase) ------------------------------------------------
 
@@ -160,11 +163,19 @@ class MilestoneDomain(Domain):
 
     # -- the assembled plan ----------------------------------------------------
 
+    def set_extra_declarations(self, milestones: Iterable[Milestone]) -> None:
+        """Milestones declared by other means (needs), part of the plan from now on."""
+        extra = tuple(milestones)
+        if extra != self._extra:
+            self._extra = extra
+            self._changed()
+
     @property
     def plan(self) -> Plan:
         if self._plan is None:
             declarations = [ms for docname in sorted(self.data["milestones"])
                             for ms in self.data["milestones"][docname]]
+            declarations += self._extra
             references = [ref for docname in sorted(self.data["references"])
                           for ref in self.data["references"][docname]]
             self._plan = Plan(declarations, references, self.catalog_rows())

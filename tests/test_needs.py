@@ -1,0 +1,183 @@
+"""sphinx-needs interplay: milestones are needs, needs can be milestones.
+
+The project in ``tests/roots/test-needs`` loads both extensions and keeps its own
+sphinx-needs configuration (a link type, a field); ``spec`` needs link to
+milestones and a milestone requires a ``spec``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import read_json
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOTS = ROOT / "tests" / "roots"
+
+
+def needs_of(app) -> dict[str, dict]:
+    doc = json.loads((Path(app.outdir) / "needs.json").read_text(encoding="utf-8"))
+    return doc["versions"][doc["current_version"]]["needs"]
+
+
+def soup(app, page: str) -> BeautifulSoup:
+    return BeautifulSoup((Path(app.outdir) / page).read_text(encoding="utf-8"), "html.parser")
+
+
+def ours(warning) -> list[str]:
+    return [w for w in warning.getvalue().splitlines() if "WARNING" in w]
+
+
+@pytest.mark.sphinx("needs", testroot="needs", freshenv=True)
+def test_milestones_are_needs_in_needs_json(app, warning) -> None:
+    app.build()
+    needs = needs_of(app)
+    ms = needs["LDM-503-07"]
+    assert ms["type"] == "milestone"
+    assert ms["title"] == "Camera Data Processing"
+    assert ms["status"] == "completed"
+    assert (ms["due"], ms["forecast"], ms["completed"], ms["level"]) == (
+        "2019-08-30", "2019-01-17", "2019-01-17", "2")
+    assert ms["tags"] == ["camera", "processing"]
+    assert (ms["docname"], ms["lineno"]) == ("plan", 15)
+    # Unquestioned edges are `requires`, open queries `requires_queried`, dropped a field.
+    assert ms["requires"] == ["DM-DRP-4", "LDM-503-02"]
+    assert ms["requires_queried"] == ["LDM-503-06"]
+    assert ms["requires_dropped"] == "LDM-503-01"
+    assert needs["LDM-503-02"]["requires_back"] == ["LDM-503-07"]
+    assert needs["LDM-503-06"]["requires_queried_back"] == ["LDM-503-07"]
+    # A milestone requires a spec; a spec links to a milestone.
+    assert needs["LDM-503-02"]["requires"] == ["SPEC_CAMERA"]
+    assert needs["SPEC_CAMERA"]["requires_back"] == ["LDM-503-02"]
+    assert ms["links_back"] == ["SPEC_PROC"]
+    # The catalog-free status of a milestone without one is the effective "planned"/dated.
+    assert needs["LDM-503-02"]["status"] == "completed"
+    # needextend sees milestones; the project's own field is kept.
+    assert needs["LDM-503-06"]["owner"] == "readiness team"
+    assert needs["SPEC_CAMERA"]["owner"] == "camera team"
+    assert not [w for w in ours(warning) if "needs." in w or "ldm503.invalid" in w]
+
+
+@pytest.mark.sphinx("html", testroot="needs", freshenv=True)
+def test_needs_views_show_milestones(app, warning) -> None:
+    app.build()
+    views = soup(app, "views.html")
+    table = views.find("table", class_="NEEDS_TABLE")
+    rows = {tr["data-need-id"]: tr for tr in table.find_all("tr", class_="need")}
+    assert sorted(rows) == ["LDM-503-02", "LDM-503-06", "LDM-503-07"]
+    row = rows["LDM-503-02"]
+    assert row.find("td", class_="needs_requires").get_text() == "SPEC_CAMERA"
+    assert row.find("td", class_="needs_requires_back").a["href"] == "plan.html#LDM-503-07"
+    # needlist with a filter string on milestones
+    assert views.find(id="needlist-views-0").get_text(strip=True) == (
+        "LDM-503-06: ComCam readiness")
+    # needflow (graphviz engine) draws the milestones and the spec they require
+    flow = views.find("figure", id="needflow-views-0")
+    assert flow.find("img", class_="graphviz") is not None
+    hrefs = {area["href"] for area in flow.find_all("area")}
+    assert hrefs == {"plan.html#LDM-503-02", "plan.html#LDM-503-06", "plan.html#LDM-503-07",
+                     "specs.html#SPEC_CAMERA"}
+    # :need: links to the milestone's block: an anchor of ours, not a second rendering
+    link = soup(app, "index.html").find("a", href=re.compile(r"plan\.html#LDM-503-07"))
+    assert link is not None
+    plan = soup(app, "plan.html")
+    assert plan.find(id="LDM-503-07") is not None
+    assert plan.find(id="LDM-503-07").find_parent("dl", class_="milestone") is not None
+    assert plan.find("div", class_="need") is None
+    assert len(plan.find_all("dl", class_="milestone")) == 3
+    assert not [w for w in ours(warning) if "needs." in w or "ldm503.invalid" in w]
+    # Our plan is unchanged by the needs' presence.
+    assert [m["id"] for m in read_json(app)["milestones"] if m["declared"]] == [
+        "LDM-503-02", "LDM-503-06", "LDM-503-07"]
+
+
+def _project(tmp_path: Path, conf_extra: str = "", **pages: str) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'extensions = ["sphinx_needs", "sphinxext_ldm503"]\nldm503_milestone_graphs = False\n'
+        'suppress_warnings = ["ldm503.no-internal-prerequisites"]\n' + conf_extra,
+        encoding="utf-8")
+    pages.setdefault("index", "Index\n=====\n\n.. toctree::\n\n   " +
+                     "\n   ".join(sorted(p for p in pages if p != "index")) + "\n")
+    for name, text in pages.items():
+        (src / f"{name}.rst").write_text(text, encoding="utf-8")
+    return src
+
+
+@pytest.mark.parametrize("order", ["milestone-first", "need-first"])
+def test_an_id_used_by_a_need_and_a_milestone_is_one_warning(make_app, tmp_path, order):
+    ms = ".. milestone:: LDM-503-01: Camera\n   :due: 2019-01-01\n"
+    need = ".. req:: Camera requirement\n   :id: LDM-503-01\n"
+    a, b = (ms, need) if order == "milestone-first" else (need, ms)
+    src = _project(tmp_path, a="A\n=\n\n" + a, b="B\n=\n\n" + b)
+    app = make_app("html", srcdir=src, freshenv=True)
+    app.build()
+    warnings = [w for w in ours(app._warning) if "LDM-503-01" in w]
+    assert len(warnings) == 1, warnings
+    assert re.search(r"[ab]\.rst:\d+: WARNING", warnings[0])
+    assert "Traceback" not in app._warning.getvalue()
+    # Our milestone still renders and is still in the plan.
+    assert [m["id"] for m in read_json(app)["milestones"]] == ["LDM-503-01"]
+
+
+def test_project_types_links_and_fields_are_kept_and_clashes_warned(make_app, tmp_path):
+    conf = (
+        'needs_types = [{"directive": "milestone", "title": "Gate", "prefix": "G_"},\n'
+        '               {"directive": "req", "title": "Requirement", "prefix": "R_"}]\n'
+        'needs_links = {"requires": {"incoming": "needed by", "outgoing": "needs"}}\n'
+        'needs_fields = {"due": {"description": "our due", "nullable": True}}\n'
+    )
+    page = ("P\n=\n\n.. milestone:: LDM-503-01: Camera\n   :due: 2019-01-01\n"
+            "   :requires: LDM-503-02\n\n.. milestone:: LDM-503-02: Earlier\n\n"
+            ".. req:: A requirement\n   :id: REQ_001\n   :links: LDM-503-01\n")
+    src = _project(tmp_path, conf, p=page)
+    app = make_app("needs", srcdir=src, freshenv=True)
+    app.build()
+    text = app._warning.getvalue()
+    assert "Traceback" not in text
+    clashes = [w for w in ours(app._warning) if "[ldm503.invalid]" in w]
+    assert len(clashes) == 2, clashes
+    assert any("'milestone' type" in w and "conf.py:" in w for w in clashes)
+    assert any("'requires'" in w and "conf.py:" in w for w in clashes)
+    needs = needs_of(app)
+    assert needs["LDM-503-01"]["type"] == "milestone"
+    assert needs["LDM-503-01"]["type_name"] == "Gate"  # theirs is kept
+    assert needs["LDM-503-01"]["due"] == "2019-01-01"
+    assert needs["LDM-503-01"]["requires"] == ["LDM-503-02"]
+    assert needs["REQ_001"]["links"] == ["LDM-503-01"]
+    # The milestone directive is still ours, not sphinx-needs' directive for the type.
+    assert "already registered" not in text
+
+
+BLOCK_NEEDS = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "sphinx_needs":
+            raise ImportError("sphinx_needs is hidden")
+        return None
+sys.meta_path.insert(0, Block())
+from sphinx.cmd.build import main
+code = main(["-q", "-b", "html", sys.argv[1], sys.argv[2]])
+assert "sphinx_needs" not in sys.modules
+print("built", code)
+"""
+
+
+def test_everything_works_without_sphinx_needs(tmp_path) -> None:
+    src = tmp_path / "basic"
+    shutil.copytree(ROOTS / "test-basic", src)
+    proc = subprocess.run([sys.executable, "-c", BLOCK_NEEDS, str(src), str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "built 0"
+    assert "Traceback" not in proc.stderr
+    assert (tmp_path / "out" / "ldm503.json").is_file()
