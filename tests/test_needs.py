@@ -181,3 +181,96 @@ def test_everything_works_without_sphinx_needs(tmp_path) -> None:
     assert proc.stdout.strip() == "built 0"
     assert "Traceback" not in proc.stderr
     assert (tmp_path / "out" / "ldm503.json").is_file()
+
+
+# -- incremental and parallel builds with both extensions --------------------------------
+
+NEEDS_CONF = """
+extensions = ["sphinx_needs", "sphinxext_ldm503"]
+needs_build_json = True
+suppress_warnings = ["needs.link_outgoing"]
+"""
+
+
+def _with_needs(src: Path) -> Path:
+    conf = src / "conf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + NEEDS_CONF, encoding="utf-8")
+    return src
+
+
+def _needs_json(outdir: Path) -> dict:
+    doc = json.loads((outdir / "needs.json").read_text(encoding="utf-8"))
+    return doc["versions"][doc["current_version"]]["needs"]
+
+
+def test_parallel_build_equals_serial_with_sphinx_needs(make_app, rootdir, tmp_path) -> None:
+    from test_core import _milestone_html
+
+    builds = []
+    for name, parallel in (("s", 0), ("p", 2)):
+        src = tmp_path / name / "src"
+        shutil.copytree(rootdir / "test-multi", src)
+        app = make_app("html", srcdir=_with_needs(src), parallel=parallel)
+        app.build()
+        assert "Traceback" not in app._warning.getvalue()
+        builds.append(Path(app.outdir))
+    serial, par = builds
+    assert (serial / "ldm503.json").read_text() == (par / "ldm503.json").read_text()
+    assert _milestone_html(serial) == _milestone_html(par)
+    assert _needs_json(serial) == _needs_json(par)
+    assert {n["type"] for n in _needs_json(par).values()} == {"milestone"}
+    declared = [m["id"] for m in json.loads((par / "ldm503.json").read_text())["milestones"]
+                if m["declared"]]
+    assert sorted(_needs_json(par)) == sorted(declared)
+
+
+def test_incremental_build_with_sphinx_needs_follows_edits(make_app, rootdir, tmp_path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-basic", src)
+    _with_needs(src)
+    make_app("html", srcdir=src).build()
+    later = src / "later.rst"
+    later.write_text(later.read_text().replace(":due: 2019-08-30", ":due: 2019-09-30"))
+    early = src / "early.rst"
+    early.write_text(early.read_text().replace("LDM-503-02: HSC reprocessing",
+                                               "LDM-503-22: HSC reprocessing"))
+    app = make_app("html", srcdir=src)
+    app.build()
+    needs = _needs_json(Path(app.outdir))
+    assert needs["LDM-503-07"]["due"] == "2019-09-30"
+    assert "LDM-503-02" not in needs and "LDM-503-22" in needs
+    assert needs["LDM-503-07"]["requires"] == ["DM-DRP-4", "LDM-503-02"]
+
+
+def _incremental_machine():
+    """The incremental property test of test_incremental.py, with sphinx-needs loaded:
+    needs.json must also be the same after any edit as after a clean build."""
+    import test_incremental
+    from hypothesis import HealthCheck, settings
+    from hypothesis.stateful import invariant
+
+    class PlanEditsWithNeeds(test_incremental.PlanEdits):
+        def write(self) -> None:
+            super().write()
+            conf = self.src / "conf.py"
+            text = test_incremental.CONF + NEEDS_CONF
+            if conf.read_text(encoding="utf-8") != text:
+                conf.write_text(text, encoding="utf-8")
+
+        @invariant()
+        def incremental_equals_clean(self) -> None:
+            super().incremental_equals_clean()
+            incr, clean = _needs_json(self.incr_out), _needs_json(self.tmp / "clean" / "html")
+            assert incr == clean
+            assert sorted(clean) == sorted(self.declared())
+
+    PlanEditsWithNeeds.TestCase.settings = settings(
+        max_examples=6, stateful_step_count=5, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    return PlanEditsWithNeeds
+
+
+@pytest.mark.slow
+class TestIncrementalWithNeeds(_incremental_machine().TestCase):
+    pass
