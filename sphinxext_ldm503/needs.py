@@ -103,7 +103,8 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     for problem in problems:
         warn(f"{CONFIG_NAME}: {problem}", "invalid", _conf_location(app, CONFIG_NAME))
     if selection is not None:
-        app.connect("doctree-read", on_doctree_read)
+        # After sphinx-needs' own handler, which reads what precedes each need node.
+        app.connect("doctree-read", on_doctree_read, priority=600)
         # Before events.on_env_updated (500), whose freshness check reads the plan.
         app.connect("env-updated", on_env_updated, priority=400)
 
@@ -226,11 +227,16 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     """Give each rendered need the ``ms-`` anchor our links and diagrams point at."""
     from sphinx_needs.nodes import Need
 
-    for node in doctree.findall(Need):
-        anchor = anchor_for(str(node.get("refid", "")))
-        if node.get("refid") and anchor not in doctree.ids:
-            node["ids"].append(anchor)
-            doctree.ids[anchor] = node
+    for node in list(doctree.findall(Need)):
+        need_id = str(node.get("refid") or "")
+        anchor = anchor_for(need_id)
+        if not need_id or anchor in doctree.ids or node.parent is None:
+            continue
+        # Not on the need's node nor its target: docutils moves a target's ids onto the
+        # next node, and sphinx-needs re-renders need nodes with their own ID alone.
+        target = nodes.container("", ids=[anchor], classes=["ldm503-need-anchor"])
+        node.parent.insert(node.parent.index(node), target)
+        doctree.ids[anchor] = target
 
 
 def _record(need: Any, links: tuple[str, ...]) -> dict[str, Any]:

@@ -274,3 +274,75 @@ def _incremental_machine():
 @pytest.mark.slow
 class TestIncrementalWithNeeds(_incremental_machine().TestCase):
     pass
+
+
+# -- needs as milestones -------------------------------------------------------------------
+
+
+def findings(app) -> list[tuple[str, str | None, str, int | None]]:
+    return [(f["check"], f["milestone"], f["docname"], f["line"])
+            for f in read_json(app)["findings"]]
+
+
+@pytest.mark.sphinx("html", testroot="needs-as-ms", freshenv=True)
+def test_needs_take_part_in_the_plan(app, warning) -> None:
+    app.build()
+    doc = read_json(app)
+    by_id = {m["id"]: m for m in doc["milestones"]}
+    assert sorted(by_id) == ["LDM-503-01", "REQ_CAMERA", "REQ_LOOP", "SPEC_CAMERA"]
+    assert "TEST_ONE" not in by_id  # not of a selected type
+    camera = by_id["REQ_CAMERA"]
+    assert (camera["docname"], camera["line"], camera["status"]) == ("reqs", 4, "completed")
+    assert camera["completed"] == "2019-03-01"
+    assert [r["id"] for r in camera["requires"]] == ["SPEC_CAMERA"]  # via "depends"
+    assert [r["id"] for r in by_id["SPEC_CAMERA"]["requires"]] == ["REQ_LOOP"]  # via "links"
+    found = findings(app)
+    # A cycle through needs, located at the need
+    assert ("cycle", "REQ_CAMERA", "reqs", 4) in found
+    # A schedule inversion between a milestone and the need it requires
+    assert ("schedule-inversion", "LDM-503-01", "plan", 7) in found
+    text = warning.getvalue()
+    assert re.search(r"reqs\.rst:4: WARNING: error: Dependency cycle: REQ_CAMERA", text)
+    # Drawn, listed and linked: the need's page has the anchor our links use.
+    reqs = soup(app, "reqs.html")
+    assert reqs.find(id="ms-req-camera") is not None
+    views = soup(app, "views.html")
+    assert views.find("a", href="reqs.html#ms-spec-camera") is not None
+    table_ids = [td.get_text(strip=True) for td in views.select("table td:first-child")]
+    assert {"REQ_CAMERA", "REQ_LOOP", "SPEC_CAMERA"} <= {t.split(":")[0] for t in table_ids}
+    plan = soup(app, "plan.html")
+    assert plan.find("a", href="reqs.html#ms-req-camera") is not None
+
+
+def test_needs_as_milestones_follow_incremental_edits(make_app, rootdir, tmp_path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-needs-as-ms", src)
+    first = make_app("html", srcdir=src)
+    first.build()
+    assert ("schedule-inversion", "LDM-503-01", "plan", 7) in findings(first)
+    reqs = src / "reqs.rst"
+    reqs.write_text(reqs.read_text().replace(":completed: 2019-03-01", ":completed: 2019-01-01")
+                    .replace(":links: REQ_CAMERA", ""))
+    app = make_app("html", srcdir=src)
+    app.build()
+    found = findings(app)
+    assert ("schedule-inversion", "LDM-503-01", "plan", 7) not in found
+    assert not [f for f in found if f[0] == "cycle"]
+    # plan.html was not re-read, but shows the need's new data
+    assert "2019-01-01" in (Path(app.outdir) / "views.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value", [
+    'ldm503_needs_as_milestones = {"types": "req", "bogus": 1}',
+    'ldm503_needs_as_milestones = 42',
+    'ldm503_needs_as_milestones = "type == "',
+])
+def test_bad_needs_as_milestones_config_is_a_warning(make_app, tmp_path, value) -> None:
+    page = "P\n=\n\n.. req:: R\n   :id: REQ_001\n\n.. milestone:: LDM-503-01: M\n"
+    src = _project(tmp_path, value + "\n", p=page)
+    app = make_app("html", srcdir=src, freshenv=True)
+    app.build()
+    text = app._warning.getvalue()
+    assert "Traceback" not in text
+    assert re.search(r"conf\.py:\d+: WARNING: ldm503_needs_as_milestones: .*\[ldm503\.invalid\]",
+                     text), text
