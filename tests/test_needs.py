@@ -346,3 +346,75 @@ def test_bad_needs_as_milestones_config_is_a_warning(make_app, tmp_path, value) 
     assert "Traceback" not in text
     assert re.search(r"conf\.py:\d+: WARNING: ldm503_needs_as_milestones: .*\[ldm503\.invalid\]",
                      text), text
+
+
+# -- the command line on a needs.json ------------------------------------------------------
+
+
+@pytest.fixture
+def cli_run(capsys):
+    from sphinxext_ldm503 import cli
+
+    def run(*args) -> tuple[int, str, str]:
+        code = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def _needs_file(make_app, rootdir, tmp_path, root: str) -> Path:
+    src = tmp_path / root
+    shutil.copytree(rootdir / f"test-{root}", src)
+    app = make_app("needs", srcdir=src, freshenv=True)
+    app.build()
+    return Path(app.outdir) / "needs.json"
+
+
+def test_cli_checks_a_needs_json(make_app, rootdir, tmp_path, cli_run) -> None:
+    path = _needs_file(make_app, rootdir, tmp_path, "needs-as-ms")
+    code, out, err = cli_run(
+        "check", path, "--needs-type", "req", "--needs-type", "spec",
+        "--needs-link", "links", "--needs-link", "depends",
+        "--internal", "^LDM-503-", "--internal", "^REQ_", "--internal", "^SPEC_")
+    assert code == 1, err
+    lines = out.splitlines()
+    assert ("reqs.rst:4: error: cycle: Dependency cycle: REQ_CAMERA, which requires "
+            "SPEC_CAMERA, which requires REQ_LOOP, which requires REQ_CAMERA.") in lines
+    assert any(line.startswith("plan.rst:4: warning: schedule-inversion: LDM-503-01")
+               for line in lines)
+    assert lines[-1] == "ldm503: 1 error, 4 warnings, 0 info (0 waived) in 4 milestones"
+    code, out, _ = cli_run("export", path, "--format", "json", "--needs-type", "req",
+                           "--needs-type", "spec", "--needs-link", "depends")
+    assert code == 0
+    doc = json.loads(out)
+    camera = next(m for m in doc["milestones"] if m["id"] == "REQ_CAMERA")
+    assert (camera["docname"], camera["line"], camera["status"]) == ("reqs", 4, "completed")
+
+
+def test_cli_reads_back_the_milestones_of_a_build(make_app, rootdir, tmp_path, cli_run) -> None:
+    """Milestone needs alone give the plan a build gives (edges, queries, dates)."""
+    path = _needs_file(make_app, rootdir, tmp_path, "needs")
+    code, out, _ = cli_run("export", path, "--format", "csv")
+    assert code == 0
+    assert out.splitlines() == [
+        "milestone,prerequisite,title,query,milestone_due,prerequisite_due",
+        "LDM-503-02,SPEC_CAMERA,Camera interface specification,,2017-11-30,",
+        "LDM-503-07,DM-DRP-4,,,2019-08-30,",
+        "LDM-503-07,LDM-503-02,HSC reprocessing,,2019-08-30,2017-11-30",
+        "LDM-503-07,LDM-503-06,ComCam readiness,open,2019-08-30,2019-06-28",
+        "LDM-503-07,LDM-503-01,,dropped,2019-08-30,",
+    ]
+    code, out, _ = cli_run("check", path, "--severity", "warning")
+    assert code == 1
+    assert "status-inversion: LDM-503-07" in out
+
+
+@pytest.mark.parametrize("content", ["not json", '{"versions": {}}', '[1, 2]'])
+def test_cli_refuses_a_bad_needs_json_in_one_line(tmp_path, cli_run, content) -> None:
+    path = tmp_path / "needs.json"
+    path.write_text(content, encoding="utf-8")
+    code, out, err = cli_run("check", path)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("ldm503: error: ") and len(err.splitlines()) == 1
