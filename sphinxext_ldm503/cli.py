@@ -456,8 +456,8 @@ def _is_directory_target(output: str) -> bool:
 
 
 def load_project(args: argparse.Namespace) -> BuiltProject:
-    """A Sphinx project (a directory) is built; a ``needs.json`` file is read."""
-    if Path(args.sourcedir).is_file():
+    """A Sphinx project (a directory) is built; a ``*.json`` file is read as needs.json."""
+    if Path(args.sourcedir).is_file() and args.sourcedir.lower().endswith(".json"):
         return load_needs_json(Path(args.sourcedir), args)
     return build_project(args.sourcedir, args.confdir, jobs=args.jobs, verbose=args.verbose)
 

@@ -418,3 +418,26 @@ def test_cli_refuses_a_bad_needs_json_in_one_line(tmp_path, cli_run, content) ->
     assert code == 2
     assert out == ""
     assert err.startswith("ldm503: error: ") and len(err.splitlines()) == 1
+
+
+def test_needs_data_is_pure_and_the_cli_needs_neither_sphinx_nor_sphinx_needs(tmp_path) -> None:
+    """needs.json input works where only the core is importable."""
+    from test_structure import BLOCKER
+
+    proc = subprocess.run([sys.executable, "-c", BLOCKER, "sphinxext_ldm503.needsdata"],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_selection_parsing() -> None:
+    from sphinxext_ldm503.needsdata import Selection, parse_selection
+
+    assert parse_selection(None) == (None, [])
+    assert parse_selection('type == "req"') == (Selection(filter='type == "req"'), [])
+    sel, problems = parse_selection({"types": ["req"], "links": "depends"})
+    assert sel == Selection(types=("req",), links=("depends",)) and problems == []
+    assert sel.followed_links == ("depends", "requires", "requires_queried")
+    sel, problems = parse_selection({"links": ["x"]})
+    assert sel is None and "neither 'types' nor 'filter'" in problems[0]
+    sel, problems = parse_selection({"types": [1]})
+    assert sel is None and len(problems) == 2
