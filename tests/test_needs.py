@@ -441,3 +441,17 @@ def test_selection_parsing() -> None:
     assert sel is None and "neither 'types' nor 'filter'" in problems[0]
     sel, problems = parse_selection({"types": [1]})
     assert sel is None and len(problems) == 2
+
+
+def test_a_filter_string_selects_needs(make_app, tmp_path) -> None:
+    page = ("P\n=\n\n.. req:: Open one\n   :id: REQ_OPEN\n   :links: REQ_DONE\n\n"
+            ".. req:: Done one\n   :id: REQ_DONE\n   :status: done\n\n"
+            ".. spec:: A spec\n   :id: SPEC_ONE\n")
+    src = _project(tmp_path, "ldm503_needs_as_milestones = 'type == \"req\"'\n", p=page)
+    app = make_app("html", srcdir=src, freshenv=True)
+    app.build()
+    by_id = {m["id"]: m for m in read_json(app)["milestones"]}
+    assert sorted(by_id) == ["REQ_DONE", "REQ_OPEN"]
+    assert by_id["REQ_DONE"]["status"] == "completed"  # "done" read as ours
+    assert [r["id"] for r in by_id["REQ_OPEN"]["requires"]] == ["REQ_DONE"]
+    assert "Traceback" not in app._warning.getvalue()
