@@ -98,6 +98,7 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     _register_links(app, config)
     _register_fields()
     app.connect("ldm503-milestone-declared", on_milestone_declared)
+    app.connect("needs-before-post-processing", on_needs_before_post_processing)
 
     selection, problems = parse_selection(config[CONFIG_NAME])
     for problem in problems:
@@ -214,6 +215,27 @@ def on_milestone_declared(
         signature["ids"].append(milestone.id)
         document.ids[milestone.id] = signature
     return list(result)
+
+
+def on_needs_before_post_processing(app: Sphinx, needs: dict[str, Any]) -> None:
+    """Milestone needs get what the assembled plan knows: the catalog's dates and status.
+
+    The catalog is merged with the whole plan, after reading; doing it here, in the
+    main process once every document is read and before sphinx-needs resolves
+    links, ``needextend`` and filters, keeps needs.json equal to ldm503.json also
+    when only the catalog changed (no document is re-read then).
+    """
+    plan = get_domain(app.env).plan
+    for ms in plan.declared:
+        need = needs.get(ms.id)
+        if need is None or need["type"] != NEED_TYPE or need["docname"] != ms.docname:
+            continue
+        values = need_fields(ms)
+        for name in ("status", "due", "forecast", "completed", "level"):
+            value = values.get(name)
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                if need[name] != value:
+                    need[name] = value
 
 
 # -- needs as milestones ---------------------------------------------------------------

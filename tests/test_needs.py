@@ -455,3 +455,23 @@ def test_a_filter_string_selects_needs(make_app, tmp_path) -> None:
     assert by_id["REQ_DONE"]["status"] == "completed"  # "done" read as ours
     assert [r["id"] for r in by_id["REQ_OPEN"]["requires"]] == ["REQ_DONE"]
     assert "Traceback" not in app._warning.getvalue()
+
+
+def test_milestone_needs_carry_the_catalogs_dates_and_status(make_app, tmp_path) -> None:
+    src = _project(tmp_path, 'ldm503_catalog = "schedule.csv"\n',
+                   p="P\n=\n\n.. milestone:: LDM-503-01: Camera\n")
+    csv = src / "schedule.csv"
+    csv.write_text("id,title,due,forecast,completed,status,level\n"
+                   "LDM-503-01,Camera,2019-01-31,,,at-risk,2\n", encoding="utf-8")
+    app = make_app("needs", srcdir=src, freshenv=True)
+    app.build()
+    need = needs_of(app)["LDM-503-01"]
+    assert (need["due"], need["status"], need["level"]) == ("2019-01-31", "at-risk", "2")
+    # Only the catalog changes: no document is re-read, needs.json still follows.
+    csv.write_text("id,title,due,forecast,completed,status,level\n"
+                   "LDM-503-01,Camera,2019-03-31,,2019-03-01,completed,2\n", encoding="utf-8")
+    app = make_app("needs", srcdir=src)
+    app.build()
+    need = needs_of(app)["LDM-503-01"]
+    assert (need["due"], need["completed"], need["status"]) == (
+        "2019-03-31", "2019-03-01", "completed")
