@@ -78,6 +78,7 @@ class MilestoneDomain(Domain):
         #: Declarations from outside our directives (needs.py: sphinx-needs' needs),
         #: set again after every read, never pickled.
         self._extra: tuple[Milestone, ...] = ()
+        self._extra_findings: tuple[Finding, ...] = ()
 
     # -- recording (read phase) ------------------------------------------------
 
@@ -163,11 +164,14 @@ class MilestoneDomain(Domain):
 
     # -- the assembled plan ----------------------------------------------------
 
-    def set_extra_declarations(self, milestones: Iterable[Milestone]) -> None:
-        """Milestones declared by other means (needs), part of the plan from now on."""
-        extra = tuple(milestones)
-        if extra != self._extra:
-            self._extra = extra
+    def set_extra_declarations(
+        self, milestones: Iterable[Milestone], findings: Iterable[Finding] = ()
+    ) -> None:
+        """Milestones declared by other means (needs), part of the plan from now on,
+        and the ``invalid`` findings met reading them (already warned)."""
+        extra, extra_findings = tuple(milestones), tuple(findings)
+        if (extra, extra_findings) != (self._extra, self._extra_findings):
+            self._extra, self._extra_findings = extra, extra_findings
             self._changed()
 
     @property
@@ -233,7 +237,8 @@ class MilestoneDomain(Domain):
                        for f in self.data["invalid"][docname]]
             config = self.check_config()
             # Read-time and catalog problems honour ldm503_check_severity too.
-            early = apply_severity([*invalid, *self.catalog_findings()], config)
+            early = apply_severity([*invalid, *self.catalog_findings(),
+                                    *self._extra_findings], config)
             found = [*early, *self._without_external(run_checks(self.plan, config))]
             self._findings = sorted(found, key=lambda f: f.sort_key)
         return self._findings

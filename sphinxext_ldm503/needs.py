@@ -28,7 +28,7 @@ from docutils import nodes
 
 from .diagnostics import warn
 from .domain import get_domain
-from .model import Milestone, anchor_for
+from .model import Finding, Milestone, anchor_for
 from .needsdata import (
     FIELDS,
     LINK_TYPES,
@@ -208,6 +208,8 @@ def on_milestone_declared(
                 hide=True, **need_fields(milestone),
             )
     except InvalidNeedException as exc:
+        if exc.type == "duplicate_id" and _declared_before(directive, milestone):
+            return []  # the same milestone declared twice: duplicate-id says so, once
         directive.invalid(f"milestone {milestone.id} is not a sphinx-needs need: {exc}")
         return []
     document = directive.state.document
@@ -236,6 +238,12 @@ def on_needs_before_post_processing(app: Sphinx, needs: dict[str, Any]) -> None:
             with contextlib.suppress(KeyError, TypeError, ValueError):
                 if need[name] != value:
                     need[name] = value
+
+
+def _declared_before(directive: MilestoneDirective, milestone: Milestone) -> bool:
+    """Whether another declaration of this milestone was read already (by this process)."""
+    declared = directive.domain.data["milestones"]
+    return sum(ms.key == milestone.key for docs in declared.values() for ms in docs) > 1
 
 
 # -- needs as milestones ---------------------------------------------------------------
@@ -289,6 +297,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
     ours = {ms.key for docs in domain.data["milestones"].values() for ms in docs}
     needs = _needs(env)
     selected: list[Milestone] = []
+    found: list[Finding] = []
     filter_failed = False
     for need_id in sorted(needs):
         need = needs[need_id]
@@ -305,11 +314,13 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
             continue
         milestone, problems = milestone_from_need(record, selection)
         for problem in problems:
-            domain.report_invalid(f"need {milestone.id}: {problem}", milestone.location,
-                                  milestone.id, record=False)
+            finding = domain.report_invalid(f"need {milestone.id}: {problem}",
+                                            milestone.location, milestone.id, record=False)
+            if finding is not None:
+                found.append(finding)
         selected.append(milestone)
     records = {need_id: _record(need, links) for need_id, need in needs.items()}
-    domain.set_extra_declarations(titled(selected, records))
+    domain.set_extra_declarations(titled(selected, records), found)
 
 
 def _passes(app: Sphinx, need: Any, filter_string: str) -> tuple[bool, bool]:

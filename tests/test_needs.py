@@ -475,3 +475,58 @@ def test_milestone_needs_carry_the_catalogs_dates_and_status(make_app, tmp_path)
     need = needs_of(app)["LDM-503-01"]
     assert (need["due"], need["completed"], need["status"]) == (
         "2019-03-31", "2019-03-01", "completed")
+
+
+def test_a_milestone_declared_twice_is_only_a_duplicate_id(make_app, tmp_path) -> None:
+    ms = ".. milestone:: LDM-503-01: Camera\n"
+    src = _project(tmp_path, a="A\n=\n\n" + ms, b="B\n=\n\n" + ms)
+    app = make_app("html", srcdir=src, freshenv=True)
+    app.build()
+    warnings = [w for w in ours(app._warning) if "LDM-503-01" in w]
+    assert len(warnings) == 1 and "[ldm503.duplicate-id]" in warnings[0], warnings
+
+
+def test_unreadable_need_values_are_located_invalid_findings(make_app, tmp_path) -> None:
+    conf = ('needs_fields = {"due": {"nullable": True, "description": "d"}}\n'
+            'ldm503_needs_as_milestones = {"types": ["req"]}\n')
+    src = _project(tmp_path, conf, p="P\n=\n\n.. req:: R\n   :id: REQ_001\n   :due: soon\n")
+    app = make_app("html", srcdir=src, freshenv=True)
+    app.build()
+    assert re.search(r"p\.rst:4: WARNING: need REQ_001: :due: invalid date 'soon'.*"
+                     r"\[ldm503\.invalid\]", app._warning.getvalue())
+    assert ("invalid", "REQ_001", "p", 4) in findings(app)
+
+
+def test_another_project_sees_milestones_as_external_needs(make_app, rootdir, tmp_path):
+    path = _needs_file(make_app, rootdir, tmp_path, "needs")
+    conf = (f"needs_external_needs = [{{'json_path': {str(path)!r}, "
+            "'base_url': 'https://example.invalid/plan'}]\n")
+    src = _project(tmp_path, conf, p="P\n=\n\nSee :need:`LDM-503-07`.\n\n"
+                   ".. needtable::\n   :filter: type == 'milestone'\n   :style: table\n")
+    app = make_app("html", srcdir=src, freshenv=True)
+    app.build()
+    page = soup(app, "p.html")
+    link = page.find("a", href=re.compile(r"^https://example\.invalid/plan/plan\.html#LDM-503-07"))
+    assert link is not None
+    rows = page.find("table", class_="NEEDS_TABLE").find_all("tr", class_="need")
+    assert sorted(tr["data-need-id"] for tr in rows) == ["LDM-503-02", "LDM-503-06", "LDM-503-07"]
+    assert "Traceback" not in app._warning.getvalue()
+
+
+def test_example_page_shows_the_plan_in_sphinx_needs(make_app, tmp_path) -> None:
+    src = tmp_path / "example"
+    shutil.copytree(ROOT / "example-docs", src)
+    shutil.copy(ROOT / "conf.py", src / "conf.py")
+    app = make_app("html", srcdir=src, freshenv=True)
+    app.build()
+    assert "[needs." not in app._warning.getvalue()
+    page = soup(app, "needs.html")
+    declared = [m for m in read_json(app)["milestones"] if m["declared"]]
+    rows = page.find("table", class_="NEEDS_TABLE").find_all("tr", class_="need")
+    assert sorted(tr["data-need-id"] for tr in rows) == sorted(m["id"] for m in declared)
+    row = next(tr for tr in rows if tr["data-need-id"] == "LDM-503-07")
+    assert row.find("td", class_="needs_status").get_text() == "completed"
+    assert "LDM-503-06" in row.find("td", class_="needs_requires_queried").get_text()
+    flow = page.find("figure", id=re.compile("^needflow"))
+    svg = (Path(app.outdir) / flow.find("img")["src"]).read_text(encoding="utf-8")
+    assert "LDM-503-17" in svg and "LDM-503-07" not in svg  # one campaign only
