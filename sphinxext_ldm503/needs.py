@@ -64,6 +64,18 @@ def enabled(app: Sphinx) -> bool:
     return "sphinx_needs" in app.extensions
 
 
+#: The sphinx-needs releases whose API (and the few internals named here) we use.
+SUPPORTED = "9.x"
+
+
+def supported() -> bool:
+    """sphinx-needs 9: ``add_field``, ``needs_links``, the post-processing event."""
+    import sphinx_needs
+
+    version = str(getattr(sphinx_needs, "__version__", ""))
+    return version.split(".")[0] == "9"
+
+
 def _conf_location(app: Sphinx, name: str) -> str | None:
     from .events import _conf_location as locate
 
@@ -78,7 +90,7 @@ def _before_needs_load_config(app: Sphinx, config: Config) -> None:
     spares users Sphinx's "already registered" notice. Ours takes the name back at
     :data:`CONFIG_PRIORITY`, and the clash itself is one ldm503 warning there.
     """
-    if not enabled(app):
+    if not enabled(app) or not supported():
         return
     from sphinx_needs.api import get_need_types
     from sphinx_needs.directives.need import NeedDirective
@@ -93,6 +105,13 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
         if config[CONFIG_NAME]:
             warn(f"{CONFIG_NAME} is set but sphinx_needs is not in extensions; it is ignored",
                  "invalid", _conf_location(app, CONFIG_NAME))
+        return
+    if not supported():
+        import sphinx_needs
+
+        warn(f"sphinx-needs {getattr(sphinx_needs, '__version__', '?')} is not supported "
+             f"(supported: {SUPPORTED}); milestones are not registered as needs",
+             "invalid", _conf_location(app, "extensions"))
         return
     _register_type(app)
     _register_links(app, config)

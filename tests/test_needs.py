@@ -530,3 +530,16 @@ def test_example_page_shows_the_plan_in_sphinx_needs(make_app, tmp_path) -> None
     flow = page.find("figure", id=re.compile("^needflow"))
     svg = (Path(app.outdir) / flow.find("img")["src"]).read_text(encoding="utf-8")
     assert "LDM-503-17" in svg and "LDM-503-07" not in svg  # one campaign only
+
+
+def test_an_unsupported_sphinx_needs_is_one_warning(make_app, tmp_path, monkeypatch) -> None:
+    import sphinx_needs
+
+    monkeypatch.setattr(sphinx_needs, "__version__", "8.0.0")
+    src = _project(tmp_path, p="P\n=\n\n.. milestone:: LDM-503-01: Camera\n")
+    app = make_app("needs", srcdir=src, freshenv=True)
+    app.build()
+    text = app._warning.getvalue()
+    assert len(re.findall(r"sphinx-needs 8\.0\.0 is not supported", text)) == 1
+    assert "LDM-503-01" not in needs_of(app)
+    assert [m["id"] for m in read_json(app)["milestones"]] == ["LDM-503-01"]
