@@ -118,6 +118,7 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     _register_fields()
     app.connect("ldm503-milestone-declared", on_milestone_declared)
     app.connect("needs-before-post-processing", on_needs_before_post_processing)
+    app.connect("env-before-read-docs", on_env_before_read_docs)
 
     selection, problems = parse_selection(config[CONFIG_NAME])
     for problem in problems:
@@ -236,6 +237,22 @@ def on_milestone_declared(
         signature["ids"].append(milestone.id)
         document.ids[milestone.id] = signature
     return list(result)
+
+
+def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Drop the milestone needs of every document about to be read, before any is read.
+
+    A serial build purges each document just before reading it: a milestone moved
+    from a later document to an earlier one would meet its own old need and lose
+    its registration. (A parallel build purges them all first, as this does.)
+    """
+    from sphinx_needs.api import del_need
+
+    to_read = set(docnames)
+    for need_id, need in sorted(_needs(env).items()):
+        if (need["type"] == NEED_TYPE and need["docname"] in to_read
+                and not need["is_import"] and not need["is_external"]):
+            del_need(app, need_id)
 
 
 def on_needs_before_post_processing(app: Sphinx, needs: dict[str, Any]) -> None:

@@ -543,3 +543,16 @@ def test_an_unsupported_sphinx_needs_is_one_warning(make_app, tmp_path, monkeypa
     assert len(re.findall(r"sphinx-needs 8\.0\.0 is not supported", text)) == 1
     assert "LDM-503-01" not in needs_of(app)
     assert [m["id"] for m in read_json(app)["milestones"]] == ["LDM-503-01"]
+
+
+def test_a_milestone_moved_to_an_earlier_document_stays_a_need(make_app, tmp_path) -> None:
+    ms = ".. milestone:: LDM-503-03: Moved\n   :due: 2019-01-17\n"
+    src = _project(tmp_path, a="A\n=\n\nNothing yet.\n", z="Z\n=\n\n" + ms)
+    make_app("html", srcdir=src).build()
+    (src / "a.rst").write_text("A\n=\n\n" + ms, encoding="utf-8")
+    (src / "z.rst").write_text("Z\n=\n\nNothing left.\n", encoding="utf-8")
+    app = make_app("html", srcdir=src, confoverrides={"needs_build_json": True})
+    app.build()
+    assert needs_of(app)["LDM-503-03"]["docname"] == "a"
+    assert soup(app, "a.html").find(id="LDM-503-03") is not None
+    assert "LDM-503-03" not in [w for w in ours(app._warning) if "WARNING" in w]
