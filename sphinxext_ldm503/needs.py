@@ -55,7 +55,8 @@ CONFIG_PRIORITY = 520
 
 
 def setup(app: Sphinx) -> None:
-    app.add_config_value(CONFIG_NAME, None, "env", types=(dict, str, type(None)))
+    # No types: parse_selection says what is wrong, located, in one warning.
+    app.add_config_value(CONFIG_NAME, None, "env", types=())
     app.connect("config-inited", on_config_inited, priority=CONFIG_PRIORITY)
     app.connect("config-inited", _before_needs_load_config, priority=499)
 

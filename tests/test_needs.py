@@ -346,6 +346,7 @@ def test_bad_needs_as_milestones_config_is_a_warning(make_app, tmp_path, value) 
     assert "Traceback" not in text
     assert re.search(r"conf\.py:\d+: WARNING: ldm503_needs_as_milestones: .*\[ldm503\.invalid\]",
                      text), text
+    assert len([w for w in ours(app._warning) if "ldm503_needs_as_milestones" in w]) == 1, text
 
 
 # -- the command line on a needs.json ------------------------------------------------------
