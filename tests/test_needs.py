@@ -84,6 +84,9 @@ def test_needs_views_show_milestones(app, warning) -> None:
     hrefs = {area["href"] for area in flow.find_all("area")}
     assert hrefs == {"plan.html#LDM-503-02", "plan.html#LDM-503-06", "plan.html#LDM-503-07",
                      "specs.html#SPEC_CAMERA"}
+    # needpie counts milestones with filter strings
+    pie = views.find("img", id="needpie-views-0")
+    assert (Path(app.outdir) / pie["src"]).is_file()
     # :need: links to the milestone's block: an anchor of ours, not a second rendering
     link = soup(app, "index.html").find("a", href=re.compile(r"plan\.html#LDM-503-07"))
     assert link is not None
