@@ -560,3 +560,13 @@ def test_a_milestone_moved_to_an_earlier_document_stays_a_need(make_app, tmp_pat
     assert needs_of(app)["LDM-503-03"]["docname"] == "a"
     assert soup(app, "a.html").find(id="LDM-503-03") is not None
     assert "LDM-503-03" not in [w for w in ours(app._warning) if "WARNING" in w]
+
+
+def test_cli_checks_a_project_with_needs_as_milestones(rootdir, tmp_path, cli_run) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-needs-as-ms", src)
+    code, out, _ = cli_run("check", src)
+    assert code == 1
+    assert re.search(r"reqs\.rst:4: error: cycle: Dependency cycle: REQ_CAMERA", out)
+    code, out_j2, _ = cli_run("check", src, "-j", "2")
+    assert code == 1 and out_j2 == out
