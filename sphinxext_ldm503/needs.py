@@ -7,8 +7,10 @@ machine) without sphinx-needs never loads it.
 - Every declared milestone is registered with sphinx-needs' public API as a
   hidden need of type ``milestone`` (one rendering: our block; the need is data
   plus the anchor ``:need:`` links to). sphinx-needs keeps these needs in its own
-  per-document environment data, so its purge and merge make incremental and
-  parallel builds right without anything from us.
+  per-document environment data, and its purge and merge serve incremental and
+  parallel builds; we only purge milestone needs before reading starts (a moved
+  milestone), and give them the assembled plan's dates and status (the catalog's)
+  just before sphinx-needs resolves needs.
 - With ``ldm503_needs_as_milestones``, needs written with sphinx-needs' own
   directives join our plan: they are read from sphinx-needs' data after reading
   (``env-updated``, before our freshness check) and handed to the domain.
