@@ -343,8 +343,10 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
         record = _record(need, links)
         if record.get("is_external") or not selection.selects_type(str(record.get("type"))):
             continue
-        if record.get("type") == NEED_TYPE and need_id.casefold() in ours:
-            continue  # one of our own milestones
+        if need_id.casefold() in ours:
+            # One of our own milestones, or a need clashing with one: that clash is
+            # already one warning (ours or sphinx-needs'), not also a duplicate-id.
+            continue
         if selection.filter and not filter_failed:
             passed, filter_failed = _passes(app, need, selection.filter)
             if not passed:

@@ -570,3 +570,13 @@ def test_cli_checks_a_project_with_needs_as_milestones(rootdir, tmp_path, cli_ru
     assert re.search(r"reqs\.rst:4: error: cycle: Dependency cycle: REQ_CAMERA", out)
     code, out_j2, _ = cli_run("check", src, "-j", "2")
     assert code == 1 and out_j2 == out
+
+
+def test_a_selected_need_clashing_with_a_milestone_is_still_one_warning(make_app, tmp_path):
+    src = _project(tmp_path, 'ldm503_needs_as_milestones = {"types": ["req"]}\n',
+                   a="A\n=\n\n.. milestone:: LDM-503-01: Camera\n",
+                   b="B\n=\n\n.. req:: Camera requirement\n   :id: LDM-503-01\n")
+    app = make_app("html", srcdir=src, freshenv=True)
+    app.build()
+    warnings = [w for w in ours(app._warning) if "LDM-503-01" in w]
+    assert len(warnings) == 1, warnings
