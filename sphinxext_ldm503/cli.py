@@ -598,6 +598,8 @@ examples:
   ldm503 check docs --severity warning -j 4   fail on warnings, read in parallel
   ldm503 check . -c ..                        conf.py in the parent directory
   ldm503 check docs --format json > ldm503.json
+  ldm503 check _build/needs/needs.json        a sphinx-needs needs.json, no build
+  ldm503 check needs.json --needs-type req --needs-link links
 
 exit status: 0 no unwaived finding at or above --severity; 1 some; 2 the project
 could not be read (no such directory, no conf.py, conf.py raising, Sphinx error).
