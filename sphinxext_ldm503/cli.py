@@ -33,7 +33,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -466,7 +466,8 @@ def load_needs_json(path: Path, args: argparse.Namespace) -> BuiltProject:
     """The plan of a sphinx-needs ``needs.json`` (from ``-b needs`` or another project).
 
     Needs of type ``milestone`` (ours, as every build with both extensions
-    registers them) and of the ``--needs-type`` types are milestones; ``requires``,
+    registers them) are milestones, and so are those of the ``--needs-type`` types
+    that pass ``--needs-filter`` (either may be left out); ``requires``,
     ``requires_queried`` and the ``--needs-link`` link types are prerequisites.
     No Sphinx, no sphinx-needs: CI can check a file without a build.
     """
@@ -482,9 +483,26 @@ def load_needs_json(path: Path, args: argparse.Namespace) -> BuiltProject:
         needs = read_needs_json(text)
     except ValueError as exc:
         raise CliError(f"{path}: {exc}") from None
-    selection = Selection(types=(NEED_TYPE, *(args.needs_type or ())),
+    selection = Selection(types=tuple(args.needs_type or ()),
                           links=tuple(args.needs_link or ("links",)))
-    milestones, problems = milestones_from_needs(needs.needs.values(), selection)
+    passes = None
+    if args.needs_filter:
+        from .needfilter import compile_filter
+
+        try:
+            passes = compile_filter(args.needs_filter)
+        except ValueError as exc:
+            raise CliError(f"--needs-filter: {exc}") from None
+
+    def keep(need: Mapping[str, Any]) -> bool:
+        """Milestone needs always; others as ldm503_needs_as_milestones selects them."""
+        if need.get("type") == NEED_TYPE:
+            return True
+        if not selection.types and passes is None:
+            return False
+        return selection.selects_type(str(need.get("type"))) and (passes is None or passes(need))
+
+    milestones, problems = milestones_from_needs(needs.needs.values(), selection, keep)
     config = CheckConfig()
     if args.plan_ids:
         config = replace(config, plan_id_pattern=args.plan_ids)
@@ -700,6 +718,10 @@ def make_parser() -> argparse.ArgumentParser:
     needs.add_argument("--needs-type", action="append", metavar="TYPE",
                        help="need type whose needs are milestones, besides 'milestone' "
                             "(repeatable)")
+    needs.add_argument("--needs-filter", metavar="EXPR",
+                       help="a sphinx-needs filter string the needs must pass too, e.g. "
+                            "'type == \"req\" and status != \"rejected\"' (and/or/not, "
+                            "comparisons, in, search(), string methods)")
     needs.add_argument("--needs-link", action="append", metavar="LINK",
                        help="link type that makes prerequisites, besides 'requires' and "
                             "'requires_queried' (repeatable; default: links)")

@@ -10,7 +10,7 @@ registers and what the command line reads back can never disagree.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -280,9 +280,10 @@ def read_needs_json(text: str) -> NeedsFile:
 
 
 def milestones_from_needs(
-    needs: Iterable[Mapping[str, Any]], selection: Selection
+    needs: Iterable[Mapping[str, Any]], selection: Selection,
+    keep: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> tuple[list[Milestone], list[tuple[Location | None, str]]]:
-    """The selected needs (by type only: filter strings need sphinx-needs) as milestones."""
+    """The needs ``keep`` selects (default: by the selection's types) as milestones."""
     selected: list[Milestone] = []
     problems: list[tuple[Location | None, str]] = []
     by_id: dict[str, Mapping[str, Any]] = {}
@@ -290,7 +291,9 @@ def milestones_from_needs(
         if not isinstance(need.get("id"), str):
             continue
         by_id[need["id"]] = need
-        if not selection.selects_type(str(need.get("type", ""))):
+        if keep is not None and not keep(need):
+            continue
+        if keep is None and not selection.selects_type(str(need.get("type", ""))):
             continue
         ms, found = milestone_from_need(need, selection)
         selected.append(ms)

@@ -428,7 +428,8 @@ def test_needs_data_is_pure_and_the_cli_needs_neither_sphinx_nor_sphinx_needs(tm
     """needs.json input works where only the core is importable."""
     from test_structure import BLOCKER
 
-    proc = subprocess.run([sys.executable, "-c", BLOCKER, "sphinxext_ldm503.needsdata"],
+    proc = subprocess.run([sys.executable, "-c", BLOCKER, "sphinxext_ldm503.needsdata",
+                           "sphinxext_ldm503.needfilter"],
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stderr
 
@@ -580,3 +581,36 @@ def test_a_selected_need_clashing_with_a_milestone_is_still_one_warning(make_app
     app.build()
     warnings = [w for w in ours(app._warning) if "LDM-503-01" in w]
     assert len(warnings) == 1, warnings
+
+
+def test_needs_filter_language_is_a_safe_subset() -> None:
+    from sphinxext_ldm503.needfilter import compile_filter
+
+    need = {"id": "REQ_001", "type": "req", "status": "open", "tags": ["camera", "dm"]}
+    cases = {
+        'type == "req" and status != "done"': True,
+        '"camera" in tags and not "x" in tags': True,
+        'type in ["spec", "test"] or id.startswith("REQ_")': True,
+        'search("^REQ_0+1$", id)': True,
+        'status.upper() == "OPEN" and missing is None': True,
+        'status == "done"': False,
+        'id.lower': False,  # no value a filter can use
+        'due > "2019"': False,  # None compared with a string: the need does not pass
+    }
+    for text, expected in cases.items():
+        assert compile_filter(text)(need) is expected, text
+    for bad in ("__import__('os').system('true')", "id.__class__", "[x for x in tags]",
+                "lambda: 1", "type ==", "open('f')", "id.replace('R', '')"):
+        with pytest.raises(ValueError):
+            compile_filter(bad)
+
+
+def test_cli_needs_filter(make_app, rootdir, tmp_path, cli_run) -> None:
+    path = _needs_file(make_app, rootdir, tmp_path, "needs-as-ms")
+    code, out, _ = cli_run("export", path, "--format", "json", "--needs-type", "req",
+                           "--needs-filter", 'status != "done"')
+    assert code == 0
+    assert sorted(m["id"] for m in json.loads(out)["milestones"] if m["declared"]) == [
+        "LDM-503-01", "REQ_LOOP"]
+    code, out, err = cli_run("check", path, "--needs-filter", "__import__('os')")
+    assert code == 2 and out == "" and "--needs-filter" in err
