@@ -24,13 +24,13 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
 
 from .diagnostics import warn
 from .domain import get_domain
-from .model import Finding, Milestone, anchor_for
+from .model import Finding, Milestone, Severity, anchor_for
 from .needsdata import (
     FIELDS,
     LINK_TYPES,
@@ -49,11 +49,14 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
     from .directives import MilestoneDirective
+    from .domain import MilestoneDomain
 
 CONFIG_NAME = "ldm503_needs_as_milestones"
 #: After sphinx-needs has resolved the project's need types (12) and loaded its
 #: fields (500), before it checks the configuration (600).
 CONFIG_PRIORITY = 520
+#: Documents read in this build (the domain's per-build state).
+READ_KEY = "needs:read"
 
 
 def setup(app: Sphinx) -> None:
@@ -252,6 +255,7 @@ def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[s
     from sphinx_needs.api import del_need
 
     to_read = set(docnames)
+    get_domain(env).per_build(READ_KEY, set).update(to_read)
     for need_id, need in sorted(_needs(env).items()):
         if (need["type"] == NEED_TYPE and need["docname"] in to_read
                 and not need["is_import"] and not need["is_external"]):
@@ -354,14 +358,30 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
         elif selection.filter:
             continue
         milestone, problems = milestone_from_need(record, selection)
-        for problem in problems:
-            finding = domain.report_invalid(f"need {milestone.id}: {problem}",
-                                            milestone.location, milestone.id, record=False)
-            if finding is not None:
-                found.append(finding)
+        found.extend(_need_problems(domain, milestone, problems))
         selected.append(milestone)
     records = {need_id: _record(need, links) for need_id, need in needs.items()}
     domain.set_extra_declarations(titled(selected, records), found)
+
+
+def _need_problems(
+    domain: MilestoneDomain, milestone: Milestone, problems: list[str]
+) -> Iterator[Finding]:
+    """``invalid`` findings of a need; warned, as Sphinx warns, only when its page was read.
+
+    They are found anew after every read, also of a build that read nothing.
+    """
+    severity = domain.check_config().severity_of("invalid")
+    if severity == "off":
+        return
+    location = milestone.location
+    read = domain.per_build(READ_KEY, set)
+    for problem in problems:
+        message = f"need {milestone.id}: {problem}"
+        if severity != "info" and location is not None and location.docname in read:
+            warn(message, "invalid", domain.warning_location(location))
+        yield Finding("invalid", cast(Severity, severity), milestone.id, message,
+                      location=location)
 
 
 def _passes(app: Sphinx, need: Any, filter_string: str) -> tuple[bool, bool]:

@@ -500,6 +500,11 @@ def test_unreadable_need_values_are_located_invalid_findings(make_app, tmp_path)
     assert re.search(r"p\.rst:4: WARNING: need REQ_001: :due: invalid date 'soon'.*"
                      r"\[ldm503\.invalid\]", app._warning.getvalue())
     assert ("invalid", "REQ_001", "p", 4) in findings(app)
+    # As Sphinx does: a rebuild that reads nothing warns nothing again, the finding stays.
+    again = make_app("html", srcdir=src)
+    again.build()
+    assert "REQ_001" not in again._warning.getvalue()
+    assert ("invalid", "REQ_001", "p", 4) in findings(again)
 
 
 def test_another_project_sees_milestones_as_external_needs(make_app, rootdir, tmp_path):
