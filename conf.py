@@ -6,7 +6,7 @@
 project = "LDM-503 test milestones"
 author = "Rubin Observatory Data Management"
 copyright = "2019, AURA/LSST"
-extensions = ["sphinxext_ldm503"]
+extensions = ["sphinx_needs", "sphinxext_ldm503"]
 exclude_patterns = ["_build", "README*"]
 root_doc = "index"
 

@@ -18,7 +18,17 @@ __version__ = "0.1.0"
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the configuration, the domain and every feature."""
-    from . import diagrams, directives, events, latex, placeholders, prerender, report, roles
+    from . import (
+        diagrams,
+        directives,
+        events,
+        latex,
+        needs,
+        placeholders,
+        prerender,
+        report,
+        roles,
+    )
     from .config import CONFIG_VALUES
     from .domain import MilestoneDomain
 
@@ -33,6 +43,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     report.setup(app)
     events.setup(app)
     latex.setup(app)
+    needs.setup(app)  # does nothing unless sphinx_needs is in extensions
     app.add_css_file("ldm503.css")
 
     return {

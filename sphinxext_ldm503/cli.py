@@ -33,8 +33,8 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -44,6 +44,7 @@ from . import __version__
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
+    from .checks import CheckConfig
     from .domain import MilestoneDomain
     from .graph import GraphOptions
     from .model import Finding, Plan
@@ -84,16 +85,39 @@ class CliError(Exception):
 
 @dataclass
 class BuiltProject:
-    """What ``check`` and ``export`` need from one build of a Sphinx project."""
+    """What ``check`` and ``export`` need from one build of a Sphinx project.
 
-    app: Sphinx
-    domain: MilestoneDomain
+    Or from a ``needs.json`` file (see :func:`load_needs_json`): then there is no
+    ``app`` nor ``domain``, and ``needs_config`` holds the checks' settings.
+    """
+
+    app: Sphinx | None
+    domain: MilestoneDomain | None
     plan: Plan
     findings: list[Finding]
     srcdir: Path
     #: Sphinx warnings that are not findings (e.g. a toctree problem); only counted,
     #: since their text would drown the findings in CI logs.
     other_warnings: int
+    needs_config: CheckConfig | None = None
+    #: docname -> source file name, for a needs.json input (its ``doctype``).
+    doc_files: dict[str, str] | None = None
+
+    @property
+    def check_config(self) -> CheckConfig:
+        if self.domain is not None:
+            return self.domain.check_config()
+        from .checks import CheckConfig
+
+        return self.needs_config or CheckConfig()
+
+    @property
+    def at_risk(self) -> set[str]:
+        if self.domain is not None:
+            return self.domain.at_risk
+        from .checks import at_risk_keys
+
+        return set(at_risk_keys(self.plan, self.check_config))
 
 
 def _stdout_is_terminal() -> bool:
@@ -244,6 +268,8 @@ def finding_path(project: BuiltProject, finding: Finding) -> str:
     loc = finding.location
     if loc is None:
         return display_path(project.srcdir)
+    if project.app is None:  # a needs.json: documents named as the file records them
+        return (project.doc_files or {}).get(loc.docname, loc.docname)
     env = project.app.env
     if loc.docname in env.all_docs or loc.docname in env.found_docs:
         return display_path(env.doc2path(loc.docname))
@@ -290,9 +316,7 @@ def json_text(project: BuiltProject) -> str:
     """The ``ldm503.json`` document of the build, byte for byte."""
     from .export import dumps, to_json_document
 
-    return dumps(
-        to_json_document(project.plan, project.findings, project.domain.check_config())
-    )
+    return dumps(to_json_document(project.plan, project.findings, project.check_config))
 
 
 def csv_text(plan: Plan) -> str:
@@ -350,11 +374,11 @@ def dot_text(project: BuiltProject, args: argparse.Namespace) -> str:
     """The whole-plan diagram with the options ``milestone-graph`` takes."""
     from .graph import GraphOptions, build_dot
 
-    base = GraphOptions(classifier=project.domain.check_config().classifier)
+    base = GraphOptions(classifier=project.check_config.classifier)
     options = graph_options(args, base)
     if options.root and options.root not in project.plan:
         raise CliError(f"--root {options.root}: not a milestone of this plan")
-    return build_dot(project.plan, options, at_risk=project.domain.at_risk, name="ldm503-plan")
+    return build_dot(project.plan, options, at_risk=project.at_risk, name="ldm503-plan")
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -431,8 +455,75 @@ def _is_directory_target(output: str) -> bool:
     return output.endswith(("/", os.sep)) or Path(output).is_dir()
 
 
+def load_project(args: argparse.Namespace) -> BuiltProject:
+    """A Sphinx project (a directory) is built; a ``*.json`` file is read as needs.json."""
+    if Path(args.sourcedir).is_file() and args.sourcedir.lower().endswith(".json"):
+        return load_needs_json(Path(args.sourcedir), args)
+    return build_project(args.sourcedir, args.confdir, jobs=args.jobs, verbose=args.verbose)
+
+
+def load_needs_json(path: Path, args: argparse.Namespace) -> BuiltProject:
+    """The plan of a sphinx-needs ``needs.json`` (from ``-b needs`` or another project).
+
+    Needs of type ``milestone`` (ours, as every build with both extensions
+    registers them) are milestones, and so are those of the ``--needs-type`` types
+    that pass ``--needs-filter`` (either may be left out); ``requires``,
+    ``requires_queried`` and the ``--needs-link`` link types are prerequisites.
+    No Sphinx, no sphinx-needs: CI can check a file without a build.
+    """
+    from .checks import CheckConfig, apply_severity, run_checks
+    from .model import Finding, Plan
+    from .needsdata import NEED_TYPE, Selection, milestones_from_needs, read_needs_json
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        needs = read_needs_json(text)
+    except ValueError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    selection = Selection(types=tuple(args.needs_type or ()),
+                          links=tuple(args.needs_link or ("links",)))
+    passes = None
+    if args.needs_filter:
+        from .needfilter import compile_filter
+
+        try:
+            passes = compile_filter(args.needs_filter)
+        except ValueError as exc:
+            raise CliError(f"--needs-filter: {exc}") from None
+
+    def keep(need: Mapping[str, Any]) -> bool:
+        """Milestone needs always; others as ldm503_needs_as_milestones selects them."""
+        if need.get("type") == NEED_TYPE:
+            return True
+        if not selection.types and passes is None:
+            return False
+        return selection.selects_type(str(need.get("type"))) and (passes is None or passes(need))
+
+    milestones, problems = milestones_from_needs(needs.needs.values(), selection, keep)
+    config = CheckConfig()
+    if args.plan_ids:
+        config = replace(config, plan_id_pattern=args.plan_ids)
+    if args.internal:
+        config = replace(config, internal_patterns=tuple(args.internal))
+    for problem in config.problems():
+        raise CliError(problem)
+    plan = Plan(milestones)
+    invalid = [Finding("invalid", "error", None, message, location=location)
+               for location, message in problems]
+    findings = sorted([*apply_severity(invalid, config), *run_checks(plan, config)],
+                      key=lambda f: f.sort_key)
+    doc_files = {str(n.get("docname")): f"{n.get('docname')}{n.get('doctype') or ''}"
+                 for n in needs.needs.values() if n.get("docname")}
+    return BuiltProject(app=None, domain=None, plan=plan, findings=findings,
+                        srcdir=path, other_warnings=0, needs_config=config,
+                        doc_files=doc_files)
+
+
 def run_check(args: argparse.Namespace) -> int:
-    project = build_project(args.sourcedir, args.confdir, jobs=args.jobs, verbose=args.verbose)
+    project = load_project(args)
     if args.format == "json":
         sys.stdout.write(json_text(project))
     else:
@@ -465,7 +556,7 @@ def run_export(args: argparse.Namespace) -> int:
         parent = Path(args.output).parent
         if not parent.is_dir():
             raise CliError(f"cannot write {args.output}: no such directory {parent}")
-    project = build_project(args.sourcedir, args.confdir, jobs=args.jobs, verbose=args.verbose)
+    project = load_project(args)
     if args.format == "json":
         text = json_text(project)
     elif args.format == "csv":
@@ -525,6 +616,8 @@ examples:
   ldm503 check docs --severity warning -j 4   fail on warnings, read in parallel
   ldm503 check . -c ..                        conf.py in the parent directory
   ldm503 check docs --format json > ldm503.json
+  ldm503 check _build/needs/needs.json        a sphinx-needs needs.json, no build
+  ldm503 check needs.json --needs-type req --needs-link links
 
 exit status: 0 no unwaived finding at or above --severity; 1 some; 2 the project
 could not be read (no such directory, no conf.py, conf.py raising, Sphinx error).
@@ -612,13 +705,31 @@ def make_parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=run_import)
 
     project = _Parser(add_help=False)
-    project.add_argument("sourcedir", metavar="SOURCEDIR", help="the Sphinx source directory")
+    project.add_argument("sourcedir", metavar="SOURCEDIR",
+                         help="the Sphinx source directory, or a sphinx-needs needs.json")
     project.add_argument("-c", "--confdir", metavar="CONFDIR",
                          help="directory of conf.py (default: SOURCEDIR)")
     project.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
                          help="read documents in N processes ('auto': one per CPU)")
     project.add_argument("-v", "--verbose", action="store_true",
                          help="show Sphinx's progress and all of its warnings on stderr")
+    needs = project.add_argument_group(
+        "needs.json input (SOURCEDIR may be a sphinx-needs needs.json file)")
+    needs.add_argument("--needs-type", action="append", metavar="TYPE",
+                       help="need type whose needs are milestones, besides 'milestone' "
+                            "(repeatable)")
+    needs.add_argument("--needs-filter", metavar="EXPR",
+                       help="a sphinx-needs filter string the needs must pass too, e.g. "
+                            "'type == \"req\" and status != \"rejected\"' (and/or/not, "
+                            "comparisons, in, search(), string methods)")
+    needs.add_argument("--needs-link", action="append", metavar="LINK",
+                       help="link type that makes prerequisites, besides 'requires' and "
+                            "'requires_queried' (repeatable; default: links)")
+    needs.add_argument("--plan-ids", metavar="REGEX",
+                       help="IDs of the plan's own milestones (as ldm503_plan_id_pattern)")
+    needs.add_argument("--internal", action="append", metavar="REGEX",
+                       help="IDs owned by the project (as ldm503_internal_patterns; "
+                            "repeatable)")
 
     check = commands.add_parser(
         "check", parents=[project], help="run the consistency checks, compiler-style",

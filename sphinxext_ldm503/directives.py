@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from .domain import MilestoneDomain
 
 CONTEXT_KEY = "ldm503:milestone"
+#: Emitted for every declared milestone, once it is parsed, with the
+#: :class:`~sphinxext_ldm503.model.Milestone`, the directive and its signature node;
+#: handlers return nodes to add to the milestone's content (or None). needs.py uses it.
+MILESTONE_EVENT = "ldm503-milestone-declared"
 
 
 class AnyOption(dict[str, Any]):
@@ -338,6 +342,10 @@ class MilestoneDirective(Ldm503Directive):
         domain.note_dependency(docname, id_key(ms_id))
         if indexed:
             domain.note_milestone(milestone)
+            # Other features (sphinx-needs, when loaded) may record the milestone too;
+            # what they return stays inside our block, so it is still one rendering.
+            for extra in self.env.events.emit(MILESTONE_EVENT, milestone, self, sig):
+                content.extend(extra or ())
         return [index, desc]
 
     def compact_item(self, pre: Prerequisite, docname: str) -> nodes.list_item:
@@ -464,3 +472,4 @@ def setup(app: Sphinx) -> None:
         app.add_directive(name, directive)
     for node_class in (ldm_nodes.milestone_meta, ldm_nodes.required_by):
         ldm_nodes.add_placeholder(app, node_class)
+    app.add_event(MILESTONE_EVENT)

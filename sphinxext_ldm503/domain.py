@@ -10,7 +10,7 @@ the domain instance (never pickled) until the data changes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterable, Iterator, Set
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -75,6 +75,10 @@ class MilestoneDomain(Domain):
         self._catalog: tuple[list[Milestone], list[Finding]] | None = None
         self._signatures: dict[str, str] = {}
         self._per_build: dict[str, Any] = {}
+        #: Declarations from outside our directives (needs.py: sphinx-needs' needs),
+        #: set again after every read, never pickled.
+        self._extra: tuple[Milestone, ...] = ()
+        self._extra_findings: tuple[Finding, ...] = ()
 
     # -- recording (read phase) ------------------------------------------------
 
@@ -160,11 +164,22 @@ class MilestoneDomain(Domain):
 
     # -- the assembled plan ----------------------------------------------------
 
+    def set_extra_declarations(
+        self, milestones: Iterable[Milestone], findings: Iterable[Finding] = ()
+    ) -> None:
+        """Milestones declared by other means (needs), part of the plan from now on,
+        and the ``invalid`` findings met reading them (already warned)."""
+        extra, extra_findings = tuple(milestones), tuple(findings)
+        if (extra, extra_findings) != (self._extra, self._extra_findings):
+            self._extra, self._extra_findings = extra, extra_findings
+            self._changed()
+
     @property
     def plan(self) -> Plan:
         if self._plan is None:
             declarations = [ms for docname in sorted(self.data["milestones"])
                             for ms in self.data["milestones"][docname]]
+            declarations += self._extra
             references = [ref for docname in sorted(self.data["references"])
                           for ref in self.data["references"][docname]]
             self._plan = Plan(declarations, references, self.catalog_rows())
@@ -222,7 +237,8 @@ class MilestoneDomain(Domain):
                        for f in self.data["invalid"][docname]]
             config = self.check_config()
             # Read-time and catalog problems honour ldm503_check_severity too.
-            early = apply_severity([*invalid, *self.catalog_findings()], config)
+            early = apply_severity([*invalid, *self.catalog_findings(),
+                                    *self._extra_findings], config)
             found = [*early, *self._without_external(run_checks(self.plan, config))]
             self._findings = sorted(found, key=lambda f: f.sort_key)
         return self._findings
