@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, cast
@@ -337,26 +337,115 @@ def normalised_cycles(plan: Plan) -> list[tuple[str, ...]]:
 
 
 def check_cycle(plan: Plan, config: CheckConfig) -> list[Finding]:
-    """Each dependency cycle once, with the whole path.
+    """Each group of milestones caught in cycles (a strongly connected component) once.
 
-    The finding sits on the edge leaving the cycle's smallest ID: ``milestone`` is
-    that ID and ``related`` walks the cycle from its prerequisite back to it.
+    Listing every elementary cycle explodes: a chain where each milestone requires
+    the previous two, closed by one mistaken edge, has a Fibonacci number of them.
+    So the finding is per component, in time linear in the plan: its path is a
+    shortest cycle through the component's smallest ID (``milestone`` is that ID,
+    ``related`` walks the cycle from its prerequisite back to it, and the finding
+    sits on the edge leaving it), and the message names the component's size and
+    a small set of edges whose removal would leave it acyclic.
     """
+    import networkx as nx
+
     del config
+    graph = _graph(plan)
     findings: list[Finding] = []
-    for cycle in normalised_cycles(plan):
+    for component in nx.strongly_connected_components(graph):
+        start = min(component)
+        if len(component) == 1 and not graph.has_edge(start, start):
+            continue
+        cycle = shortest_cycle_through(graph, start, component)
         ids = _ids(plan, cycle)
-        source = plan.milestones[cycle[0]]
-        target_key = cycle[1] if len(cycle) > 1 else cycle[0]
-        edge = _edge_between(plan, source, target_key)
-        if len(ids) == 1:
+        source = plan.milestones[start]
+        edge = _edge_between(plan, source, cycle[1] if len(cycle) > 1 else start)
+        if len(component) == 1:
             message = f"{ids[0]} requires itself."
         else:
             path = ", which requires ".join([*ids, ids[0]])
             message = f"Dependency cycle: {path}."
+            breaking = cycle_breaking_edges(graph, component)
+            if len(component) > len(cycle) or len(breaking) > 1:
+                edges = ", ".join(
+                    f"{plan.milestones[u].id} -> {plan.milestones[v].id}" for u, v in breaking)
+                message += (
+                    f" {len(component)} milestones are caught in cycles together; removing "
+                    f"{'this prerequisite' if len(breaking) == 1 else 'these prerequisites'} "
+                    f"would break every one of them: {edges}."
+                )
         rest = [*ids[2:], ids[0]] if len(ids) > 1 else []
         findings.append(_edge_finding("cycle", edge, message, rest))
     return findings
+
+
+def shortest_cycle_through(graph: nx.DiGraph, start: str, component: Set[str]) -> list[str]:
+    """A shortest cycle through ``start`` inside its component, as keys from ``start``.
+
+    Breadth-first from ``start`` (successors in key order, so ties break the same way
+    every time) until an edge leads back to it: linear in the component's size.
+    """
+    if graph.has_edge(start, start):
+        return [start]
+    parents: dict[str, str] = {}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for succ in sorted(graph.successors(node)):
+            if succ == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(parents[path[-1]])
+                return path[::-1]
+            if succ in component and succ not in parents:
+                parents[succ] = node
+                queue.append(succ)
+    raise ValueError(f"{start} is on no cycle")  # cannot happen inside a component
+
+
+def cycle_breaking_edges(graph: nx.DiGraph, component: Set[str]) -> list[tuple[str, str]]:
+    """Edges of a component whose removal leaves it acyclic (a feedback arc set).
+
+    The smallest minimal set is NP-hard to find; three linear candidates are tried
+    and the smallest kept. Edges against the ID order and edges along it each break
+    every cycle (any order does), and plans usually number milestones so that they
+    require lower numbers, which makes the mistaken edge the only one against the
+    order. The back edges of a depth-first search are the third candidate.
+    Self-loops belong to every candidate.
+    """
+    inner = [(u, v) for u in sorted(component) for v in sorted(graph.successors(u))
+             if v in component]
+    loops = [(u, v) for u, v in inner if u == v]
+    upward = [(u, v) for u, v in inner if u < v]
+    downward = [(u, v) for u, v in inner if u > v]
+    best = min((upward, downward, _back_edges(graph, component)), key=len)
+    return sorted({*loops, *best})
+
+
+def _back_edges(graph: nx.DiGraph, component: Set[str]) -> list[tuple[str, str]]:
+    """Edges closing a cycle in an iterative depth-first search of the component."""
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
+    back: list[tuple[str, str]] = []
+    for root in sorted(component):
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(sorted(graph.successors(root))))]
+        while stack:
+            node, successors = stack[-1]
+            for succ in successors:
+                if succ not in component or succ == node:
+                    continue
+                if state.get(succ) == 1:
+                    back.append((node, succ))
+                elif succ not in state:
+                    state[succ] = 1
+                    stack.append((succ, iter(sorted(graph.successors(succ)))))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
+    return back
 
 
 def _edge_between(plan: Plan, source: Milestone, target_key: str) -> Edge:
