@@ -332,15 +332,35 @@ def csv_text(plan: Plan) -> str:
         pre = edge.prerequisite
         writer.writerow(
             [
-                edge.source.id,
-                edge.target.id,
-                pre.title or edge.target.title,
-                pre.query or "",
-                _iso(edge.source.due),
-                _iso(edge.target.due),
+                csv_cell(cell) for cell in (
+                    edge.source.id,
+                    edge.target.id,
+                    pre.title or edge.target.title,
+                    pre.query or "",
+                    _iso(edge.source.due),
+                    _iso(edge.target.due),
+                )
             ]
         )
     return buffer.getvalue()
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs (CSV injection).
+
+    Titles are author text: ``=HYPERLINK(...)`` would run when the export is opened
+    in a spreadsheet. As OWASP recommends, such a cell gets a leading apostrophe,
+    which spreadsheets hide and which keeps the rest literal; quoting is left to
+    the csv module. A carriage return inside a cell becomes a line feed: the
+    writer (lines end in LF) would not quote it, and readers would split the row.
+    """
+    if text.startswith(FORMULA_STARTS):
+        text = "'" + text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _iso(value: date | None) -> str:
@@ -639,7 +659,8 @@ EXPORT_EPILOG = """\
 formats:
   json  the ldm503.json document every build writes
   csv   one row per edge: milestone,prerequisite,title,query,milestone_due,
-        prerequisite_due (dropped edges included, query 'dropped')
+        prerequisite_due (dropped edges included, query 'dropped'); a cell
+        starting with = + - @ gets a leading ' so spreadsheets show it as text
   dot   the whole-plan diagram; --root, --depth, --include, --exclude,
         --layout (and the other milestone-graph options) narrow it
 

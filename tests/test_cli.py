@@ -681,3 +681,21 @@ def test_console_script(tmp_path):
     assert result.returncode == 1, result.stderr
     assert_fault_lines(result.stdout)
     assert result.stderr.splitlines() == [FAULT_NOTE]  # quiet in a pipe
+
+
+@pytest.mark.parametrize("title", ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-2+3", "@SUM(A1)",
+                                   "\tx", "\rx", "=cmd|' /C calc'!A0"])
+def test_export_csv_neutralises_formulas(title):
+    # OWASP CSV injection: a cell a spreadsheet would run gets a leading apostrophe.
+    from sphinxext_ldm503.model import Milestone, Plan, Prerequisite
+
+    plan = Plan([Milestone("A", "Own", prerequisites=(Prerequisite("B", title=title),)),
+                 Milestone("C", title, prerequisites=(Prerequisite("D", query="open"),))])
+    rows = list(csv.reader(io.StringIO(cli.csv_text(plan))))
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert rows[1][2] == "'" + title.replace("\r", "\n")
+    assert len(rows) == 3  # a carriage return does not split a row
+    # Harmless text is left alone.
+    assert cli.csv_cell("Title - with dash") == "Title - with dash"
+    assert cli.csv_cell("") == ""
