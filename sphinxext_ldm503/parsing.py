@@ -8,6 +8,7 @@ for the author; callers turn it into a located warning.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from .model import QUERY_STATES, QUERY_STATUSES, STATUSES, Waiver
@@ -19,11 +20,34 @@ ID_RE = re.compile(r"[^\W_]\S*")
 _ARGUMENT_RE = re.compile(r"^\s*(?P<id>\S+?)(?::(?=\s|$)|\s|$)\s*(?P<title>.*?)\s*$", re.S)
 
 
+def invisible_characters(text: str) -> list[str]:
+    """The invisible characters of a text: format (Cf, e.g. U+200B) and control (Cc).
+
+    Pasted from word processors and chat tools, they make two IDs that look the
+    same differ, so an edge silently points nowhere. Whitespace is not counted:
+    the parsers split on it.
+    """
+    return [ch for ch in dict.fromkeys(text)
+            if not ch.isspace() and unicodedata.category(ch) in ("Cf", "Cc")]
+
+
+def describe_characters(chars: list[str]) -> str:
+    """``U+200B ZERO WIDTH SPACE, ...``: how a warning names characters nobody can see."""
+    return ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'control character')}"
+                     for ch in chars)
+
+
 def check_id(text: str) -> str:
     """Validate one ID and return it stripped."""
     text = text.strip()
     if not text:
         raise ValueError("missing milestone ID")
+    invisible = invisible_characters(text)
+    if invisible:
+        raise ValueError(
+            f"milestone ID {text!r} contains an invisible character "
+            f"({describe_characters(invisible)}); delete it and retype the ID"
+        )
     if not ID_RE.fullmatch(text):
         raise ValueError(f"malformed milestone ID {text!r}: IDs start with a letter or digit")
     return text

@@ -9,6 +9,7 @@ from docutils.nodes import Node, system_message
 from sphinx.roles import XRefRole
 
 from .model import Location, Reference
+from .parsing import describe_characters, invisible_characters
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -42,6 +43,13 @@ class MilestoneRole(XRefRole):
         if not target:
             domain.report_invalid(f"{self.name}: empty milestone ID",
                                   Location(self.env.docname, self.lineno))
+            return title, target
+        invisible = invisible_characters(target)
+        if invisible:
+            # Such a reference can never resolve: say why, instead of "unknown ID".
+            warn(f"{self.name}: milestone ID {target!r} contains an invisible character "
+                 f"({describe_characters(invisible)}); delete it and retype the ID",
+                 "invalid", Location(self.env.docname, self.lineno))
             return title, target
         domain.note_reference(Reference(target, Location(self.env.docname, self.lineno)))
         domain.note_dependency(self.env.docname, target.casefold())
