@@ -299,7 +299,12 @@ def check_undefined_reference(plan: Plan, config: CheckConfig) -> list[Finding]:
         referenced = plan.get(ref.id)
         if referenced is not None and referenced.declared:
             continue
-        if referenced is None:
+        if ref.copy:
+            message = (
+                f"{ref.id} is shown here with :no-index:, but declared nowhere; "
+                "drop :no-index: to declare it here."
+            )
+        elif referenced is None:
             message = f"Reference to {ref.id}, which is not a milestone of the plan."
         elif config.is_plan_id(ref.id):
             message = (

@@ -20,7 +20,17 @@ from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 
 from . import nodes as ldm_nodes
-from .model import Location, Milestone, Prerequisite, Query, QueryStatus, Waiver, anchor_for, id_key
+from .model import (
+    Location,
+    Milestone,
+    Prerequisite,
+    Query,
+    QueryStatus,
+    Reference,
+    Waiver,
+    anchor_for,
+    id_key,
+)
 from .parsing import (
     parse_date,
     parse_level,
@@ -255,10 +265,15 @@ class MilestoneDirective(Ldm503Directive):
                 f"milestone {ms_id}: has a :completed: date but :status: {status}"
             )
 
+        no_index = self.flag("no-index")
+        no_graph = self.flag("no-graph")
+        if no_index:
+            self.ignored_on_copy(ms_id)
+            requires = ()
         anchor = anchor_for(ms_id)
         desc = addnodes.desc(domain="ldm503", objtype="milestone", desctype="milestone",
                              classes=["ldm503", "milestone", *self.classes()],
-                             no_index="no-index" in self.options)
+                             no_index=no_index)
         sig = addnodes.desc_signature("", "", classes=["ldm503-signature"])
         sig += addnodes.desc_name(ms_id, ms_id)
         if title:
@@ -270,7 +285,7 @@ class MilestoneDirective(Ldm503Directive):
         content = addnodes.desc_content()
         desc += content
         index = addnodes.index(entries=[])
-        indexed = "no-index" not in self.options
+        indexed = not no_index
         if indexed and anchor in self.state.document.ids:
             # Another milestone of this page has the same anchor (A.1 and A-1, or the
             # same ID twice): adding it again would be an untyped docutils error. The
@@ -303,6 +318,11 @@ class MilestoneDirective(Ldm503Directive):
         content += meta
         prereq_items = [n for n in body.findall(nodes.list_item)
                         if "ldm503-prerequisite" in n["classes"]]
+        if no_index and (ctx.prerequisites or ctx.queries):
+            self.invalid(f"milestone {ms_id}: prerequisites and queries of a :no-index: copy "
+                         f"are ignored (it shows the declaration's); move them to where "
+                         f"{ms_id} is declared")
+        self.repeated_prerequisites(ms_id, ctx.prerequisites)
         query_boxes = [n for n in body.findall(nodes.container)
                        if "ldm503-query" in n["classes"]]
         for node in (*prereq_items, *query_boxes):
@@ -311,7 +331,12 @@ class MilestoneDirective(Ldm503Directive):
 
         items = [self.compact_item(p, docname) for p in compact] + prereq_items
         content += nodes.rubric("Prerequisites", "Prerequisites", classes=["ldm503-rubric"])
-        if items:
+        if no_index:
+            # The declaration's prerequisites, known once every document is read.
+            copied = ldm_nodes.copied_prerequisites(milestone_id=ms_id, docname=docname)
+            self.set_source_info(copied)
+            content += copied
+        elif items:
             content += nodes.bullet_list("", *items, classes=["ldm503-prerequisites"])
         else:
             content += nodes.paragraph("None declared.", "None declared.",
@@ -324,7 +349,7 @@ class MilestoneDirective(Ldm503Directive):
         content += required
         # A no-index milestone is another rendering of one declared elsewhere: it shows
         # that declaration's data, but draws no diagram of its own.
-        if self.config.ldm503_milestone_graphs and "no-graph" not in self.options and indexed:
+        if self.config.ldm503_milestone_graphs and not no_graph and indexed:
             graph = ldm_nodes.milestone_graph(
                 options={"root": ms_id, "neighbourhood": "yes"}, neighbourhood=True,
                 docname=docname,
@@ -346,7 +371,46 @@ class MilestoneDirective(Ldm503Directive):
             # what they return stays inside our block, so it is still one rendering.
             for extra in self.env.events.emit(MILESTONE_EVENT, milestone, self, sig):
                 content.extend(extra or ())
+        else:
+            # A copy refers to its declaration: one declared nowhere is reported.
+            domain.note_reference(Reference(ms_id, self.location, copy=True))
         return [index, desc]
+
+    #: What a milestone's options say about it; a :no-index: copy shows the
+    #: declaration's values instead, so giving them there is a mistake.
+    DATA_OPTIONS: ClassVar[tuple[str, ...]] = (
+        "due", "forecast", "completed", "status", "level", "tags", "requires", "external",
+        "waive",
+    )
+
+    def ignored_on_copy(self, ms_id: str) -> None:
+        """Warn about data given on a :no-index: copy, which would otherwise vanish."""
+        given = [name for name in self.DATA_OPTIONS if name in self.options]
+        if given:
+            names = ", ".join(f":{name}:" for name in given)
+            self.invalid(f"milestone {ms_id}: {names} ignored on a :no-index: copy, which "
+                         f"shows the data of {ms_id}'s declaration; set "
+                         f"{'it' if len(given) == 1 else 'them'} there")
+
+    def repeated_prerequisites(self, ms_id: str, prerequisites: list[Prerequisite]) -> None:
+        """Warn once per prerequisite listed more than once (``:requires: A, A`` and more).
+
+        Each listing would be an edge of its own, drawn and checked twice and shown
+        twice under "Required by"; the author meant one relation.
+        """
+        seen: dict[str, list[Prerequisite]] = {}
+        for pre in prerequisites:
+            seen.setdefault(pre.key, []).append(pre)
+        for listings in seen.values():
+            if len(listings) < 2:
+                continue
+            where = ", ".join(
+                (":requires:" if p.compact else "a prerequisite")
+                + (f" (line {p.location.line})" if p.location and p.location.line else "")
+                for p in listings
+            )
+            self.invalid(f"milestone {ms_id} lists {listings[0].id} as a prerequisite "
+                         f"{len(listings)} times: {where}; keep one")
 
     def compact_item(self, pre: Prerequisite, docname: str) -> nodes.list_item:
         para = nodes.paragraph()
@@ -470,6 +534,7 @@ def setup(app: Sphinx) -> None:
                             ("prerequisite", PrerequisiteDirective),
                             ("query", QueryDirective)):
         app.add_directive(name, directive)
-    for node_class in (ldm_nodes.milestone_meta, ldm_nodes.required_by):
+    for node_class in (ldm_nodes.milestone_meta, ldm_nodes.required_by,
+                       ldm_nodes.copied_prerequisites):
         ldm_nodes.add_placeholder(app, node_class)
     app.add_event(MILESTONE_EVENT)

@@ -132,6 +132,8 @@ def to_json_document(
                 "id": ref.id,
                 "docname": ref.location.docname if ref.location else None,
                 "line": ref.location.line if ref.location else None,
+                # Only on :no-index: copies, so older documents read the same.
+                **({"copy": True} if ref.copy else {}),
             }
             for ref in plan.references
         ],
@@ -244,7 +246,8 @@ def plan_from_json(doc: Mapping[str, Any]) -> Plan:
         declarations = [_read_milestone(item) for item in items if item.get("declared", True)]
         catalog = [_catalog_row(item) for item in items if item.get("in_catalog")]
         references = [
-            Reference(id=ref["id"], location=_location(ref.get("docname"), ref.get("line")))
+            Reference(id=ref["id"], location=_location(ref.get("docname"), ref.get("line")),
+                      copy=bool(ref.get("copy")))
             for ref in doc.get("references") or ()
         ]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -189,10 +189,15 @@ class Milestone:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """A ``:ms:`` cross-reference, recorded so unknown IDs can be reported."""
+    """A ``:ms:`` cross-reference, recorded so unknown IDs can be reported.
+
+    ``copy`` marks a ``:no-index:`` rendering of a milestone, which must be
+    declared elsewhere whatever its ID looks like.
+    """
 
     id: str
     location: Location | None = None
+    copy: bool = False
 
     @property
     def key(self) -> str:

@@ -40,6 +40,10 @@ class milestone_table(ldm503_placeholder):
     """The schedule table of ``milestone-table``."""
 
 
+class copied_prerequisites(ldm503_placeholder):
+    """The prerequisites list of a ``:no-index:`` copy: those of the declaration."""
+
+
 #: Every builder family our placeholders need a visitor for (as sphinx-design does).
 FORMATS: tuple[str, ...] = ("html", "latex", "text", "man", "texinfo")
 

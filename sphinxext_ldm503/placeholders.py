@@ -19,11 +19,12 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from . import nodes as ldm_nodes
 from .directives import badge, ms_xref
 from .domain import MilestoneDomain, get_domain
-from .model import Milestone
+from .model import Edge, Milestone
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
+
 
 def builder_of(env: Any) -> Builder:
     """The current builder, without the deprecated ``app`` attributes (gone in Sphinx 11)."""
@@ -100,7 +101,7 @@ def render_meta(node: nodes.Element, domain: MilestoneDomain) -> list[nodes.Node
 def render_required_by(
     node: nodes.Element, domain: MilestoneDomain, docname: str
 ) -> list[nodes.Node]:
-    edges = domain.plan.required_by(node["milestone_id"])
+    edges = one_per_source(domain.plan.required_by(node["milestone_id"]))
     para = nodes.paragraph(classes=["ldm503-required-by"])
     para += nodes.strong("Required by: ", "Required by: ")
     if not edges:
@@ -118,5 +119,47 @@ def render_required_by(
 
 
 def setup(app: Sphinx) -> None:
-    for transform in (MetaTransform, RequiredByTransform):
+    for transform in (MetaTransform, RequiredByTransform, CopiedPrerequisitesTransform):
         app.add_post_transform(transform)
+
+
+def one_per_source(edges: list[Edge]) -> list[Edge]:
+    """The first edge from each requiring milestone: a relation listed twice is one relation
+    (the repetition itself is reported while reading)."""
+    seen: set[str] = set()
+    out = []
+    for edge in edges:
+        if edge.source.key not in seen:
+            seen.add(edge.source.key)
+            out.append(edge)
+    return out
+
+
+class CopiedPrerequisitesTransform(PlaceholderTransform):
+    node_class = ldm_nodes.copied_prerequisites
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_copied_prerequisites(node, domain, self.env.docname)
+
+
+def render_copied_prerequisites(
+    node: nodes.Element, domain: MilestoneDomain, docname: str
+) -> list[nodes.Node]:
+    """A ``:no-index:`` copy lists its declaration's prerequisites, as the declaration does."""
+    ms = domain.plan.get(node["milestone_id"])
+    docname = node.get("docname") or docname
+    edges = [] if ms is None or not ms.declared else domain.plan.requires(ms.id)
+    if not edges:
+        return [nodes.paragraph("None declared.", "None declared.", classes=["ldm503-none"])]
+    items = nodes.bullet_list(classes=["ldm503-prerequisites"])
+    for edge in edges:
+        pre = edge.prerequisite
+        para = nodes.paragraph()
+        para += ms_xref(pre.id, docname)
+        if pre.title:
+            para += nodes.Text(" " + pre.title)
+        if pre.query:
+            para += nodes.Text(" ")
+            para += badge(f"{pre.query} query", f"ldm503-query-{pre.query}")
+        items += nodes.list_item("", para, classes=["ldm503-prerequisite"])
+    return [items]

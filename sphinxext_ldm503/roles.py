@@ -47,9 +47,10 @@ class MilestoneRole(XRefRole):
         invisible = invisible_characters(target)
         if invisible:
             # Such a reference can never resolve: say why, instead of "unknown ID".
-            warn(f"{self.name}: milestone ID {target!r} contains an invisible character "
-                 f"({describe_characters(invisible)}); delete it and retype the ID",
-                 "invalid", Location(self.env.docname, self.lineno))
+            domain.report_invalid(
+                f"{self.name}: milestone ID {target!r} contains an invisible character "
+                f"({describe_characters(invisible)}); delete it and retype the ID",
+                Location(self.env.docname, self.lineno))
             return title, target
         domain.note_reference(Reference(target, Location(self.env.docname, self.lineno)))
         domain.note_dependency(self.env.docname, target.casefold())
