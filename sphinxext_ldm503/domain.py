@@ -22,7 +22,7 @@ from sphinx.util.nodes import make_refnode
 from . import directives as ldm_directives
 from . import roles as ldm_roles
 from .diagnostics import warn
-from .model import Finding, Location, Milestone, Plan, Reference, Severity, id_key
+from .model import Edge, Finding, Location, Milestone, Plan, Reference, Severity, id_key
 
 if TYPE_CHECKING:
     from docutils.parsers.rst import Directive
@@ -64,6 +64,8 @@ class MilestoneDomain(Domain):
         "fingerprints": {},
         # what the probe of ``dot`` found, by binary (see diagrams.dot_problem)
         "dot-probes": {},
+        # content hash of ldm503_catalog when last checked (see catalog_changed)
+        "catalog": "",
     }
     data_version = 4
 
@@ -204,6 +206,30 @@ class MilestoneDomain(Domain):
                 self._catalog = (rows, [f for f in reported if f is not None])
         return self._catalog
 
+    def catalog_digest(self) -> str:
+        """A hash of the configured catalog's path and bytes ("" without a catalog).
+
+        The catalog is no document, so Sphinx never notices it changed; this is how
+        the extension does.
+        """
+        configured = self.env.config.ldm503_catalog
+        if not configured:
+            return ""
+        digest = hashlib.sha1(str(configured).encode(), usedforsecurity=False)
+        try:
+            digest.update(Path(configured).read_bytes())
+        except OSError as exc:
+            digest.update(f"unreadable: {exc.strerror}".encode())
+        return digest.hexdigest()
+
+    def catalog_changed(self) -> bool:
+        """Whether the catalog changed since the last build checked it (and remember it)."""
+        digest = self.catalog_digest()
+        if self.data.get("catalog", "") == digest:
+            return False
+        self.data["catalog"] = digest
+        return True
+
     def catalog_rows(self) -> list[Milestone]:
         return self._load_catalog()[0]
 
@@ -282,6 +308,7 @@ class MilestoneDomain(Domain):
         parts: list[Any] = [brief(ms), ms.level, ms.tags, ms.external]
         parts += [(brief(e.source), e.prerequisite.query) for e in plan.required_by(key)]
         parts += [(brief(e.target), e.prerequisite.query) for e in plan.requires(key)]
+        parts += neighbourhood_facts(plan, ms, at_risk)
         return repr(parts)
 
     def _whole_plan_signature(self) -> str:
@@ -381,3 +408,37 @@ def get_domain(env: BuildEnvironment) -> MilestoneDomain:
     assert isinstance(domain, MilestoneDomain)
     return domain
 
+
+
+def milestone_facts(ms: Milestone, at_risk: Set[str]) -> tuple[Any, ...]:
+    """Everything any rendering shows of one milestone: labels, tooltips, node styles,
+    the metadata fields ("Schedule title" is the catalog's), links."""
+    return (ms.id, ms.title, ms.catalog_title, ms.in_catalog, ms.docname, ms.declared,
+            ms.external, ms.status, ms.effective_status, ms.due, ms.forecast, ms.completed,
+            ms.level, ms.tags, ms.key in at_risk)
+
+
+def edge_facts(edge: Edge) -> tuple[Any, ...]:
+    """What a diagram, a prerequisite list or "Required by" shows of one edge."""
+    pre = edge.prerequisite
+    return (edge.source.key, edge.target.key, pre.id, pre.title, pre.query, pre.discussion)
+
+
+def neighbourhood_facts(plan: Plan, ms: Milestone, at_risk: Set[str]) -> list[Any]:
+    """What a milestone's page shows of its neighbours: the block itself and the
+    neighbourhood diagram, which draws every milestone one active edge away and every
+    edge among them, with titles, discussions and kinds in its labels and tooltips.
+
+    Computed from the milestone's own edges (not graph.select, which walks the whole
+    plan), so signing every milestone stays linear in the plan.
+    """
+    keys = {ms.key}
+    keys.update(e.target.key for e in plan.requires(ms.id) if e.prerequisite.active)
+    keys.update(e.source.key for e in plan.required_by(ms.id) if e.prerequisite.active)
+    facts: list[Any] = []
+    for key in sorted(keys):
+        member = plan.milestones[key]
+        facts.append(milestone_facts(member, at_risk))
+        facts += [edge_facts(e) for e in plan.requires(member.id) if e.target.key in keys]
+    facts += [edge_facts(e) for e in plan.required_by(ms.id)]
+    return facts

@@ -164,3 +164,110 @@ A
         class_="ldm503-required-by")
     text = required.get_text()
     assert text.count("LDM-503-01") == 1 and text.count("LDM-503-03") == 1, text
+
+
+# -- incremental builds equal clean ones -----------------------------------------------
+
+
+def _build(src: Path, out: Path, fresh: bool, **kwargs) -> tuple[Path, str, int]:
+    from io import StringIO
+
+    from sphinx.testing.util import SphinxTestApp
+
+    warning = StringIO()
+    app = SphinxTestApp("html", srcdir=src, builddir=out, freshenv=fresh, status=StringIO(),
+                        warning=warning, **kwargs)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return Path(app.outdir), warning.getvalue(), app.statuscode
+
+
+def whole_output(outdir: Path) -> dict[str, str]:
+    """Every page's body, every diagram referenced (its file name hashes its DOT) and the JSON."""
+    out = {"ldm503.json": (outdir / "ldm503.json").read_text(encoding="utf-8")}
+    for page in sorted(outdir.glob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        body = soup.find("div", class_="body") or soup.body
+        out[page.name] = str(body)
+    return out
+
+
+def ours(warnings: str) -> list[str]:
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", w) for w in warnings.splitlines() if "[ldm503." in w]
+    return sorted(re.sub(r"^.*/(?=[^/]+\.(rst|csv):)", "", w) for w in lines)
+
+
+def assert_incremental_equals_clean(tmp_path: Path, before: dict[str, str],
+                                    after: dict[str, str], conf: str = "") -> None:
+    """Build ``before``, edit to ``after``, build incrementally under -W; compare with clean."""
+    src = tmp_path / "src"
+    src.mkdir()
+
+    def write(files: dict[str, str]) -> None:
+        # Only what changed: Sphinx re-reads a document whose file is newer.
+        files = {"conf.py": 'extensions = ["sphinxext_ldm503"]\n' + conf, **files}
+        for name, text in files.items():
+            path = src / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+
+    write(before)
+    _build(src, tmp_path / "incr", False, warningiserror=False)
+    write(after)
+    incr, incr_warnings, incr_status = _build(src, tmp_path / "incr", False, warningiserror=True)
+    clean, clean_warnings, clean_status = _build(src, tmp_path / "clean", True,
+                                                 warningiserror=True)
+    assert incr_status == clean_status
+    assert ours(incr_warnings) == ours(clean_warnings)
+    assert whole_output(incr) == whole_output(clean)
+
+
+INDEX = "Plan\n====\n\n.. toctree::\n\n   a\n   b\n"
+A = "A\n=\n\n.. milestone:: LDM-503-01 First\n   :due: 2019-01-01\n"
+B = """\
+B
+=
+
+.. milestone:: LDM-503-02 Second
+   :due: 2019-06-01
+
+   .. prerequisite:: LDM-503-01 First as B calls it
+      :query: open
+
+      Why B waits for the first.
+
+.. milestone:: LDM-503-03 Third
+   :requires: LDM-503-02
+"""
+
+EDITS = {
+    "prerequisite discussion": B.replace("Why B waits", "Why B really waits"),
+    "prerequisite title": B.replace("First as B calls it", "First renamed"),
+    "neighbour becomes external": B.replace("   :due: 2019-06-01\n",
+                                            "   :due: 2019-06-01\n   :external:\n"),
+    "neighbour of a neighbour's edge": B.replace("   :requires: LDM-503-02\n",
+                                                 "   :requires: LDM-503-02, LDM-503-01\n"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_neighbourhood_diagram_follows_edits_in_other_documents(tmp_path, edit) -> None:
+    before = {"index.rst": INDEX, "a.rst": A, "b.rst": B}
+    assert_incremental_equals_clean(tmp_path, before, {**before, "b.rst": EDITS[edit]})
+
+
+CATALOG = "id,title,due\nLDM-503-01,First in the schedule,2019-01-01\n"
+
+
+@pytest.mark.parametrize("catalog", [
+    CATALOG.replace("First in the schedule", "First, renamed in the schedule"),  # item 4
+    CATALOG + "LDM-503-09,Bad row,not-a-date\n",  # item 5: fails -W like a clean build
+    CATALOG + "\u200bLDM-503-09,Invisible,2019-01-01\n",
+    "id,title\n",
+])
+def test_catalog_only_changes_reach_incremental_builds(tmp_path, catalog) -> None:
+    before = {"index.rst": INDEX, "a.rst": A, "b.rst": B, "cat.csv": CATALOG}
+    assert_incremental_equals_clean(tmp_path, before, {**before, "cat.csv": catalog},
+                                    conf='ldm503_catalog = "cat.csv"\n')
