@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 from typing import TYPE_CHECKING, Any
@@ -190,6 +191,29 @@ def _url_for(builder: Builder, docname: str) -> Any:
     return url_for
 
 
+#: A tooltip's ``\n`` line break in DOT (an escaped quote never precedes it: tooltip
+#: text has no backslashes of its own, see graph._tooltip_text).
+_TOOLTIP = re.compile(r'(\btooltip=")((?:[^"\\]|\\.)*)(")')
+
+
+def one_line_tooltips(code: str) -> str:
+    """The DOT with every tooltip on one line, its lines joined by " | ".
+
+    For PNG, HTML carries a client-side image map that sphinx.ext.graphviz copies
+    from ``dot -Tcmapx`` line by line, keeping only lines with a link: a tooltip
+    spanning lines leaves an ``<area`` with an open ``title="`` quote and no
+    ``coords``, which swallows the markup after it. SVG keeps the line breaks.
+    """
+    return _TOOLTIP.sub(lambda m: m[1] + m[2].replace("\\n", " | ") + m[3], code)
+
+
+def for_output_format(code: str, builder: Builder, config: Any) -> str:
+    """DOT as the builder's image format needs it (image maps want one-line tooltips)."""
+    if builder.format == "html" and config.graphviz_output_format.lower() != "svg":
+        return one_line_tooltips(code)
+    return code
+
+
 def _outline(domain: MilestoneDomain, options: GraphOptions, docname: str) -> nodes.Node:
     """The diagram's dependencies as a nested list, for builders or machines without dot."""
     outer = nodes.bullet_list(classes=["ldm503-graph-outline"])
@@ -259,7 +283,7 @@ def render_graph(
                      name=name, subplan=subplan, graph_attrs=graph_attrs, node_attrs=node_attrs)
     what = f"milestone {options.root}" if options.root else "the plan"
     image = graphviz()
-    image["code"] = code
+    image["code"] = for_output_format(code, builder, config)
     image["options"] = {"docname": docname}
     alt = node["options"].get("alt") or f"Dependency diagram of {what} ({len(subplan)} milestones)"
     # sphinx.ext.graphviz writes alt into the HTML as it is (a <p> inside the
@@ -279,7 +303,7 @@ def render_graph(
                                      classes=["ldm503-graph-key"])
     elif node.get("legend", True):
         legend = graphviz()
-        legend["code"] = build_legend_dot(strip=printed)
+        legend["code"] = for_output_format(build_legend_dot(strip=printed), builder, config)
         legend["options"] = {"docname": docname}
         legend["alt"] = "Legend of the dependency diagrams"
         legend["classes"] = ["ldm503-legend"]

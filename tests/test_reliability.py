@@ -271,3 +271,42 @@ def test_catalog_only_changes_reach_incremental_builds(tmp_path, catalog) -> Non
     before = {"index.rst": INDEX, "a.rst": A, "b.rst": B, "cat.csv": CATALOG}
     assert_incremental_equals_clean(tmp_path, before, {**before, "cat.csv": catalog},
                                     conf='ldm503_catalog = "cat.csv"\n')
+
+
+# -- every diagram in png and svg ---------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_every_diagram_works_in_png_and_svg(make_app, rootdir, tmp_path, fmt) -> None:
+    import shutil
+
+    src = tmp_path / "graphs"
+    shutil.copytree(rootdir / "test-graphs", src)
+    app = make_app("html", srcdir=src, confoverrides={"graphviz_output_format": fmt})
+    app.build()
+    assert "[ldm503.graph]" not in app._warning.getvalue()
+    images = 0
+    for page in sorted(Path(app.outdir).glob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        soup = BeautifulSoup(html, "html.parser")
+        for container in soup.find_all("div", class_="ldm503-graph"):
+            if fmt == "svg":
+                found = container.find_all("object", type="image/svg+xml")
+            else:
+                found = container.find_all("img", src=re.compile(r"\.png$"))
+                for img in found:  # clickable, except the legend, which links nowhere
+                    assert img.get("usemap") or "ldm503-legend" in img["class"], img
+            images += len(found)
+            assert found, page.name
+        # Image maps: each <area> whole on its line, with coordinates and a link, and
+        # no quote left open to swallow the markup after the map.
+        for area_map in re.findall(r"<map\b.*?</map>", html, re.S):
+            for line in area_map.splitlines()[1:-1]:
+                assert re.fullmatch(r'\s*<area [^<>]*\bcoords="[\d,. ]+"[^<>]*/>\s*', line), line
+                assert " href=" in line
+            assert area_map.count("<area") == len(area_map.splitlines()) - 2
+    assert images >= 4
+    if fmt == "png":
+        maps = re.findall(r"<map\b.*?</map>", (Path(app.outdir) / "plan.html").read_text(
+            encoding="utf-8"), re.S)
+        assert maps and any(" | " in m for m in maps)  # tooltip lines kept, on one line
