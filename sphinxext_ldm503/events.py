@@ -6,8 +6,9 @@ they see the whole plan.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,10 +156,17 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     from .export import dumps, to_json_document
 
     text = dumps(to_json_document(domain.plan, domain.findings, domain.check_config()))
+    if target.is_dir():
+        # shutil.move would put the file inside the directory, silently.
+        warn(f"cannot write {target}: it is a directory; remove it to get the JSON report",
+             "output")
+        return
+    tmp = target.with_suffix(".json.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".json.tmp")
         tmp.write_text(text, encoding="utf-8")
-        shutil.move(tmp, target)
+        os.replace(tmp, target)  # atomic, and never into a directory
     except OSError as exc:
         warn(f"cannot write {target}: {exc}", "output")
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

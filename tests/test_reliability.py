@@ -310,3 +310,17 @@ def test_every_diagram_works_in_png_and_svg(make_app, rootdir, tmp_path, fmt) ->
         maps = re.findall(r"<map\b.*?</map>", (Path(app.outdir) / "plan.html").read_text(
             encoding="utf-8"), re.S)
         assert maps and any(" | " in m for m in maps)  # tooltip lines kept, on one line
+
+
+# -- outputs that cannot be written ---------------------------------------------------
+
+
+def test_json_target_being_a_directory_is_a_warning(make_app, tmp_path) -> None:
+    src = project(tmp_path, {"a": "A\n=\n\n.. milestone:: LDM-503-01 First\n"})
+    app = make_app("html", srcdir=src)
+    (Path(app.outdir) / "ldm503.json").mkdir(parents=True)
+    app.build()
+    warnings = app._warning.getvalue()
+    assert re.search(r"WARNING: cannot write .*ldm503\.json: it is a directory.*"
+                     r"\[ldm503\.output\]", warnings), warnings
+    assert list((Path(app.outdir) / "ldm503.json").iterdir()) == []
