@@ -271,6 +271,8 @@ def finding_path(project: BuiltProject, finding: Finding) -> str:
     if project.app is None:  # a needs.json: documents named as the file records them
         return (project.doc_files or {}).get(loc.docname, loc.docname)
     env = project.app.env
+    if loc.source:  # inside an included file
+        return display_path(loc.source)
     if loc.docname in env.all_docs or loc.docname in env.found_docs:
         return display_path(env.doc2path(loc.docname))
     return display_path(loc.docname)

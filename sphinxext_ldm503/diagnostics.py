@@ -6,6 +6,7 @@ and ``-W`` turns them into errors, exactly as for Sphinx's own warnings.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal, get_args
 
 from sphinx.util import logging
@@ -24,9 +25,23 @@ Subtype = CheckName | OtherSubtype
 SUBTYPES: tuple[str, ...] = get_args(OtherSubtype)
 
 
+def source_location(docname: str, doc_path: Any, source: str | None, line: int | None
+                    ) -> Location:
+    """A location from docutils' ``(source, line)``, kept in the included file if any.
+
+    Directives and roles inside ``.. include::`` report the document being read as
+    ``env.docname`` but their line in the included file; docutils knows which file
+    (``get_source_info``), so warnings point where docutils' own messages do.
+    """
+    own = os.path.normpath(str(doc_path)) if doc_path else ""
+    if source and own and os.path.normpath(str(source)) != own and os.path.isfile(source):
+        return Location(docname, line, source=os.path.normpath(str(source)))
+    return Location(docname, line)
+
+
 def warn(message: str, subtype: Subtype, location: Any = None) -> None:
     """Emit an ldm503 warning; ``location`` is a Location, (docname, line), a node or a path."""
     if isinstance(location, Location):
-        location = (location.docname, location.line)
+        location = str(location) if location.source else (location.docname, location.line)
     logger.warning(message, type=WARNING_TYPE, subtype=subtype, location=location)
 

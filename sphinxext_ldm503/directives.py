@@ -20,6 +20,7 @@ from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 
 from . import nodes as ldm_nodes
+from .diagnostics import source_location
 from .model import (
     Location,
     Milestone,
@@ -110,7 +111,10 @@ class Ldm503Directive(SphinxDirective):
 
     @property
     def location(self) -> Location:
-        return Location(self.env.docname, self.lineno)
+        """This directive's file and line, in the included file when there is one."""
+        source, line = self.get_source_info()
+        return source_location(self.env.docname, self.env.doc2path(self.env.docname), source,
+                               line or self.lineno)
 
     @property
     def domain(self) -> MilestoneDomain:

@@ -137,6 +137,8 @@ class MilestoneDomain(Domain):
         """A location Sphinx's logging understands: (docname, line) or "path:line"."""
         if location is None:
             return None
+        if location.source:  # inside an included file
+            return str(location)
         if location.docname in self.env.found_docs:
             return (location.docname, location.line)
         # A whole-file problem (of the catalog, say) has no line; its message names the file.

@@ -61,13 +61,24 @@ def anchor_for(milestone_id: str) -> str:
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
-    """Where something was written: a Sphinx docname (or a file path) and a line."""
+    """Where something was written: a Sphinx docname (or a file path) and a line.
+
+    ``source`` is the file the line belongs to when that is not the document's own
+    file (text pulled in with ``.. include::``); ``docname`` stays the document
+    that shows it, which is where links and per-document state go.
+    """
 
     docname: str
     line: int | None = None
+    source: str = ""
+
+    @property
+    def file(self) -> str:
+        """The included file, else the docname: what a reader opens to find the line."""
+        return self.source or self.docname
 
     def __str__(self) -> str:
-        return f"{self.docname}:{self.line}" if self.line else self.docname
+        return f"{self.file}:{self.line}" if self.line else self.file
 
 
 @dataclass(frozen=True, slots=True)

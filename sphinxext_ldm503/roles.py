@@ -8,7 +8,8 @@ from docutils import nodes
 from docutils.nodes import Node, system_message
 from sphinx.roles import XRefRole
 
-from .model import Location, Reference
+from .diagnostics import source_location
+from .model import Reference
 from .parsing import describe_characters, invisible_characters
 
 if TYPE_CHECKING:
@@ -38,11 +39,13 @@ class MilestoneRole(XRefRole):
         target: str,
     ) -> tuple[str, str]:
         target = target.strip()
+        source, line = self.get_source_info()
+        where = source_location(self.env.docname, self.env.doc2path(self.env.docname), source,
+                                line or self.lineno)
         refnode["refwarn"] = False  # unknown IDs are reported by the checks, once, located
         domain = cast("MilestoneDomain", self.env.get_domain("ldm503"))
         if not target:
-            domain.report_invalid(f"{self.name}: empty milestone ID",
-                                  Location(self.env.docname, self.lineno))
+            domain.report_invalid(f"{self.name}: empty milestone ID", where)
             return title, target
         invisible = invisible_characters(target)
         if invisible:
@@ -50,9 +53,9 @@ class MilestoneRole(XRefRole):
             domain.report_invalid(
                 f"{self.name}: milestone ID {target!r} contains an invisible character "
                 f"({describe_characters(invisible)}); delete it and retype the ID",
-                Location(self.env.docname, self.lineno))
+                where)
             return title, target
-        domain.note_reference(Reference(target, Location(self.env.docname, self.lineno)))
+        domain.note_reference(Reference(target, where))
         domain.note_dependency(self.env.docname, target.casefold())
         return title, target
 

@@ -324,3 +324,51 @@ def test_json_target_being_a_directory_is_a_warning(make_app, tmp_path) -> None:
     assert re.search(r"WARNING: cannot write .*ldm503\.json: it is a directory.*"
                      r"\[ldm503\.output\]", warnings), warnings
     assert list((Path(app.outdir) / "ldm503.json").iterdir()) == []
+
+
+# -- locations inside included files ---------------------------------------------------
+
+
+def test_findings_inside_an_included_file_point_at_it(make_app, tmp_path) -> None:
+    docs = {"a": """\
+A
+=
+
+Some text.
+
+.. include:: part.inc
+
+.. milestone:: LDM-503-05 After the include
+   :requires: LDM-503-02
+"""}
+    src = project(tmp_path, docs)
+    (src / "part.inc").write_text("""\
+.. milestone:: LDM-503-01 First
+   :due: 2019-01-01
+   :status: bogus
+
+   .. prerequisite:: LDM-503-09 Undeclared
+
+.. milestone:: LDM-503-02 Second
+   :requires: LDM-503-01
+
+See :ms:`LDM-503-77`.
+""", encoding="utf-8")
+    app, report = build(make_app, src)
+    warnings = re.sub(r"\x1b\[[0-9;]*m", "", app._warning.getvalue())
+    part, a = re.escape(str(src / "part.inc")), re.escape(str(src / "a.rst"))
+    for line, fragment, subtype in [
+        (1, "unknown status 'bogus'", "invalid"),
+        (5, "requires LDM-503-09, which looks like a milestone of this plan", "undefined-reference"),
+        (10, "Reference to LDM-503-77", "undefined-reference"),
+    ]:
+        assert re.search(rf"{part}:{line}: WARNING: .*{re.escape(fragment)}.*\[ldm503\.{subtype}\]",
+                         warnings), (line, warnings)
+    # The milestones still belong to (and link into) the document that includes them.
+    by_id = {m["id"]: m for m in report["milestones"]}
+    assert by_id["LDM-503-01"]["docname"] == "a" and by_id["LDM-503-01"]["line"] == 1
+    assert by_id["LDM-503-05"]["docname"] == "a" and by_id["LDM-503-05"]["line"] == 8
+    page = BeautifulSoup((Path(app.outdir) / "a.html").read_text(encoding="utf-8"), "html.parser")
+    assert page.find("dt", id="ms-ldm-503-01") is not None
+    # Outside the include, locations are the document's own.
+    assert not re.search(rf"{a}:\d+: WARNING: .*LDM-503-09", warnings)
