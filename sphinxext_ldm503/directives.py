@@ -10,6 +10,7 @@ on with whatever could be understood.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -55,6 +56,60 @@ CONTEXT_KEY = "ldm503:milestone"
 #: :class:`~sphinxext_ldm503.model.Milestone`, the directive and its signature node;
 #: handlers return nodes to add to the milestone's content (or None). needs.py uses it.
 MILESTONE_EVENT = "ldm503-milestone-declared"
+
+#: How :func:`mark_repeated_options` renames the second and later copies of an option.
+REPEAT_MARK = "~"
+
+_DIRECTIVE_START = re.compile(
+    r"^(?P<indent>\s*)\.\.\s+(?:ldm503:)?(?:milestone|prerequisite|query|milestone-graph|"
+    r"milestone-report|milestone-table)::")
+_OPTION_LINE = re.compile(r"^(?P<indent>\s+):(?P<name>[^:\s]+):(?=\s|$)")
+
+
+def mark_repeated_options(lines: list[str]) -> list[str]:
+    """Rename repeated options of our directives (``:requires:`` twice) to ``requires~2``.
+
+    Docutils rejects a directive with a repeated option outright, so the milestone
+    and everything in it would vanish behind an untyped error. Renaming keeps the
+    line numbers and lets the directive merge or ignore the repeat with a warning.
+    """
+    out: list[str] = []
+    seen: dict[str, int] | None = None
+    base_indent = ""
+    for line in lines:
+        start = _DIRECTIVE_START.match(line)
+        if start:
+            seen, base_indent = {}, start["indent"]
+            out.append(line)
+            continue
+        option = _OPTION_LINE.match(line) if seen is not None else None
+        if seen is not None and option and len(option["indent"]) > len(base_indent):
+            name = option["name"].lower()
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                line = (line[: option.start("name")] + f"{name}{REPEAT_MARK}{seen[name]}"
+                        + line[option.end("name"):])
+        elif not line.strip() or not line.startswith(base_indent + " "):
+            seen = None  # the option block ends at a blank or outdented line
+        out.append(line)
+    return out
+
+
+def on_source_read(app: Any, docname: str, source: list[str]) -> None:
+    """Sphinx's ``source-read``: mark repeated options before docutils sees them.
+
+    reStructuredText only: MyST parses its own option blocks.
+    """
+    if app.env.doc2path(docname).suffix.lower() != ".md" and "::" in source[0]:
+        source[0] = "\n".join(mark_repeated_options(source[0].split("\n")))
+
+
+def on_include_read(app: Any, relative_path: Any, parent_docname: str,
+                    content: list[str]) -> None:
+    """The same for text pulled in with ``.. include::``."""
+    if str(relative_path).lower().endswith(".md") or "::" not in content[0]:
+        return
+    content[0] = "\n".join(mark_repeated_options(content[0].split("\n")))
 
 
 class AnyOption(dict[str, Any]):
@@ -144,12 +199,32 @@ class Ldm503Directive(SphinxDirective):
         return ctx
 
     def unknown_options(self) -> None:
+        self.repeated_options()
         for name in sorted(self.options):
             if name not in self.known_options:
                 self.invalid(
                     f"unknown option :{name}: of {self.name!r}; "
                     f"known options: {', '.join(self.known_options)}"
                 )
+
+    def repeated_options(self) -> None:
+        """Options written twice, renamed ``name~N`` by :func:`mark_repeated_options`.
+
+        A repeated ``:requires:`` adds its IDs to the first one's; any other repeat
+        is ignored. Either way a located warning says so, and the directive still
+        runs (docutils would reject the whole directive).
+        """
+        for key in sorted(self.options):
+            name, sep, _count = key.partition(REPEAT_MARK)
+            if not sep:
+                continue
+            value = self.options.pop(key) or ""
+            if name == "requires":
+                self.options[name] = f"{self.options.get(name) or ''}, {value}"
+                what = "its IDs are added to the first one's"
+            else:
+                what = "the first one is used"
+            self.invalid(f"{self.name}: option :{name}: is given more than once; {what}")
 
     def option(self, name: str, parser: Any) -> Any:
         """The parsed value of an option, or None (with a warning) when it is malformed."""
@@ -542,3 +617,6 @@ def setup(app: Sphinx) -> None:
                        ldm_nodes.copied_prerequisites):
         ldm_nodes.add_placeholder(app, node_class)
     app.add_event(MILESTONE_EVENT)
+    # Repeated options would make docutils drop the whole directive.
+    app.connect("source-read", on_source_read)
+    app.connect("include-read", on_include_read)

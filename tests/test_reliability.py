@@ -359,7 +359,7 @@ See :ms:`LDM-503-77`.
     part, a = re.escape(str(src / "part.inc")), re.escape(str(src / "a.rst"))
     for line, fragment, subtype in [
         (1, "unknown status 'bogus'", "invalid"),
-        (5, "requires LDM-503-09, which looks like a milestone of this plan", "undefined-reference"),
+        (5, "requires LDM-503-09, which looks like a milestone", "undefined-reference"),
         (10, "Reference to LDM-503-77", "undefined-reference"),
     ]:
         assert re.search(rf"{part}:{line}: WARNING: .*{re.escape(fragment)}.*\[ldm503\.{subtype}\]",
@@ -372,3 +372,61 @@ See :ms:`LDM-503-77`.
     assert page.find("dt", id="ms-ldm-503-01") is not None
     # Outside the include, locations are the document's own.
     assert not re.search(rf"{a}:\d+: WARNING: .*LDM-503-09", warnings)
+
+
+# -- repeated options ------------------------------------------------------------------
+
+
+def test_mark_repeated_options_keeps_lines_and_touches_only_our_directives() -> None:
+    from sphinxext_ldm503.directives import mark_repeated_options
+
+    text = """\
+.. milestone:: A
+   :requires: B
+   :due: 2019-01-01
+   :requires: C,
+      D
+   :Requires: E
+
+   Body :requires: F
+
+.. note::
+   :class: x
+   :class: y
+""".splitlines()
+    out = mark_repeated_options(text)
+    assert len(out) == len(text)
+    assert out[3] == "   :requires~2: C," and out[5] == "   :requires~3: E"
+    assert out[7] == text[7] and out[10:] == text[10:]
+
+
+def test_repeated_options_are_warnings_and_keep_the_milestone(make_app, tmp_path) -> None:
+    docs = {"a": """\
+A
+=
+
+.. milestone:: LDM-503-01 First
+   :requires: LDM-503-02
+   :due: 2019-01-01
+   :requires: LDM-503-03
+   :due: 2030-01-01
+
+   .. prerequisite:: LDM-503-04 Fourth
+      :query: open
+      :query: resolved
+
+.. milestone:: LDM-503-02 Second
+"""}
+    app, report = build(make_app, project(tmp_path, docs))
+    warnings = app._warning.getvalue()
+    assert "duplicate option" not in warnings and "[docutils]" not in warnings, warnings
+    assert re.search(r"a\.rst:4: WARNING: milestone: option :requires: is given more than once;"
+                     r" its IDs are added.*\[ldm503\.invalid\]", warnings), warnings
+    assert re.search(r"a\.rst:4: WARNING: milestone: option :due: is given more than once; "
+                     r"the first one is used.*\[ldm503\.invalid\]", warnings), warnings
+    assert re.search(r"a\.rst:10: WARNING: prerequisite: option :query: .*\[ldm503\.invalid\]",
+                     warnings), warnings
+    first = next(m for m in report["milestones"] if m["id"] == "LDM-503-01")
+    assert first["due"] == "2019-01-01"
+    assert [(r["id"], r["query"]) for r in first["requires"]] == [
+        ("LDM-503-02", None), ("LDM-503-03", None), ("LDM-503-04", "open")]
