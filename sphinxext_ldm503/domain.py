@@ -64,8 +64,8 @@ class MilestoneDomain(Domain):
         "fingerprints": {},
         # what the probe of ``dot`` found, by binary (see diagrams.dot_problem)
         "dot-probes": {},
-        # content hash of ldm503_catalog when last checked (see catalog_changed)
-        "catalog": "",
+        # hash of the catalog and the findings when last reported (see findings_changed)
+        "checked": "",
     }
     data_version = 4
 
@@ -224,12 +224,18 @@ class MilestoneDomain(Domain):
             digest.update(f"unreadable: {exc.strerror}".encode())
         return digest.hexdigest()
 
-    def catalog_changed(self) -> bool:
-        """Whether the catalog changed since the last build checked it (and remember it)."""
-        digest = self.catalog_digest()
-        if self.data.get("catalog", "") == digest:
+    def findings_changed(self) -> bool:
+        """Whether the catalog or the findings changed since the last build reported them
+        (and remember them).
+
+        Neither a catalog edit nor a deleted document need outdate any page, and then
+        Sphinx skips the consistency check where findings become warnings.
+        """
+        digest = hashlib.sha1(self.catalog_digest().encode(), usedforsecurity=False)
+        digest.update(repr(self.findings).encode())
+        if self.data.get("checked", "") == digest.hexdigest():
             return False
-        self.data["catalog"] = digest
+        self.data["checked"] = digest.hexdigest()
         return True
 
     def catalog_rows(self) -> list[Milestone]:

@@ -84,11 +84,11 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         dot_problem(app.config, domain)  # probed now, while the domain data is still saved
     outdated = domain.outdated_by_others(f"{app.builder.name}:{app.outdir}")
     domain.per_build("outdated-by-others", list).extend(outdated)
-    if domain.catalog_changed() and not outdated and app.config.root_doc in env.all_docs:
+    if domain.findings_changed() and not outdated and app.config.root_doc in env.all_docs:
         # Sphinx checks consistency (where the findings become warnings) only when
-        # some document is outdated: a catalog-only change, say a bad row, would
-        # pass an incremental -W build that a clean one fails. One rewritten page
-        # makes it count.
+        # some document is outdated: a catalog-only change, say a bad row, or a
+        # deleted document would pass an incremental -W build that a clean one
+        # fails. One rewritten page makes it count.
         outdated = [app.config.root_doc]
     return outdated
 

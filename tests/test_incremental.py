@@ -3,10 +3,12 @@
 A hypothesis state machine keeps a small multi-document plan as data, writes it out,
 applies random edits (add/remove a milestone, add/remove/retarget a prerequisite,
 change a date or status, move a milestone to another document, rename or delete a
-document) and after each edit compares an incremental build of the edited project with
-a clean build of the same sources: ``ldm503.json``, every milestone block of every page
-("Required by", links, metadata, the diagram's file name, which hashes its DOT) and the
-ldm503 warnings.
+document; and every field the output shows: milestone and prerequisite titles,
+discussions, ``:external:``, catalog cells, configuration) and after each edit compares
+an incremental build of the edited project with a clean build of the same sources, both
+under ``-W``: ``ldm503.json``, every milestone block of every page ("Required by", links,
+metadata, the diagram's file name, which hashes its DOT), the whole body of every page,
+the images they reference, the ldm503 warnings and the exit status.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -26,8 +29,14 @@ from sphinx.testing.util import SphinxTestApp
 CONF = """\
 extensions = ["sphinxext_ldm503"]
 exclude_patterns = ["_build"]
-ldm503_at_risk_patterns = ["^DM-SUIT-"]
+ldm503_at_risk_patterns = {at_risk!r}
+ldm503_catalog = "catalog.csv"
 """
+AT_RISK = [["^DM-SUIT-"], [], ["^LDM-503-0[12]$"]]
+TITLES = ["", "Renamed", "Other words"]
+DISCUSSIONS = ["", "Because.", "Waiting on the camera."]
+CATALOG_TITLES = ["", "Schedule name", "Schedule name, revised"]
+CATALOG_DATES = ["", "2019-03-01", "not-a-date"]
 IDS = [f"LDM-503-{n:02d}" for n in range(1, 9)]
 EXTERNAL = ["DM-SUIT-1", "DM-AP-2", "CAMM8040"]
 DATES = ["2018-06-29", "2019-01-17", "2019-08-30", "2020-03-31"]
@@ -48,10 +57,25 @@ def summary_line(status: str) -> str:
     return lines[0].split("; see ")[0]
 
 
+def whole_output(outdir: Path, srcdir: Path) -> dict[str, str]:
+    """Every page's body (with the names of the images it references, which hash their
+    DOT), the images themselves, and the JSON (where the catalog's path is made relative:
+    the clean build reads a copy of the sources)."""
+    json = (outdir / "ldm503.json").read_text(encoding="utf-8")
+    out = {"ldm503.json": json.replace(str(srcdir.resolve()) + "/", "")}
+    for page in sorted(outdir.glob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        body = BeautifulSoup(html, "html.parser").find("div", class_="body")
+        out[page.name] = str(body) if body else html
+        for image in sorted(set(re.findall(r'_images/[^"#\s]+', html))):
+            out[page.name + " " + image] = str((outdir / image).is_file())
+    return out
+
+
 def ldm503_warnings(text: str) -> list[str]:
     """Warnings of ours, without the directory (builds live in different places)."""
     lines = [re.sub(r"\x1b\[[0-9;]*m", "", w) for w in text.splitlines() if "[ldm503." in w]
-    return sorted(re.sub(r"^.*/(?=[^/]+\.rst:)", "", w) for w in lines)
+    return sorted(re.sub(r"^.*/(?=[^/]+\.(rst|csv):)", "", w) for w in lines)
 
 
 class PlanEdits(RuleBasedStateMachine):
@@ -60,8 +84,12 @@ class PlanEdits(RuleBasedStateMachine):
         self.tmp = Path(tempfile.mkdtemp(prefix="ldm503-incr-"))
         self.src = self.tmp / "src"
         self.src.mkdir()
-        # docname -> list of milestones; a milestone is [id, due, status, [(prereq, query)]]
+        # docname -> list of milestones; a milestone is
+        # [id, due, status, [(prereq, query)], title suffix, external,
+        #  {prereq: (title suffix, discussion)}]
         self.docs: dict[str, list[list]] = {"index": [], "a": [], "b": []}
+        self.at_risk: list[str] = AT_RISK[0]
+        self.catalog: dict[str, tuple[str, str]] = {}  # id -> (title, due)
         self.renames = 0
         self.first_build = True
         self.warned_clean: list[str] = []
@@ -76,44 +104,61 @@ class PlanEdits(RuleBasedStateMachine):
     def declared(self) -> list[str]:
         return [m[0] for ms in self.docs.values() for m in ms]
 
-    def write(self) -> None:
-        (self.src / "conf.py").write_text(CONF, encoding="utf-8")
+    def write(self) -> bool:
+        """Write the sources that changed; whether any did."""
+        changed = self._write_if_changed(self.src / "conf.py", CONF.format(at_risk=self.at_risk))
+        rows = ["id,title,due"] + [f"{i},{t},{d}" for i, (t, d) in sorted(self.catalog.items())]
+        changed |= self._write_if_changed(self.src / "catalog.csv", "\n".join(rows) + "\n")
         existing = {p.stem for p in self.src.glob("*.rst")}
         for gone in existing - set(self.docs):
             (self.src / f"{gone}.rst").unlink()
+            changed = True
         for docname, milestones in self.docs.items():
             lines = [] if docname == "index" else [":orphan:", ""]
             lines += [docname.capitalize(), "=" * 10, ""]
-            for ms_id, due, status, prereqs in milestones:
-                lines.append(f".. milestone:: {ms_id}: Title of {ms_id}")
+            for ms_id, due, status, prereqs, suffix, external, texts in milestones:
+                lines.append(f".. milestone:: {ms_id}: Title of {ms_id} {suffix}".rstrip())
                 lines.append(f"   :due: {due}")
                 if status:
                     lines.append(f"   :status: {status}")
+                if external:
+                    lines.append("   :external:")
                 lines.append("")
                 for target, query in prereqs:
-                    lines.append(f"   .. prerequisite:: {target} Needed {target}")
+                    title, discussion = texts.get(target, ("", ""))
+                    lines.append(f"   .. prerequisite:: {target} Needed {target} {title}".rstrip())
                     if query:
                         lines.append(f"      :query: {query}")
                     lines.append("")
+                    if discussion:
+                        lines += [f"      {discussion}", ""]
             lines.append("See :ms:`LDM-503-01` and :ms:`LDM-503-02`.")
-            path = self.src / f"{docname}.rst"
-            text = "\n".join(lines) + "\n"
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                path.write_text(text, encoding="utf-8")
+            changed |= self._write_if_changed(self.src / f"{docname}.rst", "\n".join(lines) + "\n")
+        return changed
 
-    def build(self, srcdir: Path, builddir: Path, fresh: bool) -> tuple[Path, str]:
+    @staticmethod
+    def _write_if_changed(path: Path, text: str) -> bool:
+        # Only what changed: Sphinx re-reads a document whose file is newer.
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            return False
+        path.write_text(text, encoding="utf-8")
+        return True
+
+    def build(self, srcdir: Path, builddir: Path, fresh: bool) -> tuple[Path, str, int]:
+        """Build under -W; the status text goes to ``last_status``."""
         warning, status = StringIO(), StringIO()
         app = SphinxTestApp("html", srcdir=srcdir, builddir=builddir, freshenv=fresh,
-                            status=status, warning=warning)
+                            status=status, warning=warning, warningiserror=True)
         try:
             app.build()
         finally:
             app.cleanup()
         self.last_status = status.getvalue()
-        return Path(app.outdir), warning.getvalue()
+        return Path(app.outdir), warning.getvalue(), app.statuscode
 
     def build_incremental(self) -> None:
-        self.incr_out, self.incr_warnings = self.build(self.src, self.tmp / "incr", False)
+        self.incr_out, self.incr_warnings, self.incr_code = self.build(
+            self.src, self.tmp / "incr", False)
         self.incr_status = self.last_status
 
     # -- edits -----------------------------------------------------------------
@@ -123,7 +168,7 @@ class PlanEdits(RuleBasedStateMachine):
     def add_milestone(self, doc: str, ms_id: str, due: str) -> None:
         if ms_id in self.declared() or doc not in self.docs:
             return
-        self.docs[doc].append([ms_id, due, None, []])
+        self.docs[doc].append([ms_id, due, None, [], "", False, {}])
 
     @precondition(lambda self: self.declared())
     @rule(data=st.data())
@@ -194,20 +239,53 @@ class PlanEdits(RuleBasedStateMachine):
         self.renames += 1
         self.docs[f"new{self.renames}"] = []
 
+    @precondition(lambda self: self.declared())
+    @rule(data=st.data(), title=st.sampled_from(TITLES))
+    def change_title(self, data: st.DataObject, title: str) -> None:
+        self._pick(data)[4] = title
+
+    @precondition(lambda self: self.declared())
+    @rule(data=st.data())
+    def toggle_external(self, data: st.DataObject) -> None:
+        ms = self._pick(data)
+        ms[5] = not ms[5]
+
+    @precondition(lambda self: any(m[3] for ms in self.docs.values() for m in ms))
+    @rule(data=st.data(), title=st.sampled_from(TITLES),
+          discussion=st.sampled_from(DISCUSSIONS))
+    def change_prerequisite_text(self, data: st.DataObject, title: str, discussion: str) -> None:
+        candidates = [m for ms in self.docs.values() for m in ms if m[3]]
+        ms = data.draw(st.sampled_from(candidates))
+        target = data.draw(st.sampled_from([t for t, _ in ms[3]]))
+        ms[6][target] = (title, discussion)
+
+    @rule(ms_id=st.sampled_from(IDS + EXTERNAL), title=st.sampled_from(CATALOG_TITLES),
+          due=st.sampled_from(CATALOG_DATES))
+    def change_catalog_row(self, ms_id: str, title: str, due: str) -> None:
+        if title or due:
+            self.catalog[ms_id] = (title, due)
+        else:
+            self.catalog.pop(ms_id, None)
+
+    @rule(at_risk=st.sampled_from(AT_RISK))
+    def change_config(self, at_risk: list[str]) -> None:
+        self.at_risk = at_risk
+
     # -- the property ------------------------------------------------------------
 
     @invariant()
     def incremental_equals_clean(self) -> None:
-        self.write()
+        changed = self.write()
         self.build_incremental()
         clean_src = self.tmp / "clean-src"
         shutil.rmtree(clean_src, ignore_errors=True)
         shutil.copytree(self.src, clean_src, ignore=shutil.ignore_patterns("_build"))
         shutil.rmtree(self.tmp / "clean", ignore_errors=True)
-        clean_out, clean_warnings = self.build(clean_src, self.tmp / "clean", True)
+        clean_out, clean_warnings, clean_code = self.build(clean_src, self.tmp / "clean", True)
         clean_status = self.last_status
-        assert (self.incr_out / "ldm503.json").read_text(encoding="utf-8") == (
-            clean_out / "ldm503.json").read_text(encoding="utf-8")
+        # Sphinx leaves the pages of deleted documents behind: compare the clean pages.
+        clean, incr = whole_output(clean_out, clean_src), whole_output(self.incr_out, self.src)
+        assert {name: incr.get(name) for name in clean} == clean
         incr_pages = milestone_blocks(self.incr_out)
         for page, blocks in milestone_blocks(clean_out).items():
             assert incr_pages.get(page) == blocks, page
@@ -221,6 +299,14 @@ class PlanEdits(RuleBasedStateMachine):
             assert ours == theirs
         else:  # nothing changed: like Sphinx, nothing is re-reported but the summary
             assert ours == []
+        if changed:  # an edit re-checks everything, like a clean build
+            assert ours == theirs
+        if changed and not self.invalid_elsewhere(clean_warnings):
+            assert self.incr_code == clean_code
+
+    def invalid_elsewhere(self, warnings: str) -> bool:
+        """Read-time warnings are only repeated for re-read documents (Sphinx's own rule)."""
+        return any("[ldm503.invalid]" in w and ".rst:" in w for w in warnings.splitlines())
 
 
 PlanEdits.TestCase.settings = settings(
