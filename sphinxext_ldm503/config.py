@@ -74,6 +74,10 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Seconds the one-off probe of Graphviz's dot may take before diagrams fall back to text.",
     ),
     ConfigValue(
+        "ldm503_dot_render_timeout", 300, "", (int, float),
+        "Seconds dot may take to draw one diagram before it is shown as a list instead.",
+    ),
+    ConfigValue(
         "ldm503_json", True, "", (bool,),
         "Write <outdir>/ldm503.json at the end of every build.",
     ),
@@ -188,6 +192,7 @@ VALIDATORS: dict[str, Callable[[str, object], Validated]] = {
     "ldm503_milestone_graphs": _flag,
     "ldm503_graph_max_nodes": _count,
     "ldm503_dot_timeout": _seconds,
+    "ldm503_dot_render_timeout": _seconds,
     "ldm503_json": _flag,
     "ldm503_title_prefixes": lambda n, v: _strings(n, v, regex=False),
 }

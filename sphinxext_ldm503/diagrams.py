@@ -282,8 +282,10 @@ def render_graph(
     code = build_dot(plan, options, url_for=_url_for(builder, docname), at_risk=domain.at_risk,
                      name=name, subplan=subplan, graph_attrs=graph_attrs, node_attrs=node_attrs)
     what = f"milestone {options.root}" if options.root else "the plan"
-    image = graphviz()
+    image = ldm503_diagram()
     image["code"] = for_output_format(code, builder, config)
+    # Shown instead of the image when dot does not finish in time (see visit_diagram).
+    image += _outline(domain, options, docname)
     image["options"] = {"docname": docname}
     alt = node["options"].get("alt") or f"Dependency diagram of {what} ({len(subplan)} milestones)"
     # sphinx.ext.graphviz writes alt into the HTML as it is (a <p> inside the
@@ -302,7 +304,7 @@ def render_graph(
         container += nodes.paragraph(NEIGHBOURHOOD_KEY, NEIGHBOURHOOD_KEY,
                                      classes=["ldm503-graph-key"])
     elif node.get("legend", True):
-        legend = graphviz()
+        legend = ldm503_diagram()
         legend["code"] = for_output_format(build_legend_dot(strip=printed), builder, config)
         legend["options"] = {"docname": docname}
         legend["alt"] = "Legend of the dependency diagrams"
@@ -328,3 +330,89 @@ def setup(app: Sphinx) -> None:
     app.add_directive_to_domain("ldm503", "milestone-graph", MilestoneGraphDirective)
     ldm_nodes.add_placeholder(app, ldm_nodes.milestone_graph)
     app.add_post_transform(DiagramTransform)
+    add_diagram_node(app)
+
+
+def add_diagram_node(app: Sphinx) -> None:
+    """Our diagrams' node, drawn by sphinx.ext.graphviz's visitors under a time limit."""
+    from sphinx.ext import graphviz as ext
+
+    app.add_node(
+        ldm503_diagram,
+        html=(visit_diagram(ext.html_visit_graphviz, "html"), _depart_diagram),
+        latex=(visit_diagram(ext.latex_visit_graphviz, "pdf"), _depart_diagram),
+        texinfo=(ext.texinfo_visit_graphviz, None),
+        text=(ext.text_visit_graphviz, None),
+        man=(ext.man_visit_graphviz, None),
+    )
+
+
+class ldm503_diagram(graphviz):  # docutils names node classes in lower case
+    """sphinx.ext.graphviz's node for our diagrams, drawn with a time limit.
+
+    Its children (the diagram as a list) are rendered only when dot does not
+    finish in time; otherwise sphinx.ext.graphviz's visitor draws the image and
+    skips them.
+    """
+
+
+def _depart_diagram(self: Any, node: nodes.Element) -> None:
+    pass
+
+
+def visit_diagram(sphinx_visit: Any, fmt: str) -> Any:
+    """A visitor that lets sphinx.ext.graphviz draw the diagram once dot has done so in time.
+
+    sphinx.ext.graphviz runs dot without a time limit, so a dot that answers the
+    probe but hangs on a real diagram would hang the build. Here dot writes the
+    image first, under ``ldm503_dot_render_timeout``, to the very file
+    sphinx.ext.graphviz then finds in its cache. On timeout the diagram is shown as
+    a list, with a warning.
+    """
+
+    def visit(self: Any, node: nodes.Element) -> None:
+        output = self.builder.config.graphviz_output_format if fmt == "html" else fmt
+        if _prerender(self, node, output.lower()):
+            sphinx_visit(self, node)  # raises SkipNode
+        # else: fall through to the children, the text outline
+
+    return visit
+
+
+def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:
+    """Render like sphinx.ext.graphviz's render_dot, but with a time limit.
+
+    False (after a warning) when dot did not finish in time. Anything else,
+    including a dot error, is left to sphinx.ext.graphviz, which reports it.
+    """
+    from sphinx.ext.graphviz import fix_svg_relative_paths
+
+    from .prerender import image_name
+
+    builder, config = self.builder, self.builder.config
+    code, options = node["code"], node["options"]
+    program = options.get("graphviz_dot", config.graphviz_dot)
+    outfn = builder.outdir / builder.imagedir / image_name(builder, code, options, fmt)
+    if outfn.is_file() or not program or fmt not in ("png", "svg", "pdf"):
+        return True
+    args = [program, *config.graphviz_dot_args, f"-T{fmt}", f"-o{outfn}"]
+    if fmt == "png":
+        args += ["-Tcmapx", f"-o{outfn}.map"]
+    timeout = config.ldm503_dot_render_timeout
+    docname = options.get("docname", "index")
+    try:
+        outfn.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(args, input=code.encode(), capture_output=True, check=True,
+                       timeout=timeout, cwd=(builder.srcdir / docname).parent)
+    except subprocess.TimeoutExpired:
+        for leftover in (outfn, outfn.with_name(outfn.name + ".map")):
+            leftover.unlink(missing_ok=True)
+        warn(f"Graphviz's dot did not draw this diagram within {timeout:g} s "
+             "(ldm503_dot_render_timeout), so it is shown as a list", "graph",
+             (docname, node.line))
+        return False
+    except (OSError, subprocess.CalledProcessError):
+        return True  # sphinx.ext.graphviz tries again and reports the error its way
+    if fmt == "svg" and outfn.is_file():
+        fix_svg_relative_paths(self, outfn)
+    return True

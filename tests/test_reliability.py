@@ -430,3 +430,38 @@ A
     assert first["due"] == "2019-01-01"
     assert [(r["id"], r["query"]) for r in first["requires"]] == [
         ("LDM-503-02", None), ("LDM-503-03", None), ("LDM-503-04", "open")]
+
+
+# -- a dot that answers the probe but hangs on real diagrams -----------------------------
+
+
+def test_dot_hanging_on_a_diagram_times_out_per_render(make_app, rootdir, tmp_path) -> None:
+    import shutil
+    import time
+
+    src = tmp_path / "graphs"
+    shutil.copytree(rootdir / "test-graphs", src)
+    fake = tmp_path / "dot"
+    # Draws the probe's tiny graph, hangs on anything bigger (exec: no child keeps pipes open).
+    fake.write_text(f"""#!/bin/sh
+input=$(cat)
+case "$input" in
+  *"digraph probe"*) printf '%s' "$input" | exec {shutil.which("dot")} "$@" ;;
+  *) exec sleep 60 ;;
+esac
+""")
+    fake.chmod(0o755)
+    app = make_app("html", srcdir=src, confoverrides={
+        "graphviz_dot": str(fake), "ldm503_dot_render_timeout": 0.5,
+        "graphviz_output_format": "svg"})
+    start = time.monotonic()
+    app.build()
+    assert time.monotonic() - start < 45
+    warnings = app._warning.getvalue()
+    assert re.search(r"index\.rst:\d+: WARNING: Graphviz's dot did not draw this diagram within "
+                     r"0\.5 s .*\[ldm503\.graph\]", warnings), warnings
+    page = BeautifulSoup((Path(app.outdir) / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    outline = page.find("ul", class_="ldm503-graph-outline")
+    assert outline is not None and "requires" in outline.get_text()
+    assert outline.find("a", href="plan.html#ms-ldm-503-01") is not None
