@@ -76,6 +76,7 @@ class MilestoneDomain(Domain):
         self._at_risk: set[str] | None = None
         self._catalog: tuple[list[Milestone], list[Finding]] | None = None
         self._signatures: dict[str, str] = {}
+        self._facts: dict[str, str] = {}  # id key -> digest of what pages show of it
         self._per_build: dict[str, Any] = {}
         #: Declarations from outside our directives (needs.py: sphinx-needs' needs),
         #: set again after every read, never pickled.
@@ -89,6 +90,7 @@ class MilestoneDomain(Domain):
         self._findings = None
         self._at_risk = None
         self._signatures = {}
+        self._facts = {}
 
     def note_milestone(self, milestone: Milestone) -> None:
         docname = milestone.docname or self.env.docname
@@ -316,7 +318,7 @@ class MilestoneDomain(Domain):
         parts: list[Any] = [brief(ms), ms.level, ms.tags, ms.external]
         parts += [(brief(e.source), e.prerequisite.query) for e in plan.required_by(key)]
         parts += [(brief(e.target), e.prerequisite.query) for e in plan.requires(key)]
-        parts += neighbourhood_facts(plan, ms, at_risk)
+        parts += neighbourhood_facts(plan, ms, at_risk, self._facts)
         return repr(parts)
 
     def _whole_plan_signature(self) -> str:
@@ -432,21 +434,30 @@ def edge_facts(edge: Edge) -> tuple[Any, ...]:
     return (edge.source.key, edge.target.key, pre.id, pre.title, pre.query, pre.discussion)
 
 
-def neighbourhood_facts(plan: Plan, ms: Milestone, at_risk: Set[str]) -> list[Any]:
+def neighbourhood_facts(plan: Plan, ms: Milestone, at_risk: Set[str],
+                        cache: dict[str, str] | None = None) -> list[Any]:
     """What a milestone's page shows of its neighbours: the block itself and the
     neighbourhood diagram, which draws every milestone one active edge away and every
     edge among them, with titles, discussions and kinds in its labels and tooltips.
 
-    Computed from the milestone's own edges (not graph.select, which walks the whole
-    plan), so signing every milestone stays linear in the plan.
+    Each neighbour counts as a digest of its facts and all its prerequisites (a
+    little more than the diagram draws), kept in ``cache``: computed from the
+    milestone's own edges rather than graph.select, which walks the whole plan,
+    signing every milestone stays linear in the plan and small.
     """
+    cache = {} if cache is None else cache
     keys = {ms.key}
-    keys.update(e.target.key for e in plan.requires(ms.id) if e.prerequisite.active)
+    keys.update(pre.key for pre in ms.prerequisites if pre.active)
     keys.update(e.source.key for e in plan.required_by(ms.id) if e.prerequisite.active)
     facts: list[Any] = []
     for key in sorted(keys):
-        member = plan.milestones[key]
-        facts.append(milestone_facts(member, at_risk))
-        facts += [edge_facts(e) for e in plan.requires(member.id) if e.target.key in keys]
-    facts += [edge_facts(e) for e in plan.required_by(ms.id)]
+        if key not in cache:
+            member = plan.milestones[key]
+            edges = [(pre.key, pre.id, pre.title, pre.query, pre.discussion)
+                     for pre in member.prerequisites]
+            text = repr((milestone_facts(member, at_risk), edges))
+            cache[key] = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+        facts.append(cache[key])
+    # Dropped edges pull in no neighbour, but "Required by" still lists them.
+    facts += [edge_facts(e) for e in plan.required_by(ms.id) if not e.prerequisite.active]
     return facts
