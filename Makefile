@@ -9,14 +9,16 @@ BIN     = $(VENV)/bin
 SPHINXOPTS ?=
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: html pdf test check lint setup dot tex clean bench help
+.PHONY: html pdf docs test check lint setup dot tex browser clean bench help
 
 help:
 	@echo "make html   build the example test plan into _build/html/"
 	@echo "make pdf    build it as a PDF into _build/latex/ (installs TeX Live as root)"
+	@echo "make docs   build the user guide into _build/docs/"
 	@echo "make test   run the test suite (lint included)"
 	@echo "make check  lint and the fast tests: the edit loop (about two minutes)"
 	@echo "make lint   ruff and mypy over the package and tests"
+	@echo "make browser  install Chromium and chromedriver for the browser tests (root, Debian)"
 	@echo "make bench  build times against plain Sphinx and sphinx-needs (benchmarks/results.md)"
 
 $(BIN)/python:
@@ -24,13 +26,17 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,example]'
 	@touch $(STAMP)
 
 setup: $(STAMP) dot
 
 dot:
 	@bash .ci/ensure-dot
+
+# Headless Chromium and chromedriver for tests/test_browser.py (skipped without them).
+browser:
+	@bash .ci/ensure-browser
 
 html: setup
 	$(BIN)/sphinx-build -b html -c . example-docs _build/html $(SPHINXOPTS)
@@ -48,6 +54,11 @@ pdf: setup tex
 	@ls _build/latex/*.pdf
 	@echo "The log is _build/latex/*.log (overfull boxes, floats)."
 
+# The user guide (docs/): tutorial, generated reference tables, theming.
+docs: setup
+	$(BIN)/sphinx-build -b html docs _build/docs $(SPHINXOPTS)
+	@echo "The user guide is in _build/docs/index.html"
+
 test: setup lint
 	$(BIN)/python -m pytest $(PYTESTOPTS)
 
@@ -55,7 +66,7 @@ check: setup lint
 	$(BIN)/python -m pytest -m "not slow" $(PYTESTOPTS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sphinxext_ldm503 tests conf.py benchmarks
+	$(BIN)/ruff check sphinxext_ldm503 tests conf.py benchmarks docs
 	$(BIN)/mypy
 
 bench: setup

@@ -18,9 +18,21 @@ ldm503_at_risk_patterns = ["^DM-SUIT-"]
 ldm503_today = "2019-04-30"
 
 graphviz_output_format = "svg"
-html_theme = "alabaster"
-# A text column of about 1,000 px: wide enough for the whole-plan diagrams to stay legible.
-html_theme_options = {"page_width": "1320px", "sidebar_width": "240px", "body_max_width": "1040px"}
+# Rubin Observatory publishes with pydata-sphinx-theme (documenteer's user guides): the
+# theme LDM-503's authors would use. The extension looks right in furo, sphinx-rtd-theme
+# and alabaster too (the browser tests build the example in each, light and dark); the
+# whole-plan diagram opens at full size, so no theme needs a widened column.
+html_theme = "pydata_sphinx_theme"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "logo": {"text": "LDM-503 test milestones"},
+    # The schedule and the report are wide tables: give them the whole width.
+    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "schedule": [], "report": []},
+}
+# Every page is a top-level chapter (they are in the header), so pydata's section
+# navigation would be an empty column.
+html_sidebars = {"**": []}
 html_title = "LDM-503: test milestones and their dependencies"
 
 # --- LaTeX / PDF (`make pdf`) ------------------------------------------------------------

@@ -28,6 +28,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         prerender,
         report,
         roles,
+        web,
     )
     from .config import CONFIG_VALUES
     from .domain import MilestoneDomain
@@ -44,11 +45,13 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     events.setup(app)
     latex.setup(app)
     needs.setup(app)  # does nothing unless sphinx_needs is in extensions
+    web.setup(app)
     app.add_css_file("ldm503.css")
 
     return {
         "version": __version__,
-        "env_version": 3,
+        # 4: prerequisite ids named after both milestones (stored doctrees change).
+        "env_version": 4,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

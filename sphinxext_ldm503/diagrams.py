@@ -38,6 +38,8 @@ from .graph import (
     size_warning,
     text_outline,
 )
+from .graph.escape import _html_id
+from .graph.legend import legend_keys
 from .latex import LATEX_LINK, print_graph_attrs
 from .model import Milestone
 from .placeholders import PlaceholderTransform
@@ -53,9 +55,9 @@ INSTALL_HINT = (
     "graphviz', macOS: 'brew install graphviz') or set graphviz_dot to its path"
 )
 NEIGHBOURHOOD_KEY = (
-    "Arrows point from a prerequisite to the milestone that needs it. Dashed: open query; "
-    "dotted grey: dropped; green: completed; orange outline: at risk; dashed outline: "
-    "declared nowhere in this plan."
+    "Arrows point from a prerequisite to the milestone that needs it; the thick outline is "
+    "this milestone. Dashed orange arrow: open query; dotted grey: dropped. Fill: green "
+    "completed, orange at risk, grey descoped; dashed outline: declared nowhere in this plan."
 )
 
 
@@ -240,6 +242,19 @@ def _outline(domain: MilestoneDomain, options: GraphOptions, docname: str) -> no
     return outer
 
 
+def _alt_text(options: GraphOptions, count: int) -> str:
+    """What the diagram shows, in words: for screen readers and builders without images."""
+    roots = [r for r in (options.root, *options.more_roots) if r]
+    size = f"{count} milestone{'s' if count != 1 else ''}"
+    if options.neighbourhood and roots:
+        return f"Dependencies of milestone {roots[0]} ({size})"
+    if len(roots) > 1:
+        return f"Dependency diagram of milestones {', '.join(roots)} ({size})"
+    if roots:
+        return f"Dependency diagram of milestone {roots[0]} ({size})"
+    return f"Dependency diagram of the plan ({size})"
+
+
 def render_graph(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain, index: int
 ) -> list[nodes.Node]:
@@ -274,24 +289,26 @@ def render_graph(
         container += _outline(domain, options, docname)
         return [container]
 
-    name = f"ldm503-{options.root or 'plan'}-{index + 1}"
+    # The document is part of the name: singlehtml puts every page's SVG ids in one page.
+    name = f"ldm503-{_html_id(docname)}-{options.root or 'plan'}-{index + 1}"
     scope = "neighbourhood" if options.neighbourhood else "root" if options.root else "plan"
     # On paper the whole plan is packed tighter and its legend is a strip (see latex.py).
     printed = builder.format == "latex" and scope == "plan"
     graph_attrs, node_attrs = print_graph_attrs(options.layout) if printed else ({}, {})
     code = build_dot(plan, options, url_for=_url_for(builder, docname), at_risk=domain.at_risk,
                      name=name, subplan=subplan, graph_attrs=graph_attrs, node_attrs=node_attrs)
-    what = f"milestone {options.root}" if options.root else "the plan"
     image = ldm503_diagram()
     image["code"] = for_output_format(code, builder, config)
     # Shown instead of the image when dot does not finish in time (see visit_diagram).
     image += _outline(domain, options, docname)
     image["options"] = {"docname": docname}
-    alt = node["options"].get("alt") or f"Dependency diagram of {what} ({len(subplan)} milestones)"
+    alt = node["options"].get("alt") or _alt_text(options, len(subplan))
     # sphinx.ext.graphviz writes alt into the HTML as it is (a <p> inside the
     # <object>, or an <img> attribute): the root's ID is author text.
     image["alt"] = html.escape(alt) if builder.format == "html" else alt
     image["classes"] = ["ldm503-graph-image", *(node["options"].get("class") or "").split()]
+    image["svg_id"] = _html_id(name)
+    image["explorable"] = not options.neighbourhood
     if "align" in node["options"]:
         image["align"] = node["options"]["align"]
     image.line = node.line
@@ -299,16 +316,21 @@ def render_graph(
     image["ldm503_scope"] = scope
     image["ldm503_layout"] = options.layout
     image["ldm503_milestones"] = len(subplan)
-    container += image
+    textual = builder.format in ("text", "man")
+    # In text, "[graph: ...]" is inline: its own paragraph keeps it off the caption.
+    container += nodes.paragraph("", "", image) if textual else image
     if options.neighbourhood:
         container += nodes.paragraph(NEIGHBOURHOOD_KEY, NEIGHBOURHOOD_KEY,
                                      classes=["ldm503-graph-key"])
-    elif node.get("legend", True):
+    elif node.get("legend", True) and not textual:  # a legend in words says nothing
         legend = ldm503_diagram()
-        legend["code"] = for_output_format(build_legend_dot(strip=printed), builder, config)
+        legend["code"] = for_output_format(build_legend_dot(
+            options, used=legend_keys(subplan, options, domain.at_risk), strip=printed),
+            builder, config)
         legend["options"] = {"docname": docname}
-        legend["alt"] = "Legend of the dependency diagrams"
+        legend["alt"] = "Legend of the diagram above"
         legend["classes"] = ["ldm503-legend"]
+        # A direct child: latex.py sizes legends it finds among the container's children.
         container += legend
     return [container]
 
@@ -337,9 +359,12 @@ def add_diagram_node(app: Sphinx) -> None:
     """Our diagrams' node, drawn by sphinx.ext.graphviz's visitors under a time limit."""
     from sphinx.ext import graphviz as ext
 
+    from .web import html_visit_inline
+
     app.add_node(
         ldm503_diagram,
-        html=(visit_diagram(ext.html_visit_graphviz, "html"), _depart_diagram),
+        # In HTML our diagrams are inlined as SVG (web.py); legends stay <object>s.
+        html=(visit_diagram(html_visit_inline, "html"), _depart_diagram),
         latex=(visit_diagram(ext.latex_visit_graphviz, "pdf"), _depart_diagram),
         texinfo=(ext.texinfo_visit_graphviz, None),
         text=(ext.text_visit_graphviz, None),

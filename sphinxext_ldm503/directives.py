@@ -359,7 +359,8 @@ class MilestoneDirective(Ldm503Directive):
             # Plain inline, not desc_annotation: titles are prose, not code.
             sig += nodes.inline(": " + title, ": " + title, classes=["ldm503-title"])
         sig["_toc_parts"] = (ms_id,)
-        sig["_toc_name"] = ms_id
+        # The sidebar and the page contents show "ID: title", as the heading does.
+        sig["_toc_name"] = f"{ms_id}: {title}" if title else ms_id
         desc += sig
         content = addnodes.desc_content()
         desc += content
@@ -534,7 +535,13 @@ class PrerequisiteDirective(Ldm503Directive):
         domain = self.domain
         domain.note_dependency(docname, pre.key)
 
-        target = f"ldm503-pre-{self.env.new_serialno('ldm503-pre')}"
+        # Named after both milestones, not a per-document counter: singlehtml puts
+        # every document in one page, where counters from each would repeat.
+        target = f"ldm503-pre-{anchor_for(ctx.milestone_id)[3:]}-{anchor_for(pre_id)[3:]}"
+        used = cast("set[str]", self.env.temp_data.setdefault("ldm503:pre-ids", set()))
+        if target in used:  # the same prerequisite twice (a duplicate-prerequisite finding)
+            target += f"-{self.env.new_serialno('ldm503-pre')}"
+        used.add(target)
         item = nodes.list_item(ids=[target], classes=["ldm503-prerequisite"])
         if query:
             item["classes"].append(f"ldm503-query-{query}")

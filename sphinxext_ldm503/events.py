@@ -131,7 +131,7 @@ def on_missing_reference(
 
 
 def on_builder_inited(app: Sphinx) -> None:
-    """Put ldm503.css into ``_static`` before anything is written.
+    """Put ldm503.css and ldm503.js into ``_static`` before anything is written.
 
     Early enough for EPUB, which lists the files of its output when it packs
     them, and without touching ``html_static_path``: a config value changed at
@@ -140,7 +140,8 @@ def on_builder_inited(app: Sphinx) -> None:
     if app.builder.format == "html":
         static = Path(app.outdir) / "_static"
         static.mkdir(parents=True, exist_ok=True)
-        copy_asset_file(STATIC / "ldm503.css", static / "ldm503.css", force=True)
+        for name in ("ldm503.css", "ldm503.js"):
+            copy_asset_file(STATIC / name, static / name, force=True)
 
 
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:

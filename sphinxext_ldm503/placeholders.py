@@ -63,7 +63,8 @@ class RequiredByTransform(PlaceholderTransform):
     node_class = ldm_nodes.required_by
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
-        return render_required_by(node, domain, self.env.docname)
+        return render_required_by(node, domain, self.env.docname,
+                                  plain=self.builder.format == "text")
 
 
 def status_badge(ms: Milestone, at_risk: bool = False) -> nodes.inline:
@@ -99,11 +100,14 @@ def render_meta(node: nodes.Element, domain: MilestoneDomain) -> list[nodes.Node
 
 
 def render_required_by(
-    node: nodes.Element, domain: MilestoneDomain, docname: str
+    node: nodes.Element, domain: MilestoneDomain, docname: str, *, plain: bool = False
 ) -> list[nodes.Node]:
+    """The milestones that need this one. ``plain`` for the text builder, which
+    would print a bold label with its asterisks."""
     edges = one_per_source(domain.plan.required_by(node["milestone_id"]))
     para = nodes.paragraph(classes=["ldm503-required-by"])
-    para += nodes.strong("Required by: ", "Required by: ")
+    label = "Required by: "
+    para += nodes.Text(label) if plain else nodes.strong(label, label)
     if not edges:
         para += nodes.emphasis("no milestone of this plan", "no milestone of this plan")
     for i, edge in enumerate(edges):

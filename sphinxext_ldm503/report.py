@@ -200,13 +200,28 @@ def _finding_row(finding: Finding, docname: str, env: BuildEnvironment) -> Row:
     )
 
 
+def lateness(ms: Milestone, today: date) -> str | None:
+    """How a milestone stands against its due date, in the words the table shows.
+
+    ``overdue``: the due date has passed and the milestone is not complete.
+    ``forecast late``: still ahead of its due date, but forecast to finish after
+    it (a warning, not a missed date). ``completed late``: done, after the due
+    date. None: on time, descoped, or undated.
+    """
+    if ms.effective_status == "descoped" or not ms.due:
+        return None
+    if ms.is_completed:
+        return "completed late" if ms.completed and ms.completed > ms.due else None
+    if ms.due < today:
+        return "overdue"
+    if ms.forecast and ms.forecast > ms.due:
+        return "forecast late"
+    return None
+
+
 def is_overdue(ms: Milestone, today: date) -> bool:
-    """Forecast slipped past the baseline, or the baseline passed without completion."""
-    if ms.is_completed or ms.effective_status == "descoped":
-        return bool(ms.due and ms.completed and ms.completed > ms.due)
-    if ms.due and ms.forecast and ms.forecast > ms.due:
-        return True
-    return bool(ms.due and ms.due < today)
+    """The due date has passed and the milestone is not complete."""
+    return lateness(ms, today) == "overdue"
 
 
 def render_table(
@@ -232,9 +247,10 @@ def render_table(
                             if f.milestone and not f.waived and f.severity != "info")
     rows = []
     for ms in milestones:
-        overdue = is_overdue(ms, today)
-        cells = [_table_cell(col, ms, docname, overdue, domain, per_milestone) for col in columns]
-        rows.append((cells, ["ldm503-overdue"] if overdue else []))
+        late = lateness(ms, today)
+        cells = [_table_cell(col, ms, docname, late, domain, per_milestone) for col in columns]
+        # Only an overdue row is tinted: a slipped forecast or a late completion is a badge.
+        rows.append((cells, [f"ldm503-{late.replace(' ', '-')}"] if late else []))
     widths = {"id": 12, "title": 34, "queries": 8, "findings": 8}
     table = make_table([TABLE_COLUMNS[c] for c in columns], rows,
                        [widths.get(c, 10) for c in columns],
@@ -243,7 +259,7 @@ def render_table(
     return [table]
 
 
-def _table_cell(column: str, ms: Milestone, docname: str, overdue: bool,
+def _table_cell(column: str, ms: Milestone, docname: str, late: str | None,
                 domain: MilestoneDomain, per_milestone: Counter[str]) -> list[nodes.Node]:
     if column == "id":
         return [ms_xref(ms.id, docname)]
@@ -254,9 +270,9 @@ def _table_cell(column: str, ms: Milestone, docname: str, overdue: bool,
         return _text(value.isoformat() if value else "")
     if column == "status":
         cell: list[nodes.Node] = [status_badge(ms, ms.key in domain.at_risk)]
-        if overdue:
-            late = "completed late" if ms.is_completed else "overdue"
-            cell += [nodes.Text(" "), badge(late, "ldm503-overdue")]
+        if late:
+            css = "ldm503-overdue" if late == "overdue" else f"ldm503-{late.replace(' ', '-')}"
+            cell += [nodes.Text(" "), badge(late, css)]
         return cell
     if column == "queries":
         count = sum(1 for p in ms.prerequisites if p.query == "open")

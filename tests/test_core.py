@@ -111,7 +111,9 @@ def test_other_builders(make_app, rootdir, tmp_path, builder) -> None:
     assert (out / "ldm503.json").is_file()
     if builder == "text":
         text = (out / "early.txt").read_text(encoding="utf-8")
-        assert "Required by: **LDM-503-07: Camera Data Processing open query" in text
+        # Plain text: no asterisks of a bold label (issue 15).
+        assert "Required by: LDM-503-07: Camera Data Processing open query" in text
+        assert "Required by: **" not in text
     if builder == "latex":
         tex = next(out.glob("*.tex")).read_text(encoding="utf-8")
         assert r"\sphinxstylestrong{Required by: }" in tex

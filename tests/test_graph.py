@@ -373,24 +373,27 @@ def test_nodes_edges_urls_and_styles():
     assert 'URL="plan.html#ms-ldm-503-1"' in test_node
     assert "target=_top" in test_node
     assert 'id="whole-ms-ldm-503-1"' in test_node
-    assert "shape=box" in test_node and 'fillcolor="#dbe8f6"' in test_node
+    # Kind is the outline (blue, square corners), state the fill (planned: white).
+    assert "shape=box" in test_node and 'color="#1f5fa8"' in test_node
+    assert 'fillcolor="#ffffff"' in test_node and "rounded" not in test_node
     assert "Helvetica-Bold" in test_node
     tooltip = re.search(r'tooltip="([^"]*)"', test_node).group(1)
     assert tooltip == "LDM-503-1: Alpha\\ndue 2019-08-30\\nstatus: planned"
 
     completed = node_line(source, "m_dm_ap_1")
-    assert 'fillcolor="#c9e7c1"' in completed  # completed: green
-    assert 'color="#d9480f"' in completed  # at risk by propagation (passed in)
-    assert "status: completed, at risk" in completed
+    assert 'fillcolor="#c9e7c1"' in completed  # completed: green, whatever propagation says
+    assert 'color="#6b7280"' in completed  # still a DM milestone's outline
+    assert "status: completed, at risk" in completed  # at risk by propagation (passed in)
     explicit = node_line(source, "m_dm_ap_2")
-    assert 'color="#d9480f"' in explicit and "penwidth=2.4" in explicit
+    assert 'fillcolor="#ffd3a8"' in explicit and 'color="#6b7280"' in explicit  # at risk
     undeclared = node_line(source, "m_camm8040")
     assert "URL" not in undeclared
     assert 'style="rounded,filled,dashed"' in undeclared
-    assert 'fillcolor="#efe5f7"' in undeclared  # external
+    assert 'color="#7e3fb0"' in undeclared and "peripheries=2" in undeclared  # external
     assert "not declared in this plan" in undeclared
     external = node_line(source, "m_eia_1")
-    assert 'fillcolor="#efe5f7"' in external and "dashed" not in external
+    assert 'color="#7e3fb0"' in external and "peripheries=2" in external
+    assert "dashed" not in external
 
     # Arrows run from the prerequisite to the milestone that requires it.
     plain = edge_line(source, "m_dm_ap_1", "m_ldm_503_1")
@@ -489,6 +492,13 @@ def test_long_titles_are_shortened_in_labels_not_tooltips():
 def test_root_is_emphasised():
     source = build_dot(small_plan(), GraphOptions(root="DM-NCSA-1"))
     assert "penwidth=2.2" in node_line(source, "m_dm_ncsa_1")
+
+
+def test_every_root_is_outlined():
+    options = parse_graph_options({"root": "LDM-503-1, DM-AP-1", "depth": "1"})
+    source = build_dot(small_plan(), options)
+    assert "penwidth=2.2" in node_line(source, "m_ldm_503_1")
+    assert "penwidth=2.2" in node_line(source, "m_dm_ap_1")
 
 
 def test_same_plan_gives_the_same_bytes_whatever_the_order():

@@ -41,7 +41,12 @@ def test_svg_diagrams_are_clickable_and_escaped(app, warning) -> None:
                          "html.parser")
     figure = page.find(id="fig-whole-plan")
     assert figure is not None and "The whole plan" in figure.get_text()
-    assert figure.find("object", type="image/svg+xml") is not None
+    # Inlined (issue 15), so the page's CSS and script reach it; its links are the
+    # page's own, and the file in _images/ opens it at full size.
+    svg = figure.find("div", class_="ldm503-graph-frame").find("svg")
+    assert svg is not None and svg.find("a", href="plan.html#ms-ldm-503-01") is not None
+    assert not svg.find_all("script") and 'target="_top"' not in str(svg)
+    assert figure.find("a", class_="ldm503-open-full")["href"].startswith("_images/graphviz-")
     assert "[ldm503.graph]" not in warning.getvalue()
 
 
@@ -52,7 +57,7 @@ def test_neighbourhood_diagram_beside_each_milestone(app) -> None:
                          "html.parser")
     for anchor in ("ms-ldm-503-01", "ms-ldm-503-02", "ms-ldm-503-03"):
         dd = page.find("dt", id=anchor).find_next_sibling("dd")
-        assert dd.find("div", class_="ldm503-graph").find("object") is not None, anchor
+        assert dd.find("div", class_="ldm503-graph").find("svg") is not None, anchor
 
 
 def test_latex_includes_the_diagrams(make_app, rootdir, tmp_path) -> None:

@@ -338,7 +338,13 @@ def check_warnings(src: Path, warnings: str) -> None:
 
 
 def _sphinx_diagram(element) -> bool:
-    """sphinx.ext.graphviz's own ``<object>`` showing a diagram of ours."""
+    """sphinx.ext.graphviz's own ``<object>`` showing a diagram of ours, or one of our
+    diagrams inlined as ``<svg>`` in its frame (issue 15); the inline SVG's content
+    is checked like the rest of the page: no script, no foreignObject, no handlers."""
+    if element.name == "svg":
+        parent = element.parent
+        return (parent is not None and "ldm503-graph-frame" in parent.get("class", ())
+                and not element.find_all(["script", "foreignobject", "foreignObject"]))
     return (element.name == "object" and element.get("type") == "image/svg+xml"
             and re.fullmatch(r"_images/graphviz-[0-9a-f]+\.svg", element.get("data", "")))
 

@@ -193,10 +193,11 @@ def test_checks_diagrams_and_json_classify_alike(plan_and_config):
         assert by_id[ms.id]["external"] == classifier.is_external(ms)
         assert by_id[ms.id]["kind"] == kind
         style = node_style(ms, options)
+        # Kind is the outline, whatever the state (the fill) says.
         assert style["shape"] == KIND_STYLES[kind]["shape"]
-        if ms.effective_status not in ("completed", "descoped"):
-            assert style["fillcolor"] == KIND_STYLES[kind]["fillcolor"]
-            assert f'fillcolor="{KIND_STYLES[kind]["fillcolor"]}"' in dot
+        assert style["color"] == KIND_STYLES[kind]["color"]
+        assert style.get("peripheries") == KIND_STYLES[kind].get("peripheries")
+        assert f'color="{KIND_STYLES[kind]["color"]}"' in dot
     external_findings = {
         (f.milestone, f.related[0]) for f in run_checks(plan, config)
         if f.check == "external-prerequisite"
@@ -218,7 +219,7 @@ def test_declared_non_dm_milestone_is_internal_everywhere():
     assert kinds == {"CAMM8040": "dm", "FOO-1": "dm", "LDM-503-1": "test"}
     assert not [f for f in run_checks(plan, config) if f.check == "external-prerequisite"]
     dot = build_dot(plan, GraphOptions(classifier=config.classifier))
-    assert KIND_STYLES["external"]["fillcolor"] not in dot
+    assert KIND_STYLES["external"]["color"] not in dot
 
 
 # -- configuration -------------------------------------------------------------------

@@ -103,6 +103,8 @@ def build_dot(
     options = options or GraphOptions()
     subplan = subplan or select(plan, options)
     risky = {id_key(x) for x in at_risk}
+    # Every root of a several-root diagram is outlined, not only the first.
+    roots = {id_key(r) for r in (options.root, *options.more_roots) if r}
     names = _node_names(ms.key for ms in subplan.milestones)
     id_prefix = _html_id(name)
 
@@ -125,7 +127,7 @@ def build_dot(
 
     def add_node(target: graphviz.Digraph, ms: Milestone) -> None:
         attrs = node_style(ms, options, at_risk=ms.key in risky)
-        if subplan.root is not None and ms.key == subplan.root.key:
+        if ms.key in roots:
             attrs["penwidth"] = str(max(float(attrs.get("penwidth", "1.1")), 2.2))
         attrs["tooltip"] = node_tooltip(ms, at_risk=ms.key in risky)
         attrs["id"] = unique_id(_short_name(f"{id_prefix}-{ms.anchor}"))

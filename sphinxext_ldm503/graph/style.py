@@ -1,7 +1,8 @@
 """How milestones and edges look: shapes, colours and tooltips.
 
-Kind (test, DM-like, external) comes from the one classifier the checks use;
-state (completed, at risk, descoped, not declared) adjusts the kind's style.
+Kind (test, DM-like, external) comes from the one classifier the checks use and
+sets the outline; state (planned, completed, at risk, descoped) sets the fill; a
+milestone not declared in the plan is dashed. Two channels, so neither hides the other.
 The legend is drawn from these same functions, so it cannot drift from them.
 """
 
@@ -19,26 +20,34 @@ FONT = "Helvetica"
 FONT_BOLD = "Helvetica-Bold"
 FONT_SIZE = 12
 
+#: Kind is the outline: its shape, colour and number of lines. Fill is left to state.
 KIND_STYLES: dict[str, dict[str, str]] = {
-    # The plan's own test milestones: square, blue, bold label.
+    # The plan's own test milestones: square corners, blue outline, bold label.
     "test": {
-        "shape": "box", "style": "filled", "fillcolor": "#dbe8f6",
-        "color": "#2c5f93", "fontcolor": "#0d2a47", "fontname": FONT_BOLD,
+        "shape": "box", "style": "filled", "color": "#1f5fa8", "fontcolor": "#0d2a47",
+        "fontname": FONT_BOLD, "penwidth": "1.5",
     },
-    # DM milestones: rounded, white.
-    "dm": {
-        "shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff",
-        "color": "#6b7280", "fontcolor": "#1f2937",
-    },
-    # Milestones owned outside DM (Camera, integration, ...): rounded, lilac.
+    # DM milestones: rounded, grey outline.
+    "dm": {"shape": "box", "style": "rounded,filled", "color": "#6b7280", "fontcolor": "#1f2937"},
+    # Milestones owned outside DM (Camera, integration, ...): rounded, purple double outline.
     "external": {
-        "shape": "box", "style": "rounded,filled", "fillcolor": "#efe5f7",
-        "color": "#7e57a6", "fontcolor": "#2e1a47",
+        "shape": "box", "style": "rounded,filled", "color": "#7e3fb0", "fontcolor": "#2e1a47",
+        "peripheries": "2",
     },
 }
-COMPLETED_FILL = "#c9e7c1"
+#: State is the fill (and, for descoped, a greyed label): it never hides the kind.
+STATE_FILLS: dict[str, str] = {
+    "planned": "#ffffff",
+    "in-progress": "#dbeafe",
+    "completed": "#c9e7c1",
+    "at-risk": "#ffd3a8",
+    "descoped": "#e5e5e5",
+}
+COMPLETED_FILL = STATE_FILLS["completed"]
+AT_RISK_FILL = STATE_FILLS["at-risk"]
 AT_RISK_COLOR = "#d9480f"
-DESCOPED = {"fillcolor": "#eeeeee", "color": "#a3a3a3", "fontcolor": "#8a8a8a"}
+DESCOPED = {"fillcolor": STATE_FILLS["descoped"], "fontcolor": "#525252"}
+ROOT_PENWIDTH = "2.8"
 
 EDGE_PLAIN = {"color": "#5b6470"}
 EDGE_STYLES: dict[str, dict[str, str]] = {
@@ -51,20 +60,31 @@ LATE_COLOR = "#b91c1c"
 TIMELINE_EDGE_COLOR = "#9ca3af"
 
 
+def node_state(ms: Milestone, *, at_risk: bool = False) -> str:
+    """The state a node's fill shows: completed and descoped win over at risk."""
+    status = ms.effective_status
+    if status in ("completed", "descoped"):
+        return status
+    if at_risk or status == "at-risk":
+        return "at-risk"
+    return status if status in STATE_FILLS else "planned"
+
+
 def node_style(
     ms: Milestone, options: GraphOptions | None = None, *, at_risk: bool = False
 ) -> dict[str, str]:
-    """Graphviz attributes for a milestone: kind sets shape and colours, state adjusts."""
+    """Graphviz attributes for a milestone: two independent channels.
+
+    Kind sets the outline (shape, colour, single or double line), state sets the
+    fill, so an external milestone that is completed still reads as external.
+    Not declared in this plan: a dashed outline.
+    """
     style = dict(KIND_STYLES[kind_of(ms, options)])
-    status = ms.effective_status
-    styles = style["style"].split(",")
-    if status == "completed":
-        style["fillcolor"] = COMPLETED_FILL
-    elif status == "descoped":
+    state = node_state(ms, at_risk=at_risk)
+    style["fillcolor"] = STATE_FILLS[state]
+    if state == "descoped":
         style.update(DESCOPED)
-    if at_risk or status == "at-risk":
-        style["color"] = AT_RISK_COLOR
-        style["penwidth"] = "2.4"
+    styles = style["style"].split(",")
     if not ms.declared:
         styles.append("dashed")
     style["style"] = ",".join(styles)

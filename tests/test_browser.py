@@ -1,0 +1,429 @@
+"""The published page in a real browser: every supported theme, light and dark (issue 15).
+
+The example is built once per theme (pydata-sphinx-theme with the example's own
+conf.py; furo, sphinx-rtd-theme and alabaster with their defaults), and one
+headless Chromium, driven by Debian's chromedriver, visits it. Dark is the
+system setting (``prefers-color-scheme``), which furo's and pydata's "auto" mode
+follow and which alabaster and sphinx-rtd-theme, having no dark mode, ignore:
+in every case what the reader sees must stay legible.
+
+Screenshots go to ``LDM503_SCREENSHOTS`` (a folder) or to the session's pytest
+temporary folder, named ``THEME-SCHEME-PAGE.png``; the path is printed.
+
+Without Chromium the module is skipped, except under CI (``CI`` set), where a
+missing browser is a failure: CI installs it (.ci/run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).parent.parent
+# A few minutes: kept out of `make check`, run by `make test` and CI.
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+THEMES = ("pydata_sphinx_theme", "furo", "sphinx_rtd_theme", "alabaster")
+SCHEMES = ("light", "dark")
+PAGES = ("camera-and-daq", "report", "schedule", "dependency-graph")
+#: The element each theme sets its text in: nothing of ours may stick out of it.
+CONTENT = {
+    "pydata_sphinx_theme": "article.bd-article",
+    "furo": "article[role=main]",
+    "sphinx_rtd_theme": "div.wy-nav-content",
+    "alabaster": "div.body",
+}
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+except ImportError:  # pragma: no cover - the test extra installs it
+    webdriver = None  # type: ignore[assignment]
+
+if webdriver is None or not CHROMIUM or not CHROMEDRIVER:
+    reason = "needs selenium, chromium and chromedriver (Debian: chromium chromium-driver)"
+    if os.environ.get("CI"):
+        raise RuntimeError(f"browser tests: {reason}; .ci/run installs them")
+    pytest.skip(reason, allow_module_level=True)
+
+
+# -- builds and the browser ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sites(tmp_path_factory) -> dict[str, Path]:
+    """The example, built once per theme."""
+    from sphinx.application import Sphinx
+
+    built: dict[str, Path] = {}
+    for theme in THEMES:
+        out = tmp_path_factory.mktemp(f"site-{theme}")
+        overrides: dict[str, Any] = {}
+        if theme != "pydata_sphinx_theme":  # the example's options are pydata's
+            overrides = {"html_theme": theme, "html_theme_options": {}, "html_sidebars": {}}
+        app = Sphinx(str(REPO / "example-docs"), str(REPO), str(out / "html"),
+                     str(out / "doctrees"), "html", confoverrides=overrides,
+                     status=None, warning=None, freshenv=True)
+        app.build()
+        built[theme] = out / "html"
+    return built
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory) -> Path:
+    folder = os.environ.get("LDM503_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    print(f"\nbrowser screenshots: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                 "--window-size=1400,1000", "--disable-dev-shm-usage", "--no-first-run",
+                 "--allow-file-access-from-files"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(params=[(t, s) for t in THEMES for s in SCHEMES],
+                ids=[f"{t}-{s}" for t in THEMES for s in SCHEMES])
+def view(request, browser, sites) -> Any:
+    """The browser, set to one theme's site and one colour scheme."""
+    theme, scheme = request.param
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "media": "", "features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    return View(browser, sites[theme], theme, scheme)
+
+
+class View:
+    def __init__(self, driver: Any, site: Path, theme: str, scheme: str) -> None:
+        self.driver, self.site, self.theme, self.scheme = driver, site, theme, scheme
+
+    def open(self, page: str) -> None:
+        self.driver.get((self.site / f"{page}.html").as_uri())
+        self.wait(lambda: self.js("return document.readyState") == "complete")
+        # pydata and furo apply their scheme from a script; the explorer starts deferred.
+        time.sleep(0.15)
+        # furo scrolls smoothly: a test would click where the element is going to be.
+        self.js("document.documentElement.style.scrollBehavior = 'auto'")
+
+    def js(self, script: str, *args: Any) -> Any:
+        return self.driver.execute_script(script, *args)
+
+    def wait(self, condition: Any, timeout: float = 10) -> None:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                raise AssertionError("timed out")
+            time.sleep(0.05)
+
+    @property
+    def name(self) -> str:
+        return f"{self.theme}-{self.scheme}"
+
+
+# -- what the reader sees ---------------------------------------------------------------
+
+#: Colours of the element's text and of what is really behind it (the first
+#: ancestor with a background, blended over the ones below when translucent).
+COLOURS_JS = """
+function rgba(text) {
+  const m = text.match(/rgba?\\(([^)]+)\\)/);
+  if (!m) return [0, 0, 0, 0];
+  const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+  return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+}
+function over(top, bottom) {
+  const a = top[3];
+  return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]);
+}
+function background(el) {
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+  }
+  let out = [255, 255, 255, 1];
+  for (let i = layers.length - 1; i >= 0; i--) out = over(layers[i], out);
+  return out;
+}
+return Array.from(document.querySelectorAll(arguments[0])).filter(e => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && (e.textContent || "").trim();
+}).slice(0, arguments[1]).map(e => ({
+  text: e.textContent.trim().slice(0, 40),
+  fg: rgba(getComputedStyle(e).color), bg: background(e),
+}));
+"""
+
+
+def _luminance(rgb: list[float]) -> float:
+    def channel(value: float) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(v) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(fg: list[float], bg: list[float]) -> float:
+    fg = [fg[i] * fg[3] + bg[i] * (1 - fg[3]) for i in range(3)]
+    hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def low_contrast(view: View, selector: str, limit: int = 60) -> list[str]:
+    found = view.js(COLOURS_JS, selector, limit)
+    assert found, f"{view.name}: nothing matches {selector}"
+    return [f"{item['text']!r}: {contrast(item['fg'], item['bg']):.2f}" for item in found
+            if contrast(item["fg"], item["bg"]) < 4.5]
+
+
+OVERFLOW_JS = """
+const column = document.querySelector(arguments[0]);
+if (!column) return ["no content column " + arguments[0]];
+// A few pixels of the theme's own decoration (furo's table wrapper is 6 px wider than
+// its column); what matters most is that nothing scrolls, checked below.
+const right = column.getBoundingClientRect().right + 8;
+const out = [];  // the theme's own parts (furo's headings) may overhang: only ours count
+for (const el of document.querySelectorAll(
+    "table.ldm503-table, table.ldm503-report, table.ldm503-summary, .ldm503-graph, dl.ldm503")) {
+  const r = el.getBoundingClientRect();
+  if (r.right > right) out.push(el.className + " ends at " + r.right + " > " + right);
+  for (let p = el.parentElement; p && p !== column; p = p.parentElement) {
+    if (p.scrollWidth > p.clientWidth + 1 && getComputedStyle(p).overflowX !== "visible")
+      out.push(el.className + " scrolls inside " + p.className);
+  }
+}
+return out;
+"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_fit_and_stay_legible(view, shots, page) -> None:
+    view.open(page)
+    if view.scheme == "dark" and view.theme in ("furo", "pydata_sphinx_theme"):
+        # The theme itself went dark: the test is about our parts on a dark page.
+        bg = view.js(COLOURS_JS, "body", 1)[0]["bg"]
+        assert _luminance(bg) < 0.2, f"{view.name}: the page did not go dark"
+    height = view.js("return document.documentElement.scrollHeight")
+    view.driver.set_window_size(1400, min(max(height, 1000), 6000))
+    try:
+        view.driver.save_screenshot(str(shots / f"{view.name}-{page}.png"))
+    finally:
+        view.driver.set_window_size(1400, 1000)
+    assert view.js(OVERFLOW_JS, CONTENT[view.theme]) == [], view.name
+
+    selectors = {
+        "camera-and-daq": ["dl.ldm503.milestone > dt", ".ldm503-badge",
+                              ".ldm503-discussion p", ".ldm503-query p"],
+        "report": ["table.ldm503-report td", ".ldm503-severity-warning",
+                   "table.ldm503-summary td"],
+        "schedule": ["table.ldm503-table td", ".ldm503-badge"],
+        "dependency-graph": [".ldm503-explorer-bar button"],
+    }[page]
+    for selector in selectors:
+        assert low_contrast(view, selector) == [], f"{view.name} {selector}"
+
+
+ID_BREAK_JS = """
+function lines(el) {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size;
+}
+return Array.from(document.querySelectorAll(
+  "table.ldm503-table td.ldm503-col-id code, table.ldm503-report code, td.ldm503-col-due p"
+)).filter(e => lines(e) > 1).map(e => e.textContent.trim());
+"""
+
+
+def test_ids_and_check_names_never_break(view) -> None:
+    for page in ("report", "schedule"):
+        view.open(page)
+        assert view.js(ID_BREAK_JS) == [], f"{view.name} {page}"
+    view.open("report")
+    widths = view.js("""return Array.from(document.querySelectorAll(
+        "table.ldm503-report td.ldm503-col-message")).map(e => e.getBoundingClientRect().width)""")
+    assert widths and min(widths) >= 150, f"{view.name}: messages squeezed to {min(widths)} px"
+
+
+DIAGRAMS_JS = """
+return Array.from(document.querySelectorAll(".ldm503-graph-frame svg, .ldm503-graph object"))
+  .map(e => { const r = e.getBoundingClientRect();
+              return {tag: e.tagName, w: r.width, h: r.height,
+                      nodes: e.tagName === "svg" ? e.querySelectorAll("g.node").length : -1}; });
+"""
+
+
+def test_diagrams_visible_and_not_empty(view) -> None:
+    for page in ("early-integration", "dependency-graph", "camera-and-daq"):
+        view.open(page)
+        diagrams = view.js(DIAGRAMS_JS)
+        assert diagrams, f"{view.name} {page}: no diagram"
+        for diagram in diagrams:
+            assert diagram["w"] > 60 and diagram["h"] > 30, (view.name, page, diagram)
+            assert diagram["nodes"] != 0, (view.name, page, diagram)
+
+
+# -- what the reader does ---------------------------------------------------------------
+
+
+def _node(view: View, milestone: str) -> Any:
+    """The node of ``milestone`` in the page's first explorable diagram."""
+    element = view.driver.find_element(
+        By.CSS_SELECTOR, f".ldm503-explorable svg g.node[data-ldm503-id='{milestone}']")
+    view.js("arguments[0].scrollIntoView({block: 'center'})", element)
+    return element
+
+
+def _in_view(view: View, anchor: str) -> bool:
+    return bool(view.js("""const e = document.getElementById(arguments[0]);
+        if (!e) return false; const r = e.getBoundingClientRect();
+        return r.top >= -2 && r.top < window.innerHeight;""", anchor))
+
+
+def test_click_a_node_lands_on_the_milestone(view) -> None:
+    view.open("early-integration")
+    node = _node(view, "LDM-503-03")
+    ActionChains(view.driver).click(node.find_element(By.CSS_SELECTOR, "text")).perform()
+    view.wait(lambda: view.driver.current_url.endswith("#ms-ldm-503-03"))
+    view.wait(lambda: _in_view(view, "ms-ldm-503-03"))
+
+
+def test_follow_required_by(view) -> None:
+    view.open("early-integration")
+    link = view.driver.find_element(By.CSS_SELECTOR, "#ms-ldm-503-01 ~ dd .ldm503-required-by a")
+    href = link.get_attribute("href")
+    view.js("arguments[0].scrollIntoView({block: 'center'})", link)
+    link.click()
+    view.wait(lambda: view.driver.current_url == href)
+    view.wait(lambda: _in_view(view, href.rsplit("#", 1)[1]))  # furo scrolls smoothly
+
+
+def _chains(site: Path, milestone: str) -> set[str]:
+    doc = json.loads((site / "ldm503.json").read_text(encoding="utf-8"))
+    up: dict[str, set[str]] = {}
+    down: dict[str, set[str]] = {}
+    for ms in doc["milestones"]:
+        for pre in ms["requires"]:
+            up.setdefault(ms["id"], set()).add(pre["id"])
+            down.setdefault(pre["id"], set()).add(ms["id"])
+
+    def reach(start: str, graph: dict[str, set[str]]) -> set[str]:
+        seen, stack = set(), [start]
+        while stack:
+            for other in graph.get(stack.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        return seen
+
+    return reach(milestone, up) | reach(milestone, down) | {milestone}
+
+
+def test_hover_highlights_ancestors_and_descendants(view) -> None:
+    view.open("dependency-graph")
+    explorer = view.driver.find_element(By.CSS_SELECTOR, ".ldm503-explorable")
+    node = _node(view, "LDM-503-11")
+    # From somewhere else first: a pointer already resting there would not "enter" it.
+    ActionChains(view.driver).move_to_element(
+        view.driver.find_element(By.CSS_SELECTOR, "h1")).perform()
+    ActionChains(view.driver).move_to_element(node.find_element(By.CSS_SELECTOR, "text")).perform()
+    view.wait(lambda: explorer.get_attribute("data-ldm503-highlighted"))
+    highlighted = set(explorer.get_attribute("data-ldm503-highlighted").split())
+    assert highlighted == _chains(view.site, "LDM-503-11"), view.name
+    dimmed = view.js("return arguments[0].querySelectorAll('g.node.ldm503-dim').length", explorer)
+    total = view.js("return arguments[0].querySelectorAll('g.node').length", explorer)
+    assert dimmed == total - len(highlighted) > 0
+
+
+def test_full_size_view(view) -> None:
+    view.open("dependency-graph")
+    explorer = view.driver.find_element(By.CSS_SELECTOR, ".ldm503-explorable")
+    fitted = view.js("return arguments[0].querySelector('svg').getBoundingClientRect().width",
+                     explorer)
+    button = explorer.find_element(By.XPATH, ".//button[normalize-space()='Full size']")
+    view.js("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    assert "ldm503-fullscreen" in explorer.get_attribute("class")
+    frame = view.js("""const r = arguments[0].getBoundingClientRect();
+        return [r.width, r.height, window.innerWidth, window.innerHeight]""", explorer)
+    assert frame[0] >= frame[2] - 20 and frame[1] >= frame[3] - 20, (view.name, frame)
+    full = view.js("return arguments[0].querySelector('svg').getBoundingClientRect().width",
+                   explorer)
+    assert full > fitted * 1.5, (view.name, fitted, full)
+    view.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    assert "ldm503-fullscreen" not in explorer.get_attribute("class")
+
+
+def test_search_finds_a_milestone(view) -> None:
+    view.open("dependency-graph")
+    explorer = view.driver.find_element(By.CSS_SELECTOR, ".ldm503-explorable")
+    search = explorer.find_element(By.CSS_SELECTOR, "input.ldm503-search")
+    view.js("arguments[0].scrollIntoView({block: 'center'})", search)
+    search.send_keys("ldm-503-11b", Keys.ENTER)
+    focus = explorer.find_element(By.CSS_SELECTOR, "g.node.ldm503-focus")
+    assert focus.get_attribute("data-ldm503-id") == "LDM-503-11b"
+    visible = view.js("""const n = arguments[0].getBoundingClientRect();
+        const f = arguments[1].querySelector('.ldm503-graph-frame').getBoundingClientRect();
+        return n.left >= f.left && n.right <= f.right && n.top >= f.top && n.bottom <= f.bottom;""",
+                      focus, explorer)
+    assert visible, view.name
+
+
+def test_page_works_without_javascript(sites) -> None:
+    """The no-script page: links in the inline SVG, a plain link to the full-size file."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup((sites["pydata_sphinx_theme"] / "dependency-graph.html")
+                         .read_text(encoding="utf-8"), "html.parser")
+    explorer = page.find("div", class_="ldm503-explorable")
+    assert explorer.find("svg").find("a", href="ops-rehearsals.html#ms-ldm-503-11")
+    full = explorer.find("a", class_="ldm503-open-full")["href"]
+    assert (sites["pydata_sphinx_theme"] / full).is_file()
+
+
+#: What each theme's own light/dark button does to the page.
+TOGGLES = {
+    "pydata_sphinx_theme": "document.documentElement.dataset.mode = 'dark';"
+                           "document.documentElement.dataset.theme = 'dark';",
+    "furo": "document.body.dataset.theme = 'dark';",
+}
+
+
+@pytest.mark.parametrize("theme", sorted(TOGGLES))
+def test_the_themes_own_dark_switch(browser, sites, shots, theme) -> None:
+    """Dark by the theme's button on a light system: our colours follow the theme."""
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "media": "", "features": [{"name": "prefers-color-scheme", "value": "light"}]})
+    view = View(browser, sites[theme], theme, "toggled-dark")
+    view.open("camera-and-daq")
+    view.js(TOGGLES[theme])
+    time.sleep(0.1)
+    assert _luminance(view.js(COLOURS_JS, "body", 1)[0]["bg"]) < 0.2, theme
+    header = view.js(COLOURS_JS, "dl.ldm503.milestone > dt", 1)[0]
+    assert _luminance(header["bg"]) < 0.2, f"{theme}: the milestone header stayed light"
+    view.driver.save_screenshot(str(shots / f"{view.name}-camera-and-daq.png"))
+    for selector in ("dl.ldm503.milestone > dt", ".ldm503-badge", ".ldm503-query p"):
+        assert low_contrast(view, selector) == [], f"{view.name} {selector}"

@@ -1,0 +1,119 @@
+"""The published page without a browser (issue 15): ids, text output, legends, dates, inline SVG."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sphinxext_ldm503.graph import GraphOptions, build_legend_dot, parse_graph_options, select
+from sphinxext_ldm503.graph.legend import legend_keys
+from sphinxext_ldm503.model import Milestone, Plan, Prerequisite
+from sphinxext_ldm503.report import lateness
+from sphinxext_ldm503.web import inline_svg
+
+REPO = Path(__file__).parent.parent
+DOT = shutil.which("dot")
+
+
+def _example(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "example-docs", src)
+    shutil.copy(REPO / "conf.py", src / "conf.py")
+    return src
+
+
+def test_singlehtml_has_no_duplicate_ids(make_app, tmp_path) -> None:
+    app = make_app("singlehtml", srcdir=_example(tmp_path), freshenv=True)
+    app.build()
+    page = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+    assert not {i: n for i, n in ids.items() if n > 1}
+    assert "ldm503-pre-ldm-503-11-dm-dax-10" in ids  # named after both milestones
+
+
+def test_text_output_reads_cleanly(make_app, tmp_path) -> None:
+    app = make_app("text", srcdir=_example(tmp_path), freshenv=True)
+    app.build()
+    text = (Path(app.outdir) / "early-integration.txt").read_text(encoding="utf-8")
+    assert "Required by: **" not in text and "Required by: LDM-503-07" in text
+    # The diagram's words end their own paragraph; the caption starts a new one.
+    assert re.search(r"\(\d+ milestones\)\]\n\n\s+The early integration milestones", text)
+    assert "][graph" not in text  # no legend run into the diagram in text
+    assert ("[graph: Dependency diagram of milestones LDM-503-01, LDM-503-02,"
+            in text.replace("\n   ", " "))
+
+
+def test_navigation_shows_id_and_title(make_app, tmp_path) -> None:
+    app = make_app("html", srcdir=_example(tmp_path), freshenv=True,
+                   confoverrides={"html_theme": "alabaster", "html_theme_options": {},
+                                  "html_sidebars": {"**": ["localtoc.html"]}})
+    app.build()
+    page = BeautifulSoup((Path(app.outdir) / "early-integration.html").read_text("utf-8"),
+                         "html.parser")
+    toc = page.find("div", class_="sphinxsidebarwrapper").get_text(" ", strip=True)
+    assert "LDM-503-01: Science Platform w/ WISE data in PDAC" in toc
+
+
+def _plan() -> Plan:
+    return Plan(declarations=[
+        Milestone("LDM-503-1", prerequisites=(Prerequisite("DM-AP-1"),
+                                              Prerequisite("CAMM8040", query="open"))),
+        Milestone("DM-AP-1", completed=date(2019, 1, 1)),
+    ])
+
+
+def test_legend_shows_only_what_the_diagram_uses() -> None:
+    plan = _plan()
+    options = GraphOptions()
+    used = legend_keys(select(plan, options), options)
+    assert used == {"test", "dm", "external", "completed", "undeclared", "plain", "open"}
+    source = build_legend_dot(options, used=used)
+    for absent in ("descoped", "at risk", "dropped", "resolved query", "too late"):
+        assert absent not in source
+    for present in ("test milestone", "completed", "open review query"):
+        assert present in source
+
+
+def test_alt_text_names_every_root() -> None:
+    from sphinxext_ldm503.diagrams import _alt_text
+
+    several = parse_graph_options({"root": "LDM-503-1, DM-AP-1", "depth": "1"})
+    assert _alt_text(several, 5) == (
+        "Dependency diagram of milestones LDM-503-1, DM-AP-1 (5 milestones)")
+    assert _alt_text(GraphOptions(), 26) == "Dependency diagram of the plan (26 milestones)"
+
+
+@pytest.mark.parametrize(("due", "forecast", "completed", "expected"), [
+    (date(2019, 1, 1), None, None, "overdue"),                      # due passed, not done
+    (date(2019, 1, 1), date(2020, 1, 1), None, "overdue"),          # even if re-forecast
+    (date(2020, 1, 1), date(2021, 1, 1), None, "forecast late"),    # due ahead, forecast after
+    (date(2020, 1, 1), date(2019, 12, 1), None, None),
+    (date(2019, 1, 1), None, date(2019, 2, 1), "completed late"),
+    (date(2019, 1, 1), None, date(2018, 12, 1), None),
+    (None, date(2021, 1, 1), None, None),
+])
+def test_overdue_only_for_a_past_due_date(due, forecast, completed, expected) -> None:
+    ms = Milestone("LDM-503-1", due=due, forecast=forecast, completed=completed)
+    assert lateness(ms, date(2019, 4, 30)) == expected
+
+
+def test_inline_svg_links_tooltips_and_ids() -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'width="10pt" height="5pt"><g id="plan-1" class="graph"><g id="clust1">'
+        '<g id="plan-1-ms-a"><a xlink:href="../chapter.html#ms-a" xlink:title="A: tip" '
+        'target="_top"><text>A</text></a></g></g></g></svg>')
+    out = inline_svg(svg, "_images", "plan-1")
+    assert out.startswith("<svg ")
+    assert 'href="chapter.html#ms-a"' in out and "_top" not in out
+    assert "<title>A: tip</title>" in out
+    assert 'id="plan-1-clust1"' in out and 'id="plan-1-ms-a"' in out
+    assert 'data-width="10pt"' in out
+    nested = inline_svg(svg, "../_images", "plan-1")
+    assert 'href="../chapter.html#ms-a"' in nested
