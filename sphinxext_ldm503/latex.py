@@ -270,7 +270,8 @@ class LatexLayout(SphinxPostTransform):
             sig = next(iter(desc.findall(addnodes.desc_signature)), None)
             if sig is None or not sig["ids"]:
                 continue
-            ms_id = sig.get("_toc_name") or ""
+            # The ID: _toc_name is "ID: title" for the HTML contents (issue 15).
+            ms_id = (sig.get("_toc_parts") or ("",))[0]
             ms = domain.plan.get(ms_id)
             title = ms.title if ms is not None else ""
             desc.insert(0, milestone_tocentry(milestone_id=ms_id, title=title or ""))
