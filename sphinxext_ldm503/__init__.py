@@ -51,7 +51,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     return {
         "version": __version__,
         # 4: prerequisite ids named after both milestones (stored doctrees change).
-        "env_version": 4,
+        # 5: Milestone gained schedule_predecessors (stored records change).
+        "env_version": 5,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -2,8 +2,9 @@
 
 Real projects keep dates and status in a scheduling tool (LSST exports Primavera
 monthly) rather than in the test plan, so the plan's milestones get their facts
-from a CSV file: ``id,title,due,forecast,completed,status,level``, only ``id``
-required, extra columns ignored. A catalog is edited by hand and produced by
+from a CSV file: ``id,title,due,forecast,completed,status,level`` (plus ``wbs``
+and ``prerequisites``, the schedule's own predecessors), only ``id`` required,
+extra columns ignored. A catalog is edited by hand and produced by
 tools, so reading it never raises: every bad row becomes a
 :class:`CatalogProblem` naming its line, the caller turns those into warnings,
 and the rest of the catalog is still used.
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
@@ -23,9 +25,14 @@ from typing import Any, cast
 from .model import STATUSES, Location, Milestone, Status
 from .parsing import check_id, parse_level
 
-#: Column names the reader understands; anything else (``wbs``, owners, notes)
-#: is ignored so that a raw export can be used as it is.
-COLUMNS: tuple[str, ...] = ("id", "title", "due", "forecast", "completed", "status", "level")
+#: Column names the reader understands; anything else (owners, notes) is ignored
+#: so that a raw export can be used as it is.
+COLUMNS: tuple[str, ...] = (
+    "id", "title", "due", "forecast", "completed", "status", "level", "wbs", "prerequisites",
+)
+
+#: Separator of the ``prerequisites`` column (Primavera's predecessor list).
+PREDECESSOR_SEPARATOR = ";"
 
 #: Scheduling tools' words for the plan's statuses (Primavera says "Not Started").
 STATUS_ALIASES: dict[str, str] = {
@@ -171,7 +178,55 @@ def parse_catalog(
         rows.append(milestone)
     if header is None:
         problems.append(CatalogProblem(0, "the catalog is empty: it has no header line"))
-    return rows, problems
+    return mark_cut_lists(rows), problems
+
+
+def split_predecessors(text: str) -> tuple[str, ...]:
+    """The IDs of a ``prerequisites`` cell, kept as the schedule spells them.
+
+    Schedule IDs may contain spaces (``IPAC 007``) or ``&`` (``T&SC-2600-1545``),
+    so only the separator splits; blanks are collapsed and empty items (``a;;b``,
+    a trailing ``;``) dropped. Order and first spelling of repeated IDs are kept.
+    """
+    items: dict[str, str] = {}
+    for item in text.split(PREDECESSOR_SEPARATOR):
+        item = " ".join(item.split())
+        if item and item.casefold() not in items:
+            items[item.casefold()] = item
+    return tuple(items.values())
+
+
+def mark_cut_lists(rows: list[Milestone]) -> list[Milestone]:
+    """Drop the stub that ends a predecessor list the export cut short, and say so.
+
+    Exports truncate long cells (the March 2018 baseline lists ``...;LDM`` for
+    LDM-503-08 and ``...;DM-DR`` for LDM-503-09). The last item of a list is
+    taken for a stub when it is not itself a known ID (a catalog row, or an item
+    somewhere other than at the end of a list) yet is the beginning of one:
+    ``LDM`` of ``LDM-503-04``, ``DM-DR`` of ``DM-DRP-6``. A real ID that merely
+    begins another (``DM-DRP-1`` of ``DM-DRP-10``) is known, so it stays.
+    Counting a stub as a predecessor would report a made-up difference.
+    """
+    known = {row.key for row in rows}
+    for row in rows:
+        for item in (row.schedule_predecessors or ())[:-1]:
+            known.add(item.casefold())
+    candidates = sorted(known)
+    out: list[Milestone] = []
+    for row in rows:
+        items = row.schedule_predecessors
+        if items and _is_stub(items[-1].casefold(), known, candidates):
+            row = replace(row, schedule_predecessors=items[:-1], schedule_predecessors_cut=True)
+        out.append(row)
+    return out
+
+
+def _is_stub(item: str, known: set[str], candidates: list[str]) -> bool:
+    """Whether ``item`` (case-folded) is unknown yet the start of a known ID."""
+    if item in known:
+        return False
+    index = bisect_right(candidates, item)
+    return index < len(candidates) and candidates[index].startswith(item)
 
 
 def _read_row(
@@ -194,6 +249,9 @@ def _read_row(
             return None
 
     title = " ".join(row.get("title", "").split())
+    predecessors = (
+        split_predecessors(row.get("prerequisites", "")) if "prerequisites" in row else None
+    )
     return Milestone(
         id=ms_id,
         title=title,
@@ -206,4 +264,6 @@ def _read_row(
         declared=False,
         in_catalog=True,
         catalog_title=title,
+        schedule_predecessors=predecessors,
+        wbs=" ".join(row.get("wbs", "").split()),
     )

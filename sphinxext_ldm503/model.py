@@ -154,6 +154,13 @@ class Milestone:
     declared: bool = True
     in_catalog: bool = False
     catalog_title: str = ""
+    #: The schedule's own predecessors from the catalog's ``prerequisites`` column
+    #: (catalog rows only): None when the catalog has no such column, so "the
+    #: schedule says nothing" is never confused with "the schedule lists none".
+    schedule_predecessors: tuple[str, ...] | None = None
+    #: The export cut the predecessor list short (its last ID was dropped as a stub).
+    schedule_predecessors_cut: bool = False
+    wbs: str = ""
     #: ``id_key(id)``, computed once: lookups by key are the hot path of large plans.
     key: str = field(init=False, repr=False, compare=False)
 

@@ -1,0 +1,544 @@
+"""Schedule insight: critical paths, slack, slip impact, catalog diffs and plan/schedule drift.
+
+Readers of a test plan ask what holds a milestone back, what moves if that
+slips, and what changed since the last schedule export. The answers are pure
+functions of the model (no Sphinx import), so the directives, the
+``schedule-drift`` check and the ``ldm503 diff``/``impact`` commands share them
+and unit tests can work them out by hand on small plans.
+
+Dependencies are finish-to-start: a milestone cannot finish before its
+prerequisites. A milestone's date is :attr:`Milestone.finish` (completed, else
+forecast, else due). Only active edges count (dropped edges and descoped
+milestones take part in nothing, as in the checks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from fnmatch import fnmatchcase
+from functools import lru_cache
+
+from .model import Edge, Location, Milestone, Plan, id_key
+
+# -- dates and slack --------------------------------------------------------------
+
+
+def milestone_date(ms: Milestone) -> date | None:
+    """The date a milestone is (to be) done: completed, else forecast, else due."""
+    return ms.finish
+
+
+def _descoped(ms: Milestone) -> bool:
+    return ms.effective_status == "descoped"
+
+
+def active_edges(plan: Plan) -> list[Edge]:
+    """Edges that constrain dates: not dropped, neither end descoped."""
+    return [
+        e for e in plan.edges
+        if e.prerequisite.active and not _descoped(e.source) and not _descoped(e.target)
+    ]
+
+
+def edge_slack(edge: Edge) -> int | None:
+    """Days between the prerequisite's date and its dependent's date.
+
+    Negative is a schedule inversion (the dependent finishes first); None when
+    either date is unknown.
+    """
+    before, after = milestone_date(edge.target), milestone_date(edge.source)
+    if before is None or after is None:
+        return None
+    return (after - before).days
+
+
+def prerequisite_edges(plan: Plan, milestone_id: str) -> list[Edge]:
+    """The active edges from a milestone to its prerequisites, in declaration order."""
+    ms = plan.get(milestone_id)
+    if ms is None or _descoped(ms):
+        return []
+    return [e for e in plan.requires(ms.id) if e.prerequisite.active and not _descoped(e.target)]
+
+
+def min_slack(plan: Plan, milestone_id: str) -> int | None:
+    """The smallest slack over a milestone's prerequisites (the table's ``slack`` column)."""
+    values = [s for e in prerequisite_edges(plan, milestone_id) if (s := edge_slack(e)) is not None]
+    return min(values) if values else None
+
+
+# -- critical path ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalPath:
+    """The chain of prerequisites that fixes a milestone's earliest possible date.
+
+    ``ids`` runs from the first milestone of the chain to the milestone itself;
+    ``slacks[i]`` is the slack of the edge ``ids[i] -> ids[i + 1]``.
+    """
+
+    milestone: str
+    ids: tuple[str, ...]
+    slacks: tuple[int | None, ...]
+    end: date | None
+
+    def text(self) -> str:
+        """``A -> B -> C (ends 2019-11-11)``, as the milestone block shows it."""
+        chain = " -> ".join(self.ids)
+        return f"{chain} (ends {self.end.isoformat()})" if self.end else chain
+
+    @property
+    def edges(self) -> set[tuple[str, str]]:
+        """The path's edges as (dependent key, prerequisite key), as the diagrams draw them."""
+        keys = [id_key(i) for i in self.ids]
+        return {(keys[i + 1], keys[i]) for i in range(len(keys) - 1)}
+
+
+def driving_prerequisite(plan: Plan, milestone_id: str) -> Edge | None:
+    """The prerequisite whose date is latest: the one that fixes the earliest start.
+
+    Ties go to the smaller ID so the answer does not depend on declaration order;
+    prerequisites without a date cannot drive anything.
+    """
+    best: date | None = None
+    chosen: Edge | None = None
+    edges = sorted(prerequisite_edges(plan, milestone_id), key=lambda e: e.target.key)
+    for edge in edges:
+        when = milestone_date(edge.target)
+        if when is not None and (best is None or when > best):
+            best, chosen = when, edge
+    return chosen
+
+
+def critical_path(plan: Plan, milestone_id: str) -> CriticalPath | None:
+    """The critical path of a milestone, or None when the plan does not know it.
+
+    Follows the driving prerequisite back until a milestone has none with a date;
+    a cycle stops the walk where it would repeat. The path ends on the milestone
+    itself and on its date (or, without one, on the earliest date its
+    prerequisites allow).
+    """
+    ms = plan.get(milestone_id)
+    if ms is None:
+        return None
+    chain = [ms]
+    slacks: list[int | None] = []
+    seen = {ms.key}
+    current = ms
+    while True:
+        edge = driving_prerequisite(plan, current.id)
+        if edge is None or edge.target.key in seen:
+            break
+        seen.add(edge.target.key)
+        chain.append(edge.target)
+        slacks.append(edge_slack(edge))
+        current = edge.target
+    end = milestone_date(ms)
+    if end is None and len(chain) > 1:
+        end = milestone_date(chain[1])
+    ids = tuple(m.id for m in reversed(chain))
+    return CriticalPath(ms.id, ids, tuple(reversed(slacks)), end)
+
+
+# -- slip impact ------------------------------------------------------------------
+
+_SLIP_RE = re.compile(
+    r"^\s*(?P<id>\S+)\s+(?:\+?(?P<days>\d+)\s*d|(?P<date>\d{4}-\d\d-\d\d))\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Slip:
+    """What-if input: ``id`` slips by ``days`` or to the date ``to``."""
+
+    id: str
+    days: int | None = None
+    to: date | None = None
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.to.isoformat()}" if self.to else f"{self.id} +{self.days}d"
+
+
+def parse_slip(text: str) -> Slip:
+    """``ID +Nd`` or ``ID YYYY-MM-DD``; ``ValueError`` with a message for the author."""
+    match = _SLIP_RE.match(text)
+    if match is None:
+        raise ValueError(
+            f"cannot read slip {' '.join(text.split())!r}: write 'ID +Nd' (e.g. DM-NCSA-8 +90d) "
+            "or 'ID YYYY-MM-DD'"
+        )
+    if match.group("date"):
+        try:
+            return Slip(match.group("id"), to=date.fromisoformat(match.group("date")))
+        except ValueError:
+            raise ValueError(
+                f"invalid date {match.group('date')!r} in slip {text.strip()!r}"
+            ) from None
+    return Slip(match.group("id"), days=int(match.group("days")))
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A milestone that would move: by ``days``, pushed by ``via`` (None: slipped itself)."""
+
+    id: str
+    title: str
+    old: date | None
+    new: date | None
+    days: int
+    via: str | None
+    declared: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """Every milestone a set of slips would move, and why some would not."""
+
+    slips: tuple[Slip, ...]
+    moves: tuple[Move, ...]
+    notes: tuple[str, ...] = ()
+
+    def moved(self, milestone_id: str) -> Move | None:
+        key = id_key(milestone_id)
+        return next((m for m in self.moves if id_key(m.id) == key), None)
+
+
+def impact(plan: Plan, slips: Sequence[Slip]) -> Impact:
+    """What moves, and by how many days, if the given milestones slip.
+
+    A dependent moves by what is left of its prerequisite's shift once the
+    existing slack is used up: ``shift(X) = max(0, shift(P) - max(slack(P->X), 0))``
+    over its prerequisites P. An existing inversion (negative slack) absorbs
+    nothing, but does not amplify a slip either. An unknown slack (a date
+    missing) absorbs nothing. Completed milestones do not move, and pass nothing
+    on. Raises ``ValueError`` for an unknown ID or a slip that is not one.
+    """
+    shift: dict[str, int] = {}
+    via: dict[str, str | None] = {}
+    notes: list[str] = []
+    for slip in slips:
+        ms = plan.get(slip.id)
+        if ms is None:
+            raise ValueError(
+                f"unknown milestone {slip.id!r}: it is neither declared nor referenced"
+            )
+        days = slip.days
+        if slip.to is not None:
+            current = milestone_date(ms)
+            if current is None:
+                raise ValueError(f"{ms.id} has no date to slip from: give '+Nd' instead of a date")
+            days = (slip.to - current).days
+            if days < 0:
+                raise ValueError(
+                    f"{ms.id} would move earlier ({current.isoformat()} -> {slip.to.isoformat()}): "
+                    "only slips are followed"
+                )
+        assert days is not None
+        if ms.is_completed:
+            notes.append(f"{ms.id} is completed and does not move.")
+            continue
+        if days > shift.get(ms.key, 0):
+            shift[ms.key] = days
+            via[ms.key] = None
+    dependents: dict[str, list[Edge]] = {}
+    for edge in active_edges(plan):
+        dependents.setdefault(edge.target.key, []).append(edge)
+    work = sorted(k for k, v in shift.items() if v > 0)
+    while work:
+        key = work.pop()
+        for edge in dependents.get(key, ()):
+            target = edge.source
+            if target.is_completed:
+                continue
+            slack = edge_slack(edge)
+            pushed = shift[key] - max(slack or 0, 0)
+            if pushed > shift.get(target.key, 0):
+                shift[target.key] = pushed
+                via[target.key] = plan.milestones[key].id
+                work.append(target.key)
+    moves = []
+    for key, days in shift.items():
+        if days <= 0:
+            continue
+        ms = plan.milestones[key]
+        old = milestone_date(ms)
+        moves.append(Move(ms.id, ms.title, old, old + timedelta(days=days) if old else None,
+                          days, via[key], ms.declared))
+    moves.sort(key=lambda m: (-m.days, m.new or date.max, id_key(m.id)))
+    return Impact(tuple(slips), tuple(moves), tuple(notes))
+
+
+# -- changes between two exports -------------------------------------------------
+
+#: The kinds of change, in the order a reader scans them.
+CHANGE_KINDS: tuple[str, ...] = (
+    "slipped", "moved-earlier", "completed", "new", "removed", "renamed", "predecessors",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What changed for one milestone between two catalog exports."""
+
+    id: str
+    title: str
+    kinds: tuple[str, ...]
+    old_date: date | None = None
+    new_date: date | None = None
+    old_due: date | None = None
+    new_due: date | None = None
+    new_forecast: date | None = None
+    new_completed: date | None = None
+    old_title: str = ""
+    new_title: str = ""
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    old_cut: bool = False
+    new_cut: bool = False
+
+    @property
+    def days(self) -> int | None:
+        """Days the milestone's date moved (positive: later), when both dates are known."""
+        if self.old_date is None or self.new_date is None:
+            return None
+        return (self.new_date - self.old_date).days
+
+    def describe(self) -> list[str]:
+        """One sentence per kind of change, for text output and table cells."""
+        out: list[str] = []
+        for kind in self.kinds:
+            if kind in ("slipped", "moved-earlier"):
+                verb = "slipped" if kind == "slipped" else "moved earlier by"
+                line = (f"{verb} {abs(self.days or 0)} days: {_iso(self.old_date)} -> "
+                        f"{_iso(self.new_date)}")
+                if self.old_due != self.new_due or self.new_forecast:
+                    extra = [f"due {_iso(self.old_due)} -> {_iso(self.new_due)}"]
+                    if self.new_forecast and not self.new_completed:
+                        extra.append(f"forecast {_iso(self.new_forecast)}")
+                    line += f" ({', '.join(extra)})"
+                out.append(line)
+            elif kind == "completed":
+                out.append(f"completed on {_iso(self.new_completed)}"
+                           if self.new_completed else "completed")
+            elif kind == "new":
+                out.append(f"new (date {_iso(self.new_date)})")
+            elif kind == "removed":
+                out.append(f"removed (was due {_iso(self.old_due)})")
+            elif kind == "renamed":
+                out.append(f'renamed: "{self.old_title}" -> "{self.new_title}"')
+            elif kind == "predecessors":
+                parts = []
+                if self.added:
+                    parts.append("gained " + ", ".join(self.added))
+                if self.removed:
+                    parts.append("lost " + ", ".join(self.removed))
+                line = "schedule predecessors " + "; ".join(parts)
+                if self.old_cut or self.new_cut:
+                    which = "old" if self.old_cut else "new"
+                    line += f" (the {which} export cut the list short)"
+                out.append(line)
+        return out
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kinds": list(self.kinds),
+            "days": self.days,
+            "old_date": _iso_or_none(self.old_date),
+            "new_date": _iso_or_none(self.new_date),
+            "old_due": _iso_or_none(self.old_due),
+            "new_due": _iso_or_none(self.new_due),
+            "new_forecast": _iso_or_none(self.new_forecast),
+            "new_completed": _iso_or_none(self.new_completed),
+            "old_title": self.old_title,
+            "new_title": self.new_title,
+            "predecessors_added": list(self.added),
+            "predecessors_removed": list(self.removed),
+            "old_predecessors_cut": self.old_cut,
+            "new_predecessors_cut": self.new_cut,
+        }
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else "no date"
+
+
+def _iso_or_none(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _same_title(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def diff_catalogs(old: Iterable[Milestone], new: Iterable[Milestone]) -> list[Change]:
+    """The milestones that changed between two exports, in ID order.
+
+    Dates are compared on the milestone's date (completed, else forecast, else
+    due), which is what a reader plans with; the due dates are kept alongside
+    since a baseline export only has those. Predecessors are compared only where
+    both exports have the column; a list the export cut short is flagged, since
+    what was cut off cannot be told apart from what was added or removed.
+    """
+    before = {row.key: row for row in old}
+    after = {row.key: row for row in new}
+    changes: list[Change] = []
+    for key in sorted(before.keys() | after.keys()):
+        a, b = before.get(key), after.get(key)
+        if a is None:
+            assert b is not None
+            changes.append(Change(b.id, b.title, ("new",), new_date=milestone_date(b),
+                                  new_due=b.due, new_forecast=b.forecast,
+                                  new_completed=b.completed, new_title=b.title))
+            continue
+        if b is None:
+            changes.append(Change(a.id, a.title, ("removed",), old_date=milestone_date(a),
+                                  old_due=a.due, old_title=a.title))
+            continue
+        kinds: list[str] = []
+        old_date, new_date = milestone_date(a), milestone_date(b)
+        if old_date and new_date and new_date != old_date:
+            kinds.append("slipped" if new_date > old_date else "moved-earlier")
+        if b.is_completed and not a.is_completed:
+            kinds.append("completed")
+        if a.title and b.title and not _same_title(a.title, b.title):
+            kinds.append("renamed")
+        added: tuple[str, ...] = ()
+        removed: tuple[str, ...] = ()
+        if a.schedule_predecessors is not None and b.schedule_predecessors is not None:
+            old_keys = {id_key(i) for i in a.schedule_predecessors}
+            new_keys = {id_key(i) for i in b.schedule_predecessors}
+            added = tuple(sorted((i for i in b.schedule_predecessors
+                                  if id_key(i) not in old_keys), key=id_key))
+            removed = tuple(sorted((i for i in a.schedule_predecessors
+                                    if id_key(i) not in new_keys), key=id_key))
+            if added or removed:
+                kinds.append("predecessors")
+        if not kinds:
+            continue
+        changes.append(Change(
+            b.id, b.title, tuple(k for k in CHANGE_KINDS if k in kinds),
+            old_date=old_date, new_date=new_date, old_due=a.due, new_due=b.due,
+            new_forecast=b.forecast, new_completed=b.completed if b.is_completed else None,
+            old_title=a.title, new_title=b.title, added=added, removed=removed,
+            old_cut=a.schedule_predecessors_cut, new_cut=b.schedule_predecessors_cut,
+        ))
+    return changes
+
+
+def matches_globs(milestone_id: str, patterns: Iterable[str]) -> bool:
+    """Whether an ID matches any glob, ignoring case (as ``:include:`` does everywhere)."""
+    return any(fnmatchcase(id_key(milestone_id), id_key(p)) for p in patterns)
+
+
+def select_changes(
+    changes: Iterable[Change],
+    *,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    sort: str = "id",
+) -> list[Change]:
+    """Filter by ID globs and kinds; sort by ``id`` or by ``slip`` (largest slip first)."""
+    out = [
+        c for c in changes
+        if (not include or matches_globs(c.id, include))
+        and not matches_globs(c.id, exclude)
+        and (not kinds or any(k in kinds for k in c.kinds))
+    ]
+    if sort == "slip":
+        out.sort(key=lambda c: (-(c.days or 0) if "slipped" in c.kinds else 1, id_key(c.id)))
+    else:
+        out.sort(key=lambda c: id_key(c.id))
+    return out
+
+
+def worst_slip(changes: Iterable[Change]) -> int:
+    """The largest slip in days (0 when nothing slipped), for ``--fail-on-slip``."""
+    return max((c.days or 0 for c in changes if "slipped" in c.kinds), default=0)
+
+
+# -- plan vs schedule ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A plan milestone whose prerequisites differ from the schedule's predecessors."""
+
+    id: str
+    plan: tuple[str, ...]
+    schedule: tuple[str, ...]
+    plan_only: tuple[str, ...]
+    schedule_only: tuple[str, ...]
+    cut: bool = False
+    location: Location | None = field(default=None, compare=False)
+
+    def message(self) -> str:
+        parts = []
+        if self.plan_only:
+            parts.append(f"only the plan requires {', '.join(self.plan_only)}")
+        if self.schedule_only:
+            parts.append(f"only the schedule has {', '.join(self.schedule_only)}")
+        text = (
+            f"{self.id}: the plan's prerequisites differ from the schedule's predecessors: "
+            f"{'; '.join(parts)} (plan: {', '.join(self.plan) or 'none'}; "
+            f"schedule: {', '.join(self.schedule) or 'none'})."
+        )
+        if self.cut:
+            text += " The export cut the schedule's list short."
+        return text
+
+
+@lru_cache(maxsize=256)
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error:
+        return None
+
+
+def _ignored(milestone_id: str, patterns: Sequence[str]) -> bool:
+    for pattern in patterns:
+        compiled = _compile(pattern)
+        if compiled is not None and compiled.search(milestone_id):
+            return True
+    return False
+
+
+def schedule_drift(plan: Plan, ignore_patterns: Sequence[str] = ()) -> list[Drift]:
+    """Plan milestones whose prerequisites and schedule predecessors disagree.
+
+    Only milestones declared in the plan (not external, not descoped) whose
+    catalog row has a ``prerequisites`` column are compared; dropped edges do not
+    count. IDs matching ``ignore_patterns`` (regular expressions, searched,
+    ignoring case) are left out on both sides: a schedule's predecessors include
+    activities nobody tests against (``DMTC-...``, JIRA tickets).
+    """
+    rows = {row.key: row for row in plan.catalog}
+    out: list[Drift] = []
+    for ms in plan.declared:
+        if ms.external or _descoped(ms):
+            continue
+        row = rows.get(ms.key)
+        if row is None or row.schedule_predecessors is None:
+            continue
+        mine = tuple(dict.fromkeys(
+            e.target.id for e in prerequisite_edges(plan, ms.id)
+            if not _ignored(e.target.id, ignore_patterns)
+        ))
+        theirs = tuple(i for i in row.schedule_predecessors if not _ignored(i, ignore_patterns))
+        mine_keys = {id_key(i) for i in mine}
+        theirs_keys = {id_key(i) for i in theirs}
+        plan_only = tuple(sorted((i for i in mine if id_key(i) not in theirs_keys), key=id_key))
+        schedule_only = tuple(sorted((i for i in theirs if id_key(i) not in mine_keys),
+                                     key=id_key))
+        if plan_only or schedule_only:
+            out.append(Drift(ms.id, tuple(sorted(mine, key=id_key)),
+                             tuple(sorted(theirs, key=id_key)), plan_only, schedule_only,
+                             row.schedule_predecessors_cut, ms.location))
+    return out
