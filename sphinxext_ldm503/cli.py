@@ -598,9 +598,11 @@ examples:
   ldm503 check docs                           findings, exit 1 on any error
   ldm503 check docs --severity warning        ... or on any warning
   ldm503 export docs --format csv -o edges.csv
+  ldm503 diff old.csv new.csv --fail-on-slip 30   changes between two exports
+  ldm503 impact docs DM-NCSA-8 +90d           what moves if DM-NCSA-8 slips
 
-exit status: 0 ok, 1 findings (check) or unmapped lines (import),
-2 the input could not be read (one 'ldm503: error:' line on stderr).
+exit status: 0 ok, 1 findings (check), unmapped lines (import) or a slip
+over --fail-on-slip (diff), 2 the input could not be read (one 'ldm503: error:' line on stderr).
 """
 
 IMPORT_EPILOG = """\
@@ -788,6 +790,10 @@ def make_parser() -> argparse.ArgumentParser:
             extra["action"] = "append"
         dot.add_argument(f"--{spec.name}", **extra)
     export.set_defaults(run=run_export)
+
+    from .cli_schedule import add_commands
+
+    add_commands(commands, project, formatter)
     return parser
 
 

@@ -313,12 +313,16 @@ class Change:
         for kind in self.kinds:
             if kind in ("slipped", "moved-earlier"):
                 verb = "slipped" if kind == "slipped" else "moved earlier by"
-                line = (f"{verb} {abs(self.days or 0)} days: {_iso(self.old_date)} -> "
+                line = (f"{verb} {days_text(abs(self.days or 0))}: {_iso(self.old_date)} -> "
                         f"{_iso(self.new_date)}")
-                if self.old_due != self.new_due or self.new_forecast:
-                    extra = [f"due {_iso(self.old_due)} -> {_iso(self.new_due)}"]
-                    if self.new_forecast and not self.new_completed:
-                        extra.append(f"forecast {_iso(self.new_forecast)}")
+                # A baseline has only due dates: say how the due date moved, and
+                # which forecast the new date is.
+                extra = []
+                if self.old_due != self.new_due:
+                    extra.append(f"due {_iso(self.old_due)} -> {_iso(self.new_due)}")
+                if self.new_forecast and not self.new_completed:
+                    extra.append(f"forecast {_iso(self.new_forecast)}")
+                if extra:
                     line += f" ({', '.join(extra)})"
                 out.append(line)
             elif kind == "completed":
@@ -362,6 +366,11 @@ class Change:
             "old_predecessors_cut": self.old_cut,
             "new_predecessors_cut": self.new_cut,
         }
+
+
+def days_text(days: int) -> str:
+    """``1 day``, ``90 days``."""
+    return f"{days} day" if abs(days) == 1 else f"{days} days"
 
 
 def _iso(value: date | None) -> str:
@@ -542,3 +551,35 @@ def schedule_drift(plan: Plan, ignore_patterns: Sequence[str] = ()) -> list[Drif
                              tuple(sorted(theirs, key=id_key)), plan_only, schedule_only,
                              row.schedule_predecessors_cut, ms.location))
     return out
+
+
+# -- JSON ------------------------------------------------------------------------
+
+
+def impact_to_json(result: Impact) -> dict[str, object]:
+    """The impact as plain data, for ``ldm503 impact --format json`` and tools."""
+    return {
+        "slips": [str(s) for s in result.slips],
+        "moves": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "days": m.days,
+                "old": _iso_or_none(m.old),
+                "new": _iso_or_none(m.new),
+                "via": m.via,
+                "declared": m.declared,
+            }
+            for m in result.moves
+        ],
+        "notes": list(result.notes),
+    }
+
+
+def change_counts(changes: Iterable[Change]) -> dict[str, int]:
+    """How many milestones show each kind of change, every kind present (zeros too)."""
+    counts = dict.fromkeys(CHANGE_KINDS, 0)
+    for change in changes:
+        for kind in change.kinds:
+            counts[kind] += 1
+    return counts

@@ -257,11 +257,14 @@ def test_diff_by_hand() -> None:
     assert s.days == 60  # 2020-01-01 -> forecast 2020-03-01 (leap year)
     assert (s.added, s.removed) == (("X",), ("P",))
     assert s.describe() == [
-        "slipped 60 days: 2020-01-01 -> 2020-03-01 (due 2020-01-01 -> 2020-01-01, "
-        "forecast 2020-03-01)",
+        "slipped 60 days: 2020-01-01 -> 2020-03-01 (forecast 2020-03-01)",
         "schedule predecessors gained X; lost P",
     ]
     assert changes["E"].kinds == ("moved-earlier", "renamed") and changes["E"].days == -9
+    assert changes["E"].describe() == [
+        "moved earlier by 9 days: 2020-01-10 -> 2020-01-01 (due 2020-01-10 -> 2020-01-01)",
+        'renamed: "Early" -> "Early one"',
+    ]
     assert changes["C"].kinds == ("moved-earlier", "completed")
     assert changes["C"].new_completed == d("2020-01-20")
     assert changes["R"].kinds == ("removed",) and changes["N"].kinds == ("new",)
