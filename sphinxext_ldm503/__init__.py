@@ -28,6 +28,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         prerender,
         report,
         roles,
+        schedule_sphinx,
         web,
     )
     from .config import CONFIG_VALUES
@@ -42,6 +43,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     diagrams.setup(app)
     prerender.setup(app)
     report.setup(app)
+    schedule_sphinx.setup(app)
     events.setup(app)
     latex.setup(app)
     needs.setup(app)  # does nothing unless sphinx_needs is in extensions

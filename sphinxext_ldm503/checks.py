@@ -34,6 +34,7 @@ from .model import (
     Plan,
     Severity,
     declaration_order,
+    id_key,
 )
 from .reachability import implied_edges
 from .titles import (
@@ -71,6 +72,8 @@ class CheckConfig:
     #: checks themselves never look at it, so findings do not change from one day
     #: to the next.
     today: date | None = None
+    #: Schedule predecessors ``schedule-drift`` leaves out (``ldm503_drift_ignore_patterns``).
+    drift_ignore_patterns: tuple[str, ...] = ()
 
     def problems(self) -> list[str]:
         """Messages about unusable settings, for the caller to warn about.
@@ -122,6 +125,8 @@ class CheckConfig:
             yield "ldm503_internal_patterns", pattern
         for pattern in self.at_risk_patterns:
             yield "ldm503_at_risk_patterns", pattern
+        for pattern in self.drift_ignore_patterns:
+            yield "ldm503_drift_ignore_patterns", pattern
 
 
 # -- shared helpers -----------------------------------------------------------
@@ -804,6 +809,23 @@ def check_open_query(plan: Plan, config: CheckConfig) -> list[Finding]:
     return findings
 
 
+def check_schedule_drift(plan: Plan, config: CheckConfig) -> list[Finding]:
+    """Plan milestones whose prerequisites differ from the schedule's predecessors.
+
+    The plan and the schedule are kept by different people; where the catalog
+    has a ``prerequisites`` column, a difference either way is worth a look
+    (see :func:`.schedule.schedule_drift`). ``related`` lists the IDs only the
+    plan has, then those only the schedule has.
+    """
+    from .schedule import schedule_drift
+
+    return [
+        _milestone_finding("schedule-drift", plan.milestones[id_key(drift.id)], drift.message(),
+                           (*drift.plan_only, *drift.schedule_only))
+        for drift in schedule_drift(plan, config.drift_ignore_patterns)
+    ]
+
+
 Check = Callable[[Plan, CheckConfig], list[Finding]]
 
 
@@ -852,6 +874,9 @@ REGISTRY: tuple[CheckSpec, ...] = (
     CheckSpec("at-risk", "warning",
               "a dependency (direct or transitive) on an at-risk milestone", check_at_risk),
     CheckSpec("open-query", "info", "each open review query", check_open_query),
+    CheckSpec("schedule-drift", "info",
+              "a milestone whose prerequisites differ from its predecessors in the catalog's "
+              "``prerequisites`` column", check_schedule_drift),
     CheckSpec("invalid", "error",
               "malformed input (ID, date, status, option, catalog row, configuration)", None),
 )

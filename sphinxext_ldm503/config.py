@@ -58,6 +58,14 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "CSV schedule export with dates and status (relative to the source directory).",
     ),
     ConfigValue(
+        "ldm503_catalog_previous", None, "env", (str, type(None)),
+        "An earlier schedule export, compared with ldm503_catalog by milestone-changes.",
+    ),
+    ConfigValue(
+        "ldm503_drift_ignore_patterns", (), "env", (list, tuple),
+        "Schedule predecessors the schedule-drift check leaves out (regular expressions).",
+    ),
+    ConfigValue(
         "ldm503_today", None, "env", (str, type(None)),
         "ISO date used for overdue marks; default: today, or SOURCE_DATE_EPOCH.",
     ),
@@ -188,6 +196,8 @@ VALIDATORS: dict[str, Callable[[str, object], Validated]] = {
     "ldm503_at_risk_patterns": lambda n, v: _strings(n, v, regex=True),
     "ldm503_check_severity": _severity_map,
     "ldm503_catalog": _optional_text,
+    "ldm503_catalog_previous": _optional_text,
+    "ldm503_drift_ignore_patterns": lambda n, v: _strings(n, v, regex=True),
     "ldm503_today": _today,
     "ldm503_milestone_graphs": _flag,
     "ldm503_graph_max_nodes": _count,

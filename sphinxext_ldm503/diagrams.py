@@ -295,8 +295,13 @@ def render_graph(
     # On paper the whole plan is packed tighter and its legend is a strip (see latex.py).
     printed = builder.format == "latex" and scope == "plan"
     graph_attrs, node_attrs = print_graph_attrs(options.layout) if printed else ({}, {})
+    from .schedule_sphinx import graph_styles
+
+    critical = options.root if options.critical_path == "" else options.critical_path
+    node_extra, edge_extra = graph_styles(plan, critical, location)
     code = build_dot(plan, options, url_for=_url_for(builder, docname), at_risk=domain.at_risk,
-                     name=name, subplan=subplan, graph_attrs=graph_attrs, node_attrs=node_attrs)
+                     name=name, subplan=subplan, graph_attrs=graph_attrs, node_attrs=node_attrs,
+                     node_extra=node_extra, edge_extra=edge_extra)
     image = ldm503_diagram()
     image["code"] = for_output_format(code, builder, config)
     # Shown instead of the image when dot does not finish in time (see visit_diagram).

@@ -261,6 +261,7 @@ class MilestoneDomain(Domain):
             severity=dict(config.ldm503_check_severity),
             today=today(config.ldm503_today),
             title_prefixes=tuple(config.ldm503_title_prefixes),
+            drift_ignore_patterns=tuple(config.ldm503_drift_ignore_patterns),
         )
 
     @property
@@ -319,6 +320,9 @@ class MilestoneDomain(Domain):
         parts += [(brief(e.source), e.prerequisite.query) for e in plan.required_by(key)]
         parts += [(brief(e.target), e.prerequisite.query) for e in plan.requires(key)]
         parts += neighbourhood_facts(plan, ms, at_risk, self._facts)
+        from .schedule import critical_path
+
+        parts.append(critical_path(plan, ms.id))  # shown in the block; may reach far
         return repr(parts)
 
     def _whole_plan_signature(self) -> str:

@@ -82,6 +82,12 @@ def _milestone(ms: Milestone, config: CheckConfig) -> dict[str, Any]:
         "kind": config.classifier.kind(ms),
         "in_catalog": ms.in_catalog,
         "catalog_title": ms.catalog_title,
+        # The schedule's predecessors (None: the catalog has no such column), so a
+        # plan rebuilt from JSON gives schedule-drift the same answers.
+        "schedule_predecessors": (
+            None if ms.schedule_predecessors is None else list(ms.schedule_predecessors)
+        ),
+        "schedule_predecessors_cut": ms.schedule_predecessors_cut,
         "tags": list(ms.tags),
         "waivers": _waivers(ms.waivers),
         "queries": [
@@ -227,6 +233,11 @@ def _catalog_row(item: Mapping[str, Any]) -> Milestone:
         declared=False,
         in_catalog=True,
         catalog_title=title,
+        schedule_predecessors=(
+            None if item.get("schedule_predecessors") is None
+            else tuple(item["schedule_predecessors"])
+        ),
+        schedule_predecessors_cut=bool(item.get("schedule_predecessors_cut", False)),
     )
 
 

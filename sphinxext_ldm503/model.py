@@ -34,6 +34,7 @@ CheckName = Literal[
     "no-internal-prerequisites",
     "at-risk",
     "open-query",
+    "schedule-drift",
     "invalid",
 ]
 
@@ -274,6 +275,9 @@ def merge_catalog(declared: Milestone, row: Milestone) -> Milestone:
         level=declared.level if declared.level is not None else row.level,
         in_catalog=True,
         catalog_title=row.title,
+        schedule_predecessors=row.schedule_predecessors,
+        schedule_predecessors_cut=row.schedule_predecessors_cut,
+        wbs=row.wbs,
     )
 
 

@@ -96,7 +96,9 @@ def render_meta(node: nodes.Element, domain: MilestoneDomain) -> list[nodes.Node
         fields += _field("Owner", nodes.Text("external to this plan"))
     if ms.catalog_title and ms.catalog_title != ms.title:
         fields += _field("Schedule title", nodes.Text(ms.catalog_title))
-    return [fields]
+    from .schedule_sphinx import render_critical_path
+
+    return [fields, *render_critical_path(domain, ms.id)]
 
 
 def render_required_by(

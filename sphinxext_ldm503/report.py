@@ -37,7 +37,10 @@ TABLE_COLUMNS: dict[str, str] = {
     "status": "Status",
     "queries": "Open queries",
     "findings": "Findings",
+    "slack": "Slack",
 }
+#: Columns shown when ``:columns:`` is not given (``slack`` only on request).
+DEFAULT_COLUMNS: tuple[str, ...] = tuple(c for c in TABLE_COLUMNS if c != "slack")
 SORT_KEYS = ("id", "due", "forecast")
 
 
@@ -234,7 +237,7 @@ def render_table(
     exclude = options.get("exclude") or ()
     milestones = [ms for ms in plan if (matches_globs(ms.id, include) if include else ms.declared)]
     milestones = [ms for ms in milestones if not matches_globs(ms.id, exclude)]
-    columns = list(options.get("columns") or TABLE_COLUMNS)
+    columns = list(options.get("columns") or DEFAULT_COLUMNS)
     sort = options.get("sort") or "id"
     if sort == "id":
         milestones.sort(key=lambda m: natural_key(m.id))
@@ -278,6 +281,11 @@ def _table_cell(column: str, ms: Milestone, docname: str, late: str | None,
         count = sum(1 for p in ms.prerequisites if p.query == "open")
         count += sum(1 for q in ms.queries if q.status == "open")
         return _text(count or "")
+    if column == "slack":
+        from .schedule import min_slack
+
+        slack = min_slack(domain.plan, ms.id)
+        return _text("" if slack is None else slack)
     count = per_milestone.get(ms.key, 0)
     return _text(count or "")
 

@@ -749,9 +749,10 @@ def _plan_tripping_every_check() -> Plan:
         ms("LDM-503-08", 40, pre("LDM-503-99", 41), pre("CAMM1", 42), pre("DM-B-1", 43),
            pre("LDM-503-09", 44), pre("DM-RISK-1", 45), due=date(2019, 1, 1)),
         ms("LDM-503-09", 50, pre("DM-B-1", 51), due=date(2020, 1, 1)),
-        # no-internal-prerequisites
+        # no-internal-prerequisites; schedule-drift (the schedule has CAMM3 instead)
         ms("LDM-503-10", 60, pre("CAMM2", 61)),
-    ])
+    ], catalog=[Milestone("LDM-503-10", declared=False, in_catalog=True,
+                          schedule_predecessors=("CAMM3",))])
 
 
 @pytest.mark.parametrize("check", list(CHECKS))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 
 import graphviz
 
-from ..model import Milestone, Plan, id_key
+from ..model import Edge, Milestone, Plan, id_key
 from .clusters import _grouped_nodes
 from .escape import _html_id, _label_text, _link, _node_names, _short_name, _short_title
 from .options import GraphOptions
@@ -88,6 +88,8 @@ def build_dot(
     subplan: SubPlan | None = None,
     graph_attrs: Mapping[str, str] | None = None,
     node_attrs: Mapping[str, str] | None = None,
+    node_extra: Callable[[Milestone], dict[str, str]] | None = None,
+    edge_extra: Callable[[Edge], dict[str, str]] | None = None,
 ) -> str:
     """DOT source of one diagram; the same input always gives the same bytes.
 
@@ -98,7 +100,9 @@ def build_dot(
     do not clash. Pass ``subplan`` when the caller already selected (to warn on
     size) so the work is not done twice. ``graph_attrs`` and ``node_attrs``
     override the defaults (the PDF packs the whole plan tighter than a web page
-    needs). Never raises on size.
+    needs); ``node_extra``/``edge_extra`` give attributes that override the house
+    style per node or edge (the schedule views highlight a critical path or a
+    slip's reach with them). Never raises on size.
     """
     options = options or GraphOptions()
     subplan = subplan or select(plan, options)
@@ -132,6 +136,8 @@ def build_dot(
         attrs["tooltip"] = node_tooltip(ms, at_risk=ms.key in risky)
         attrs["id"] = unique_id(_short_name(f"{id_prefix}-{ms.anchor}"))
         _link(attrs, url_for(ms))
+        if node_extra is not None:
+            attrs.update(node_extra(ms))
         target.node(names[ms.key], label=graphviz.nohtml(_node_label(ms, options)), **attrs)
 
     if options.layout == "timeline":
@@ -154,6 +160,8 @@ def build_dot(
         attrs["id"] = unique_id(
             _short_name(f"{id_prefix}-e-{edge.target.anchor}-{edge.source.anchor}"))
         _link(attrs, url_for(edge.source))
+        if edge_extra is not None:
+            attrs.update(edge_extra(edge))
         # Work flows from the prerequisite to the milestone that needs it.
         dot.edge(names[edge.target.key], names[edge.source.key], **attrs)
     return dot.source

@@ -65,6 +65,8 @@ GRAPH_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("rankdir", "direction of the layout (default: LR, timeline TB)", RANKDIRS),
     OptionSpec("transitive", "hide: leave out edges implied by a longer path", TRANSITIVE),
     OptionSpec("labels", "id (default) or title: a shortened title under each ID", LABELS),
+    OptionSpec("critical-path", "highlight this milestone's critical path (default: the root) "
+               "and dim the rest", metavar="ID", cli=False),
     OptionSpec("caption", "the figure's caption", figure=True, cli=False),
     OptionSpec("name", "a label to reference the figure by", figure=True, cli=False),
     OptionSpec("class", "CSS classes of the image", figure=True, cli=False),
@@ -116,6 +118,9 @@ class GraphOptions:
     neighbourhood: bool = False
     row_limit: int = 8
     classifier: Classifier = field(default_factory=Classifier)
+    #: ``:critical-path: ID`` (``""``: the root's), drawn by the schedule views'
+    #: styles (see :mod:`sphinxext_ldm503.schedule_dot`); None: not asked for.
+    critical_path: str | None = None
 
     @classmethod
     def for_neighbourhood(cls, root: str, **overrides: object) -> GraphOptions:
@@ -196,6 +201,9 @@ def parse_graph_options(
             values[name] = _choice(name, value, SPECS[name].choices, upper=name == "rankdir")
         elif name == "neighbourhood":
             values["neighbourhood"] = True
+        elif name == "critical-path":
+            ids = [r for r in re.split(r"[,\s]+", value) if r]
+            values["critical_path"] = ids[0] if ids else ""
         else:
             known = ", ".join(spec.name for spec in GRAPH_OPTIONS)
             raise ValueError(f"unknown option :{raw_name}: (known options: {known})")

@@ -1,0 +1,365 @@
+"""Sphinx side of the schedule views: ``milestone-impact`` and ``milestone-changes``.
+
+The answers come from :mod:`.schedule` (pure, shared with ``ldm503 impact`` and
+``ldm503 diff``); this module only parses the directives into placeholders and
+renders them at resolve time from the merged plan, like the report and the
+table. It registers its own nodes, renderers, directives and config handling
+through :func:`setup`, so the rest of the extension does not need to know it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+
+from . import nodes as ldm_nodes
+from .diagnostics import warn
+from .directives import PlanPlaceholderDirective, badge, ms_xref
+from .model import Location, Milestone
+from .parsing import parse_list
+from .placeholders import PlaceholderTransform
+from .schedule import (
+    CHANGE_KINDS,
+    Change,
+    Slip,
+    change_counts,
+    critical_path,
+    days_text,
+    diff_catalogs,
+    impact,
+    parse_slip,
+    select_changes,
+    worst_slip,
+)
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+
+    from .domain import MilestoneDomain
+
+
+class milestone_impact(ldm_nodes.ldm503_placeholder):
+    """What moves if milestones slip; ``slips`` holds the parsed slips as text."""
+
+
+class milestone_changes(ldm_nodes.ldm503_placeholder):
+    """What changed between ``ldm503_catalog_previous`` and ``ldm503_catalog``."""
+
+
+NODES = (milestone_impact, milestone_changes)
+SORTS = ("id", "slip")
+
+
+# -- directives ---------------------------------------------------------------------
+
+
+class MilestoneImpactDirective(PlanPlaceholderDirective):
+    """``.. milestone-impact:: DM-NCSA-8 +90d`` (more slips, one a line, in the content)."""
+
+    node_class = milestone_impact
+    known_options = ("graph", "class")
+
+    def run(self) -> list[nodes.Node]:
+        self.unknown_options()
+        lines: list[tuple[str, int]] = []
+        if self.arguments:
+            lines.append((self.arguments[0], self.lineno))
+        for offset, text in enumerate(self.content):
+            if text.strip():
+                lines.append((text, self.content_offset + offset + 1))
+        slips: list[Slip] = []
+        for text, line in lines:
+            try:
+                slips.append(parse_slip(text))
+            except ValueError as exc:
+                self.invalid_at(line, f"milestone-impact: {exc}")
+        if not slips:
+            if not lines:
+                self.invalid("milestone-impact needs at least one slip: 'ID +Nd' or "
+                             "'ID YYYY-MM-DD'")
+            return []
+        graph = (self.options.get("graph") or "yes").strip().lower() not in ("no", "false", "0")
+        node = milestone_impact(slips=[str(s) for s in slips], options=dict(self.options),
+                                docname=self.env.docname, graph=graph)
+        self.set_source_info(node)
+        self.domain.note_whole_plan(self.env.docname)
+        return [node]
+
+    def invalid_at(self, line: int, message: str) -> None:
+        """:meth:`invalid` located at one line of the content rather than the directive."""
+        self.domain.report_invalid(message, Location(self.env.docname, line))
+
+
+class MilestoneChangesDirective(PlanPlaceholderDirective):
+    """``.. milestone-changes::``: the changes since ``ldm503_catalog_previous``."""
+
+    node_class = milestone_changes
+    known_options = ("include", "exclude", "kinds", "sort", "class")
+
+    def run(self) -> list[nodes.Node]:
+        out = super().run()
+        # The page must be re-read when either export changes.
+        for name in ("ldm503_catalog_previous", "ldm503_catalog"):
+            configured = self.config[name]
+            if configured and Path(configured).is_file():
+                self.env.note_dependency(str(configured))
+        return out
+
+
+def directives() -> dict[str, type]:
+    return {
+        "milestone-impact": MilestoneImpactDirective,
+        "milestone-changes": MilestoneChangesDirective,
+    }
+
+
+# -- rendering ----------------------------------------------------------------------
+
+
+def _location(node: nodes.Element) -> tuple[str, int | None]:
+    return (node["docname"], node.line)
+
+
+def _text(value: object) -> list[nodes.Node]:
+    return [nodes.Text("" if value is None else str(value))]
+
+
+def _slip_words(slip: Slip) -> str:
+    return f"{slip.id} slips to {slip.to.isoformat()}" if slip.to else (
+        f"{slip.id} slips {days_text(slip.days or 0)}")
+
+
+def render_impact(
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
+) -> list[nodes.Node]:
+    from .report import make_table
+
+    docname = transform.env.docname
+    plan = domain.plan
+    slips = [parse_slip(text) for text in node["slips"]]
+    try:
+        result = impact(plan, slips)
+    except ValueError as exc:
+        warn(f"milestone-impact: {exc}", "invalid", _location(node))
+        return []
+    container = nodes.container(classes=["ldm503-impact", *(node["options"].get("class") or "")
+                                         .split()])
+    count = len(result.moves)
+    head = (f"If {' and '.join(_slip_words(s) for s in slips)}: "
+            f"{count} milestone{'' if count == 1 else 's'} would move.")
+    container += nodes.paragraph(head, head)
+    for note in result.notes:
+        container += nodes.paragraph(note, note, classes=["ldm503-impact-note"])
+    if not result.moves:
+        return [container]
+    rows = []
+    for move in result.moves:
+        old = move.old.isoformat() if move.old else "no date"
+        new = move.new.isoformat() if move.new else "no date"
+        why: list[nodes.Node] = (_text("slips") if move.via is None
+                                 else [ms_xref(move.via, docname)])
+        rows.append(([[ms_xref(move.id, docname)], _text(move.title),
+                      _text(f"+{days_text(move.days)}"), _text(f"{old} \u2192 {new}"), why], []))
+    container += make_table(["Milestone", "Title", "Moves", "Date", "Pushed by"], rows,
+                            [12, 34, 9, 22, 12], ["ldm503-impact-table"],
+                            ["ldm503-col-id", "ldm503-col-title", "ldm503-col-slip",
+                             "ldm503-col-date", "ldm503-col-id"])
+    if node.get("graph", True):
+        container += _impact_diagram(transform, node, domain, result)
+    return [container]
+
+
+def _impact_diagram(
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain, result: Any
+) -> list[nodes.Node]:
+    """The moved milestones and the edges between them, drawn like the other diagrams."""
+    from sphinx.ext.graphviz import graphviz
+
+    from .diagrams import _dot_missing, _url_for
+    from .graph import GraphOptions, build_dot
+    from .schedule_dot import impact_styles
+
+    builder = transform.builder
+    if _dot_missing(builder, domain):
+        return []  # the table says it all
+    docname = transform.env.docname
+    ids = tuple(m.id for m in result.moves)
+    options = GraphOptions(include=ids, classifier=domain.check_config().classifier)
+    node_extra, edge_extra = impact_styles(result)
+    counter = getattr(transform, "_ldm503_graphs", 0) + 1
+    transform._ldm503_graphs = counter  # type: ignore[attr-defined]
+    image = graphviz()
+    image["code"] = build_dot(domain.plan, options, url_for=_url_for(builder, docname),
+                              at_risk=domain.at_risk, name=f"ldm503-impact-{counter}",
+                              node_extra=node_extra, edge_extra=edge_extra)
+    image["options"] = {"docname": docname}
+    image["alt"] = f"What moves: {', '.join(ids)}"
+    image["classes"] = ["ldm503-graph-image"]
+    image.line = node.line
+    return [nodes.container("", image, classes=["ldm503-graph"])]
+
+
+def _previous_rows(domain: MilestoneDomain, location: tuple[str, int | None]) -> list[Milestone]:
+    """Rows of ``ldm503_catalog_previous``, read once per build; problems warned once."""
+    cached = getattr(domain, "_ldm503_previous", None)
+    configured = domain.env.config.ldm503_catalog_previous
+    if cached is not None and cached[0] == configured:
+        return cached[1]
+    from .catalog import load_catalog
+
+    rows, problems = load_catalog(Path(configured))
+    for problem in problems:
+        where: Any = f"{configured}:{problem.row}" if problem.row else location
+        warn(f"ldm503_catalog_previous: {problem.message}", "invalid", where)
+    domain._ldm503_previous = (configured, rows)  # type: ignore[attr-defined]
+    return rows
+
+
+def render_changes(
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
+) -> list[nodes.Node]:
+    from .report import make_table
+
+    config = transform.config
+    location = _location(node)
+    missing = [n for n in ("ldm503_catalog_previous", "ldm503_catalog") if not config[n]]
+    if missing:
+        warn(f"milestone-changes: set {' and '.join(missing)} in conf.py (the earlier and "
+             "the current schedule export)", "invalid", location)
+        return []
+    options: dict[str, str] = node["options"]
+    kinds = list(parse_list(options.get("kinds") or ""))
+    unknown = [k for k in kinds if k not in CHANGE_KINDS]
+    if unknown:
+        warn(f"milestone-changes: :kinds: unknown {unknown}; use {', '.join(CHANGE_KINDS)}",
+             "invalid", location)
+        kinds = [k for k in kinds if k in CHANGE_KINDS]
+    sort = (options.get("sort") or "id").strip().lower()
+    if sort not in SORTS:
+        warn(f"milestone-changes: :sort: unknown {sort!r}; use {', '.join(SORTS)}",
+             "invalid", location)
+        sort = "id"
+    previous = _previous_rows(domain, location)
+    changes = select_changes(
+        diff_catalogs(previous, domain.catalog_rows()),
+        include=parse_list(options.get("include") or ""),
+        exclude=parse_list(options.get("exclude") or ""),
+        kinds=kinds, sort=sort,
+    )
+    docname = transform.env.docname
+    container = nodes.container(classes=["ldm503-changes", *(options.get("class") or "").split()])
+    container += nodes.paragraph("", "", *_summary(changes))
+    if not changes:
+        return [container]
+    rows = [_change_row(change, docname) for change in changes]
+    container += make_table(["Milestone", "Title", "Change", "Slip"], rows, [12, 30, 50, 8],
+                            ["ldm503-changes-table", "longtable"],
+                            ["ldm503-col-id", "ldm503-col-title", "ldm503-col-message",
+                             "ldm503-col-slip"])
+    return [container]
+
+
+def _summary(changes: list[Change]) -> list[nodes.Node]:
+    counts = change_counts(changes)
+    labels = {"moved-earlier": "moved earlier", "predecessors": "changed predecessors"}
+    parts = [f"{n} {labels.get(kind, kind)}" for kind, n in counts.items() if n]
+    if counts["slipped"]:
+        parts[0] += f" (the largest slip: {days_text(worst_slip(changes))})"
+    text = "; ".join(parts) + "." if parts else "No changes."
+    return [nodes.Text(text)]
+
+
+def _change_row(change: Change, docname: str) -> tuple[list[list[nodes.Node]], list[str]]:
+    kinds: list[nodes.Node] = []
+    for i, (kind, words) in enumerate(zip(change.kinds, change.describe(), strict=True)):
+        if i:
+            kinds.append(nodes.Text("; "))
+        kinds += [badge(kind, f"ldm503-change-{kind}"), nodes.Text(" " + words)]
+    slip = f"+{change.days}" if "slipped" in change.kinds and change.days else (
+        str(change.days) if "moved-earlier" in change.kinds else "")
+    return ([[ms_xref(change.id, docname)], _text(change.title), kinds, _text(slip)],
+            [f"ldm503-change-{k}" for k in change.kinds])
+
+
+# -- critical path in the milestone block -------------------------------------------
+
+
+def render_critical_path(domain: MilestoneDomain, milestone_id: str) -> list[nodes.Node]:
+    """"Critical path: A -> B -> C (ends 2019-11-11)" under a milestone's facts, IDs linked.
+
+    Nothing for a milestone that waits on nothing dated.
+    """
+    path = critical_path(domain.plan, milestone_id)
+    if path is None or len(path.ids) < 2:
+        return []
+    docname = domain.env.docname
+    para = nodes.paragraph(classes=["ldm503-critical-path"])
+    para += nodes.strong("Critical path: ", "Critical path: ")
+    for i, ms_id in enumerate(path.ids):
+        if i:
+            para += nodes.Text(" -> ")
+        para += ms_xref(ms_id, docname)
+    if path.end:
+        para += nodes.Text(f" (ends {path.end.isoformat()})")
+    return [para]
+
+
+# -- wiring -------------------------------------------------------------------------
+
+
+class ImpactTransform(PlaceholderTransform):
+    node_class = milestone_impact
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_impact(self, node, domain)
+
+
+class ChangesTransform(PlaceholderTransform):
+    node_class = milestone_changes
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_changes(self, node, domain)
+
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    """``ldm503_catalog_previous`` is found like ``ldm503_catalog``: sources, then conf.py."""
+    configured = config.ldm503_catalog_previous
+    if configured and not Path(configured).is_absolute():
+        in_src = Path(app.srcdir) / configured
+        in_conf = Path(app.confdir) / configured
+        chosen = in_src if in_src.exists() or not in_conf.exists() else in_conf
+        config.ldm503_catalog_previous = str(chosen.resolve())
+
+
+def setup(app: Sphinx) -> None:
+    """Nodes (with visitors for every builder), renderers and config handling.
+
+    The config values themselves are in :mod:`.config` with the others.
+    """
+    for node_class in NODES:
+        ldm_nodes.add_placeholder(app, node_class)
+    for transform in (ImpactTransform, ChangesTransform):
+        app.add_post_transform(transform)
+    for name, directive in directives().items():
+        app.add_directive(name, directive)
+        app.add_directive_to_domain("ldm503", name, directive)
+    app.connect("config-inited", on_config_inited)
+
+
+def graph_styles(plan: Any, milestone_id: str | None, location: tuple[str, int | None]) -> Any:
+    """``node_extra``/``edge_extra`` for a ``milestone-graph``: slack tooltips always,
+    and the highlighted ``:critical-path:`` when one is asked for."""
+    from .schedule_dot import critical_path_styles
+
+    path = None
+    if milestone_id:
+        milestone_id = milestone_id.strip()
+        path = critical_path(plan, milestone_id)
+        if path is None:
+            warn(f"milestone-graph: :critical-path: {milestone_id} is not a milestone of "
+                 "this plan", "graph", location)
+    return critical_path_styles(path)

@@ -1,0 +1,239 @@
+"""The schedule views in real builds: critical path, slack, impact, changes, drift.
+
+One small project whose answers are worked out by hand:
+
+* LDM-503-01 due 2020-01-01; DM-X-1 (catalog only) forecast 2020-02-01;
+* LDM-503-02 due 2020-03-01 requires LDM-503-01 (slack 60) and DM-X-1 (slack 29);
+* LDM-503-03 due 2020-03-11 requires LDM-503-02 (slack 10).
+
+Critical path of LDM-503-03: DM-X-1 -> LDM-503-02 -> LDM-503-03 (ends 2020-03-11).
+DM-X-1 +40d moves LDM-503-02 by 11 days and LDM-503-03 by 1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+from bs4 import BeautifulSoup
+
+CONF = ('extensions = ["sphinxext_ldm503"]\nldm503_catalog = "now.csv"\n'
+        'graphviz_output_format = "svg"\n')
+
+PLAN = """\
+Plan
+====
+
+.. milestone:: LDM-503-01: First
+   :due: 2020-01-01
+
+.. milestone:: LDM-503-02: Second
+   :due: 2020-03-01
+   :requires: LDM-503-01, DM-X-1
+
+.. milestone:: LDM-503-03: Third
+   :due: 2020-03-11
+   :requires: LDM-503-02
+"""
+
+NOW = """\
+id,title,due,forecast,completed,status,wbs,prerequisites
+DM-X-1,Pipeline one,2020-01-15,2020-02-01,,planned,1.2,
+LDM-503-01,First,2020-01-01,,,planned,1.1,
+LDM-503-02,Second,2020-03-01,,,planned,1.1,LDM-503-01;DMTC-9
+LDM-503-03,Third,2020-03-11,,,planned,1.1,LDM-503-02
+"""
+
+BEFORE = """\
+id,title,due,forecast,completed,status,wbs,prerequisites
+DM-X-1,Pipeline,2020-01-15,,,planned,1.2,
+LDM-503-01,First,2019-12-01,,,planned,1.1,
+LDM-503-02,Second,2020-03-01,,,planned,1.1,LDM-503-01;DM-X-1
+LDM-503-04,Gone,2020-05-01,,,planned,1.1,
+"""
+
+VIEWS = """\
+Views
+=====
+
+.. milestone-graph::
+   :critical-path: LDM-503-03
+
+.. milestone-table::
+   :columns: id, due, slack
+
+.. milestone-impact:: DM-X-1 +40d
+
+.. milestone-impact::
+
+   LDM-503-01 +3d
+   nonsense here
+
+.. milestone-changes::
+   :sort: slip
+
+.. milestone-changes::
+   :include: LDM-503-04
+   :kinds: removed, bogus
+
+.. milestone-report::
+   :checks: schedule-drift
+"""
+
+
+def project(tmp_path: Path, conf: str = "", views: str = VIEWS) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(CONF + conf, encoding="utf-8")
+    (src / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   plan\n   views\n",
+                                   encoding="utf-8")
+    (src / "plan.rst").write_text(PLAN, encoding="utf-8")
+    (src / "views.rst").write_text(dedent(views), encoding="utf-8")
+    (src / "now.csv").write_text(NOW, encoding="utf-8")
+    (src / "before.csv").write_text(BEFORE, encoding="utf-8")
+    return src
+
+
+def build(make_app, src: Path, **kwargs):
+    app = make_app("html", srcdir=src, freshenv=True, **kwargs)
+    app.build()
+    return app
+
+
+def page(app, name: str) -> BeautifulSoup:
+    return BeautifulSoup((Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8"),
+                         "html.parser")
+
+
+@pytest.fixture
+def built(make_app, tmp_path):
+    src = project(tmp_path, 'ldm503_catalog_previous = "before.csv"\n'
+                            'ldm503_check_severity = {"schedule-drift": "warning"}\n')
+    return build(make_app, src)
+
+
+def test_critical_path_in_milestone_block(built):
+    soup = page(built, "plan")
+    paths = [p.get_text("", strip=False) for p in soup.select("p.ldm503-critical-path")]
+    # LDM-503-01 waits on nothing dated: no critical path line.
+    assert paths == [
+        "Critical path: DM-X-1 -> LDM-503-02 (ends 2020-03-01)",
+        "Critical path: DM-X-1 -> LDM-503-02 -> LDM-503-03 (ends 2020-03-11)",
+    ]
+    links = soup.select("p.ldm503-critical-path a")
+    # DM-X-1 is declared nowhere: plain text, not a link.
+    assert [a.get_text() for a in links] == ["LDM-503-02", "LDM-503-02", "LDM-503-03"]
+
+
+def test_graph_highlights_critical_path_with_slack_tooltips(built):
+    dots = [p.read_text(encoding="utf-8") for p in Path(built.outdir, "_images").glob("*.svg")]
+    views = page(built, "views").decode()
+    assert "slack 10 days" in views or any("slack 10 days" in d for d in dots)
+    assert any("#1d4ed8" in d for d in dots)  # the path's colour
+    assert any("#d1d5db" in d for d in dots)  # the rest, dimmed
+
+
+def test_table_slack_column(built):
+    soup = page(built, "views")
+    table = soup.select_one("table.ldm503-table")
+    headers = [th.get_text(strip=True) for th in table.select("thead th")]
+    assert headers == ["ID", "Due", "Slack"]
+    rows = {tr.select("td")[0].get_text(strip=True): tr.select("td")[2].get_text(strip=True)
+            for tr in table.select("tbody tr")}
+    assert rows == {"LDM-503-01": "", "LDM-503-02": "29", "LDM-503-03": "10"}
+
+
+def test_impact_directive(built):
+    soup = page(built, "views")
+    first, second = soup.select("div.ldm503-impact")
+    assert "If DM-X-1 slips 40 days: 3 milestones would move." in first.get_text(" ")
+    rows = [[td.get_text(" ", strip=True) for td in tr.select("td")]
+            for tr in first.select("table tbody tr")]
+    assert [(r[0], r[2]) for r in rows] == [
+        ("DM-X-1", "+40 days"), ("LDM-503-02", "+11 days"), ("LDM-503-03", "+1 day")]
+    assert rows[1][3] == "2020-03-01 \u2192 2020-03-12"
+    assert "If LDM-503-01 slips 3 days: 1 milestone would move." in second.get_text(" ")
+    warnings = built._warning.getvalue()
+    assert "views.rst:15: WARNING: milestone-impact: cannot read slip 'nonsense here'" \
+        in warnings
+
+
+def test_changes_directive(built):
+    soup = page(built, "views")
+    first, second = soup.select("div.ldm503-changes")
+    rows = [[td.get_text(" ", strip=True) for td in tr.select("td")]
+            for tr in first.select("table tbody tr")]
+    ids = [r[0] for r in rows]
+    # Sorted by slip: LDM-503-01 slipped 31 days first, DM-X-1 17 days next.
+    assert ids[:2] == ["LDM-503-01", "DM-X-1"]
+    assert set(ids) == {"LDM-503-01", "DM-X-1", "LDM-503-02", "LDM-503-03", "LDM-503-04"}
+    by_id = dict(zip(ids, rows, strict=True))
+    assert "slipped 31 days" in by_id["LDM-503-01"][2]
+    assert "renamed" in by_id["DM-X-1"][2]
+    assert "gained DMTC-9; lost DM-X-1" in by_id["LDM-503-02"][2]
+    assert by_id["LDM-503-01"][3] == "+31"
+    assert "new" in by_id["LDM-503-03"][2] and "removed" in by_id["LDM-503-04"][2]
+    assert [tr.select("td")[0].get_text(strip=True) for tr in second.select("tbody tr")] == [
+        "LDM-503-04"]
+    assert "milestone-changes: :kinds: unknown ['bogus']" in built._warning.getvalue()
+
+
+def test_drift_check_in_report_json_and_warnings(built):
+    report = json.loads((Path(built.outdir) / "ldm503.json").read_text(encoding="utf-8"))
+    drift = [f for f in report["findings"] if f["check"] == "schedule-drift"]
+    assert [(f["milestone"], f["related"], f["docname"], f["line"]) for f in drift] == [
+        ("LDM-503-02", ["DM-X-1", "DMTC-9"], "plan", 7)]
+    warnings = built._warning.getvalue()
+    assert "plan.rst:7: WARNING: LDM-503-02: the plan's prerequisites differ" in warnings
+    assert "[ldm503.schedule-drift]" in warnings
+    soup = page(built, "views")
+    assert "only the schedule has DMTC-9" in soup.select_one("table.ldm503-report").get_text()
+
+
+def test_drift_default_info_and_ignore_patterns(make_app, tmp_path):
+    src = project(tmp_path, 'ldm503_drift_ignore_patterns = ["^DMTC-", "(bad"]\n'
+                            'ldm503_catalog_previous = "before.csv"\n')
+    app = build(make_app, src)
+    warnings = app._warning.getvalue()
+    assert "[ldm503.schedule-drift]" not in warnings  # info: report only
+    assert "ldm503_drift_ignore_patterns: invalid regular expression '(bad'" in warnings
+    report = json.loads((Path(app.outdir) / "ldm503.json").read_text(encoding="utf-8"))
+    drift = [f for f in report["findings"] if f["check"] == "schedule-drift"]
+    assert [(f["severity"], f["related"]) for f in drift] == [("info", ["DM-X-1"])]
+
+
+def test_bad_input_warns_never_breaks(make_app, tmp_path):
+    views = """\
+    Views
+    =====
+
+    .. milestone-graph::
+       :critical-path: NOPE
+
+    .. milestone-impact:: NOPE +3d
+
+    .. milestone-impact::
+
+    .. milestone-changes::
+    """
+    app = build(make_app, project(tmp_path, views=views))
+    warnings = app._warning.getvalue()
+    assert "views.rst:4: WARNING: milestone-graph: :critical-path: NOPE is not a milestone" \
+        in warnings
+    assert "views.rst:7: WARNING: milestone-impact: unknown milestone 'NOPE'" in warnings
+    assert "views.rst:9: WARNING: milestone-impact needs at least one slip" in warnings
+    assert "views.rst:11: WARNING: milestone-changes: set ldm503_catalog_previous" in warnings
+    assert "Traceback" not in warnings
+
+
+def test_other_builders(make_app, tmp_path):
+    src = project(tmp_path, 'ldm503_catalog_previous = "before.csv"\n')
+    for builder in ("text", "latex"):
+        app = make_app(builder, srcdir=src, freshenv=True)
+        app.build()
+        assert "Traceback" not in app._warning.getvalue()
+    text = (Path(app.outdir).parent / "text" / "views.txt")
+    if text.exists():
+        assert "would move" in text.read_text(encoding="utf-8")
