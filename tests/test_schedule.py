@@ -348,3 +348,32 @@ def test_real_critical_path_and_impact() -> None:
     result = S.impact(plan, [S.parse_slip("LDM-503-06 +90d")])
     assert result.moved("LDM-503-10").days == 90
     assert result.moved("LDM-503-07") is None
+
+
+# -- the schedule-drift check --------------------------------------------------------
+
+
+def test_schedule_drift_check_without_sphinx() -> None:
+    from sphinxext_ldm503.checks import DEFAULT_SEVERITY, CheckConfig, run_checks
+    from sphinxext_ldm503.export import plan_from_json, to_json_document
+    from sphinxext_ldm503.model import Waiver
+
+    assert DEFAULT_SEVERITY["schedule-drift"] == "info"
+    catalog, _ = parse_catalog("id,prerequisites\nA,B;DMTC-1\nW,B\n")
+    plan = Plan([ms("A", "B", "C"),
+                 Milestone("W", location=Location("plan", 9),
+                           waivers=(Waiver("schedule-drift", "kept apart on purpose"),))],
+                catalog=catalog)
+    findings = [f for f in run_checks(plan) if f.check == "schedule-drift"]
+    assert [(f.milestone, f.related, f.severity, f.waived) for f in findings] == [
+        ("A", ("C", "DMTC-1"), "info", False), ("W", ("B",), "info", True)]
+    config = CheckConfig(drift_ignore_patterns=("^DMTC-",), severity={"schedule-drift": "error"})
+    (a, _w) = [f for f in run_checks(plan, config) if f.check == "schedule-drift"]
+    assert (a.related, a.severity) == (("C",), "error")
+    # The JSON document keeps the schedule's predecessors: a rebuilt plan agrees.
+    rebuilt = plan_from_json(to_json_document(plan, findings))
+    again = [f for f in run_checks(rebuilt) if f.check == "schedule-drift"]
+    assert [(f.milestone, f.related) for f in again] == [(f.milestone, f.related)
+                                                         for f in findings]
+    assert [f for f in run_checks(plan, CheckConfig(severity={"schedule-drift": "off"}))
+            if f.check == "schedule-drift"] == []
