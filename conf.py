@@ -12,6 +12,11 @@ root_doc = "index"
 
 # The schedule export the milestones' dates and status come from.
 ldm503_catalog = "milestones.csv"
+# The March 2018 baseline, compared with the April 2019 export on the changes page.
+ldm503_catalog_previous = "milestones-2018-03.csv"
+# The schedule's predecessors include JIRA tickets and bare activity codes, which no test
+# plan names: leave them out of the schedule-drift comparison.
+ldm503_drift_ignore_patterns = [r"^DM-\d+$", r"^A\d+$"]
 # The reviewer: "We should assume that all SUIT milestones are at risk."
 ldm503_at_risk_patterns = ["^DM-SUIT-"]
 # Dates in the example are judged as of the review (April 2019), not the build date.

@@ -16,7 +16,7 @@ from docutils import nodes
 
 from . import nodes as ldm_nodes
 from .diagnostics import warn
-from .directives import PlanPlaceholderDirective, badge, ms_xref
+from .directives import PlanPlaceholderDirective, ms_xref
 from .model import Location, Milestone
 from .parsing import parse_list
 from .placeholders import PlaceholderTransform
@@ -273,11 +273,9 @@ def _summary(changes: list[Change]) -> list[nodes.Node]:
 
 
 def _change_row(change: Change, docname: str) -> tuple[list[list[nodes.Node]], list[str]]:
-    kinds: list[nodes.Node] = []
-    for i, (kind, words) in enumerate(zip(change.kinds, change.describe(), strict=True)):
-        if i:
-            kinds.append(nodes.Text("; "))
-        kinds += [badge(kind, f"ldm503-change-{kind}"), nodes.Text(" " + words)]
+    # Each sentence starts with what happened ("slipped 346 days", "completed on ..."),
+    # so the kinds need no badge of their own; the row classes carry them for CSS.
+    kinds: list[nodes.Node] = [nodes.Text("; ".join(change.describe()))]
     slip = f"+{change.days}" if "slipped" in change.kinds and change.days else (
         str(change.days) if "moved-earlier" in change.kinds else "")
     return ([[ms_xref(change.id, docname)], _text(change.title), kinds, _text(slip)],

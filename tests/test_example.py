@@ -156,3 +156,30 @@ def test_parallel_and_repeated_builds_are_identical(example, make_app_module,
         assert sorted(p.name for p in (out / "_images").glob("*.svg")) == sorted(
             p.name for p in (serial_out / "_images").glob("*.svg"))
         assert _milestone_blocks(out) == _milestone_blocks(serial_out)
+
+
+def test_schedule_insight_pages(example, report) -> None:
+    """Issue 14's acceptance: critical path of LDM-503-17, changes since the March 2018
+    baseline, the drift table (and, in the milestone blocks, each critical path)."""
+    out = Path(example.outdir)
+    critical = BeautifulSoup((out / "critical-path.html").read_text(encoding="utf-8"),
+                             "html.parser")
+    assert critical.select("div.ldm503-graph img, div.ldm503-graph object")
+    slack_headers = [th.get_text(strip=True) for th in critical.select("table.ldm503-table th")]
+    assert slack_headers[-1] == "Slack"
+    assert "would move" in critical.select_one("div.ldm503-impact").get_text()
+    ops = BeautifulSoup((out / "ops-rehearsals.html").read_text(encoding="utf-8"), "html.parser")
+    paths = [p.get_text() for p in ops.select("p.ldm503-critical-path")]
+    assert "Critical path: DM-AP-16 -> LDM-503-15a -> LDM-503-17a -> LDM-503-17 " \
+           "(ends 2022-09-30)" in paths
+    changes = BeautifulSoup((out / "changes.html").read_text(encoding="utf-8"), "html.parser")
+    rows = {tr.select("td")[0].get_text(strip=True): tr.select("td")[2].get_text(" ")
+            for tr in changes.select_one("table.ldm503-changes-table").select("tbody tr")}
+    assert "slipped 346 days: 2018-11-30 -> 2019-11-11 (due 2018-11-30 -> 2019-08-30, " \
+           "forecast 2019-11-11)" in rows["LDM-503-06"]
+    assert "gained DM-DRP-4; lost CAMM6995, DM-DRP-5" in rows["LDM-503-07"]
+    drift = {f["milestone"]: f["related"] for f in findings(report, "schedule-drift")}
+    assert drift["LDM-503-10b"] == ["EIA-200", "CAMM8300", "DMTC-5500-0200", "DMTC-6300-0700",
+                                    "LDM-503-10a"]
+    page = (out / "drift.html").read_text(encoding="utf-8")
+    assert "only the plan requires EIA-200" in page
