@@ -49,7 +49,18 @@ class milestone_changes(ldm_nodes.ldm503_placeholder):
     """What changed between ``ldm503_catalog_previous`` and ``ldm503_catalog``."""
 
 
-NODES = (milestone_impact, milestone_changes)
+class milestone_timeline(ldm_nodes.ldm503_placeholder):
+    """The timeline chart; ``options`` holds the directive's raw options."""
+
+
+class timeline_image(nodes.General, nodes.Element):
+    """A rendered chart: ``data`` (SVG or PDF bytes), ``ext`` and ``alt``.
+
+    Plain bytes, so it pickles to parallel writers; the visitors write the file.
+    """
+
+
+NODES = (milestone_impact, milestone_changes, milestone_timeline)
 SORTS = ("id", "slip")
 
 
@@ -109,10 +120,30 @@ class MilestoneChangesDirective(PlanPlaceholderDirective):
         return out
 
 
+class MilestoneTimelineDirective(PlanPlaceholderDirective):
+    """``.. milestone-timeline::``: the plan on a date axis (matplotlib)."""
+
+    node_class = milestone_timeline
+    known_options = ("include", "exclude", "start", "end", "group", "arrows", "alt", "class")
+
+    def run(self) -> list[nodes.Node]:
+        from .timeline import parse_timeline_options
+
+        raw = {k: v for k, v in self.options.items() if k not in ("alt", "class")}
+        try:
+            parse_timeline_options(raw)
+        except ValueError as exc:
+            self.unknown_options()
+            self.invalid(f"milestone-timeline: {exc}")
+            return []
+        return super().run()
+
+
 def directives() -> dict[str, type]:
     return {
         "milestone-impact": MilestoneImpactDirective,
         "milestone-changes": MilestoneChangesDirective,
+        "milestone-timeline": MilestoneTimelineDirective,
     }
 
 
@@ -282,6 +313,103 @@ def _change_row(change: Change, docname: str) -> tuple[list[list[nodes.Node]], l
             [f"ldm503-change-{k}" for k in change.kinds])
 
 
+def render_timeline(
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
+) -> list[nodes.Node]:
+    from .timeline import available, parse_timeline_options, render, select_rows
+
+    options: dict[str, str] = node["options"]
+    raw = {k: v for k, v in options.items() if k not in ("alt", "class")}
+    env = transform.env
+    labels = {name: title.astext() for name, title in env.titles.items()}
+    settings = parse_timeline_options(raw, today=domain.check_config().today,
+                                      group_labels=labels)
+    rows, undated = select_rows(domain.plan, settings)
+    alt = options.get("alt") or (
+        f"Timeline of {len(rows)} milestones"
+        + (f" from {rows[0].when.isoformat()}" if rows else "")
+    )
+    container = nodes.container(classes=["ldm503-timeline", *(options.get("class") or "").split()])
+    builder = transform.builder
+    fmt = {"html": "svg", "latex": "pdf"}.get(builder.format)
+    if not rows:
+        container += nodes.paragraph("No dated milestone to draw.", "No dated milestone to draw.")
+        return [container]
+    if fmt is None or not available():
+        if fmt is not None and not getattr(builder, "_ldm503_no_matplotlib", False):
+            builder._ldm503_no_matplotlib = True  # type: ignore[attr-defined]
+            warn("milestone-timeline: matplotlib is not installed, so timelines are shown as "
+                 "lists: pip install 'sphinxext-ldm503[timeline]'", "graph", _location(node))
+        items = nodes.bullet_list()
+        for row in rows:
+            line = f"{row.when.isoformat()}  {row.milestone.label}"
+            items += nodes.list_item("", nodes.paragraph(line, line))
+        container += items
+        return [container]
+    url_for = _svg_url_for(builder) if fmt == "svg" else (lambda ms: None)
+    data = render(domain.plan, settings, fmt, url_for=url_for)  # type: ignore[arg-type]
+    image = timeline_image(data=data, ext=fmt, alt=alt)
+    image.line = node.line
+    container += image
+    if undated:
+        text = "Not drawn (no date): " + ", ".join(ms.id for ms in undated) + "."
+        container += nodes.paragraph(text, text, classes=["ldm503-timeline-undated"])
+    return [container]
+
+
+def _svg_url_for(builder: Any) -> Any:
+    """Links inside a chart file that lives in ``_images/``: relative to that directory.
+
+    (Unlike Graphviz's SVG, which sphinx.ext.graphviz rewrites, the chart is
+    served as it is written.)
+    """
+    import posixpath
+
+    from sphinx.errors import NoUri
+
+    from .diagrams import _page_path
+
+    def url_for(ms: Milestone) -> str | None:
+        if not ms.declared or ms.docname is None:
+            return None
+        try:
+            target = _page_path(builder, ms.docname)
+        except NoUri:
+            return None
+        return posixpath.relpath(target, builder.imagedir) + "#" + ms.anchor
+
+    return url_for
+
+
+def _timeline_file(outdir: Path, node: nodes.Element) -> str:
+    import hashlib
+
+    name = f"ldm503-timeline-{hashlib.sha1(node['data'], usedforsecurity=False).hexdigest()[:16]}"
+    path = outdir / f"{name}.{node['ext']}"
+    outdir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_bytes(node["data"])
+    return path.name
+
+
+def visit_timeline_html(self: Any, node: nodes.Element) -> None:
+    from html import escape
+
+    name = _timeline_file(Path(self.builder.outdir) / self.builder.imagedir, node)
+    uri = f"{self.builder.imgpath}/{name}"
+    alt = escape(node["alt"])
+    self.body.append(f'<div class="ldm503-timeline-image"><object data="{escape(uri)}" '
+                     f'type="image/svg+xml" aria-label="{alt}"><p>{alt}</p></object></div>\n')
+    raise nodes.SkipNode
+
+
+def visit_timeline_latex(self: Any, node: nodes.Element) -> None:
+    name = _timeline_file(Path(self.builder.outdir), node)
+    self.body.append(f"\n\\begin{{center}}\\includegraphics[width=\\linewidth]{{{name}}}"
+                     "\\end{center}\n")
+    raise nodes.SkipNode
+
+
 # -- critical path in the milestone block -------------------------------------------
 
 
@@ -322,6 +450,13 @@ class ChangesTransform(PlaceholderTransform):
         return render_changes(self, node, domain)
 
 
+class TimelineTransform(PlaceholderTransform):
+    node_class = milestone_timeline
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_timeline(self, node, domain)
+
+
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
     """``ldm503_catalog_previous`` is found like ``ldm503_catalog``: sources, then conf.py."""
@@ -340,11 +475,15 @@ def setup(app: Sphinx) -> None:
     """
     for node_class in NODES:
         ldm_nodes.add_placeholder(app, node_class)
-    for transform in (ImpactTransform, ChangesTransform):
+    for transform in (ImpactTransform, ChangesTransform, TimelineTransform):
         app.add_post_transform(transform)
     for name, directive in directives().items():
         app.add_directive(name, directive)
         app.add_directive_to_domain("ldm503", name, directive)
+    skip = (ldm_nodes.visit_placeholder, None)
+    app.add_node(timeline_image, html=(visit_timeline_html, None),
+                 latex=(visit_timeline_latex, None),
+                 **{fmt: skip for fmt in ("text", "man", "texinfo")})
     app.connect("config-inited", on_config_inited)
 
 
