@@ -237,3 +237,34 @@ def test_other_builders(make_app, tmp_path):
     text = (Path(app.outdir).parent / "text" / "views.txt")
     if text.exists():
         assert "would move" in text.read_text(encoding="utf-8")
+
+
+def test_critical_path_defaults_to_root_and_missing_previous_catalog(make_app, tmp_path):
+    views = """\
+    Views
+    =====
+
+    .. milestone-graph::
+       :root: LDM-503-03
+       :critical-path:
+
+    .. milestone-changes::
+    """
+    src = project(tmp_path, 'ldm503_catalog_previous = "gone.csv"\n', views=views)
+    app = build(make_app, src)
+    warnings = app._warning.getvalue()
+    assert "ldm503_catalog_previous: catalog file" in warnings and "does not exist" in warnings
+    assert "views.rst:8: WARNING" in warnings
+    assert "Traceback" not in warnings
+    svgs = [p.read_text(encoding="utf-8") for p in Path(app.outdir, "_images").glob("*.svg")]
+    assert any("#1d4ed8" in s for s in svgs)
+    # Without the previous export every current row is new.
+    assert page(app, "views").select_one("div.ldm503-changes p").get_text() == "4 new."
+
+
+def test_critical_path_option():
+    from sphinxext_ldm503.graph import parse_graph_options
+
+    assert parse_graph_options({}).critical_path is None
+    assert parse_graph_options({"critical-path": None, "root": "A, B"}).critical_path == ""
+    assert parse_graph_options({"critical-path": " X "}).critical_path == "X"

@@ -55,6 +55,9 @@ PURE_MODULES = (
     "sphinxext_ldm503.graph.dot",
     "sphinxext_ldm503.graph.legend",
     "sphinxext_ldm503.graph.timeline",
+    "sphinxext_ldm503.schedule",
+    "sphinxext_ldm503.schedule_dot",
+    "sphinxext_ldm503.timeline",
 )
 
 BLOCKER = """
