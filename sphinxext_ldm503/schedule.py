@@ -119,28 +119,69 @@ def critical_path(plan: Plan, milestone_id: str) -> CriticalPath | None:
     Follows the driving prerequisite back until a milestone has none with a date;
     a cycle stops the walk where it would repeat. The path ends on the milestone
     itself and on its date (or, without one, on the earliest date its
-    prerequisites allow).
+    prerequisites allow). Paths are cached on the plan, and a walk reuses the
+    path already known for a milestone it reaches, so asking for every
+    milestone of a long chain stays linear.
     """
     ms = plan.get(milestone_id)
     if ms is None:
         return None
-    chain = [ms]
-    slacks: list[int | None] = []
-    seen = {ms.key}
-    current = ms
-    while True:
-        edge = driving_prerequisite(plan, current.id)
-        if edge is None or edge.target.key in seen:
-            break
-        seen.add(edge.target.key)
-        chain.append(edge.target)
-        slacks.append(edge_slack(edge))
-        current = edge.target
+    cache: dict[str, tuple[tuple[str, ...], tuple[int | None, ...]]] = plan.__dict__.setdefault(
+        "_ldm503_critical_paths", {})
+    if ms.key not in cache:
+        _walk(plan, ms, cache)
+    keys, slacks = cache[ms.key]
+    chain = [plan.milestones[k] for k in keys]
     end = milestone_date(ms)
     if end is None and len(chain) > 1:
-        end = milestone_date(chain[1])
-    ids = tuple(m.id for m in reversed(chain))
-    return CriticalPath(ms.id, ids, tuple(reversed(slacks)), end)
+        end = milestone_date(chain[-2])
+    return CriticalPath(ms.id, tuple(m.id for m in chain), slacks, end)
+
+
+def _walk(plan: Plan, ms: Milestone,
+          cache: dict[str, tuple[tuple[str, ...], tuple[int | None, ...]]]) -> None:
+    """Fill ``cache`` (key -> (path keys first to last, edge slacks)) for ``ms``.
+
+    The walk goes back from ``ms`` until a milestone without a dated
+    prerequisite, a milestone already on the walk (a cycle), or one whose path
+    is cached and shares no milestone with the walk. Every milestone of the walk
+    then gets its path (except after a cycle, where a path depends on where the
+    walk started: only ``ms`` is cached then).
+    """
+    walk = [ms]
+    slacks: list[int | None] = []  # slacks[i]: edge walk[i] -> walk[i + 1]
+    on_walk = {ms.key}
+    base: tuple[tuple[str, ...], tuple[int | None, ...]] = ((), ())
+    cycled = False
+    while True:
+        edge = driving_prerequisite(plan, walk[-1].id)
+        if edge is None:
+            break
+        target = edge.target
+        if target.key in on_walk:
+            cycled = True
+            break
+        known = cache.get(target.key)
+        if known is not None and not on_walk.intersection(known[0]):
+            base = known
+            slacks.append(edge_slack(edge))
+            break
+        walk.append(target)
+        on_walk.add(target.key)
+        slacks.append(edge_slack(edge))
+    keys, edge_slacks = base
+    # Build the paths from the far end of the walk towards ``ms``.
+    if len(slacks) == len(walk):  # the walk ended on a cached path
+        link: list[int | None] = [slacks[-1]]
+    else:
+        link = []
+    for index in range(len(walk) - 1, -1, -1):
+        node = walk[index]
+        keys = (*keys, node.key)
+        edge_slacks = (*edge_slacks, *link)
+        if not cycled or index == 0:
+            cache.setdefault(node.key, (keys, edge_slacks))
+        link = [slacks[index - 1]] if index > 0 else []
 
 
 # -- slip impact ------------------------------------------------------------------

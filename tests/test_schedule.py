@@ -8,6 +8,7 @@ exports (tests/data/ldm503-milestones-2018-03.csv and -2019-04.csv).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -377,3 +378,34 @@ def test_schedule_drift_check_without_sphinx() -> None:
                                                          for f in findings]
     assert [f for f in run_checks(plan, CheckConfig(severity={"schedule-drift": "off"}))
             if f.check == "schedule-drift"] == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(plans())
+def test_cached_critical_paths_match_a_fresh_walk(plan: Plan) -> None:
+    """The cache on the plan gives, in any order of questions, what a walk alone gives."""
+
+    def fresh(ms_id: str) -> tuple[str, ...]:
+        chain, seen = [plan.get(ms_id)], {plan.get(ms_id).key}
+        while (edge := S.driving_prerequisite(plan, chain[-1].id)) is not None:
+            if edge.target.key in seen:
+                break
+            seen.add(edge.target.key)
+            chain.append(edge.target)
+        return tuple(m.id for m in reversed(chain))
+
+    for ms in reversed(list(plan)):
+        path = S.critical_path(plan, ms.id)
+        assert path.ids == fresh(ms.id)
+        assert len(path.slacks) == len(path.ids) - 1
+        for (a, b), slack in zip(pairwise(path.ids), path.slacks, strict=True):
+            before, after = plan.get(a).finish, plan.get(b).finish
+            assert slack == (None if before is None or after is None else (after - before).days)
+
+
+def test_long_chain_critical_paths_are_linear() -> None:
+    size = 3000
+    plan = Plan([ms(f"M{i}", *([f"M{i - 1}"] if i else []),
+                    due=date(2020, 1, 1) + timedelta(days=i)) for i in range(size)])
+    for i in range(size):
+        assert len(S.critical_path(plan, f"M{i}").ids) == i + 1
