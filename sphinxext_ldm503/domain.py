@@ -320,9 +320,9 @@ class MilestoneDomain(Domain):
         parts += [(brief(e.source), e.prerequisite.query) for e in plan.required_by(key)]
         parts += [(brief(e.target), e.prerequisite.query) for e in plan.requires(key)]
         parts += neighbourhood_facts(plan, ms, at_risk, self._facts)
-        from .schedule import critical_path
+        from .schedule_sphinx import critical_path_summary
 
-        parts.append(critical_path(plan, ms.id))  # shown in the block; may reach far
+        parts.append(critical_path_summary(plan, ms.id))  # shown in the block; may reach far
         return repr(parts)
 
     def _whole_plan_signature(self) -> str:

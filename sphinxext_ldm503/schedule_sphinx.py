@@ -413,23 +413,47 @@ def visit_timeline_latex(self: Any, node: nodes.Element) -> None:
 # -- critical path in the milestone block -------------------------------------------
 
 
+#: A longer critical path is shown as its first and last links around "…": the
+#: root cause and what is closest to the milestone are what a reader acts on, and a
+#: hundred links under every milestone would cost a large plan's build dearly.
+PATH_HEAD = 2
+PATH_TAIL = 4
+
+
+def critical_path_summary(plan: Any, milestone_id: str) -> tuple[tuple[str | int, ...], Any]:
+    """What the milestone block shows: IDs, with the count of left-out ones in between,
+    and the end date; ``((), None)`` when the milestone waits on nothing dated."""
+    path = critical_path(plan, milestone_id)
+    if path is None or len(path.ids) < 2:
+        return (), None
+    ids: tuple[str | int, ...] = path.ids
+    if len(ids) > PATH_HEAD + PATH_TAIL + 1:
+        ids = (*path.ids[:PATH_HEAD], len(path.ids) - PATH_HEAD - PATH_TAIL,
+               *path.ids[-PATH_TAIL:])
+    return ids, path.end
+
+
 def render_critical_path(domain: MilestoneDomain, milestone_id: str) -> list[nodes.Node]:
     """"Critical path: A -> B -> C (ends 2019-11-11)" under a milestone's facts, IDs linked.
 
     Nothing for a milestone that waits on nothing dated.
     """
-    path = critical_path(domain.plan, milestone_id)
-    if path is None or len(path.ids) < 2:
+    ids, end = critical_path_summary(domain.plan, milestone_id)
+    if not ids:
         return []
     docname = domain.env.docname
     para = nodes.paragraph(classes=["ldm503-critical-path"])
     para += nodes.strong("Critical path: ", "Critical path: ")
-    for i, ms_id in enumerate(path.ids):
+    for i, item in enumerate(ids):
         if i:
             para += nodes.Text(" -> ")
-        para += ms_xref(ms_id, docname)
-    if path.end:
-        para += nodes.Text(f" (ends {path.end.isoformat()})")
+        if isinstance(item, int):
+            text = f"\u2026 ({item} more)"
+            para += nodes.inline(text, text, classes=["ldm503-critical-path-elided"])
+        else:
+            para += ms_xref(item, docname)
+    if end:
+        para += nodes.Text(f" (ends {end.isoformat()})")
     return [para]
 
 

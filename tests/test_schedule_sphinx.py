@@ -268,3 +268,21 @@ def test_critical_path_option():
     assert parse_graph_options({}).critical_path is None
     assert parse_graph_options({"critical-path": None, "root": "A, B"}).critical_path == ""
     assert parse_graph_options({"critical-path": " X "}).critical_path == "X"
+
+
+def test_long_critical_paths_are_shown_shortened():
+    from datetime import date, timedelta
+
+    from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
+    from sphinxext_ldm503.schedule_sphinx import critical_path_summary
+
+    chain = [Milestone(f"M{i}", location=Location("p", i + 1),
+                       due=date(2020, 1, 1) + timedelta(days=i),
+                       prerequisites=(Prerequisite(f"M{i - 1}"),) if i else ())
+             for i in range(10)]
+    plan = Plan(chain)
+    ids, end = critical_path_summary(plan, "M9")
+    assert ids == ("M0", "M1", 4, "M6", "M7", "M8", "M9")
+    assert end == date(2020, 1, 10)
+    assert critical_path_summary(plan, "M6")[0] == ("M0", "M1", "M2", "M3", "M4", "M5", "M6")
+    assert critical_path_summary(plan, "M0") == ((), None)
