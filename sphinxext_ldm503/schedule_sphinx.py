@@ -186,7 +186,7 @@ def render_impact(
         container += nodes.paragraph(note, note, classes=["ldm503-impact-note"])
     if not result.moves:
         return [container]
-    rows = []
+    rows: list[tuple[list[list[nodes.Node]], list[str]]] = []
     for move in result.moves:
         old = move.old.isoformat() if move.old else "no date"
         new = move.new.isoformat() if move.new else "no date"
@@ -506,8 +506,7 @@ def setup(app: Sphinx) -> None:
         app.add_directive_to_domain("ldm503", name, directive)
     skip = (ldm_nodes.visit_placeholder, None)
     app.add_node(timeline_image, html=(visit_timeline_html, None),
-                 latex=(visit_timeline_latex, None),
-                 **{fmt: skip for fmt in ("text", "man", "texinfo")})
+                 latex=(visit_timeline_latex, None), text=skip, man=skip, texinfo=skip)
     app.connect("config-inited", on_config_inited)
 
 

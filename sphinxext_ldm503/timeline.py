@@ -143,9 +143,9 @@ def render(
     from matplotlib.figure import Figure
 
     rows, _undated = select_rows(plan, options)
-    rc = {"svg.hashsalt": "ldm503", "svg.fonttype": "none", "font.size": FONT_SIZE,
+    rc: dict[str, Any] = {"svg.hashsalt": "ldm503", "svg.fonttype": "none", "font.size": FONT_SIZE,
           "pdf.fonttype": 42}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         separators = [i for i in range(1, len(rows)) if rows[i].group != rows[i - 1].group]
         height = max(1.6, (len(rows) + len(separators) + 2) * ROW_IN + 0.9)
         fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
