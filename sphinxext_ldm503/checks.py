@@ -874,11 +874,11 @@ REGISTRY: tuple[CheckSpec, ...] = (
     CheckSpec("at-risk", "warning",
               "a dependency (direct or transitive) on an at-risk milestone", check_at_risk),
     CheckSpec("open-query", "info", "each open review query", check_open_query),
+    CheckSpec("invalid", "error",
+              "malformed input (ID, date, status, option, catalog row, configuration)", None),
     CheckSpec("schedule-drift", "info",
               "a milestone whose prerequisites differ from its predecessors in the catalog's "
               "``prerequisites`` column", check_schedule_drift),
-    CheckSpec("invalid", "error",
-              "malformed input (ID, date, status, option, catalog row, configuration)", None),
 )
 CHECK_NAMES: tuple[CheckName, ...] = tuple(spec.name for spec in REGISTRY)
 DEFAULT_SEVERITY: dict[str, Severity] = {spec.name: spec.severity for spec in REGISTRY}

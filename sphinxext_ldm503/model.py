@@ -34,8 +34,8 @@ CheckName = Literal[
     "no-internal-prerequisites",
     "at-risk",
     "open-query",
-    "schedule-drift",
     "invalid",
+    "schedule-drift",
 ]
 
 QUERY_STATES: tuple[str, ...] = ("open", "resolved", "dropped")

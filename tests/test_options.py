@@ -177,7 +177,7 @@ Plan
 """})
     assert re.search(r"index\.rst:7: WARNING: prerequisite LDM-503-02 of LDM-503-01: :waive: "
                      r"unknown check 'cylce'; known checks: duplicate-id, .*open-query, "
-                     r"invalid \[ldm503\.invalid\]", warnings)
+                     r"invalid, schedule-drift \[ldm503\.invalid\]", warnings)
     doc = read_json_at(out)
     assert [r["waivers"] for r in doc["milestones"][0]["requires"] if r["id"] == "LDM-503-02"] \
         == [[]]
