@@ -450,6 +450,8 @@ def render_critical_path(domain: MilestoneDomain, milestone_id: str) -> list[nod
         if isinstance(item, int):
             text = f"\u2026 ({item} more)"
             para += nodes.inline(text, text, classes=["ldm503-critical-path-elided"])
+        elif i == len(ids) - 1:  # the milestone itself: no link to where the reader is
+            para += nodes.literal(item, item)
         else:
             para += ms_xref(item, docname)
     if end:

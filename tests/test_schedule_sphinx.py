@@ -123,8 +123,8 @@ def test_critical_path_in_milestone_block(built):
         "Critical path: DM-X-1 -> LDM-503-02 -> LDM-503-03 (ends 2020-03-11)",
     ]
     links = soup.select("p.ldm503-critical-path a")
-    # DM-X-1 is declared nowhere: plain text, not a link.
-    assert [a.get_text() for a in links] == ["LDM-503-02", "LDM-503-02", "LDM-503-03"]
+    # DM-X-1 is declared nowhere: plain text, not a link; nor is the milestone itself.
+    assert [a.get_text() for a in links] == ["LDM-503-02"]
 
 
 def test_graph_highlights_critical_path_with_slack_tooltips(built):
