@@ -403,10 +403,15 @@ def visit_timeline_html(self: Any, node: nodes.Element) -> None:
     raise nodes.SkipNode
 
 
+#: Where the LaTeX builder's charts go, beside the .tex file: a directory of their own,
+#: so that the output directory holds one PDF, the document.
+LATEX_CHART_DIR = "ldm503-charts"
+
+
 def visit_timeline_latex(self: Any, node: nodes.Element) -> None:
-    name = _timeline_file(Path(self.builder.outdir), node)
-    self.body.append(f"\n\\begin{{center}}\\includegraphics[width=\\linewidth]{{{name}}}"
-                     "\\end{center}\n")
+    name = _timeline_file(Path(self.builder.outdir) / LATEX_CHART_DIR, node)
+    self.body.append(f"\n\\begin{{center}}\\includegraphics[width=\\linewidth]"
+                     f"{{{LATEX_CHART_DIR}/{name}}}\\end{{center}}\n")
     raise nodes.SkipNode
 
 

@@ -138,9 +138,10 @@ def test_latex_and_text_builds(make_app, tmp_path):
     app = make_app("latex", srcdir=src, freshenv=True)
     app.build()
     out = Path(app.outdir)
-    (pdf,) = out.glob("ldm503-timeline-*.pdf")
+    (pdf,) = out.glob("ldm503-charts/ldm503-timeline-*.pdf")
+    assert not list(out.glob("ldm503-timeline-*.pdf"))  # the document is the only PDF there
     tex = next(out.glob("*.tex")).read_text(encoding="utf-8")
-    assert f"\\includegraphics[width=\\linewidth]{{{pdf.name}}}" in tex
+    assert f"\\includegraphics[width=\\linewidth]{{ldm503-charts/{pdf.name}}}" in tex
     app = make_app("text", srcdir=src, freshenv=True)
     app.build()
     text = (Path(app.outdir) / "index.txt").read_text(encoding="utf-8")
