@@ -63,7 +63,7 @@ test: setup lint
 	$(BIN)/python -m pytest $(PYTESTOPTS)
 
 check: setup lint
-	$(BIN)/python -m pytest -m "not slow" $(PYTESTOPTS)
+	$(BIN)/python -m pytest -m "not slow and not pdf" $(PYTESTOPTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sphinxext_ldm503 tests conf.py benchmarks docs
