@@ -54,7 +54,8 @@ pdf: setup tex
 	@ls _build/latex/*.pdf
 	@echo "The log is _build/latex/*.log (overfull boxes, floats)."
 
-# The user guide (docs/): tutorial, generated reference tables, theming.
+# The user guide (docs/): tutorial, checks, CLI, JSON schema, PDF, sphinx-needs, theming;
+# reference tables, check examples and --help texts generated from the code.
 docs: setup
 	$(BIN)/sphinx-build -b html docs _build/docs $(SPHINXOPTS)
 	@echo "The user guide is in _build/docs/index.html"

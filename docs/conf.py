@@ -1,7 +1,8 @@
 """Sphinx configuration of the user guide (``make docs`` builds it into _build/docs/).
 
 The root conf.py is the example plan; this is the guide. Its reference tables are
-generated from the code by ``_ext/ldm503_reference.py``, and its tutorial plan is
+generated from the code by ``_ext/ldm503_reference.py``, its examples (check findings,
+``--help`` texts, a JSON document) by ``_ext/ldm503_generated.py``, and its tutorial plan is
 built by the extension itself.
 """
 
@@ -13,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 project = "sphinxext-ldm503"
 author = "sphinxext-ldm503 developers"
 copyright = "2026, sphinxext-ldm503 developers"
-extensions = ["sphinxext_ldm503", "ldm503_reference"]
+extensions = ["sphinxext_ldm503", "ldm503_reference", "ldm503_generated"]
 exclude_patterns = ["_build"]
 root_doc = "index"
 graphviz_output_format = "svg"
