@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .cli import EXIT_FINDINGS, EXIT_OK, PROG, CliError, build_project, display_path
+from .cli import EXIT_FINDINGS, EXIT_OK, PROG, CliError, display_path, load_project
 from .model import Milestone
 from .schedule import days_text
 
@@ -187,7 +187,7 @@ def run_impact(args: argparse.Namespace) -> int:
     from .schedule import impact, impact_to_json
 
     slips = parse_slips(args.slips)  # cheap mistakes first, before a long build
-    project = build_project(args.sourcedir, args.confdir, jobs=args.jobs, verbose=args.verbose)
+    project = load_project(args)  # a Sphinx project, or a needs.json as for check/export
     try:
         result = impact(project.plan, slips)
     except ValueError as exc:

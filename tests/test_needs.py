@@ -412,6 +412,11 @@ def test_cli_reads_back_the_milestones_of_a_build(make_app, rootdir, tmp_path, c
     code, out, _ = cli_run("check", path, "--severity", "warning")
     assert code == 1
     assert "status-inversion: LDM-503-07" in out
+    # impact takes a needs.json like check and export do
+    code, out, _ = cli_run("impact", path, "LDM-503-02", "+30d")
+    assert code == 0
+    assert out.splitlines() == ["ldm503: note: LDM-503-02 is completed and does not move.",
+                                "ldm503: 0 milestones would move (LDM-503-02 +30d)"]
 
 
 @pytest.mark.parametrize("content", ["not json", '{"versions": {}}', '[1, 2]'])
