@@ -33,9 +33,12 @@ def source_location(docname: str, doc_path: Any, source: str | None, line: int |
     ``env.docname`` but their line in the included file; docutils knows which file
     (``get_source_info``), so warnings point where docutils' own messages do.
     """
-    own = os.path.normpath(str(doc_path)) if doc_path else ""
-    if source and own and os.path.normpath(str(source)) != own and os.path.isfile(source):
-        return Location(docname, line, source=os.path.normpath(str(source)))
+    own = os.path.abspath(str(doc_path)) if doc_path else ""
+    # docutils gives an included file's path relative to the working directory
+    # when they share a parent; an absolute one reads the same from anywhere.
+    path = os.path.abspath(str(source)) if source else ""
+    if path and own and path != own and os.path.isfile(path):
+        return Location(docname, line, source=path)
     return Location(docname, line)
 
 
