@@ -163,6 +163,16 @@ def _page_path(builder: Builder, docname: str) -> str:
     return uri
 
 
+def milestone_page(builder: Builder, ms: Milestone) -> str | None:
+    """The output file (relative to the output directory) of a declared milestone's page."""
+    if not ms.declared or ms.docname is None:
+        return None
+    try:
+        return _page_path(builder, ms.docname)
+    except NoUri:
+        return None
+
+
 def _url_for(builder: Builder, docname: str) -> Any:
     """Links for diagram nodes, relative to the page the diagram is on.
 
@@ -179,11 +189,8 @@ def _url_for(builder: Builder, docname: str) -> Any:
         return lambda ms: None
 
     def url_for(ms: Milestone) -> str | None:
-        if not ms.declared or ms.docname is None:
-            return None
-        try:
-            target = _page_path(builder, ms.docname)
-        except NoUri:
+        target = milestone_page(builder, ms)
+        if target is None:
             return None
         from_images = posixpath.relpath(target, builder.imagedir)
         return posixpath.normpath(posixpath.join(imgpath, from_images)) + "#" + ms.anchor

@@ -67,12 +67,17 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
         config[name] = value
     for problem in CheckConfig(severity=dict(config.ldm503_check_severity)).problems():
         warn(problem, "invalid", _conf_location(app, "ldm503_check_severity"))
-    configured = config.ldm503_catalog
-    if configured and not Path(configured).is_absolute():
-        in_src = Path(app.srcdir) / configured
-        in_conf = Path(app.confdir) / configured
-        chosen = in_src if in_src.exists() or not in_conf.exists() else in_conf
-        config.ldm503_catalog = str(chosen.resolve())
+    config.ldm503_catalog = project_file(app, config.ldm503_catalog)
+
+
+def project_file(app: Sphinx, configured: str | None) -> str | None:
+    """A file named in conf.py, made absolute: relative to the sources, else to conf.py."""
+    if not configured or Path(configured).is_absolute():
+        return configured
+    in_src = Path(app.srcdir) / configured
+    in_conf = Path(app.confdir) / configured
+    chosen = in_src if in_src.exists() or not in_conf.exists() else in_conf
+    return str(chosen.resolve())
 
 
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:

@@ -365,16 +365,11 @@ def _svg_url_for(builder: Any) -> Any:
     """
     import posixpath
 
-    from sphinx.errors import NoUri
-
-    from .diagrams import _page_path
+    from .diagrams import milestone_page
 
     def url_for(ms: Milestone) -> str | None:
-        if not ms.declared or ms.docname is None:
-            return None
-        try:
-            target = _page_path(builder, ms.docname)
-        except NoUri:
+        target = milestone_page(builder, ms)
+        if target is None:
             return None
         return posixpath.relpath(target, builder.imagedir) + "#" + ms.anchor
 
@@ -491,12 +486,9 @@ class TimelineTransform(PlaceholderTransform):
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
     """``ldm503_catalog_previous`` is found like ``ldm503_catalog``: sources, then conf.py."""
-    configured = config.ldm503_catalog_previous
-    if configured and not Path(configured).is_absolute():
-        in_src = Path(app.srcdir) / configured
-        in_conf = Path(app.confdir) / configured
-        chosen = in_src if in_src.exists() or not in_conf.exists() else in_conf
-        config.ldm503_catalog_previous = str(chosen.resolve())
+    from .events import project_file
+
+    config.ldm503_catalog_previous = project_file(app, config.ldm503_catalog_previous)
 
 
 def setup(app: Sphinx) -> None:
