@@ -200,6 +200,16 @@ def plot(results: Results, sizes: list[int], path: Path) -> bool:
     return True
 
 
+def compile_package() -> None:
+    """Byte-compile the extension as installing it would: a source checkout run with
+    PYTHONDONTWRITEBYTECODE would otherwise compile it again in every build."""
+    import compileall
+
+    import sphinxext_ldm503
+
+    compileall.compile_dir(Path(sphinxext_ldm503.__file__).parent, quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="500,1000,2000,4000",
@@ -220,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                                ) if args.variants else generate.VARIANTS
     if "plain" not in chosen:
         chosen = ("plain", *chosen)
+    compile_package()
     results = Results()
     log: list[str] = []
     with tempfile.TemporaryDirectory(prefix="ldm503-bench-") as tmp:

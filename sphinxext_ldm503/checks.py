@@ -727,13 +727,17 @@ def at_risk_keys(plan: Plan, config: CheckConfig) -> set[str]:
     Shared with the diagrams so a milestone drawn at risk is exactly one the
     report warns about.
     """
-    import networkx as nx
-
-    graph = _graph(plan)
-    roots = _at_risk_roots(plan, config) & set(graph.nodes)
-    keys = set(roots)
-    for root in roots:
-        keys |= nx.ancestors(graph, root)
+    # A walk up the "required by" links, through milestones that are not descoped
+    # (as the checks' graph has them): every page signature asks for this, and a
+    # networkx graph of the whole plan costs more than the walk.
+    _, required_by = plan.active_adjacency
+    keys = _at_risk_roots(plan, config)
+    stack = list(keys)
+    while stack:
+        for source in required_by.get(stack.pop(), ()):
+            if source not in keys and not _descoped(plan.milestones[source]):
+                keys.add(source)
+                stack.append(source)
     return keys
 
 

@@ -42,7 +42,7 @@ from .graph.escape import _html_id
 from .graph.legend import legend_keys
 from .latex import LATEX_LINK, print_graph_attrs
 from .model import Milestone
-from .placeholders import PlaceholderTransform
+from .placeholders import PlaceholderTransform, add_renderer
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -363,7 +363,7 @@ def setup(app: Sphinx) -> None:
     app.add_directive("milestone-graph", MilestoneGraphDirective)
     app.add_directive_to_domain("ldm503", "milestone-graph", MilestoneGraphDirective)
     ldm_nodes.add_placeholder(app, ldm_nodes.milestone_graph)
-    app.add_post_transform(DiagramTransform)
+    add_renderer(app, DiagramTransform)
     add_diagram_node(app)
 
 

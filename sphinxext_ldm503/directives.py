@@ -21,6 +21,7 @@ from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 
 from . import nodes as ldm_nodes
+from .classify import Classifier
 from .diagnostics import source_location
 from .model import (
     Location,
@@ -493,10 +494,42 @@ class MilestoneDirective(Ldm503Directive):
                          f"{len(listings)} times: {where}; keep one")
 
     def compact_item(self, pre: Prerequisite, docname: str) -> nodes.list_item:
+        item = nodes.list_item(classes=["ldm503-prerequisite"])
         para = nodes.paragraph()
+        if not Classifier(self.config.ldm503_plan_id_pattern).is_plan_id(pre.id):
+            target = prerequisite_target(self.env, self.subject, pre.id)
+            item["ids"].append(target)
+            para += index_entry(pre.id, self.subject, target)
         para += ms_xref(pre.id, docname)
         self.domain.note_dependency(docname, pre.key)
-        return nodes.list_item("", para, classes=["ldm503-prerequisite"])
+        item += para
+        return item
+
+
+def prerequisite_target(env: Any, milestone_id: str, pre_id: str) -> str:
+    """The anchor of a prerequisite item, unique on its page.
+
+    Named after both milestones, not a per-document counter: singlehtml puts
+    every document in one page, where counters from each would repeat.
+    """
+    target = f"ldm503-pre-{anchor_for(milestone_id)[3:]}-{anchor_for(pre_id)[3:]}"
+    used = cast("set[str]", env.temp_data.setdefault("ldm503:pre-ids", set()))
+    if target in used:  # the same prerequisite twice (a duplicate-prerequisite finding)
+        target += f"-{env.new_serialno('ldm503-pre')}"
+    used.add(target)
+    return target
+
+
+def index_entry(pre_id: str, milestone_id: str, target: str) -> addnodes.index:
+    """"X; required by Y" in the general index, for an X that is not one of the plan's
+    own milestones (DM, Camera...): it has no block of its own to be indexed by.
+
+    The plan's own milestones are indexed where declared, and their "Required by"
+    line has the same links; a subentry per prerequisite as well would double a
+    large plan's index and search index.
+    """
+    return addnodes.index(
+        entries=[("single", f"{pre_id}; required by {milestone_id}", target, "", None)])
 
 
 class PrerequisiteDirective(Ldm503Directive):
@@ -535,20 +568,13 @@ class PrerequisiteDirective(Ldm503Directive):
         domain = self.domain
         domain.note_dependency(docname, pre.key)
 
-        # Named after both milestones, not a per-document counter: singlehtml puts
-        # every document in one page, where counters from each would repeat.
-        target = f"ldm503-pre-{anchor_for(ctx.milestone_id)[3:]}-{anchor_for(pre_id)[3:]}"
-        used = cast("set[str]", self.env.temp_data.setdefault("ldm503:pre-ids", set()))
-        if target in used:  # the same prerequisite twice (a duplicate-prerequisite finding)
-            target += f"-{self.env.new_serialno('ldm503-pre')}"
-        used.add(target)
+        target = prerequisite_target(self.env, ctx.milestone_id, pre_id)
         item = nodes.list_item(ids=[target], classes=["ldm503-prerequisite"])
         if query:
             item["classes"].append(f"ldm503-query-{query}")
         para = nodes.paragraph()
-        para += addnodes.index(entries=[
-            ("single", f"{pre_id}; required by {ctx.milestone_id}", target, "", None)
-        ])
+        if not Classifier(self.config.ldm503_plan_id_pattern).is_plan_id(pre_id):
+            para += index_entry(pre_id, ctx.milestone_id, target)
         para += ms_xref(pre_id, docname)
         if title:
             para += nodes.Text(" " + title)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 from sphinx.util.fileutil import copy_asset_file
 
+from . import reuse
 from .diagnostics import logger, warn
 from .domain import get_domain, relabelled
 from .model import Finding
@@ -50,7 +51,9 @@ def _conf_location(app: Sphinx, name: str) -> str | None:
     for number, line in enumerate(lines, 1):
         if pattern.match(line):
             return f"{conf}:{number}"
-    return str(conf)
+    # Set by -D or by whoever made the app: no line to point at. (A location without
+    # a colon would be taken for a document name, before there are documents.)
+    return None
 
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
@@ -161,18 +164,35 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         return
     from .export import dumps, to_json_document
 
-    text = dumps(to_json_document(domain.plan, domain.findings, domain.check_config()))
     if target.is_dir():
         # shutil.move would put the file inside the directory, silently.
         warn(f"cannot write {target}: it is a directory; remove it to get the JSON report",
              "output")
         return
+    inputs = domain.inputs_digest()
+    if _stamp(target) is not None and reuse.load(env_dir(app), "json", inputs) == _stamp(target):
+        return  # the file this build would write is there, untouched since
+    text = dumps(to_json_document(domain.plan, domain.findings, domain.check_config()))
     tmp = target.with_suffix(".json.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)  # atomic, and never into a directory
+        reuse.store(env_dir(app), "json", inputs, _stamp(target))
     except OSError as exc:
         warn(f"cannot write {target}: {exc}", "output")
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+def env_dir(app: Sphinx) -> str | None:
+    return getattr(app.env, "doctreedir", None) or getattr(app, "doctreedir", None)
+
+
+def _stamp(path: Path) -> tuple[str, int, int] | None:
+    """What tells the file we wrote from one changed or replaced since."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (str(path), status.st_size, status.st_mtime_ns)

@@ -2,9 +2,11 @@
 
 Each feature (milestone metadata and "Required by" here, diagrams, report and
 table in their own modules) subclasses :class:`PlaceholderTransform` for its
-placeholder node. They run as post-transforms just before Sphinx resolves
-cross-references, so the links they insert are ordinary ``pending_xref`` nodes
-that every builder (HTML, LaTeX, singlehtml, text, epub) resolves its own way.
+placeholder node and registers it with :func:`add_renderer`; one post-transform,
+:class:`Placeholders`, walks each page once and fills them all just before links
+are resolved, so the links they insert are ordinary ``pending_xref`` nodes that
+every builder (HTML, LaTeX, singlehtml, text, epub) resolves its own way.
+:class:`LinkResolver` then resolves those to declared milestones directly.
 Post-transforms run in the main process even for ``-j N`` writes, where the
 merged plan is available.
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
+from sphinx import addnodes
+from sphinx.errors import NoUri
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from . import nodes as ldm_nodes
@@ -33,9 +37,15 @@ def builder_of(env: Any) -> Builder:
 
 
 class PlaceholderTransform(SphinxPostTransform):
-    """Replaces every placeholder of ``node_class`` with what :meth:`render` returns."""
+    """Renders placeholders of ``node_class``: each feature subclasses it and registers
+    the subclass with :func:`add_renderer`.
 
-    default_priority = 5  # before ReferencesResolver (10), which resolves our links
+    The subclasses are not post-transforms of their own: :class:`Placeholders` walks
+    each page once for all of them (a walk over a page of a large plan costs as much
+    as rendering a kind of placeholder), and hands each node to its renderer.
+    """
+
+    default_priority = 5
     node_class: ClassVar[type[nodes.Element]] = ldm_nodes.ldm503_placeholder
 
     @property
@@ -43,13 +53,76 @@ class PlaceholderTransform(SphinxPostTransform):
         return builder_of(self.env)
 
     def run(self, **kwargs: Any) -> None:
-        domain = get_domain(self.env)
-        for index, node in enumerate(list(self.document.findall(self.node_class))):
-            node.replace_self(self.render(node, domain, index))
+        raise TypeError("renderers run inside Placeholders; register them with add_renderer()")
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
         """The nodes that stand in for ``node``, the ``index``-th of its kind on the page."""
         raise NotImplementedError
+
+
+#: The renderer of each placeholder node class (filled by the features' setup()).
+RENDERERS: dict[type[nodes.Element], type[PlaceholderTransform]] = {}
+
+
+def add_renderer(app: Sphinx, renderer: type[PlaceholderTransform]) -> None:
+    """Register the renderer of ``renderer.node_class`` placeholders."""
+    RENDERERS[renderer.node_class] = renderer
+
+
+class Placeholders(SphinxPostTransform):
+    """Fills every placeholder of the page, in one walk over it."""
+
+    default_priority = 5  # before ReferencesResolver (10), which resolves our links
+
+    def run(self, **kwargs: Any) -> None:
+        found = list(self.document.findall(ldm_nodes.ldm503_placeholder))
+        if not found:
+            return
+        domain = get_domain(self.env)
+        renderers: dict[type[PlaceholderTransform], PlaceholderTransform] = {}
+        counts: dict[type[PlaceholderTransform], int] = {}
+        for node in found:
+            kind = RENDERERS.get(type(node))
+            if kind is None or node.parent is None:
+                continue  # not ours to fill, or inside a placeholder filled already
+            renderer = renderers.get(kind)
+            if renderer is None:
+                renderer = renderers[kind] = kind(self.document)
+            index = counts.get(kind, 0)
+            counts[kind] = index + 1
+            node.replace_self(renderer.render(node, domain, index))
+
+
+class LinkResolver(SphinxPostTransform):
+    """Links to declared milestones, made without Sphinx's general resolver.
+
+    A large plan has tens of thousands of them (prerequisites, "Required by",
+    critical paths); Sphinx's resolver asks every domain in turn and deep-copies
+    each link's content first. Links it cannot make here (undeclared targets, a
+    document outside a LaTeX target) stay for Sphinx, whose ``missing-reference``
+    handling applies as before. Runs after the LaTeX layout (7), which marks up
+    the IDs inside unresolved links.
+    """
+
+    default_priority = 9
+
+    def run(self, **kwargs: Any) -> None:
+        domain = get_domain(self.env)
+        docname = self.env.docname
+        builder = builder_of(self.env)
+        for node in list(self.document.findall(addnodes.pending_xref)):
+            if node.get("refdomain") != "ldm503" or node.get("reftype") != "ms":
+                continue
+            if len(node.children) != 1 or not isinstance(node[0], nodes.Element):
+                continue
+            try:
+                ref = domain.reference(node.get("refdoc", docname), builder,
+                                       node["reftarget"], node[0],
+                                       explicit=bool(node.get("refexplicit")))
+            except NoUri:
+                continue
+            if ref is not None:
+                node.replace_self(ref)
 
 
 class MetaTransform(PlaceholderTransform):
@@ -125,8 +198,10 @@ def render_required_by(
 
 
 def setup(app: Sphinx) -> None:
-    for transform in (MetaTransform, RequiredByTransform, CopiedPrerequisitesTransform):
-        app.add_post_transform(transform)
+    app.add_post_transform(Placeholders)
+    app.add_post_transform(LinkResolver)
+    for renderer in (MetaTransform, RequiredByTransform, CopiedPrerequisitesTransform):
+        add_renderer(app, renderer)
 
 
 def one_per_source(edges: list[Edge]) -> list[Edge]:

@@ -11,11 +11,15 @@ never called implied.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def _graph(edges: Iterable[tuple[str, str]]) -> nx.DiGraph:
+    import networkx as nx  # imported when first needed: it is most of our start-up time
+
     graph = nx.DiGraph()
     graph.add_edges_from((u, v) for u, v in edges if u != v)
     return graph
@@ -27,6 +31,8 @@ def implied_edges(edges: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     Only edges between different strongly connected components are considered;
     self-loops and edges inside a cycle are never in the result.
     """
+    import networkx as nx
+
     graph = _graph(edges)
     if graph.number_of_edges() == 0:
         return set()

@@ -20,7 +20,7 @@ from .checks import CHECK_NAMES
 from .directives import PlanPlaceholderDirective, badge, ms_xref
 from .graph import matches_globs
 from .model import SEVERITIES, Finding, Milestone
-from .placeholders import PlaceholderTransform, status_badge
+from .placeholders import PlaceholderTransform, add_renderer, status_badge
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -313,4 +313,4 @@ def setup(app: Sphinx) -> None:
         app.add_directive(name, directive)
         app.add_directive_to_domain("ldm503", name, directive)
         ldm_nodes.add_placeholder(app, transform.node_class)
-        app.add_post_transform(transform)
+        add_renderer(app, transform)

@@ -19,7 +19,7 @@ from .diagnostics import warn
 from .directives import PlanPlaceholderDirective, ms_xref
 from .model import Location, Milestone
 from .parsing import parse_list
-from .placeholders import PlaceholderTransform
+from .placeholders import PlaceholderTransform, add_renderer
 from .schedule import (
     CHANGE_KINDS,
     Change,
@@ -413,11 +413,13 @@ def visit_timeline_latex(self: Any, node: nodes.Element) -> None:
 # -- critical path in the milestone block -------------------------------------------
 
 
-#: A longer critical path is shown as its first and last links around "…": the
-#: root cause and what is closest to the milestone are what a reader acts on, and a
-#: hundred links under every milestone would cost a large plan's build dearly.
-PATH_HEAD = 2
-PATH_TAIL = 4
+#: A longer critical path is shown as its first link, "…", the milestone's own
+#: prerequisite on it and the milestone: the root cause and the prerequisite that
+#: fixes the date are what a reader acts on (a ``:critical-path:`` diagram draws
+#: the whole chain), and every link under every milestone of a large plan costs
+#: build time and page weight.
+PATH_HEAD = 1
+PATH_TAIL = 2
 
 
 def critical_path_summary(plan: Any, milestone_id: str) -> tuple[tuple[str | int, ...], Any]:
@@ -499,7 +501,7 @@ def setup(app: Sphinx) -> None:
     for node_class in NODES:
         ldm_nodes.add_placeholder(app, node_class)
     for transform in (ImpactTransform, ChangesTransform, TimelineTransform):
-        app.add_post_transform(transform)
+        add_renderer(app, transform)
     for name, directive in directives().items():
         app.add_directive(name, directive)
         app.add_directive_to_domain("ldm503", name, directive)

@@ -100,6 +100,12 @@ def test_inventory_and_general_index(app) -> None:
     assert "LDM-503-07 (milestone)" in genindex
     assert "required by LDM-503-07" in genindex  # undeclared DM milestones are indexed too
     assert "DM-DRP-1" in genindex
+    assert "DM-DRP-4" in genindex  # also when required by :requires:
+    # The plan's own milestones are indexed where declared, not once more per requirer.
+    entries = [entry[1] for docname_entries in app.env.get_domain("index").entries.values()
+               for entry in docname_entries]
+    assert "DM-DRP-4; required by LDM-503-07" in entries
+    assert not [e for e in entries if e.startswith("LDM-503-02; required by")]
 
 
 @pytest.mark.parametrize("builder", ["dirhtml", "singlehtml", "text", "latex", "epub"])

@@ -4,11 +4,13 @@ A hypothesis state machine keeps a small multi-document plan as data, writes it 
 applies random edits (add/remove a milestone, add/remove/retarget a prerequisite,
 change a date or status, move a milestone to another document, rename or delete a
 document; and every field the output shows: milestone and prerequisite titles,
-discussions, ``:external:``, catalog cells, configuration) and after each edit compares
-an incremental build of the edited project with a clean build of the same sources, both
-under ``-W``: ``ldm503.json``, every milestone block of every page ("Required by", links,
-metadata, the diagram's file name, which hashes its DOT), the whole body of every page,
-the images they reference, the ldm503 warnings and the exit status.
+discussions, ``:external:``, catalog cells, configuration; and prose only, which
+reuses the last findings, or prose that moves every milestone of a page down) and
+after each edit compares an incremental build of the edited project with a clean build
+of the same sources, both under ``-W``: ``ldm503.json``, every milestone block of every
+page ("Required by", links, metadata, the diagram's file name, which hashes its DOT),
+the whole body of every page, the images they reference, the ldm503 warnings and the
+exit status.
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ class PlanEdits(RuleBasedStateMachine):
         self.at_risk: list[str] = AT_RISK[0]
         self.catalog: dict[str, tuple[str, str]] = {}  # id -> (title, due)
         self.renames = 0
+        # docname -> (where, version) of a paragraph about nothing in the plan
+        self.prose: dict[str, tuple[str, int]] = {}
         self.first_build = True
         self.warned_clean: list[str] = []
         self.write()
@@ -119,6 +123,10 @@ class PlanEdits(RuleBasedStateMachine):
         for docname, milestones in self.docs.items():
             lines = [] if docname == "index" else [":orphan:", ""]
             lines += [docname.capitalize(), "=" * 10, ""]
+            where, version = self.prose.get(docname, ("", 0))
+            prose = [f"Prose, version {version}.", ""] if version else []
+            if where == "top":  # moves every milestone of the page down the file
+                lines += prose
             for ms_id, due, status, prereqs, suffix, external, texts in milestones:
                 lines.append(f".. milestone:: {ms_id}: Title of {ms_id} {suffix}".rstrip())
                 lines.append(f"   :due: {due}")
@@ -136,6 +144,8 @@ class PlanEdits(RuleBasedStateMachine):
                     if discussion:
                         lines += [f"      {discussion}", ""]
             lines.append("See :ms:`LDM-503-01` and :ms:`LDM-503-02`.")
+            if where == "end":  # changes nothing the plan is made of: findings are reused
+                lines += ["", *prose]
             changed |= self._write_if_changed(self.src / f"{docname}.rst", "\n".join(lines) + "\n")
         return changed
 
@@ -261,6 +271,11 @@ class PlanEdits(RuleBasedStateMachine):
         ms = data.draw(st.sampled_from(candidates))
         target = data.draw(st.sampled_from([t for t, _ in ms[3]]))
         ms[6][target] = (title, discussion)
+
+    @rule(doc=st.sampled_from(["index", "a", "b"]), where=st.sampled_from(["top", "end"]))
+    def edit_prose(self, doc: str, where: str) -> None:
+        if doc in self.docs:
+            self.prose[doc] = (where, self.prose.get(doc, ("", 0))[1] + 1)
 
     @rule(ms_id=st.sampled_from(IDS + EXTERNAL), title=st.sampled_from(CATALOG_TITLES),
           due=st.sampled_from(CATALOG_DATES))

@@ -220,6 +220,21 @@ Plan
     assert any(f["check"] == "at-risk" for f in doc["findings"])
 
 
+def test_bad_values_given_with_d_are_warnings_too(tmp_path):
+    """-D values have no line in conf.py; the warning names the setting instead."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('extensions = ["sphinxext_ldm503"]\n', encoding="utf-8")
+    (src / "index.rst").write_text("Plan\n====\n\n.. milestone:: LDM-503-01: One\n",
+                                   encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-D", "ldm503_today=someday",
+         str(src), str(tmp_path / "out")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert re.search(r"WARNING: ldm503_today: .*\[ldm503\.invalid\]", run.stderr)
+    assert "Traceback" not in run.stderr and "Exception" not in run.stderr
+
+
 def test_rebuild_without_changes_summarises_and_keeps_the_config(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
