@@ -27,6 +27,7 @@ from sphinx.util.osutil import relative_uri
 from . import nodes as ldm_nodes
 from .diagnostics import warn
 from .directives import PlanPlaceholderDirective, badge, ms_xref
+from .domain import get_domain
 from .graph import (
     FIGURE_OPTIONS,
     GRAPH_OPTIONS,
@@ -45,6 +46,8 @@ from .model import Milestone
 from .placeholders import PlaceholderTransform, add_renderer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
 
@@ -188,12 +191,16 @@ def _url_for(builder: Builder, docname: str) -> Any:
     if builder.format != "html":
         return lambda ms: None
 
+    pages: dict[str, str] = {}  # target page -> its path from this page, via _images
+
     def url_for(ms: Milestone) -> str | None:
         target = milestone_page(builder, ms)
         if target is None:
             return None
-        from_images = posixpath.relpath(target, builder.imagedir)
-        return posixpath.normpath(posixpath.join(imgpath, from_images)) + "#" + ms.anchor
+        if target not in pages:
+            from_images = posixpath.relpath(target, builder.imagedir)
+            pages[target] = posixpath.normpath(posixpath.join(imgpath, from_images))
+        return pages[target] + "#" + ms.anchor
 
     # builder.imgpath is only set when the page is written, after this transform.
     imgpath = relative_uri(builder.get_target_uri(docname), builder.imagedir)
@@ -223,12 +230,20 @@ def for_output_format(code: str, builder: Builder, config: Any) -> str:
     return code
 
 
-def _outline(domain: MilestoneDomain, options: GraphOptions, docname: str) -> nodes.Node:
-    """The diagram's dependencies as a nested list, for builders or machines without dot."""
+def _outline(
+    domain: MilestoneDomain, options: GraphOptions, docname: str,
+    link: Callable[[str], nodes.Node] | None = None,
+) -> nodes.Node:
+    """The diagram's dependencies as a nested list, for builders or machines without dot.
+
+    ``link`` makes the link to a milestone (default: a ``pending_xref``, for lists
+    made before references are resolved).
+    """
+    link = link or (lambda ms_id: ms_xref(ms_id, docname))
     outer = nodes.bullet_list(classes=["ldm503-graph-outline"])
     for ms, edges in text_outline(domain.plan, options):
         para = nodes.paragraph()
-        para += ms_xref(ms.id, docname)
+        para += link(ms.id)
         if ms.title:
             para += nodes.Text(" " + ms.title)
         item = nodes.list_item("", para)
@@ -236,7 +251,7 @@ def _outline(domain: MilestoneDomain, options: GraphOptions, docname: str) -> no
             inner = nodes.bullet_list()
             for edge in edges:
                 line = nodes.paragraph("", "requires ")
-                line += ms_xref(edge.target.id, docname)
+                line += link(edge.target.id)
                 if edge.prerequisite.title or edge.target.title:
                     line += nodes.Text(" " + (edge.prerequisite.title or edge.target.title))
                 if edge.prerequisite.query:
@@ -311,8 +326,9 @@ def render_graph(
                      node_extra=node_extra, edge_extra=edge_extra)
     image = ldm503_diagram()
     image["code"] = for_output_format(code, builder, config)
-    # Shown instead of the image when dot does not finish in time (see visit_diagram).
-    image += _outline(domain, options, docname)
+    # What to list instead of the image when dot does not finish in time: the list
+    # itself is made then (see visit_diagram), not for each of a plan's diagrams.
+    image["ldm503_outline"] = options
     image["options"] = {"docname": docname}
     alt = node["options"].get("alt") or _alt_text(options, len(subplan))
     # sphinx.ext.graphviz writes alt into the HTML as it is (a <p> inside the
@@ -411,9 +427,26 @@ def visit_diagram(sphinx_visit: Any, fmt: str) -> Any:
         output = self.builder.config.graphviz_output_format if fmt == "html" else fmt
         if _prerender(self, node, output.lower()):
             sphinx_visit(self, node)  # raises SkipNode
-        # else: fall through to the children, the text outline
+        # else: the diagram as a list, made now; the writer goes on into the children.
+        options = node.get("ldm503_outline")
+        if options is not None and not node.children:
+            node += resolved_outline(self.builder, node["options"]["docname"], options)
 
     return visit
+
+
+def resolved_outline(builder: Builder, docname: str, options: GraphOptions) -> nodes.Node:
+    """:func:`_outline` with its links made at once (references are resolved already)."""
+    domain = get_domain(builder.env)
+
+    def link(ms_id: str) -> nodes.Node:
+        label = nodes.literal(ms_id, ms_id)
+        try:
+            return domain.reference(docname, builder, ms_id, label) or label
+        except NoUri:
+            return label
+
+    return _outline(domain, options, docname, link)
 
 
 def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:

@@ -23,6 +23,7 @@ import os
 import posixpath
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from hashlib import sha1
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -217,23 +218,28 @@ def _fix_svg_links(builder: Builder, docname: str, path: Path) -> None:
     """
     imgpath = relative_uri(builder.get_target_uri(docname), builder.imagedir)
     page_dir = posixpath.dirname(builder.get_target_uri(docname))
+    images = posixpath.normpath(posixpath.join(page_dir, imgpath))
 
     def relink(match: re.Match[str]) -> str:
-        url = html.unescape(match.group(2))
-        parts = urlsplit(url)
-        if parts.scheme or parts.netloc or not parts.path:
-            return match.group(0)
-        old = posixpath.normpath(posixpath.join(page_dir, parts.path))
-        images = posixpath.normpath(posixpath.join(page_dir, imgpath))
-        new = posixpath.relpath(old, images)
-        fixed = urlunsplit(("", "", new, parts.query, parts.fragment))
-        return match.group(1) + html.escape(fixed, quote=True) + match.group(3)
+        return match.group(1) + _image_relative(match.group(2), page_dir, images) + match.group(3)
 
     text = path.read_text(encoding="utf-8")
     # dot writes every "-" as "&#45;"; plain hyphens keep IDs searchable in the file.
     fixed = _HREF.sub(relink, text.replace("&#45;", "-"))
     if fixed != text:
         path.write_text(fixed, encoding="utf-8")
+
+
+@lru_cache(maxsize=4096)
+def _image_relative(escaped_url: str, page_dir: str, images: str) -> str:
+    """A link of a page in ``page_dir`` made relative to the ``images`` directory
+    (remembered: a page's diagrams link to the same few pages over and over)."""
+    parts = urlsplit(html.unescape(escaped_url))
+    if parts.scheme or parts.netloc or not parts.path:
+        return escaped_url
+    old = posixpath.normpath(posixpath.join(page_dir, parts.path))
+    fixed = urlunsplit(("", "", posixpath.relpath(old, images), parts.query, parts.fragment))
+    return html.escape(fixed, quote=True)
 
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:

@@ -20,6 +20,7 @@ import html
 import posixpath
 import re
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -36,7 +37,15 @@ if TYPE_CHECKING:
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 
+#: One attribute of a tag as ``dot`` writes SVG: always double-quoted, the value
+#: XML-escaped (so it holds no ``"`` and no ``<``).
+_ATTRIBUTE = re.compile(r'([\w:.-]+)="([^"]*)"')
+_TAG = re.compile(r"<(svg|a)\b([^>]*?)(/?)>")
+_ID = re.compile(r'(?<=\s)id="([^"]*)"')
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 
+
+@lru_cache(maxsize=4096)
 def _page_relative(href: str, imgpath: str) -> str:
     """Undo sphinx.ext.graphviz's rewrite of relative links to ``_images/``."""
     parts = urlsplit(href)
@@ -54,7 +63,55 @@ def inline_svg(text: str, imgpath: str, prefix: str) -> str:
     ``target="_top"`` goes (the link is already in the page), and ids Graphviz
     generated itself (``clust1``, ``node3``) get ``prefix`` so that two diagrams
     on one page, or on one singlehtml page, never share an id.
+
+    Done on the text of ``dot``'s own output, whose tags and attributes have one
+    fixed form, rather than through an XML parser: a page of a large plan inlines
+    hundreds of diagrams, and parsing and re-serialising each cost more than
+    drawing it.
     """
+    start = text.find("<svg ")
+    if start < 0 or 'xmlns:xlink="http://www.w3.org/1999/xlink"' not in text[start:start + 400]:
+        # Not as dot writes it (sphinx.ext.graphviz re-serialises the SVGs it draws
+        # itself, with ns0: prefixes): the general way.
+        return _inline_parsed_svg(text, imgpath, prefix)
+    body = _COMMENT.sub("", text[start:])
+
+    def prefixed(match: re.Match[str]) -> str:
+        ident = html.unescape(match.group(1))  # dot writes "-" as "&#45;"
+        if not (ident.startswith(prefix) or ident.startswith(f"a_{prefix}")):
+            ident = f"{prefix}-{ident}"
+        return f'id="{html.escape(ident, quote=True)}"'
+
+    def tag(match: re.Match[str]) -> str:
+        name, attributes, close = match.groups()
+        attrs = dict(_ATTRIBUTE.findall(attributes))
+        title = ""
+        if name == "svg":
+            attrs.pop("xmlns", None)  # HTML's parser knows the SVG namespace
+            for size in ("width", "height"):
+                # Keep the natural size for the explorer; CSS scales it to the column.
+                if attrs.get(size, "").endswith("pt"):
+                    attrs[f"data-{size}"] = attrs[size]
+        else:
+            if "xlink:href" in attrs:
+                attrs["href"] = html.escape(
+                    _page_relative(html.unescape(attrs.pop("xlink:href")), imgpath), quote=True)
+            attrs.pop("target", None)
+            tip = attrs.pop("xlink:title", None)
+            if tip:
+                title = f"<title>{tip}</title>"
+        out = " ".join(f'{key}="{value}"' for key, value in attrs.items())
+        return f"<{name} {out}{close}>{title}" if out else f"<{name}{close}>{title}"
+
+    body = _ID.sub(prefixed, body)
+    body = _TAG.sub(tag, body)
+    if "xlink:" not in body.split(">", 1)[1]:
+        body = re.sub(r'^(<svg[^>]*?) xmlns:xlink="[^"]*"', r"\1", body, count=1)
+    return body.rstrip("\n")
+
+
+def _inline_parsed_svg(text: str, imgpath: str, prefix: str) -> str:
+    """:func:`inline_svg` for any SVG, through ElementTree."""
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     root = ET.fromstring(text)  # our own dot output, never untrusted input
@@ -73,7 +130,6 @@ def inline_svg(text: str, imgpath: str, prefix: str) -> str:
         if ident and not ident.startswith(prefix) and not ident.startswith(f"a_{prefix}"):
             element.set("id", f"{prefix}-{ident}")
     for attr in ("width", "height"):
-        # Keep the natural size for the explorer; CSS scales it to the column.
         value = root.get(attr, "")
         if value.endswith("pt"):
             root.set(f"data-{attr}", value)

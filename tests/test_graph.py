@@ -690,3 +690,27 @@ def test_random_plans_always_give_dot_that_draws(
     assert drawn_ids == sorted(m.id for m in sub.milestones)
     for texts, tooltip, _ in ms_nodes.values():
         assert tooltip.startswith(texts[0].replace("\\", LOOKALIKE))
+
+
+_DOT_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+@given(name=st.from_regex(r"m_[a-z0-9_]{1,8}", fullmatch=True),
+       label=st.none() | _DOT_TEXT, html_label=st.booleans(),
+       attrs=st.dictionaries(st.sampled_from(["tooltip", "URL", "color", "id", "penwidth",
+                                              "style", "fillcolor", "class"]),
+                             st.none() | _DOT_TEXT, max_size=6))
+def test_remembered_quoting_writes_what_graphviz_writes(name, label, html_label, attrs):
+    """Our node and edge statements are byte for byte the package's own."""
+    import graphviz
+
+    from sphinxext_ldm503.graph.dot import add_edge_statement, add_node_statement
+
+    if label is not None and not html_label:
+        label = graphviz.nohtml(label)
+    ours, theirs = graphviz.Digraph(), graphviz.Digraph()
+    add_node_statement(ours, name, label, attrs)
+    theirs.node(name, label=label, **attrs)
+    add_edge_statement(ours, name, "m_other", attrs)
+    theirs.edge(name, "m_other", **attrs)
+    assert ours.source == theirs.source

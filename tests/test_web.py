@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import graphviz
 import pytest
 from bs4 import BeautifulSoup
 
@@ -117,3 +119,41 @@ def test_inline_svg_links_tooltips_and_ids() -> None:
     assert 'data-width="10pt"' in out
     nested = inline_svg(svg, "../_images", "plan-1")
     assert 'href="../chapter.html#ms-a"' in nested
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+def test_inlining_dot_output_as_text_equals_inlining_it_parsed() -> None:
+    """The fast path (text of dot's own SVG) and the general one (ElementTree) agree,
+    with hostile tooltips and links."""
+    import xml.etree.ElementTree as ET
+
+    from sphinxext_ldm503.graph.dot import add_edge_statement, add_node_statement
+    from sphinxext_ldm503.graph.escape import _link, _tooltip_text
+    from sphinxext_ldm503.web import _inline_parsed_svg
+
+    graph = graphviz.Digraph(name="g", graph_attr={"id": "plan-1"})
+    first = {"tooltip": _tooltip_text('Tip "quoted" & <tagged> \u2013 \u00e9'),
+             "id": "plan-1-ms-a"}
+    _link(first, "../ch.html#ms-a?x=1&y=2")
+    add_node_statement(graph, "m_a", graphviz.nohtml("A"), first)
+    add_node_statement(graph, "m_b", graphviz.nohtml("B"), {"tooltip": "no link"})
+    edge = {"tooltip": _tooltip_text("line\nbreak")}
+    _link(edge, "ch.html#b")
+    add_edge_statement(graph, "m_a", "m_b", edge)
+    svg = subprocess.run(["dot", "-Tsvg"], input=graph.source, capture_output=True, text=True,
+                         check=True).stdout
+
+    def tree(text: str) -> tuple:
+        text = text.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
+        if "xlink:" in text and "xmlns:xlink" not in text.split(">", 1)[0]:
+            text = text.replace("<svg", '<svg xmlns:xlink="http://www.w3.org/1999/xlink"', 1)
+
+        def walk(e: ET.Element) -> tuple:
+            return (e.tag, sorted(e.attrib.items()), (e.text or "").strip(),
+                    [walk(c) for c in e])
+        return walk(ET.fromstring(text))
+
+    for imgpath in ("_images", "../_images"):
+        fast = inline_svg(svg, imgpath, "plan-1")
+        assert tree(fast) == tree(_inline_parsed_svg(svg, imgpath, "plan-1"))
+        assert "<title>Tip" in fast and "xlink:" not in fast and "_top" not in fast

@@ -13,6 +13,7 @@ are IDs (titles live in tooltips) and ranks are compact.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from functools import lru_cache
 
 import graphviz
 
@@ -69,6 +70,37 @@ def _node_defaults(options: GraphOptions) -> dict[str, str]:
 
 def _edge_defaults() -> dict[str, str]:
     return {"arrowsize": "0.55", "penwidth": "0.9", "fontname": FONT, "fontsize": "9"}
+
+
+#: graphviz's own quoting of an identifier or a value, remembered. The diagrams of a
+#: large plan quote the same colours, fonts, names, tooltips and links many thousand
+#: times, and the package's checks of each call cost more than the quoting itself.
+#: ``typed``: a ``nohtml`` string quotes differently from an equal plain one.
+_quote = lru_cache(maxsize=1 << 16, typed=True)(graphviz.quoting.quote)
+
+
+def _attr_list(label: str | None, attrs: Mapping[str, str]) -> str:
+    """``[label=... k=v ...]`` exactly as the package writes it (label first, then the
+    other attributes sorted, None left out)."""
+    parts = [f"label={_quote(label)}"] if label is not None else []
+    parts += [f"{_quote(k)}={_quote(v)}" for k, v in sorted(attrs.items()) if v is not None]
+    return f" [{' '.join(parts)}]" if parts else ""
+
+
+def add_node_statement(graph: graphviz.Digraph, name: str, label: str | None,
+                       attrs: Mapping[str, str]) -> None:
+    """``graph.node(name, label=label, **attrs)``, with the quoting remembered.
+
+    The line goes into the graph's ``body``, the package's list of statements, so
+    the source is byte for byte what ``node()`` writes (a test compares the two).
+    """
+    graph.body.append(f"\t{_quote(name)}{_attr_list(label, attrs)}\n")
+
+
+def add_edge_statement(graph: graphviz.Digraph, tail: str, head: str,
+                       attrs: Mapping[str, str]) -> None:
+    """``graph.edge(tail, head, **attrs)`` for plain node names (no ports)."""
+    graph.body.append(f"\t{_quote(tail)} -> {_quote(head)}{_attr_list(None, attrs)}\n")
 
 
 def _node_label(ms: Milestone, options: GraphOptions) -> str:
@@ -138,7 +170,8 @@ def build_dot(
         _link(attrs, url_for(ms))
         if node_extra is not None:
             attrs.update(node_extra(ms))
-        target.node(names[ms.key], label=graphviz.nohtml(_node_label(ms, options)), **attrs)
+        add_node_statement(target, names[ms.key], graphviz.nohtml(_node_label(ms, options)),
+                           attrs)
 
     if options.layout == "timeline":
         _timeline_body(dot, subplan, options, add_node, names)
@@ -163,7 +196,7 @@ def build_dot(
         if edge_extra is not None:
             attrs.update(edge_extra(edge))
         # Work flows from the prerequisite to the milestone that needs it.
-        dot.edge(names[edge.target.key], names[edge.source.key], **attrs)
+        add_edge_statement(dot, names[edge.target.key], names[edge.source.key], attrs)
     return dot.source
 
 

@@ -14,6 +14,7 @@ import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote
 
 import graphviz
@@ -127,11 +128,12 @@ def _node_names(keys: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def _short_title(title: str, width: int = 22, lines: int = 2) -> list[str]:
+@lru_cache(maxsize=8192)  # a title is wrapped for every diagram its milestone is in
+def _short_title(title: str, width: int = 22, lines: int = 2) -> tuple[str, ...]:
     wrapped = textwrap.wrap(
         _clean(title), width=width, break_long_words=True, break_on_hyphens=False
     )
     if len(wrapped) > lines:
         wrapped = wrapped[:lines]
         wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "\u2026"
-    return wrapped
+    return tuple(wrapped)
