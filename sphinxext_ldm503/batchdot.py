@@ -15,13 +15,18 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 #: Files per ``dot`` invocation: keeps the command line far below ARG_MAX.
 MAX_FILES_PER_RUN = 500
+#: A large build's diagrams go in batches of at least this many (a run of ``dot``
+#: costs about 25 ms to start) ...
+MIN_BATCH = 125
+#: ... and at most this many batches per worker, drawn one after the other.
+MAX_BATCHES_PER_WORKER = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,7 @@ class Outcome:
 def render(
     jobs: Sequence[Job], fmt: str, *, dot: str = "dot", args: Sequence[str] = (),
     workers: int | None = None, timeout: float = 60.0,
+    finish: Callable[[Job, Path], None] | None = None,
 ) -> Outcome:
     """Render every job whose target is missing, in at most ``workers`` parallel batches.
 
@@ -57,41 +63,94 @@ def render(
     targets stay missing, and whoever asked for them later (sphinx.ext.graphviz)
     renders them one by one and reports the problem as it always does. So this
     is purely a speed-up; it never turns a working build into a broken one.
-    ``timeout`` is per batch.
+    ``timeout`` is per batch. ``finish(job, output)`` may rewrite an output before
+    it is moved into place.
+    """
+    return start(jobs, fmt, dot=dot, args=args, workers=workers, timeout=timeout,
+                 finish=finish, batches_per_worker=1).wait_all()
+
+
+def start(
+    jobs: Sequence[Job], fmt: str, *, dot: str = "dot", args: Sequence[str] = (),
+    workers: int | None = None, timeout: float = 60.0,
+    finish: Callable[[Job, Path], None] | None = None, batches_per_worker: int | None = None,
+) -> Pending:
+    """Like :func:`render`, but returns at once: the batches run in the background.
+
+    Batches follow the order of ``jobs``. A large build gets several smaller ones
+    per worker (up to :data:`MAX_BATCHES_PER_WORKER`, none under
+    :data:`MIN_BATCH` diagrams), run one after the other: the first pages' images
+    are ready first, and a caller writing pages in that order rarely waits
+    (:meth:`Pending.wait`) while ``dot`` draws the later ones on the other cores.
+    A small build (the example plan) stays at one batch per core.
     """
     todo = _unique_missing(jobs)
-    if not todo:
-        return Outcome(0, 0, 0)
     program = shutil.which(dot)
-    if program is None:
-        return Outcome(0, len(todo), 0)
+    if not todo or program is None:
+        return Pending(None, {}, [], failed=len(todo))
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-    with tempfile.TemporaryDirectory(prefix="ldm503-dot-") as tmp:
-        sources: list[tuple[Path, Job]] = []
-        for number, job in enumerate(todo):
-            source = Path(tmp) / f"d{number}.gv"
-            source.write_text(job.code, encoding="utf-8")
-            sources.append((source, job))
-        batches = _batches(sources, workers)
+    if batches_per_worker is None:
+        batches_per_worker = max(1, min(MAX_BATCHES_PER_WORKER,
+                                        len(todo) // (workers * MIN_BATCH)))
+    tmp = tempfile.TemporaryDirectory(prefix="ldm503-dot-")
+    sources: list[tuple[Path, Job]] = []
+    for number, job in enumerate(todo):
+        source = Path(tmp.name) / f"d{number}.gv"
+        source.write_text(job.code, encoding="utf-8")
+        sources.append((source, job))
+    batches = _batches(sources, workers * batches_per_worker)
 
-        def run(batch: list[tuple[Path, Job]]) -> tuple[int, int]:
-            command = [program, *args, f"-T{fmt}"]
-            if any(job.image_map for _source, job in batch):
-                command.append("-Tcmapx")
-            if any(job.layout for _source, job in batch):
-                command.append("-Tjson")
-            command += ["-O", *(str(source) for source, _job in batch)]
-            try:
-                proc = subprocess.run(command, capture_output=True, cwd=tmp, check=False,
-                                      timeout=timeout)
-                ok = proc.returncode == 0
-            except (OSError, subprocess.TimeoutExpired):
-                ok = False
-            return _collect(batch, fmt, ok=ok)
+    def run(batch: list[tuple[Path, Job]]) -> tuple[int, int]:
+        command = [program, *args, f"-T{fmt}"]
+        if any(job.image_map for _source, job in batch):
+            command.append("-Tcmapx")
+        if any(job.layout for _source, job in batch):
+            command.append("-Tjson")
+        command += ["-O", *(str(source) for source, _job in batch)]
+        try:
+            proc = subprocess.run(command, capture_output=True, cwd=tmp.name, check=False,
+                                  timeout=timeout)
+            ok = proc.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        return _collect(batch, fmt, ok=ok, finish=finish)
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run, batches))
-    return Outcome(sum(r[0] for r in results), sum(r[1] for r in results), len(batches))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ldm503-dot")
+    futures: dict[Path, Future[tuple[int, int]]] = {}
+    submitted = []
+    for batch in batches:
+        future = pool.submit(run, batch)
+        submitted.append(future)
+        for _source, job in batch:
+            futures[job.target] = future
+    pool.shutdown(wait=False)  # the threads finish the queue; nothing more is submitted
+    return Pending(tmp, futures, submitted)
+
+
+class Pending:
+    """Batches of :func:`start` under way."""
+
+    def __init__(self, tmp: tempfile.TemporaryDirectory[str] | None,
+                 futures: dict[Path, Future[tuple[int, int]]],
+                 submitted: list[Future[tuple[int, int]]], failed: int = 0) -> None:
+        self._tmp = tmp
+        self._futures = futures
+        self._submitted = submitted
+        self._failed = failed
+
+    def wait(self, targets: Iterable[Path]) -> None:
+        """Return once the batches drawing any of ``targets`` are done."""
+        for future in {self._futures[t] for t in targets if t in self._futures}:
+            future.result()
+
+    def wait_all(self) -> Outcome:
+        """Wait for every batch, clean up, and say how it went."""
+        results = [future.result() for future in self._submitted]
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+        return Outcome(sum(r[0] for r in results), self._failed + sum(r[1] for r in results),
+                       len(self._submitted))
 
 
 def _unique_missing(jobs: Sequence[Job]) -> list[Job]:
@@ -111,7 +170,8 @@ def _batches(sources: list[tuple[Path, Job]], workers: int) -> list[list[tuple[P
     return [sources[i : i + size] for i in range(0, len(sources), size)]
 
 
-def _collect(batch: list[tuple[Path, Job]], fmt: str, *, ok: bool) -> tuple[int, int]:
+def _collect(batch: list[tuple[Path, Job]], fmt: str, *, ok: bool,
+             finish: Callable[[Job, Path], None] | None = None) -> tuple[int, int]:
     """Move a batch's outputs into place; anything incomplete is left for the fallback."""
     done = missing = 0
     for source, job in batch:
@@ -131,7 +191,16 @@ def _collect(batch: list[tuple[Path, Job]], fmt: str, *, ok: bool) -> tuple[int,
             shutil.move(image_map, f"{job.target}.map")
         if job.layout:
             shutil.move(layout, f"{job.target}.json")
-        # The image last: its existence is what tells Sphinx the diagram is done.
-        shutil.move(output, job.target)
+        if finish is not None:
+            try:
+                finish(job, output)
+            except Exception:  # the fallback draws it, and reports what is wrong
+                missing += 1
+                continue
+        # The image last: its existence is what tells Sphinx the diagram is done. Pages
+        # may be written meanwhile, so it appears whole (replace, in its own directory).
+        partial = job.target.with_name(f".{job.target.name}.{os.getpid()}.part")
+        shutil.move(output, partial)
+        os.replace(partial, job.target)
         done += 1
     return done, missing

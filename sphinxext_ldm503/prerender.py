@@ -119,14 +119,14 @@ def _doctrees(builder: Builder, pages: set[str]) -> Iterator[tuple[str, nodes.do
 
 
 def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
-                 pages: set[str]) -> tuple[list[batchdot.Job], dict[Path, str]]:
-    """The diagrams of ``pages`` as batch jobs, and which page each image is for."""
+                 pages: set[str]) -> tuple[list[batchdot.Job], dict[Path, set[str]]]:
+    """The diagrams of ``pages`` as batch jobs, and which pages show each image."""
     from .diagrams import render_graph
 
     env: BuildEnvironment = builder.env
     outdir = Path(builder.outdir) / getattr(builder, "imagedir", "")
     jobs: list[batchdot.Job] = []
-    page_of: dict[Path, str] = {}
+    page_of: dict[Path, set[str]] = {}
     dry_run = _DryRun(builder)
     memo = domain.per_build("prerendered", dict)
     previous = env.temp_data.get("docname")
@@ -150,7 +150,7 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
                             jobs.append(batchdot.Job(image["code"], target,
                                                      image_map=fmt == "png",
                                                      layout=fmt == "pdf"))
-                            page_of[target] = docname
+                            page_of.setdefault(target, set()).add(docname)
     finally:
         if previous is None:
             env.temp_data.pop("docname", None)
@@ -170,6 +170,7 @@ def take_prerendered(domain: MilestoneDomain, docname: str, index: int,
     found = domain.per_build("prerendered", dict).pop(_memo_key(docname, index, node), None)
     if found is None:
         return None
+    wait_for_images(domain, docname)
     results, records = found
     sphinx_logger = std_logging.getLogger(logging.NAMESPACE)
     for record in records:
@@ -192,17 +193,47 @@ def on_write_started(app: Sphinx, builder: Builder) -> None:
     if not missing:
         return
     timeout = float(builder.config.ldm503_dot_timeout) * (1 + len(missing) / 100)
-    outcome = batchdot.render(missing, fmt, dot=builder.config.graphviz_dot,
-                              args=builder.config.graphviz_dot_args,
-                              workers=app.parallel if app.parallel > 1 else os.cpu_count(),
-                              timeout=timeout)
-    if fmt == "svg":
-        for job in missing:
-            if job.target.is_file():
-                _fix_svg_links(builder, page_of[job.target], job.target)
-    logger = logging.getLogger(__name__)
-    logger.verbose("ldm503: %d diagrams drawn in %d dot runs (%d left to Sphinx)",
-                   outcome.rendered, outcome.processes, outcome.failed)
+
+    def finish(job: batchdot.Job, output: Path) -> None:
+        if fmt == "svg":  # links relative to _images/: the same from any page showing it
+            _fix_svg_links(builder, min(page_of[job.target]), output)
+
+    pending = batchdot.start(missing, fmt, dot=builder.config.graphviz_dot,
+                             args=builder.config.graphviz_dot_args,
+                             workers=app.parallel if app.parallel > 1 else os.cpu_count(),
+                             timeout=timeout, finish=finish)
+    if builder.format != "html":
+        _finish(app, pending)  # LaTeX and texinfo assemble pages differently: all now
+        return
+    # HTML pages are written one by one in page order: each waits for its own images
+    # (take_prerendered), while dot draws the next pages' on the other cores.
+    targets: dict[str, set[Path]] = {}
+    for target, docnames in page_of.items():
+        for docname in docnames:
+            targets.setdefault(docname, set()).add(target)
+    domain.per_build("drawing", dict).update(pending=pending, targets=targets)
+
+
+def _finish(app: Sphinx, pending: batchdot.Pending) -> None:
+    outcome = pending.wait_all()
+    logging.getLogger(__name__).verbose(
+        "ldm503: %d diagrams drawn in %d dot runs (%d left to Sphinx)",
+        outcome.rendered, outcome.processes, outcome.failed)
+
+
+def wait_for_images(domain: MilestoneDomain, docname: str) -> None:
+    """Return once the images of ``docname``'s diagrams are drawn (or failed)."""
+    drawing = domain.per_build("drawing", dict)
+    if drawing:
+        drawing["pending"].wait(drawing["targets"].get(docname, ()))
+
+
+def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    """Every batch is done (pages not written, an error) and its files cleaned up."""
+    drawing = get_domain(app.env).per_build("drawing", dict)
+    if drawing:
+        _finish(app, drawing.pop("pending"))
+        drawing.clear()
 
 
 _HREF = re.compile(r'(xlink:href=")([^"]*)(")')
@@ -258,3 +289,4 @@ def setup(app: Sphinx) -> None:
     app.connect("env-before-read-docs", on_env_before_read_docs)
     app.connect("doctree-read", on_doctree_read)
     app.connect("write-started", on_write_started)
+    app.connect("build-finished", on_build_finished, priority=100)

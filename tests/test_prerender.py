@@ -150,3 +150,30 @@ def test_warnings_of_prerendered_diagrams_are_printed_once(make_app, rootdir, tm
     places = sorted(re.search(r"(\w+\.rst:\d+): WARNING: milestone-graph draws (\d)", w).groups()
                     for w in warnings)
     assert places == [("index.rst:8", "5"), ("plan.rst:10", "4")]
+
+
+def test_a_large_build_is_drawn_in_order_while_pages_are_written(tmp_path):
+    """Several batches per worker, in job order: the first images can be waited for
+    alone, and every file appears whole."""
+    jobs = [batchdot.Job(f"digraph g{i} {{ a{i} -> b{i} }}", tmp_path / "img" / f"g{i}.svg")
+            for i in range(2 * batchdot.MIN_BATCH + 10)]
+    pending = batchdot.start(jobs, "svg", workers=1)
+    pending.wait([jobs[0].target])
+    assert jobs[0].target.is_file()
+    outcome = pending.wait_all()
+    assert (outcome.rendered, outcome.failed, outcome.processes) == (len(jobs), 0, 2)
+    assert all(job.target.read_text().rstrip().endswith("</svg>") for job in jobs)
+    assert sorted(p.name for p in (tmp_path / "img").iterdir()) == sorted(
+        job.target.name for job in jobs)  # no partial files left behind
+    small = batchdot.start([batchdot.Job("digraph s { x }", tmp_path / "s.svg")], "svg",
+                           workers=4)
+    assert small.wait_all().processes == 1  # one batch per core at most, as before
+
+
+def test_a_finishing_step_that_fails_leaves_the_diagram_to_sphinx(tmp_path):
+    def broken(job: batchdot.Job, output: Path) -> None:
+        raise ValueError("cannot fix")
+
+    job = batchdot.Job("digraph g { a -> b }", tmp_path / "g.svg")
+    outcome = batchdot.render([job], "svg", finish=broken)
+    assert (outcome.rendered, outcome.failed) == (0, 1) and not job.target.exists()
