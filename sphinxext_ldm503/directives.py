@@ -375,10 +375,9 @@ class MilestoneDirective(Ldm503Directive):
         elif indexed:
             sig["ids"].append(anchor)
             self.state.document.note_explicit_target(sig)
+            # One entry, as for any object: a second one per milestone under
+            # "milestones" doubled a large plan's index (milestone-table lists them).
             index["entries"].append(("single", f"{ms_id} (milestone)", anchor, "main", None))
-            if title:
-                index["entries"].append(
-                    ("single", f"milestones; {ms_id}: {title}", anchor, "", None))
         self.set_source_info(sig)
 
         ctx = MilestoneContext(ms_id)

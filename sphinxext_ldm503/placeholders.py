@@ -180,7 +180,9 @@ def render_required_by(
     """The milestones that need this one. ``plain`` for the text builder, which
     would print a bold label with its asterisks."""
     edges = one_per_source(domain.plan.required_by(node["milestone_id"]))
-    para = nodes.paragraph(classes=["ldm503-required-by"])
+    # no-search: links to other milestones, found on their own pages; a search for a
+    # title should not list every page that merely links to it.
+    para = nodes.paragraph(classes=["ldm503-required-by", "no-search"])
     label = "Required by: "
     para += nodes.Text(label) if plain else nodes.strong(label, label)
     if not edges:

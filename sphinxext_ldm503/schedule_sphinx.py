@@ -444,7 +444,7 @@ def render_critical_path(domain: MilestoneDomain, milestone_id: str) -> list[nod
     if not ids:
         return []
     docname = domain.env.docname
-    para = nodes.paragraph(classes=["ldm503-critical-path"])
+    para = nodes.paragraph(classes=["ldm503-critical-path", "no-search"])  # as Required by
     para += nodes.strong("Critical path: ", "Critical path: ")
     for i, item in enumerate(ids):
         if i:

@@ -68,6 +68,13 @@ def test_required_by_across_documents(app) -> None:
     assert required.find(class_="ldm503-query-open") is not None
     _dt, dd = milestone_block(soup(app, "later.html"), "ms-ldm-503-07")
     assert "no milestone of this plan" in dd.find(class_="ldm503-required-by").get_text()
+    # A search for "Camera" finds LDM-503-07's page, not the pages that link to it.
+    index = (Path(app.outdir) / "searchindex.js").read_text(encoding="utf-8")
+    terms = json.loads(index[index.index("(") + 1:index.rindex(")")])
+    docnames = terms["docnames"]
+    pages = terms["terms"]["camera"]
+    found = {docnames[i] for i in ([pages] if isinstance(pages, int) else pages)}
+    assert "later" in found and "early" not in found  # early only links to it
 
 
 @pytest.mark.sphinx("html", testroot="basic", freshenv=True)
