@@ -65,6 +65,7 @@ def _entities(text: str) -> str:
     return text.replace("&", "&amp;")
 
 
+@lru_cache(maxsize=1 << 15)  # pure, and asked the same for every diagram
 def _label_text(text: str) -> str:
     """Text for an escString label, shown literally.
 
@@ -75,6 +76,7 @@ def _label_text(text: str) -> str:
     return _entities(_cap(_clean(text)).replace("\\", "\\\\"))
 
 
+@lru_cache(maxsize=1 << 15)  # pure, and asked the same for every diagram
 def _tooltip_text(text: str) -> str:
     """Text for a tooltip line.
 
@@ -91,6 +93,7 @@ def _tooltip_text(text: str) -> str:
 _URL_SAFE = "/#:?=&%;,+@!$'()*[]~._-"
 
 
+@lru_cache(maxsize=1 << 15)  # pure, and asked the same for every diagram
 def _url_text(url: str) -> str:
     return graphviz.nohtml(_entities(quote(url, safe=_URL_SAFE)))
 

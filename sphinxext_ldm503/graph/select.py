@@ -72,8 +72,10 @@ def select(plan: Plan, options: GraphOptions | None = None) -> SubPlan:
     """
     options = options or GraphOptions()
     root: Milestone | None = None
-    keys: set[str] = set(plan.milestones)
-    if options.root is not None:
+    keys: set[str]
+    if options.root is None:
+        keys = set(plan.milestones)
+    else:
         root = plan.get(options.root)
         if root is None:
             raise ValueError(
