@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from docutils.parsers.rst.states import RSTState
+from docutils.statemachine import StringList
 from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 
@@ -152,6 +154,12 @@ def ms_xref(
     )
     xref += content if content is not None else nodes.literal(milestone_id, milestone_id)
     return xref
+
+
+#: A whole-line prerequisite directive (see MilestoneDirective.parse_body).
+_SIMPLE_PREREQUISITE = re.compile(r"^\.\. +(?:ldm503:)?prerequisite::(?: +(.*)|)$")
+#: Any explicit markup start, at any indentation.
+_EXPLICIT_MARKUP = re.compile(r"^\s*\.\.(?:\s|$)")
 
 
 class Ldm503Directive(SphinxDirective):
@@ -389,7 +397,7 @@ class MilestoneDirective(Ldm503Directive):
         self.env.temp_data[CONTEXT_KEY] = ctx
         try:
             body = nodes.container()
-            self.parse_content(body)
+            self.parse_body(body)
         finally:
             self.env.temp_data[CONTEXT_KEY] = previous
 
@@ -491,6 +499,61 @@ class MilestoneDirective(Ldm503Directive):
             )
             self.invalid(f"milestone {ms_id} lists {listings[0].id} as a prerequisite "
                          f"{len(listings)} times: {where}; keep one")
+
+    def parse_body(self, container: nodes.Element) -> None:
+        """The milestone's content: prose, prerequisites, queries.
+
+        A plan is mostly one-line ``.. prerequisite:: ID Title`` directives, three
+        or so per milestone. Letting docutils find them costs a nested parser per
+        milestone (most of our read time on a large plan), so when every directive
+        at the top of the content is such a line, each is run here directly, in
+        order, and only the prose is parsed. Anything else (options, discussions,
+        queries, comments, directives inside lists...) takes docutils' own path.
+        """
+        simple = self._simple_prerequisites()
+        if simple is None:
+            self.parse_content(container)
+            return
+        prose, found = simple
+        for index, argument in found:
+            lineno = self.content_offset + index + 1
+            directive = PrerequisiteDirective(
+                "prerequisite", [argument] if argument else [], {}, StringList(), lineno,
+                lineno, self.content[index], self.state, self.state_machine)
+            container.extend(directive.run())
+        if any(line.strip() for line in prose):
+            self.state.nested_parse(prose, self.content_offset, container)
+
+    def _simple_prerequisites(self) -> tuple[StringList, list[tuple[int, str]]] | None:
+        """(the content without them, [(line index, argument)]) or None; see parse_body."""
+        if not self.content or not isinstance(self.state, RSTState):
+            return None  # MyST content is Markdown: its own parser finds directives
+        lines = list(self.content)
+        if not any(".. " in line or line.startswith("..") for line in lines):
+            return None  # nothing but prose: the ordinary path costs no more
+        found: list[tuple[int, str]] = []
+        prose = list(lines)
+        for index, line in enumerate(lines):
+            match = _SIMPLE_PREREQUISITE.match(line)
+            if match is None:
+                if _EXPLICIT_MARKUP.search(line):
+                    return None  # another directive, a comment, a target, a nested one
+                continue
+            if index and lines[index - 1].strip():
+                return None  # no blank line before: docutils reads it as paragraph text
+            following = index + 1
+            while following < len(lines) and not lines[following].strip():
+                following += 1
+            if following < len(lines) and (lines[following][:1].isspace()
+                                           or following == index + 1):
+                # Options, a discussion or a wrapped argument; or no blank line
+                # after it, which docutils warns about.
+                return None
+            found.append((index, (match.group(1) or "").strip()))
+            prose[index] = ""
+        if not found:
+            return None
+        return StringList(prose, items=list(self.content.items)), found
 
     def compact_item(self, pre: Prerequisite, docname: str) -> nodes.list_item:
         item = nodes.list_item(classes=["ldm503-prerequisite"])
