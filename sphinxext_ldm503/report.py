@@ -112,14 +112,18 @@ def make_table(
         row = nodes.row(classes=row_classes)
         for i, cell in enumerate(cells):
             entry_classes = [column_classes[i]] if i < len(column_classes) else []
-            row += nodes.entry("", nodes.paragraph("", "", *cell), classes=entry_classes)
+            # An empty cell is an empty entry: a plan's table is mostly empty dates
+            # and counts, and a paragraph in each is a third of a large table's nodes.
+            content = [nodes.paragraph("", "", *cell)] if cell else []
+            row += nodes.entry("", *content, classes=entry_classes)
         body += row
     tgroup += body
     return table
 
 
 def _text(value: object) -> list[nodes.Node]:
-    return [nodes.Text("" if value is None else str(value))]
+    text = "" if value is None else str(value)
+    return [nodes.Text(text)] if text else []
 
 
 def _links(ids: Iterable[str], docname: str) -> list[nodes.Node]:

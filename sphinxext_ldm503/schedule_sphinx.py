@@ -20,6 +20,7 @@ from .directives import PlanPlaceholderDirective, ms_xref
 from .model import Location, Milestone
 from .parsing import parse_list
 from .placeholders import PlaceholderTransform, add_renderer
+from .report import _text, make_table
 from .schedule import (
     CHANGE_KINDS,
     Change,
@@ -154,10 +155,6 @@ def _location(node: nodes.Element) -> tuple[str, int | None]:
     return (node["docname"], node.line)
 
 
-def _text(value: object) -> list[nodes.Node]:
-    return [nodes.Text("" if value is None else str(value))]
-
-
 def _slip_words(slip: Slip) -> str:
     return f"{slip.id} slips to {slip.to.isoformat()}" if slip.to else (
         f"{slip.id} slips {days_text(slip.days or 0)}")
@@ -166,7 +163,6 @@ def _slip_words(slip: Slip) -> str:
 def render_impact(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
-    from .report import make_table
 
     docname = transform.env.docname
     plan = domain.plan
@@ -252,7 +248,6 @@ def _previous_rows(domain: MilestoneDomain, location: tuple[str, int | None]) ->
 def render_changes(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
-    from .report import make_table
 
     config = transform.config
     location = _location(node)
