@@ -170,7 +170,8 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
              "output")
         return
     inputs = domain.inputs_digest()
-    if _stamp(target) is not None and reuse.load(env_dir(app), "json", inputs) == _stamp(target):
+    written = _stamp(target)
+    if written is not None and reuse.load(app.env.doctreedir, "json", inputs) == written:
         return  # the file this build would write is there, untouched since
     text = dumps(to_json_document(domain.plan, domain.findings, domain.check_config()))
     tmp = target.with_suffix(".json.tmp")
@@ -178,15 +179,11 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)  # atomic, and never into a directory
-        reuse.store(env_dir(app), "json", inputs, _stamp(target))
+        reuse.store(app.env.doctreedir, "json", inputs, _stamp(target))
     except OSError as exc:
         warn(f"cannot write {target}: {exc}", "output")
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-
-
-def env_dir(app: Sphinx) -> str | None:
-    return getattr(app.env, "doctreedir", None) or getattr(app, "doctreedir", None)
 
 
 def _stamp(path: Path) -> tuple[str, int, int] | None:

@@ -45,7 +45,6 @@ class PlaceholderTransform(SphinxPostTransform):
     as rendering a kind of placeholder), and hands each node to its renderer.
     """
 
-    default_priority = 5
     node_class: ClassVar[type[nodes.Element]] = ldm_nodes.ldm503_placeholder
 
     @property
