@@ -1,29 +1,47 @@
-"""Many diagrams through a few ``dot`` processes.
+"""Many diagrams through a few ``dot`` processes, beside the build rather than in it.
 
 Starting ``dot`` costs about 25 ms; laying out one of our small diagrams takes
 well under 1 ms. One process per diagram, as ``sphinx.ext.graphviz`` does, made a
 plan with a diagram under each of its 2,000 milestones build several times slower
-than without them. ``dot -O`` lays out every file named on its command line in
-one process, so the diagrams of a build are split into one batch per core and
-run side by side. Nothing here knows Sphinx: the caller says where each output
-goes.
+than without them. So the diagrams of a build go in batches, a few per core,
+drawn in page order while the pages are written, at most one batch per core at a
+time. Nothing here knows Sphinx: the caller says where each output goes.
+
+An SVG batch is one helper process (this module run with ``python -m``): it gives
+``dot`` the batch's graphs one after the other on its input, cuts the SVGs out
+of its output, makes each file's links relative to ``_images/`` and writes the
+inlined form each page shows (:mod:`.svgtext`). None of that runs in the build's
+own process, where a background thread would hold up the writing of pages (the
+interpreter runs one thread's Python at a time) and be held up by it. PNG (with
+its image map) and PDF (with the JSON layout the PDF's links need) batches run
+``dot -O`` over files, whose outputs the build moves into place.
+
+Every file appears whole (written aside, then renamed), the image last: its
+existence is what tells Sphinx the diagram is drawn. A batch that fails or runs
+out of time leaves its diagrams to ``sphinx.ext.graphviz``, which draws them one
+by one and reports the problem its way: this is purely a speed-up.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 #: Files per ``dot`` invocation: keeps the command line far below ARG_MAX.
 MAX_FILES_PER_RUN = 500
-#: A large build's diagrams go in batches of at least this many (a run of ``dot``
-#: costs about 25 ms to start) ...
+#: A large build's diagrams go in batches of at least this many (a helper costs
+#: about 50 ms to start) ...
 MIN_BATCH = 125
 #: ... and at most this many batches per worker, drawn one after the other.
 MAX_BATCHES_PER_WORKER = 8
@@ -37,12 +55,20 @@ class Job:
     HTML needs for clickable PNG images, written next to the image as
     ``<target>.map``. ``layout`` asks for the laid-out graph (``-Tjson``), from
     which the PDF places its links over the nodes, written as ``<target>.json``.
+
+    SVG only: ``relink`` is (page directory, images directory): the links dot
+    wrote for a page in that directory are made relative to the images directory
+    in the file, as sphinx.ext.graphviz does. ``inline`` lists the inlined forms
+    pages need, as (image path from the page, id prefix); see
+    :meth:`Pending.fragment`.
     """
 
     code: str
     target: Path
     image_map: bool = False
     layout: bool = False
+    relink: tuple[str, str] | None = None
+    inline: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,25 +81,18 @@ class Outcome:
 def render(
     jobs: Sequence[Job], fmt: str, *, dot: str = "dot", args: Sequence[str] = (),
     workers: int | None = None, timeout: float = 60.0,
-    finish: Callable[[Job, Path], None] | None = None,
 ) -> Outcome:
     """Render every job whose target is missing, in at most ``workers`` parallel batches.
 
-    A batch that fails or runs out of time renders nothing of its own: its
-    targets stay missing, and whoever asked for them later (sphinx.ext.graphviz)
-    renders them one by one and reports the problem as it always does. So this
-    is purely a speed-up; it never turns a working build into a broken one.
-    ``timeout`` is per batch. ``finish(job, output)`` may rewrite an output before
-    it is moved into place.
+    ``timeout`` is per batch.
     """
     return start(jobs, fmt, dot=dot, args=args, workers=workers, timeout=timeout,
-                 finish=finish, batches_per_worker=1).wait_all()
+                 batches_per_worker=1).wait_all()
 
 
 def start(
     jobs: Sequence[Job], fmt: str, *, dot: str = "dot", args: Sequence[str] = (),
-    workers: int | None = None, timeout: float = 60.0,
-    finish: Callable[[Job, Path], None] | None = None, batches_per_worker: int | None = None,
+    workers: int | None = None, timeout: float = 60.0, batches_per_worker: int | None = None,
 ) -> Pending:
     """Like :func:`render`, but returns at once: the batches run in the background.
 
@@ -81,76 +100,253 @@ def start(
     per worker (up to :data:`MAX_BATCHES_PER_WORKER`, none under
     :data:`MIN_BATCH` diagrams), run one after the other: the first pages' images
     are ready first, and a caller writing pages in that order rarely waits
-    (:meth:`Pending.wait`) while ``dot`` draws the later ones on the other cores.
+    (:meth:`Pending.wait`) while the later ones are drawn on the other cores.
     A small build (the example plan) stays at one batch per core.
     """
     todo = _unique_missing(jobs)
     program = shutil.which(dot)
     if not todo or program is None:
-        return Pending(None, {}, [], failed=len(todo))
+        return Pending(None, [], 1, failed=len(todo))
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     if batches_per_worker is None:
         batches_per_worker = max(1, min(MAX_BATCHES_PER_WORKER,
                                         len(todo) // (workers * MIN_BATCH)))
     tmp = tempfile.TemporaryDirectory(prefix="ldm503-dot-")
-    sources: list[tuple[Path, Job]] = []
-    for number, job in enumerate(todo):
-        source = Path(tmp.name) / f"d{number}.gv"
-        source.write_text(job.code, encoding="utf-8")
-        sources.append((source, job))
-    batches = _batches(sources, workers * batches_per_worker)
-
-    def run(batch: list[tuple[Path, Job]]) -> tuple[int, int]:
-        command = [program, *args, f"-T{fmt}"]
-        if any(job.image_map for _source, job in batch):
-            command.append("-Tcmapx")
-        if any(job.layout for _source, job in batch):
-            command.append("-Tjson")
-        command += ["-O", *(str(source) for source, _job in batch)]
-        try:
-            proc = subprocess.run(command, capture_output=True, cwd=tmp.name, check=False,
-                                  timeout=timeout)
-            ok = proc.returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            ok = False
-        return _collect(batch, fmt, ok=ok, finish=finish)
-
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ldm503-dot")
-    futures: dict[Path, Future[tuple[int, int]]] = {}
-    submitted = []
-    for batch in batches:
-        future = pool.submit(run, batch)
-        submitted.append(future)
-        for _source, job in batch:
-            futures[job.target] = future
-    pool.shutdown(wait=False)  # the threads finish the queue; nothing more is submitted
-    return Pending(tmp, futures, submitted)
+    directory = Path(tmp.name)
+    stream = fmt == "svg" and not any(job.image_map or job.layout for job in todo)
+    batches: list[_Batch] = []
+    chunks = _batches(todo, workers * batches_per_worker)
+    if len(chunks) > workers:
+        # A large build: the first pages wait for the first batch, so it is a small one.
+        first = chunks.pop(0)
+        chunks[:0] = [first[: len(first) // 4], first[len(first) // 4 :]]
+    for number, chunk in enumerate(chunks):
+        if stream:
+            batches.append(_StreamBatch(number, chunk, directory, program, args, timeout))
+        else:
+            batches.append(_FileBatch(number, chunk, directory, program, args, timeout, fmt))
+    pending = Pending(tmp, batches, workers)
+    pending.poll()
+    return pending
 
 
 class Pending:
-    """Batches of :func:`start` under way."""
+    """Batches of :func:`start` under way: at most ``workers`` at a time, in order.
 
-    def __init__(self, tmp: tempfile.TemporaryDirectory[str] | None,
-                 futures: dict[Path, Future[tuple[int, int]]],
-                 submitted: list[Future[tuple[int, int]]], failed: int = 0) -> None:
+    Batches are started and collected whenever the caller asks (:meth:`poll`,
+    :meth:`wait`): no thread runs in the caller's process.
+    """
+
+    def __init__(self, tmp: tempfile.TemporaryDirectory[str] | None, batches: list[_Batch],
+                 workers: int, failed: int = 0) -> None:
         self._tmp = tmp
-        self._futures = futures
-        self._submitted = submitted
+        self._batches = batches
+        self._workers = workers
         self._failed = failed
+        self._batch_of = {job.target: batch for batch in batches for job in batch.jobs}
+        self._fragments = {key: path for batch in batches
+                           for key, path in batch.fragments.items()}
+
+    def poll(self) -> None:
+        """Collect the batches that are done and start queued ones on the free cores."""
+        running = 0
+        for batch in self._batches:
+            if batch.running:
+                batch.check()
+                running += batch.running
+        for batch in self._batches:
+            if running >= self._workers:
+                break
+            if not batch.launched:
+                batch.launch()
+                running += batch.running
 
     def wait(self, targets: Iterable[Path]) -> None:
         """Return once the batches drawing any of ``targets`` are done."""
-        for future in {self._futures[t] for t in targets if t in self._futures}:
-            future.result()
+        needed = sorted({self._batch_of[t] for t in targets if t in self._batch_of},
+                        key=lambda batch: batch.number)
+        for batch in needed:
+            while not batch.done:
+                self.poll()
+                # The earliest batch running is the one needed or one before it.
+                first = next((b for b in self._batches if b.running), None)
+                if first is not None:
+                    first.finish()
+        self.poll()
+
+    def fragment(self, target: Path, imgpath: str, prefix: str) -> str | None:
+        """The inlined SVG of ``target`` for a page at ``imgpath`` with id ``prefix``,
+        if its batch made it (None: the caller inlines the file itself)."""
+        path = self._fragments.get((target, imgpath, prefix))
+        if path is None:
+            return None
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            return None
 
     def wait_all(self) -> Outcome:
         """Wait for every batch, clean up, and say how it went."""
-        results = [future.result() for future in self._submitted]
+        for batch in self._batches:
+            while not batch.done:
+                self.poll()
+                first = next((b for b in self._batches if b.running), None)
+                if first is not None:
+                    first.finish()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
-        return Outcome(sum(r[0] for r in results), self._failed + sum(r[1] for r in results),
-                       len(self._submitted))
+        return Outcome(sum(b.rendered for b in self._batches),
+                       self._failed + sum(len(b.jobs) - b.rendered for b in self._batches),
+                       len(self._batches))
+
+
+class _Batch:
+    """One process drawing some jobs; started, checked and finished by :class:`Pending`."""
+
+    def __init__(self, number: int, jobs: list[Job], directory: Path, timeout: float) -> None:
+        self.number = number
+        self.jobs = jobs
+        self.directory = directory
+        self.timeout = timeout
+        self.fragments: dict[tuple[Path, str, str], Path] = {}
+        self.launched = self.done = False
+        self.rendered = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._deadline = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self.launched and not self.done
+
+    def command(self) -> list[str] | None:
+        """The command line (None: the batch was drawn in this process instead)."""
+        raise NotImplementedError
+
+    def launch(self) -> None:
+        self.launched = True
+        try:
+            command = self.command()
+            if command is None:
+                self._end(ok=True)
+                return
+            self._proc = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, cwd=self.directory, env=_helper_env())
+        except (OSError, ValueError):
+            self._end(ok=False)
+            return
+        self._deadline = time.monotonic() + self.timeout
+
+    def check(self) -> None:
+        """Finish the batch if its process is over (or out of time); never blocks."""
+        assert self._proc is not None
+        if self._proc.poll() is not None:
+            self._end(ok=self._proc.returncode == 0)
+        elif time.monotonic() > self._deadline:
+            self._kill()
+
+    def finish(self) -> None:
+        """Block until the process is over (or out of time), then finish the batch."""
+        assert self._proc is not None
+        try:
+            self._proc.wait(timeout=max(0.0, self._deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self._kill()
+            return
+        self._end(ok=self._proc.returncode == 0)
+
+    def _kill(self) -> None:
+        assert self._proc is not None
+        self._proc.kill()
+        self._proc.wait()
+        self._end(ok=False)
+
+    def _end(self, *, ok: bool) -> None:
+        self.done = True
+        self.rendered = self.collect(ok=ok)
+
+    def collect(self, *, ok: bool) -> int:
+        """Put the outputs in place; how many diagrams were drawn."""
+        raise NotImplementedError
+
+
+class _StreamBatch(_Batch):
+    """SVGs: a helper process runs ``dot`` on a stream of graphs and finishes each SVG."""
+
+    def __init__(self, number: int, jobs: list[Job], directory: Path, program: str,
+                 args: Sequence[str], timeout: float) -> None:
+        super().__init__(number, jobs, directory, timeout)
+        self.program, self.args = program, list(args)
+        for index, job in enumerate(jobs):
+            for variant, (imgpath, prefix) in enumerate(job.inline):
+                self.fragments[job.target, imgpath, prefix] = (
+                    directory / f"b{number}-{index}-{variant}.html")
+
+    def command(self) -> list[str] | None:
+        spec = {
+            "dot": self.program, "args": self.args, "timeout": self.timeout,
+            "jobs": [{"code": job.code, "target": str(job.target), "relink": job.relink,
+                      "inline": [[imgpath, prefix, str(self.fragments[job.target, imgpath,
+                                                                      prefix])]
+                                 for imgpath, prefix in job.inline]}
+                     for job in self.jobs],
+        }
+        path = self.directory / f"b{self.number}.json"
+        path.write_text(json.dumps(spec), encoding="utf-8")
+        python = _python()
+        if python is None:  # no interpreter to start (embedded): draw it here and now
+            draw_stream(spec)
+            return None
+        return [python, "-m", "sphinxext_ldm503.batchdot", str(path)]
+
+    def collect(self, *, ok: bool) -> int:
+        # The helper placed what it drew; anything missing is left to Sphinx.
+        return sum(1 for job in self.jobs if job.target.is_file())
+
+
+class _FileBatch(_Batch):
+    """PNG or PDF: ``dot -O`` over one file per graph; outputs moved into place here."""
+
+    def __init__(self, number: int, jobs: list[Job], directory: Path, program: str,
+                 args: Sequence[str], timeout: float, fmt: str) -> None:
+        super().__init__(number, jobs, directory, timeout)
+        self.program, self.args, self.fmt = program, list(args), fmt
+        self.sources = [directory / f"b{number}-{index}.gv" for index in range(len(jobs))]
+
+    def command(self) -> list[str] | None:
+        for source, job in zip(self.sources, self.jobs, strict=True):
+            source.write_text(job.code, encoding="utf-8")
+        command = [self.program, *self.args, f"-T{self.fmt}"]
+        if any(job.image_map for job in self.jobs):
+            command.append("-Tcmapx")
+        if any(job.layout for job in self.jobs):
+            command.append("-Tjson")
+        return [*command, "-O", *(str(source) for source in self.sources)]
+
+    def collect(self, *, ok: bool) -> int:
+        done = 0
+        for source, job in zip(self.sources, self.jobs, strict=True):
+            output = source.with_name(f"{source.name}.{self.fmt}")
+            image_map = source.with_name(f"{source.name}.cmapx")
+            layout = source.with_name(f"{source.name}.json")
+            complete = ok and output.is_file() and output.stat().st_size > 0
+            if job.image_map:
+                complete = complete and image_map.is_file()
+            if job.layout:
+                complete = complete and layout.is_file()
+            if not complete:
+                continue
+            job.target.parent.mkdir(parents=True, exist_ok=True)
+            if job.image_map:
+                shutil.move(image_map, f"{job.target}.map")
+            if job.layout:
+                shutil.move(layout, f"{job.target}.json")
+            partial = _partial(job.target)
+            shutil.move(output, partial)
+            os.replace(partial, job.target)  # the image last: it says "drawn"
+            done += 1
+        return done
 
 
 def _unique_missing(jobs: Sequence[Job]) -> list[Job]:
@@ -164,43 +360,82 @@ def _unique_missing(jobs: Sequence[Job]) -> list[Job]:
     return out
 
 
-def _batches(sources: list[tuple[Path, Job]], workers: int) -> list[list[tuple[Path, Job]]]:
-    """About ``workers`` batches of similar size, none over MAX_FILES_PER_RUN files."""
-    size = max(1, min(MAX_FILES_PER_RUN, -(-len(sources) // workers)))
-    return [sources[i : i + size] for i in range(0, len(sources), size)]
+def _batches(items: list[_T], workers: int) -> list[list[_T]]:
+    """About ``workers`` batches of similar size, none over MAX_FILES_PER_RUN items."""
+    size = max(1, min(MAX_FILES_PER_RUN, -(-len(items) // workers)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _collect(batch: list[tuple[Path, Job]], fmt: str, *, ok: bool,
-             finish: Callable[[Job, Path], None] | None = None) -> tuple[int, int]:
-    """Move a batch's outputs into place; anything incomplete is left for the fallback."""
-    done = missing = 0
-    for source, job in batch:
-        output = source.with_name(f"{source.name}.{fmt}")
-        image_map = source.with_name(f"{source.name}.cmapx")
-        layout = source.with_name(f"{source.name}.json")
-        complete = ok and output.is_file() and output.stat().st_size > 0
-        if job.image_map:
-            complete = complete and image_map.is_file()
-        if job.layout:
-            complete = complete and layout.is_file()
-        if not complete:
-            missing += 1
-            continue
-        job.target.parent.mkdir(parents=True, exist_ok=True)
-        if job.image_map:
-            shutil.move(image_map, f"{job.target}.map")
-        if job.layout:
-            shutil.move(layout, f"{job.target}.json")
-        if finish is not None:
-            try:
-                finish(job, output)
-            except Exception:  # the fallback draws it, and reports what is wrong
-                missing += 1
-                continue
-        # The image last: its existence is what tells Sphinx the diagram is done. Pages
-        # may be written meanwhile, so it appears whole (replace, in its own directory).
-        partial = job.target.with_name(f".{job.target.name}.{os.getpid()}.part")
-        shutil.move(output, partial)
-        os.replace(partial, job.target)
-        done += 1
-    return done, missing
+def _partial(target: Path) -> Path:
+    """Where a file is written before it replaces ``target`` whole (the same directory)."""
+    return target.with_name(f".{target.name}.{os.getpid()}.part")
+
+
+def _place(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = _partial(target)
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
+
+
+def _python() -> str | None:
+    """The interpreter to run helpers with (None when this one cannot be started)."""
+    return sys.executable if sys.executable and os.path.isfile(sys.executable) else None
+
+
+def _helper_env() -> dict[str, str]:
+    """The environment of a helper: this very package first on its import path."""
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
+    return env
+
+
+# -- the helper process ------------------------------------------------------------
+
+#: Where one SVG of dot's output stream ends: its text is XML-escaped, so the
+#: closing tag appears nowhere else.
+_SVG_END = "</svg>\n"
+
+
+def draw_stream(spec: dict[str, Any]) -> int:
+    """Draw a batch described by ``spec`` (see :class:`_StreamBatch`): 0 when all went well.
+
+    One ``dot -Tsvg`` over the graphs, one after the other on its input; its SVGs
+    are cut apart, relinked for ``_images/``, inlined for each page that needs
+    it, and placed (inlined forms first, the image last).
+    """
+    from .svgtext import inline_svg, relink_for_images
+
+    jobs = spec["jobs"]
+    source = "".join(f"{job['code'].rstrip()}\n" for job in jobs).encode()
+    try:
+        proc = subprocess.run([spec["dot"], *spec["args"], "-Tsvg"], input=source,
+                              capture_output=True, check=False, timeout=spec["timeout"])
+    except (OSError, subprocess.TimeoutExpired):
+        return 1
+    svgs = proc.stdout.decode("utf-8", "replace").split(_SVG_END)[:-1]
+    if proc.returncode != 0 or len(svgs) != len(jobs):
+        return 1  # which output is which is unknowable: all to the fallback
+    failed = 0
+    for job, svg in zip(jobs, svgs, strict=True):
+        try:
+            text = svg.lstrip("\n") + _SVG_END
+            if job["relink"]:
+                text = relink_for_images(text, *job["relink"])
+            for imgpath, prefix, fragment in job["inline"]:
+                _place(Path(fragment), inline_svg(text, imgpath, prefix))
+            _place(Path(job["target"]), text)
+        except Exception:  # this one is left to Sphinx, which reports what is wrong
+            failed += 1
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    return draw_stream(spec)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

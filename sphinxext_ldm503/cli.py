@@ -112,12 +112,12 @@ class BuiltProject:
         return self.needs_config or CheckConfig()
 
     @property
-    def at_risk(self) -> set[str]:
+    def at_risk(self) -> frozenset[str]:
         if self.domain is not None:
             return self.domain.at_risk
         from .checks import at_risk_keys
 
-        return set(at_risk_keys(self.plan, self.check_config))
+        return frozenset(at_risk_keys(self.plan, self.check_config))
 
 
 def _stdout_is_terminal() -> bool:

@@ -39,6 +39,7 @@ from .graph import (
     size_warning,
     text_outline,
 )
+from .graph.dot import Statements
 from .graph.escape import _html_id
 from .graph.legend import legend_keys
 from .latex import LATEX_LINK, print_graph_attrs
@@ -191,16 +192,21 @@ def _url_for(builder: Builder, docname: str) -> Any:
     if builder.format != "html":
         return lambda ms: None
 
-    pages: dict[str, str] = {}  # target page -> its path from this page, via _images
+    # (image path, document) -> the document's page from pages at that image path, via
+    # _images: the same for every diagram of every page in one directory.
+    pages: dict[tuple[str, str], str | None] = get_domain(builder.env).per_build(
+        "diagram-pages", dict)
 
     def url_for(ms: Milestone) -> str | None:
-        target = milestone_page(builder, ms)
-        if target is None:
+        if not ms.declared or ms.docname is None:
             return None
-        if target not in pages:
-            from_images = posixpath.relpath(target, builder.imagedir)
-            pages[target] = posixpath.normpath(posixpath.join(imgpath, from_images))
-        return pages[target] + "#" + ms.anchor
+        key = (imgpath, ms.docname)
+        if key not in pages:
+            target = milestone_page(builder, ms)
+            pages[key] = None if target is None else posixpath.normpath(
+                posixpath.join(imgpath, posixpath.relpath(target, builder.imagedir)))
+        page = pages[key]
+        return None if page is None else f"{page}#{ms.anchor}"
 
     # builder.imgpath is only set when the page is written, after this transform.
     imgpath = relative_uri(builder.get_target_uri(docname), builder.imagedir)
@@ -306,7 +312,8 @@ def render_graph(
     advice = size_warning(subplan, config.ldm503_graph_max_nodes)
     if advice:
         warn(advice, "graph", location)
-    container = nodes.container(classes=["ldm503-graph"])
+    # no-search: the key under each milestone's diagram is the same words every time.
+    container = nodes.container(classes=["ldm503-graph", "no-search"])
     if _dot_missing(builder, domain):
         container += _outline(domain, options, docname)
         return [container]
@@ -323,7 +330,8 @@ def render_graph(
     node_extra, edge_extra = graph_styles(plan, critical, location)
     code = build_dot(plan, options, url_for=_url_for(builder, docname), at_risk=domain.at_risk,
                      name=name, subplan=subplan, graph_attrs=graph_attrs, node_attrs=node_attrs,
-                     node_extra=node_extra, edge_extra=edge_extra)
+                     node_extra=node_extra, edge_extra=edge_extra,
+                     statements=domain.per_build("dot-statements", Statements))
     image = ldm503_diagram()
     image["code"] = for_output_format(code, builder, config)
     # What to list instead of the image when dot does not finish in time: the list

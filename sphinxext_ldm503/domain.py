@@ -76,7 +76,7 @@ class MilestoneDomain(Domain):
         super().__init__(env)
         self._plan: Plan | None = None
         self._findings: list[Finding] | None = None
-        self._at_risk: set[str] | None = None
+        self._at_risk: frozenset[str] | None = None
         self._catalog: tuple[list[Milestone], list[Finding]] | None = None
         self._signatures: dict[str, str] = {}
         self._facts: dict[str, str] = {}  # id key -> digest of what pages show of it
@@ -322,11 +322,11 @@ class MilestoneDomain(Domain):
                                             and id_key(f.related[0]) in external)]
 
     @property
-    def at_risk(self) -> set[str]:
+    def at_risk(self) -> frozenset[str]:
         if self._at_risk is None:
             from .checks import at_risk_keys
 
-            self._at_risk = set(at_risk_keys(self.plan, self.check_config()))
+            self._at_risk = frozenset(at_risk_keys(self.plan, self.check_config()))
         return self._at_risk
 
     # -- incremental builds ----------------------------------------------------

@@ -17,17 +17,13 @@ rendering everything twice.
 
 from __future__ import annotations
 
-import html
 import logging as std_logging
 import os
 import posixpath
-import re
 from collections.abc import Iterator
-from functools import lru_cache
 from hashlib import sha1
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from sphinx.ext.graphviz import graphviz
 from sphinx.util import logging
@@ -125,8 +121,9 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
 
     env: BuildEnvironment = builder.env
     outdir = Path(builder.outdir) / getattr(builder, "imagedir", "")
-    jobs: list[batchdot.Job] = []
+    codes: dict[Path, str] = {}
     page_of: dict[Path, set[str]] = {}
+    inline: dict[Path, dict[tuple[str, str], None]] = {}
     dry_run = _DryRun(builder)
     memo = domain.per_build("prerendered", dict)
     previous = env.temp_data.get("docname")
@@ -145,18 +142,39 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
                         for image in result.findall(graphviz):
                             target = outdir / image_name(builder, image["code"],
                                                          image["options"], fmt)
-                            # The PDF lays links over the nodes (latex.py): it
-                            # needs where dot put them.
-                            jobs.append(batchdot.Job(image["code"], target,
-                                                     image_map=fmt == "png",
-                                                     layout=fmt == "pdf"))
+                            codes.setdefault(target, image["code"])
                             page_of.setdefault(target, set()).add(docname)
+                            if fmt == "svg" and image.get("svg_id"):
+                                # What web.html_visit_inline will write into the page.
+                                variant = (_imgpath(builder, docname), image["svg_id"])
+                                inline.setdefault(target, {})[variant] = None
     finally:
         if previous is None:
             env.temp_data.pop("docname", None)
         else:
             env.temp_data["docname"] = previous
+    jobs = [batchdot.Job(
+        code, target,
+        image_map=fmt == "png",
+        # The PDF lays links over the nodes (latex.py): it needs where dot put them.
+        layout=fmt == "pdf",
+        relink=_relink(builder, min(page_of[target])) if fmt == "svg" else None,
+        inline=tuple(inline.get(target, ())),
+    ) for target, code in codes.items()]
     return jobs, page_of
+
+
+def _imgpath(builder: Builder, docname: str) -> str:
+    """The builder's ``imgpath`` while it writes ``docname`` (set only then)."""
+    return relative_uri(builder.get_target_uri(docname), builder.imagedir)
+
+
+def _relink(builder: Builder, docname: str) -> tuple[str, str]:
+    """(page directory, images directory) for links dot wrote on ``docname``'s page:
+    sphinx.ext.graphviz makes them relative to the images, as the file is loaded
+    from there (the same from any page showing it)."""
+    page_dir = posixpath.dirname(builder.get_target_uri(docname))
+    return page_dir, posixpath.normpath(posixpath.join(page_dir, _imgpath(builder, docname)))
 
 
 def _memo_key(docname: str, index: int, node: nodes.Element) -> tuple[Any, ...]:
@@ -193,15 +211,10 @@ def on_write_started(app: Sphinx, builder: Builder) -> None:
     if not missing:
         return
     timeout = float(builder.config.ldm503_dot_timeout) * (1 + len(missing) / 100)
-
-    def finish(job: batchdot.Job, output: Path) -> None:
-        if fmt == "svg":  # links relative to _images/: the same from any page showing it
-            _fix_svg_links(builder, min(page_of[job.target]), output)
-
     pending = batchdot.start(missing, fmt, dot=builder.config.graphviz_dot,
                              args=builder.config.graphviz_dot_args,
                              workers=app.parallel if app.parallel > 1 else os.cpu_count(),
-                             timeout=timeout, finish=finish)
+                             timeout=timeout)
     if builder.format != "html":
         _finish(app, pending)  # LaTeX and texinfo assemble pages differently: all now
         return
@@ -211,7 +224,7 @@ def on_write_started(app: Sphinx, builder: Builder) -> None:
     for target, docnames in page_of.items():
         for docname in docnames:
             targets.setdefault(docname, set()).add(target)
-    domain.per_build("drawing", dict).update(pending=pending, targets=targets)
+    domain.per_build("drawing", dict).update(pending=pending, targets=targets, ready=set())
 
 
 def _finish(app: Sphinx, pending: batchdot.Pending) -> None:
@@ -224,8 +237,9 @@ def _finish(app: Sphinx, pending: batchdot.Pending) -> None:
 def wait_for_images(domain: MilestoneDomain, docname: str) -> None:
     """Return once the images of ``docname``'s diagrams are drawn (or failed)."""
     drawing = domain.per_build("drawing", dict)
-    if drawing:
+    if drawing and docname not in drawing["ready"]:
         drawing["pending"].wait(drawing["targets"].get(docname, ()))
+        drawing["ready"].add(docname)  # asked again for each of the page's diagrams
 
 
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
@@ -236,41 +250,11 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         drawing.clear()
 
 
-_HREF = re.compile(r'(xlink:href=")([^"]*)(")')
-
-
-def _fix_svg_links(builder: Builder, docname: str, path: Path) -> None:
-    """What sphinx.ext.graphviz does after drawing an SVG: relative links made
-    relative to the image's directory (the SVG is loaded from ``_images/``).
-
-    Done on the text, without re-serialising the SVG through ElementTree (which
-    costs more than drawing it and renames every namespace ``ns0:``). Every SVG
-    drawn in a batch passes here, links or not.
-    """
-    imgpath = relative_uri(builder.get_target_uri(docname), builder.imagedir)
-    page_dir = posixpath.dirname(builder.get_target_uri(docname))
-    images = posixpath.normpath(posixpath.join(page_dir, imgpath))
-
-    def relink(match: re.Match[str]) -> str:
-        return match.group(1) + _image_relative(match.group(2), page_dir, images) + match.group(3)
-
-    text = path.read_text(encoding="utf-8")
-    # dot writes every "-" as "&#45;"; plain hyphens keep IDs searchable in the file.
-    fixed = _HREF.sub(relink, text.replace("&#45;", "-"))
-    if fixed != text:
-        path.write_text(fixed, encoding="utf-8")
-
-
-@lru_cache(maxsize=4096)
-def _image_relative(escaped_url: str, page_dir: str, images: str) -> str:
-    """A link of a page in ``page_dir`` made relative to the ``images`` directory
-    (remembered: a page's diagrams link to the same few pages over and over)."""
-    parts = urlsplit(html.unescape(escaped_url))
-    if parts.scheme or parts.netloc or not parts.path:
-        return escaped_url
-    old = posixpath.normpath(posixpath.join(page_dir, parts.path))
-    fixed = urlunsplit(("", "", posixpath.relpath(old, images), parts.query, parts.fragment))
-    return html.escape(fixed, quote=True)
+def inlined(builder: Builder, outfn: Path, imgpath: str, prefix: str) -> str | None:
+    """The inlined SVG a batch made for this page (None: the caller inlines the file)."""
+    drawing = get_domain(builder.env).per_build("drawing", dict)
+    pending = drawing.get("pending")
+    return pending.fragment(Path(outfn), imgpath, prefix) if pending is not None else None
 
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:

@@ -42,13 +42,19 @@ def slack_tooltip(edge: Edge) -> dict[str, str]:
     return {"tooltip": graphviz.nohtml(text)}
 
 
+def no_node_extra(ms: Milestone) -> dict[str, str]:
+    return {}
+
+
 def critical_path_styles(path: CriticalPath | None) -> tuple[NodeExtra, EdgeExtra]:
     """Highlight the path's milestones and edges, dim the rest; slack in edge tooltips.
 
     Without a path (no ``:critical-path:``) only the slack tooltips are added.
     """
     if path is None:
-        return (lambda ms: {}), slack_tooltip
+        # Module-level functions: diagrams of a build share statements only when they
+        # share these (see graph.dot.Statements).
+        return no_node_extra, slack_tooltip
     on_path = {id_key(i) for i in path.ids}
     path_edges = path.edges
 

@@ -697,20 +697,43 @@ _DOT_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), ma
 
 @given(name=st.from_regex(r"m_[a-z0-9_]{1,8}", fullmatch=True),
        label=st.none() | _DOT_TEXT, html_label=st.booleans(),
-       attrs=st.dictionaries(st.sampled_from(["tooltip", "URL", "color", "id", "penwidth",
-                                              "style", "fillcolor", "class"]),
-                             st.none() | _DOT_TEXT, max_size=6))
-def test_remembered_quoting_writes_what_graphviz_writes(name, label, html_label, attrs):
-    """Our node and edge statements are byte for byte the package's own."""
+       attrs=st.dictionaries(st.sampled_from(["tooltip", "URL", "color", "penwidth",
+                                              "style", "fillcolor", "class", "Z", "a"]),
+                             st.none() | _DOT_TEXT, max_size=6),
+       ident=_DOT_TEXT)
+def test_remembered_statements_write_what_graphviz_writes(name, label, html_label, attrs, ident):
+    """Our node and edge statements, cut around their id and remembered, are byte
+    for byte the package's own."""
     import graphviz
 
-    from sphinxext_ldm503.graph.dot import add_edge_statement, add_node_statement
+    from sphinxext_ldm503.graph.dot import _attr_list_around, _quote
 
     if label is not None and not html_label:
         label = graphviz.nohtml(label)
-    ours, theirs = graphviz.Digraph(), graphviz.Digraph()
-    add_node_statement(ours, name, label, attrs)
-    theirs.node(name, label=label, **attrs)
-    add_edge_statement(ours, name, "m_other", attrs)
-    theirs.edge(name, "m_other", **attrs)
-    assert ours.source == theirs.source
+    node_head, node_tail = _attr_list_around(label, attrs, "id")
+    edge_head, edge_tail = _attr_list_around(None, attrs, "id")
+    ours = (f"\t{_quote(name)}{node_head}id={_quote(ident)}{node_tail}\n"
+            f"\t{_quote(name)} -> m_other{edge_head}id={_quote(ident)}{edge_tail}\n")
+    theirs = graphviz.Digraph()
+    theirs.node(name, label=label, **attrs, id=ident)
+    theirs.edge(name, "m_other", **attrs, id=ident)
+    assert ours == "".join(theirs.body)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans(), labels=st.sampled_from(["id", "title"]),
+       layout=st.sampled_from(["dependency", "timeline"]))
+def test_statements_remembered_across_diagrams_change_nothing(plan, labels, layout):
+    """Every milestone's neighbourhood drawn with one shared memory of statements
+    gives exactly the DOT each gets alone."""
+    from sphinxext_ldm503.graph.dot import Statements
+    from sphinxext_ldm503.schedule_dot import critical_path_styles
+
+    shared = Statements()
+    node_extra, edge_extra = critical_path_styles(None)
+    for ms in plan:
+        options = GraphOptions.for_neighbourhood(ms.id, labels=labels, layout=layout)
+        kwargs = dict(url_for=url_for, at_risk={plan.declarations[0].id},
+                      node_extra=node_extra, edge_extra=edge_extra, name=f"n-{ms.anchor}")
+        assert build_dot(plan, options, statements=shared, **kwargs) == \
+            build_dot(plan, options, **kwargs)

@@ -26,17 +26,46 @@ def _copy(rootdir: Path, tmp_path: Path, name: str = "test-graphs") -> Path:
 
 
 def counting_dot(tmp_path: Path, fail_batches: bool = False) -> tuple[Path, Path]:
-    """A ``dot`` that logs its arguments (and optionally refuses ``-O`` batches)."""
+    """A ``dot`` that logs its runs (and optionally refuses batches).
+
+    A run that names its output (``-o``, as sphinx.ext.graphviz does one diagram
+    at a time) or its inputs (``-O``, a batch of files) is logged by its
+    arguments; one that reads graphs on its input and writes to its output (the
+    probe, or a batch of SVGs) also by how many graphs it was given, or
+    ``probe``.
+    """
     log = tmp_path / "dot-calls.log"
     wrapper = tmp_path / "dot"
-    refuse = 'case " $* " in *" -O "*) exit 3;; esac\n' if fail_batches else ""
-    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\n{refuse}exec "{DOT}" "$@"\n')
+    refuse = "exit 3" if fail_batches else ":"
+    wrapper.write_text(f"""#!/bin/sh
+case " $* " in
+  *" -o"*) echo "$*" >> "{log}"; exec "{DOT}" "$@";;
+  *" -O "*) echo "$*" >> "{log}"; {refuse}; exec "{DOT}" "$@";;
+esac
+input=$(cat; echo .)
+case "$input" in
+  "digraph probe "*) echo "$* stdin:probe" >> "{log}";;
+  *) echo "$* stdin:$(printf '%s' "$input" | grep -c '^digraph')" >> "{log}"; {refuse};;
+esac
+printf '%s' "${{input%.}}" | exec "{DOT}" "$@"
+""")
     wrapper.chmod(0o755)
     return wrapper, log
 
 
 def calls(log: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
+
+
+def is_batch(call: str) -> bool:
+    """A run of dot that drew several diagrams (files named with -O, or a stream)."""
+    return " -O " in f" {call} " or (" stdin:" in call and not call.endswith("stdin:probe"))
+
+
+def graphs_drawn(call: str) -> int:
+    if " stdin:" in call:
+        return int(call.rsplit("stdin:", 1)[1])
+    return call.count(".gv")
 
 
 def referenced_images(outdir: Path) -> set[Path]:
@@ -68,13 +97,13 @@ def test_a_clean_build_draws_everything_in_one_batch_per_core(make_app, rootdir,
                    confoverrides={"graphviz_dot": str(wrapper)})
     app.build()
     runs = calls(log)
-    probes = [c for c in runs if " -O " not in f" {c} "]
-    batches = [c for c in runs if " -O " in f" {c} "]
-    assert len(probes) == 1  # the probe of dot: nothing was drawn one by one
+    probes = [c for c in runs if not is_batch(c)]
+    batches = [c for c in runs if is_batch(c)]
+    assert probes == ["-Tsvg stdin:probe"]  # nothing was drawn one by one
     assert 1 <= len(batches) <= 2
     images = referenced_images(Path(app.outdir))
     assert len(images) >= 4 and all(p.is_file() for p in images)
-    drawn = sum(c.count(".gv") for c in batches)
+    drawn = sum(graphs_drawn(c) for c in batches)
     assert drawn == len({p.name for p in images})
 
 
@@ -99,7 +128,7 @@ def test_a_failed_batch_falls_back_to_one_run_per_diagram(make_app, rootdir, tmp
     app.build()
     images = referenced_images(Path(app.outdir))
     assert images and all(p.is_file() for p in images)
-    singles = [c for c in calls(log) if " -O " not in f" {c} "]
+    singles = [c for c in calls(log) if not is_batch(c)]
     assert len(singles) == 1 + len({p.name for p in images})  # the probe, then one each
 
 
@@ -112,7 +141,7 @@ def test_png_images_come_with_their_image_maps(make_app, rootdir, tmp_path):
     images = referenced_images(Path(app.outdir))
     assert images and all(p.suffix == ".png" and p.is_file() for p in images)
     assert all(Path(f"{p}.map").is_file() for p in images)
-    assert all(" -O " not in f" {c} " or "-Tcmapx" in c for c in calls(log))
+    assert all(not is_batch(c) or "-Tcmapx" in c for c in calls(log))
     page = (Path(app.outdir) / "plan.html").read_text()
     assert "<map " in page and "<area " in page
 
@@ -124,7 +153,7 @@ def test_latex_diagrams_are_drawn_in_a_batch_too(make_app, rootdir, tmp_path):
     app.build()
     pdfs = list(Path(app.outdir).glob("graphviz-*.pdf"))
     assert pdfs
-    assert [c for c in calls(log) if " -O " not in f" {c} "] == ["-Tsvg"]  # only the probe
+    assert [c for c in calls(log) if not is_batch(c)] == ["-Tsvg stdin:probe"]  # only the probe
     tex = next(Path(app.outdir).glob("*.tex")).read_text()
     assert all(p.name in tex for p in pdfs)
 
@@ -161,7 +190,8 @@ def test_a_large_build_is_drawn_in_order_while_pages_are_written(tmp_path):
     pending.wait([jobs[0].target])
     assert jobs[0].target.is_file()
     outcome = pending.wait_all()
-    assert (outcome.rendered, outcome.failed, outcome.processes) == (len(jobs), 0, 2)
+    # Two batches, the first cut in two so that the first page waits little.
+    assert (outcome.rendered, outcome.failed, outcome.processes) == (len(jobs), 0, 3)
     assert all(job.target.read_text().rstrip().endswith("</svg>") for job in jobs)
     assert sorted(p.name for p in (tmp_path / "img").iterdir()) == sorted(
         job.target.name for job in jobs)  # no partial files left behind
@@ -170,10 +200,41 @@ def test_a_large_build_is_drawn_in_order_while_pages_are_written(tmp_path):
     assert small.wait_all().processes == 1  # one batch per core at most, as before
 
 
-def test_a_finishing_step_that_fails_leaves_the_diagram_to_sphinx(tmp_path):
-    def broken(job: batchdot.Job, output: Path) -> None:
-        raise ValueError("cannot fix")
-
+def test_a_helper_that_cannot_run_leaves_the_diagrams_to_sphinx(tmp_path, monkeypatch):
     job = batchdot.Job("digraph g { a -> b }", tmp_path / "g.svg")
-    outcome = batchdot.render([job], "svg", finish=broken)
+    monkeypatch.setattr(batchdot, "_python", lambda: shutil.which("false"))
+    outcome = batchdot.render([job], "svg")
     assert (outcome.rendered, outcome.failed) == (0, 1) and not job.target.exists()
+
+
+def test_without_an_interpreter_to_start_the_batch_is_drawn_in_process(tmp_path, monkeypatch):
+    job = batchdot.Job("digraph g { a -> b }", tmp_path / "g.svg")
+    monkeypatch.setattr(batchdot, "_python", lambda: None)
+    assert batchdot.render([job], "svg") == batchdot.Outcome(1, 0, 1)
+    assert job.target.read_text().rstrip().endswith("</svg>")
+
+
+def test_the_helper_relinks_the_file_and_inlines_it_for_each_page(tmp_path):
+    """What a page shows is what web.py would make of the file: inlined by the
+    helper process instead of the build's own."""
+    import threading
+
+    from sphinxext_ldm503.svgtext import inline_svg
+
+    code = ('digraph "g" { graph [id="plan-1"]; a [id="plan-1-a" URL="../ch.html#a" '
+            'tooltip="A & <b>"]; a -> b [URL="ch.html#b"] }')
+    variants = (("../_images", "plan-1"), ("_images", "plan-1"))
+    job = batchdot.Job(code, tmp_path / "_images" / "g.svg", relink=("sub", "_images"),
+                       inline=variants)
+    threads = threading.active_count()
+    pending = batchdot.start([job], "svg", workers=1)
+    assert threading.active_count() == threads  # no thread in this process
+    pending.wait([job.target])
+    svg = job.target.read_text()
+    assert 'xlink:href="../ch.html#a"' in svg  # sub/../ch.html from _images/
+    assert 'xlink:href="../sub/ch.html#b"' in svg
+    for imgpath, prefix in variants:
+        assert pending.fragment(job.target, imgpath, prefix) == inline_svg(svg, imgpath, prefix)
+    assert pending.fragment(job.target, "elsewhere", "plan-1") is None
+    assert pending.wait_all() == batchdot.Outcome(1, 0, 1)
+    assert pending.fragment(job.target, *variants[0]) is None  # cleaned up with the batch

@@ -51,6 +51,7 @@ PURE_MODULES = (
     "sphinxext_ldm503.needsdata",
     "sphinxext_ldm503.needfilter",
     "sphinxext_ldm503.batchdot",
+    "sphinxext_ldm503.svgtext",
     "sphinxext_ldm503.graph",
     "sphinxext_ldm503.graph.dot",
     "sphinxext_ldm503.graph.legend",

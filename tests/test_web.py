@@ -127,7 +127,6 @@ def test_inlining_dot_output_as_text_equals_inlining_it_parsed() -> None:
     with hostile tooltips and links."""
     import xml.etree.ElementTree as ET
 
-    from sphinxext_ldm503.graph.dot import add_edge_statement, add_node_statement
     from sphinxext_ldm503.graph.escape import _link, _tooltip_text
     from sphinxext_ldm503.web import _inline_parsed_svg
 
@@ -135,11 +134,11 @@ def test_inlining_dot_output_as_text_equals_inlining_it_parsed() -> None:
     first = {"tooltip": _tooltip_text('Tip "quoted" & <tagged> \u2013 \u00e9'),
              "id": "plan-1-ms-a"}
     _link(first, "../ch.html#ms-a?x=1&y=2")
-    add_node_statement(graph, "m_a", graphviz.nohtml("A"), first)
-    add_node_statement(graph, "m_b", graphviz.nohtml("B"), {"tooltip": "no link"})
+    graph.node("m_a", graphviz.nohtml("A"), **first)
+    graph.node("m_b", graphviz.nohtml("B"), tooltip="no link")
     edge = {"tooltip": _tooltip_text("line\nbreak")}
     _link(edge, "ch.html#b")
-    add_edge_statement(graph, "m_a", "m_b", edge)
+    graph.edge("m_a", "m_b", **edge)
     svg = subprocess.run(["dot", "-Tsvg"], input=graph.source, capture_output=True, text=True,
                          check=True).stdout
 

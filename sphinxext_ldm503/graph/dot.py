@@ -12,6 +12,7 @@ are IDs (titles live in tooltips) and ranks are compact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from functools import lru_cache
 
@@ -87,20 +88,59 @@ def _attr_list(label: str | None, attrs: Mapping[str, str]) -> str:
     return f" [{' '.join(parts)}]" if parts else ""
 
 
-def add_node_statement(graph: graphviz.Digraph, name: str, label: str | None,
-                       attrs: Mapping[str, str]) -> None:
-    """``graph.node(name, label=label, **attrs)``, with the quoting remembered.
+@lru_cache(maxsize=8)
+def _keys(ids: frozenset[str]) -> frozenset[str]:
+    """ID keys of ``ids``, remembered: every diagram of a build gets the plan's
+    at-risk set, and a frozenset keeps its hash."""
+    return frozenset(id_key(x) for x in ids)
 
-    The line goes into the graph's ``body``, the package's list of statements, so
-    the source is byte for byte what ``node()`` writes (a test compares the two).
+
+_GENERATED_ID = re.compile(r"[a-z][a-z0-9_]*-[a-z0-9_-]*")
+
+
+def _quote_id(text: str) -> str:
+    """:data:`_quote` of an ``id`` we generated (lower-case letters, digits, ``_``
+    and at least one ``-``: never a DOT identifier, so always in quotes as it is).
+    Each is unique, so remembering them would only fill the cache."""
+    return f'"{text}"' if _GENERATED_ID.fullmatch(text) else _quote(text)
+
+
+def _attr_list_around(label: str | None, attrs: Mapping[str, str], key: str) -> tuple[str, str]:
+    """:func:`_attr_list` cut where ``key``'s ``key=value`` goes, without it.
+
+    ``f"{head}{key}={_quote(value)}{tail}"`` is ``_attr_list(label, {**attrs,
+    key: value})``: the parts of a statement that do not change from diagram to
+    diagram are worked out once (see :class:`Statements`).
     """
-    graph.body.append(f"\t{_quote(name)}{_attr_list(label, attrs)}\n")
+    parts = [f"label={_quote(label)}"] if label is not None else []
+    before, after = [*parts], list[str]()
+    for k, v in sorted(attrs.items()):
+        if v is not None and k != key:
+            (before if k < key else after).append(f"{_quote(k)}={_quote(v)}")
+    head = f" [{' '.join(before)} " if before else " ["
+    tail = f" {' '.join(after)}]" if after else "]"
+    return head, tail
 
 
-def add_edge_statement(graph: graphviz.Digraph, tail: str, head: str,
-                       attrs: Mapping[str, str]) -> None:
-    """``graph.edge(tail, head, **attrs)`` for plain node names (no ports)."""
-    graph.body.append(f"\t{_quote(tail)} -> {_quote(head)}{_attr_list(None, attrs)}\n")
+class Statements:
+    """Node and edge statements already written, but for their ``id``.
+
+    A large plan's per-milestone diagrams show each milestone and edge in several
+    diagrams with the same style, tooltip and link (pages in one directory share
+    their links); only the ``id`` (prefixed with the diagram's name) differs. Kept
+    for one build by the caller; keys hold the milestone or edge itself, so a plan
+    rebuilt meanwhile never matches an old entry.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[object, ...], tuple[object, str, str]] = {}
+
+    def get(self, key: tuple[object, ...], owner: object) -> tuple[str, str] | None:
+        found = self._parts.get(key)
+        return (found[1], found[2]) if found is not None and found[0] is owner else None
+
+    def put(self, key: tuple[object, ...], owner: object, parts: tuple[str, str]) -> None:
+        self._parts[key] = (owner, *parts)
 
 
 def _node_label(ms: Milestone, options: GraphOptions) -> str:
@@ -122,6 +162,7 @@ def build_dot(
     node_attrs: Mapping[str, str] | None = None,
     node_extra: Callable[[Milestone], dict[str, str]] | None = None,
     edge_extra: Callable[[Edge], dict[str, str]] | None = None,
+    statements: Statements | None = None,
 ) -> str:
     """DOT source of one diagram; the same input always gives the same bytes.
 
@@ -134,11 +175,13 @@ def build_dot(
     override the defaults (the PDF packs the whole plan tighter than a web page
     needs); ``node_extra``/``edge_extra`` give attributes that override the house
     style per node or edge (the schedule views highlight a critical path or a
-    slip's reach with them). Never raises on size.
+    slip's reach with them); ``statements`` remembers statements across the
+    diagrams of a build (the same ``node_extra``/``edge_extra`` function gives the
+    same attributes for the same milestone or edge). Never raises on size.
     """
     options = options or GraphOptions()
     subplan = subplan or select(plan, options)
-    risky = {id_key(x) for x in at_risk}
+    risky = _keys(frozenset(at_risk))  # the same object when it is one already
     # Every root of a several-root diagram is outlined, not only the first.
     roots = {id_key(r) for r in (options.root, *options.more_roots) if r}
     names = _node_names(ms.key for ms in subplan.milestones)
@@ -161,17 +204,26 @@ def build_dot(
         html_ids.add(candidate)
         return candidate
 
+    statements = statements if statements is not None else Statements()
+
     def add_node(target: graphviz.Digraph, ms: Milestone) -> None:
-        attrs = node_style(ms, options, at_risk=ms.key in risky)
-        if ms.key in roots:
-            attrs["penwidth"] = str(max(float(attrs.get("penwidth", "1.1")), 2.2))
-        attrs["tooltip"] = node_tooltip(ms, at_risk=ms.key in risky)
-        attrs["id"] = unique_id(_short_name(f"{id_prefix}-{ms.anchor}"))
-        _link(attrs, url_for(ms))
-        if node_extra is not None:
-            attrs.update(node_extra(ms))
-        add_node_statement(target, names[ms.key], graphviz.nohtml(_node_label(ms, options)),
-                           attrs)
+        at_risk_here, is_root, url = ms.key in risky, ms.key in roots, url_for(ms)
+        key = ("node", id(ms), options.classifier, options.labels, at_risk_here, is_root, url,
+               node_extra)
+        parts = statements.get(key, ms)
+        if parts is None:
+            attrs = node_style(ms, options, at_risk=at_risk_here)
+            if is_root:
+                attrs["penwidth"] = str(max(float(attrs.get("penwidth", "1.1")), 2.2))
+            attrs["tooltip"] = node_tooltip(ms, at_risk=at_risk_here)
+            _link(attrs, url)
+            if node_extra is not None:
+                attrs.update(node_extra(ms))
+            parts = _attr_list_around(graphviz.nohtml(_node_label(ms, options)), attrs, "id")
+            statements.put(key, ms, parts)
+        node_id = unique_id(_short_name(f"{id_prefix}-{ms.anchor}"))
+        target.body.append(
+            f"\t{_quote(names[ms.key])}{parts[0]}id={_quote_id(node_id)}{parts[1]}\n")
 
     if options.layout == "timeline":
         _timeline_body(dot, subplan, options, add_node, names)
@@ -179,24 +231,31 @@ def build_dot(
         _grouped_nodes(dot, subplan.milestones, options, add_node)
 
     for edge in subplan.edges:
-        attrs = edge_style(edge)
-        if options.layout == "timeline":
-            # Ranks are dates here: edges must not move milestones between quarters.
-            # Lines run straight across rows, so ordinary ones recede and the
-            # queried and late ones stand out.
-            attrs["constraint"] = "false"
-            if not edge.prerequisite.query:
-                attrs.update(color=TIMELINE_EDGE_COLOR, penwidth="0.7")
-            if _is_late(edge) and edge.prerequisite.active:
-                attrs.update(color=LATE_COLOR, penwidth="1.4")
-        attrs["tooltip"] = edge_tooltip(edge)
-        attrs["id"] = unique_id(
+        url = url_for(edge.source)
+        key = ("edge", id(edge), options.layout, url, edge_extra)
+        parts = statements.get(key, edge)
+        if parts is None:
+            attrs = edge_style(edge)
+            if options.layout == "timeline":
+                # Ranks are dates here: edges must not move milestones between quarters.
+                # Lines run straight across rows, so ordinary ones recede and the
+                # queried and late ones stand out.
+                attrs["constraint"] = "false"
+                if not edge.prerequisite.query:
+                    attrs.update(color=TIMELINE_EDGE_COLOR, penwidth="0.7")
+                if _is_late(edge) and edge.prerequisite.active:
+                    attrs.update(color=LATE_COLOR, penwidth="1.4")
+            attrs["tooltip"] = edge_tooltip(edge)
+            _link(attrs, url)
+            if edge_extra is not None:
+                attrs.update(edge_extra(edge))
+            parts = _attr_list_around(None, attrs, "id")
+            statements.put(key, edge, parts)
+        edge_id = unique_id(
             _short_name(f"{id_prefix}-e-{edge.target.anchor}-{edge.source.anchor}"))
-        _link(attrs, url_for(edge.source))
-        if edge_extra is not None:
-            attrs.update(edge_extra(edge))
         # Work flows from the prerequisite to the milestone that needs it.
-        add_edge_statement(dot, names[edge.target.key], names[edge.source.key], attrs)
+        dot.body.append(f"\t{_quote(names[edge.target.key])} -> {_quote(names[edge.source.key])}"
+                        f"{parts[0]}id={_quote_id(edge_id)}{parts[1]}\n")
     return dot.source
 
 
