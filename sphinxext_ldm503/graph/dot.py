@@ -187,12 +187,13 @@ def build_dot(
     names = _node_names(ms.key for ms in subplan.milestones)
     id_prefix = _html_id(name)
 
-    dot = graphviz.Digraph(
-        name=_html_id(name).replace("-", "_"),
-        graph_attr={**_graph_attrs(options, name), **(graph_attrs or {})},
-        node_attr={**_node_defaults(options), **(node_attrs or {})},
-        edge_attr=_edge_defaults(),
-    )
+    dot = graphviz.Digraph(name=_html_id(name).replace("-", "_"))
+    # The statements the package writes for graph_attr, node_attr and edge_attr, with
+    # the quoting remembered (most of them are the same in every diagram).
+    for kind, attrs in (("graph", {**_graph_attrs(options, name), **(graph_attrs or {})}),
+                        ("node", {**_node_defaults(options), **(node_attrs or {})}),
+                        ("edge", _edge_defaults())):
+        dot.body.append(f"\t{kind}{_attr_list(None, attrs)}\n")
 
     html_ids: set[str] = set()
 
