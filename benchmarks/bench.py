@@ -9,7 +9,13 @@ gets busier slows all variants alike) and measures:
 - ``prose edit``: after the clean build, one sentence added to one document;
 - ``prereq edit``: then one prerequisite of one milestone changed;
 - for ``ours+diagrams``, ``clean`` is the cold build (every diagram drawn) and
-  ``prose edit`` the warm one (every image reused).
+  ``prose edit`` the warm one (every image reused); after its clean build, ``dot
+  alone``: one ``dot -Tsvg`` over the DOT of every diagram of that build, in one
+  batch, which with plain Sphinx's clean build is the floor a diagrammed build is
+  compared with.
+
+At N = 20,000 (``--large``) only the clean serial builds of plain Sphinx and
+``ours+diagrams`` (with ``dot alone``) are run: what the scale target compares.
 
 Medians of the rounds are written to ``benchmarks/results.md`` as seconds and as
 ratios to plain Sphinx, with the machine and the versions, plus a plot of clean
@@ -43,6 +49,9 @@ import generate
 HERE = Path(__file__).parent
 METRICS: tuple[str, ...] = ("clean", "clean -j2", "prose edit", "prereq edit")
 NOTES_MARKER = "<!-- notes: kept by bench.py -->"
+#: ``--large``: the size, and the variants built at it (clean serial builds only).
+LARGE = 20_000
+LARGE_VARIANTS = ("plain", "ours+diagrams")
 
 
 @dataclass
@@ -91,8 +100,51 @@ def sphinx_build(src: Path, out: Path, *, jobs: int = 1) -> Timing:
     return Timing(elapsed, usage.ru_maxrss / 1024, code)
 
 
+def diagram_sources(doctrees: Path) -> list[str]:
+    """The DOT of every per-milestone diagram of a built ``ours+diagrams`` project.
+
+    Made with the extension's own pure functions from the plan the build stored
+    (links written as from a page beside the milestone's own), so ``dot`` gets the
+    graphs the build gave it.
+    """
+    import pickle
+
+    from sphinxext_ldm503.graph import GraphOptions, build_dot, select
+    from sphinxext_ldm503.graph.dot import Statements
+    from sphinxext_ldm503.model import Plan
+    from sphinxext_ldm503.schedule_dot import critical_path_styles
+
+    with (doctrees / "environment.pickle").open("rb") as stored:
+        env = pickle.load(stored)
+    data = env.domaindata["ldm503"]["milestones"]
+    plan = Plan([ms for docname in sorted(data) for ms in data[docname]])
+    node_extra, edge_extra = critical_path_styles(None)
+    statements = Statements()
+    sources = []
+    for ms in plan:
+        options = GraphOptions.for_neighbourhood(ms.id)
+        subplan = select(plan, options)
+        if not ms.declared or not subplan.edges:
+            continue  # the build draws none for these either
+        sources.append(build_dot(
+            plan, options, subplan=subplan, name=f"ldm503-{ms.docname}-{ms.anchor}",
+            url_for=lambda m: f"{m.docname}.html#{m.anchor}" if m.declared else None,
+            node_extra=node_extra, edge_extra=edge_extra, statements=statements))
+    return sources
+
+
+def dot_alone(sources: list[str]) -> Timing:
+    """One ``dot -Tsvg`` over every graph, one after the other on its input."""
+    dot = shutil.which("dot") or "dot"
+    text = "".join(f"{source.rstrip()}\n" for source in sources).encode()
+    started = time.perf_counter()
+    proc = subprocess.run([dot, "-Tsvg"], input=text, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, check=False)
+    return Timing(time.perf_counter() - started, 0.0, proc.returncode)
+
+
 def measure(size: int, variant: str, work: Path, results: Results, *, quick: bool,
-            log: list[str]) -> None:
+            log: list[str], clean_only: bool = False) -> None:
     """The builds of one variant at one size, one round."""
     milestones = generate.plan(size)
     src = work / f"{variant.replace('+', '-')}-{size}"
@@ -109,10 +161,18 @@ def measure(size: int, variant: str, work: Path, results: Results, *, quick: boo
                    f"{timing.peak_mib:6.0f} MiB")
         print(log[-1], flush=True)
 
-    if not quick:
+    if not quick and not clean_only:
         run("clean -j2", jobs=2)
         shutil.rmtree(out)
     run("clean")
+    if variant == "ours+diagrams" and shutil.which("dot"):
+        timing = dot_alone(diagram_sources(out / ".doctrees"))
+        results.add(size, "dot alone", "clean", timing)
+        log.append(f"  {size:>6} {'dot alone':<16} {'clean':<12} {timing.seconds:7.2f} s")
+        print(log[-1], flush=True)
+    if clean_only:
+        shutil.rmtree(src, ignore_errors=True)
+        return
     generate.edit_prose(src, names, 1)
     run("prose edit")
     if not quick:
@@ -172,6 +232,23 @@ def report(results: Results, sizes: list[int], variants: tuple[str, ...], rounds
                 memory = f"{peak:.0f} MiB ({peak / base_peak:.2f}x)"
             lines.append(f"| {variant} | " + " | ".join(cells) + f" | {memory} |")
         lines.append("")
+    floor = [(size, results.median(size, "plain", "clean"),
+              results.median(size, "dot alone", "clean"),
+              results.median(size, "ours+diagrams", "clean"),
+              results.median_peak(size, "ours+diagrams")) for size in sizes]
+    floor = [row for row in floor if None not in row[1:4]]
+    if floor:
+        lines += ["## A diagram under every milestone, against plain Sphinx + dot alone", "",
+                  "`dot alone`: one `dot -Tsvg` over the DOT of every diagram of the build, "
+                  "in one batch.", "",
+                  "| N | plain | dot alone | plain + dot alone | ours+diagrams | ratio | "
+                  "peak memory |", "|---|---|---|---|---|---|---|"]
+        for size, plain, dot, ours, peak in floor:
+            assert plain is not None and dot is not None and ours is not None
+            lines.append(f"| {size:,} | {plain:.2f} s | {dot:.2f} s | {plain + dot:.2f} s | "
+                         f"{ours:.2f} s | {ours / (plain + dot):.2f}x | "
+                         f"{peak or 0:.0f} MiB |")
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -225,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.large:
-        sizes.append(20_000)
+        sizes.append(LARGE)
     chosen = generate.variants(v.strip() for v in args.variants.split(",")
                                ) if args.variants else generate.VARIANTS
     if "plain" not in chosen:
@@ -239,7 +316,10 @@ def main(argv: list[str] | None = None) -> int:
             for round_ in range(1, args.rounds + 1):
                 print(f"N = {size:,}, round {round_} of {args.rounds}", flush=True)
                 for variant in chosen:
-                    measure(size, variant, work, results, quick=args.quick, log=log)
+                    if size >= LARGE and variant not in LARGE_VARIANTS:
+                        continue
+                    measure(size, variant, work, results, quick=args.quick, log=log,
+                            clean_only=size >= LARGE)
     text = report(results, sizes, chosen, args.rounds)
     # Hand-written analysis below the marker survives a new run.
     if args.output.exists():

@@ -7,6 +7,8 @@ the suite itself is ``make bench``.
 from __future__ import annotations
 
 import importlib.util
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -49,4 +51,26 @@ def test_smoke_round_at_50_milestones(tmp_path):
                     "needs+needtable"):
         assert f"| {variant} | " in text
     assert "x) |" in text  # ratios to plain
+    if shutil.which("dot"):
+        # The floor of a diagrammed build: plain Sphinx plus dot alone on its graphs.
+        row = re.search(r"\| 50 \| ([\d.]+) s \| ([\d.]+) s \| ([\d.]+) s \| ([\d.]+) s \| "
+                        r"([\d.]+)x \|", text)
+        assert row is not None
+        plain, dot, floor, ours, ratio = map(float, row.groups())
+        assert dot > 0 and abs(plain + dot - floor) < 0.02
+        assert abs(ours / floor - ratio) < 0.02
     assert text.rstrip().endswith("my analysis")
+
+
+def test_dot_alone_is_given_the_graphs_the_build_drew(make_app, tmp_path):
+    """The benchmark's floor draws as many graphs as the build drew images."""
+    bench = _load("bench")
+    src = tmp_path / "src"
+    generate = _load("generate")
+    generate.write_project(src, generate.plan(60), "ours+diagrams")
+    app = make_app("html", srcdir=src)
+    app.build()
+    sources = bench.diagram_sources(Path(app.doctreedir))
+    drawn = list((Path(app.outdir) / "_images").glob("graphviz-*.svg"))
+    assert sources and len(sources) == len(drawn)
+    assert all(source.startswith("digraph ") for source in sources)
