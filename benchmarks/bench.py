@@ -224,6 +224,8 @@ def report(results: Results, sizes: list[int], variants: tuple[str, ...], rounds
             cells = [ratio(results.median(size, variant, m), base[m] if variant != "plain"
                            else None) for m in METRICS]
             peak = results.median_peak(size, variant)
+            if peak is None and set(cells) == {"-"}:
+                continue  # not built at this size (--large builds only a few)
             if peak is None:
                 memory = "-"
             elif variant == "plain" or not base_peak:

@@ -7,7 +7,9 @@ starts, this module works out the DOT source of every diagram on the pages about
 to be written, exactly as the post-transform will (it runs the same renderer
 over the stored doctrees, with logging silenced), renders the missing ones
 through :mod:`.batchdot`, and leaves them under the names Sphinx will look for.
-Sphinx then finds every image in place and runs no ``dot`` at all.
+Sphinx then finds every image in place and runs no ``dot`` at all. For HTML the
+batches also leave the SVG as each page inlines it (:func:`inlined`), so the
+page's writer only reads it.
 
 This is purely a speed-up: a diagram missed here (a page not foreseen, a batch
 that failed) is rendered by sphinx.ext.graphviz as before. A test pins the file
