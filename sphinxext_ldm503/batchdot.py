@@ -166,13 +166,16 @@ class Pending:
         needed = sorted({self._batch_of[t] for t in targets if t in self._batch_of},
                         key=lambda batch: batch.number)
         for batch in needed:
-            while not batch.done:
-                self.poll()
-                # The earliest batch running is the one needed or one before it.
-                first = next((b for b in self._batches if b.running), None)
-                if first is not None:
-                    first.finish()
+            self._until_done(batch)
         self.poll()
+
+    def _until_done(self, batch: _Batch) -> None:
+        while not batch.done:
+            self.poll()
+            # The earliest batch running is this one or one before it.
+            first = next((b for b in self._batches if b.running), None)
+            if first is not None:
+                first.finish()
 
     def fragment(self, target: Path, imgpath: str, prefix: str) -> str | None:
         """The inlined SVG of ``target`` for a page at ``imgpath`` with id ``prefix``,
@@ -188,11 +191,7 @@ class Pending:
     def wait_all(self) -> Outcome:
         """Wait for every batch, clean up, and say how it went."""
         for batch in self._batches:
-            while not batch.done:
-                self.poll()
-                first = next((b for b in self._batches if b.running), None)
-                if first is not None:
-                    first.finish()
+            self._until_done(batch)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None

@@ -22,7 +22,6 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.errors import NoUri
 from sphinx.ext.graphviz import graphviz
-from sphinx.util.osutil import relative_uri
 
 from . import nodes as ldm_nodes
 from .diagnostics import warn
@@ -45,6 +44,7 @@ from .graph.legend import legend_keys
 from .latex import LATEX_LINK, print_graph_attrs
 from .model import Milestone
 from .placeholders import PlaceholderTransform, add_renderer
+from .prerender import image_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -208,8 +208,7 @@ def _url_for(builder: Builder, docname: str) -> Any:
         page = pages[key]
         return None if page is None else f"{page}#{ms.anchor}"
 
-    # builder.imgpath is only set when the page is written, after this transform.
-    imgpath = relative_uri(builder.get_target_uri(docname), builder.imagedir)
+    imgpath = image_path(builder, docname)
     return url_for
 
 

@@ -148,7 +148,7 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
                             page_of.setdefault(target, set()).add(docname)
                             if fmt == "svg" and image.get("svg_id"):
                                 # What web.html_visit_inline will write into the page.
-                                variant = (_imgpath(builder, docname), image["svg_id"])
+                                variant = (image_path(builder, docname), image["svg_id"])
                                 inline.setdefault(target, {})[variant] = None
     finally:
         if previous is None:
@@ -166,7 +166,7 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
     return jobs, page_of
 
 
-def _imgpath(builder: Builder, docname: str) -> str:
+def image_path(builder: Builder, docname: str) -> str:
     """The builder's ``imgpath`` while it writes ``docname`` (set only then)."""
     return relative_uri(builder.get_target_uri(docname), builder.imagedir)
 
@@ -176,7 +176,7 @@ def _relink(builder: Builder, docname: str) -> tuple[str, str]:
     sphinx.ext.graphviz makes them relative to the images, as the file is loaded
     from there (the same from any page showing it)."""
     page_dir = posixpath.dirname(builder.get_target_uri(docname))
-    return page_dir, posixpath.normpath(posixpath.join(page_dir, _imgpath(builder, docname)))
+    return page_dir, posixpath.normpath(posixpath.join(page_dir, image_path(builder, docname)))
 
 
 def _memo_key(docname: str, index: int, node: nodes.Element) -> tuple[Any, ...]:
