@@ -9,12 +9,14 @@ rebuilds and byte-identical output cheap to get right.
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 QueryState = Literal["open", "resolved", "dropped"]
 QueryStatus = Literal["open", "resolved"]
@@ -44,6 +46,33 @@ STATUSES: tuple[str, ...] = ("planned", "in-progress", "completed", "at-risk", "
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
 _ANCHOR_UNSAFE = re.compile(r"[^a-z0-9-]")
+_Record = TypeVar("_Record", bound=type)
+
+
+def quick_pickle(cls: _Record) -> _Record:
+    """Pickle a frozen, slotted dataclass as the tuple of its fields' values.
+
+    The state functions dataclasses give such classes look the fields up again for
+    every object (``fields()``), which made loading and saving the environment of a
+    plan of thousands of milestones a visible part of every incremental build. The
+    state is the same (the values in field order), so either reads the other's.
+    """
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    values = operator.attrgetter(*names)
+    # The slots' own descriptors: they store a value whatever a frozen __setattr__ says.
+    slots = tuple(vars(cls)[name] for name in names)
+
+    def __getstate__(self: Any) -> tuple[Any, ...]:
+        state = values(self)
+        return state if len(names) > 1 else (state,)
+
+    def __setstate__(self: Any, state: Any) -> None:
+        for slot, value in zip(slots, state, strict=True):
+            slot.__set__(self, value)
+
+    cls.__getstate__ = __getstate__  # type: ignore[attr-defined]
+    cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
+    return cls
 
 
 def id_key(milestone_id: str) -> str:
@@ -60,6 +89,7 @@ def anchor_for(milestone_id: str) -> str:
     return "ms-" + _ANCHOR_UNSAFE.sub("-", milestone_id.lower())
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
     """Where something was written: a Sphinx docname (or a file path) and a line.
@@ -82,6 +112,7 @@ class Location:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Waiver:
     """An author's decision to accept one finding, kept visible with its reason."""
@@ -90,6 +121,7 @@ class Waiver:
     reason: str = ""
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Prerequisite:
     """One edge of the plan: the enclosing milestone requires ``id``.
@@ -121,6 +153,7 @@ class Prerequisite:
         return next((w for w in self.waivers if w.check == check), None)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Query:
     """A review question about a milestone as a whole, not about one edge."""
@@ -130,6 +163,7 @@ class Query:
     location: Location | None = None
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Milestone:
     """A milestone, declared in the plan, taken from the catalog, or known by reference.
@@ -206,6 +240,7 @@ class Milestone:
         return next((w for w in self.waivers if w.check == check), None)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Reference:
     """A ``:ms:`` cross-reference, recorded so unknown IDs can be reported.
@@ -223,6 +258,7 @@ class Reference:
         return id_key(self.id)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One result of a consistency check.
@@ -254,6 +290,7 @@ class Finding:
         )
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Edge:
     """A resolved edge: ``source`` requires ``target`` through ``prerequisite``."""

@@ -373,3 +373,24 @@ def test_invalid_off_silences_read_time_warnings(app, warning) -> None:
     assert "[ldm503.invalid]" not in warning.getvalue()
     report = json.loads((Path(app.outdir) / "ldm503.json").read_text(encoding="utf-8"))
     assert not [f for f in report["findings"] if f["check"] == "invalid"]
+
+
+def test_records_pickle_as_their_field_values_and_read_the_old_state():
+    """The environment pickles thousands of records: each is stored as its values,
+    the state dataclasses' own functions wrote (a list), which still loads."""
+    import dataclasses
+    import pickle
+
+    from sphinxext_ldm503.model import Edge, Finding, Location, Milestone, Prerequisite, Query
+
+    pre = Prerequisite(id="DM-1", title="first", query=Query("open", "why?"))
+    ms = Milestone(id="LDM-503-1", title="One", location=Location("plan", 3),
+                   prerequisites=(pre,))
+    records = [pre, ms, Location("plan", 3), Finding("cycle", "error", "LDM-503-1", "m"),
+               Edge(ms, ms, pre)]
+    for record in records:
+        assert pickle.loads(pickle.dumps(record)) == record
+        old = [getattr(record, f.name) for f in dataclasses.fields(record)]
+        fresh = object.__new__(type(record))
+        fresh.__setstate__(old)
+        assert fresh == record
