@@ -70,7 +70,7 @@ def quick_pickle(cls: _Record) -> _Record:
         for slot, value in zip(slots, state, strict=True):
             slot.__set__(self, value)
 
-    cls.__getstate__ = __getstate__  # type: ignore[attr-defined]
+    cls.__getstate__ = __getstate__  # type: ignore[method-assign,assignment]
     cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
     return cls
 
