@@ -116,7 +116,7 @@ def start(
     stream = fmt == "svg" and not any(job.image_map or job.layout for job in todo)
     batches: list[_Batch] = []
     chunks = _batches(todo, workers * batches_per_worker)
-    if len(chunks) > workers:
+    if len(chunks) > workers and len(chunks[0]) >= 4:
         # A large build: the first pages wait for the first batch, so it is a small one.
         first = chunks.pop(0)
         chunks[:0] = [first[: len(first) // 4], first[len(first) // 4 :]]
