@@ -126,6 +126,7 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
     codes: dict[Path, str] = {}
     page_of: dict[Path, set[str]] = {}
     inline: dict[Path, dict[tuple[str, str], None]] = {}
+    imgpaths: dict[str, str] = {}  # page -> its image path (SVG only)
     dry_run = _DryRun(builder)
     memo = domain.per_build("prerendered", dict)
     previous = env.temp_data.get("docname")
@@ -133,6 +134,8 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
         with logging.suppress_logging():
             for docname, doctree in _doctrees(builder, pages):
                 env.temp_data["docname"] = docname
+                if fmt == "svg":
+                    imgpaths[docname] = image_path(builder, docname)
                 placeholders = list(doctree.findall(ldm_nodes.milestone_graph))
                 for index, node in enumerate(placeholders):
                     # The renderer's warnings are kept and replayed when the page's
@@ -148,7 +151,7 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
                             page_of.setdefault(target, set()).add(docname)
                             if fmt == "svg" and image.get("svg_id"):
                                 # What web.html_visit_inline will write into the page.
-                                variant = (image_path(builder, docname), image["svg_id"])
+                                variant = (imgpaths[docname], image["svg_id"])
                                 inline.setdefault(target, {})[variant] = None
     finally:
         if previous is None:
@@ -160,7 +163,7 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
         image_map=fmt == "png",
         # The PDF lays links over the nodes (latex.py): it needs where dot put them.
         layout=fmt == "pdf",
-        relink=_relink(builder, min(page_of[target])) if fmt == "svg" else None,
+        relink=_relink(builder, min(page_of[target]), imgpaths) if fmt == "svg" else None,
         inline=tuple(inline.get(target, ())),
     ) for target, code in codes.items()]
     return jobs, page_of
@@ -171,12 +174,12 @@ def image_path(builder: Builder, docname: str) -> str:
     return relative_uri(builder.get_target_uri(docname), builder.imagedir)
 
 
-def _relink(builder: Builder, docname: str) -> tuple[str, str]:
-    """(page directory, images directory) for links dot wrote on ``docname``'s page:
-    sphinx.ext.graphviz makes them relative to the images, as the file is loaded
-    from there (the same from any page showing it)."""
+def _relink(builder: Builder, docname: str, imgpaths: dict[str, str]) -> tuple[str, str]:
+    """(page directory, images directory) for links dot wrote on ``docname``'s page
+    (its image path in ``imgpaths``): sphinx.ext.graphviz makes them relative to the
+    images, as the file is loaded from there (the same from any page showing it)."""
     page_dir = posixpath.dirname(builder.get_target_uri(docname))
-    return page_dir, posixpath.normpath(posixpath.join(page_dir, image_path(builder, docname)))
+    return page_dir, posixpath.normpath(posixpath.join(page_dir, imgpaths[docname]))
 
 
 def _memo_key(docname: str, index: int, node: nodes.Element) -> tuple[Any, ...]:

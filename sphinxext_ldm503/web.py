@@ -25,9 +25,7 @@ from sphinx.ext.graphviz import GraphvizError, graphviz, html_visit_graphviz, re
 
 from .diagnostics import warn
 from .prerender import inlined
-from .svgtext import _inline_parsed_svg, inline_svg
-
-__all__ = ["_inline_parsed_svg", "html_visit_inline", "inline_svg"]
+from .svgtext import inline_svg
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -17,7 +17,7 @@ from sphinxext_ldm503.graph import GraphOptions, build_legend_dot, parse_graph_o
 from sphinxext_ldm503.graph.legend import legend_keys
 from sphinxext_ldm503.model import Milestone, Plan, Prerequisite
 from sphinxext_ldm503.report import lateness
-from sphinxext_ldm503.web import inline_svg
+from sphinxext_ldm503.svgtext import inline_svg
 
 REPO = Path(__file__).parent.parent
 DOT = shutil.which("dot")
@@ -128,7 +128,7 @@ def test_inlining_dot_output_as_text_equals_inlining_it_parsed() -> None:
     import xml.etree.ElementTree as ET
 
     from sphinxext_ldm503.graph.escape import _link, _tooltip_text
-    from sphinxext_ldm503.web import _inline_parsed_svg
+    from sphinxext_ldm503.svgtext import _inline_parsed_svg
 
     graph = graphviz.Digraph(name="g", graph_attr={"id": "plan-1"})
     first = {"tooltip": _tooltip_text('Tip "quoted" & <tagged> \u2013 \u00e9'),
