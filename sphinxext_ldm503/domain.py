@@ -422,27 +422,41 @@ class MilestoneDomain(Domain):
     ) -> nodes.reference | None:
         """The link to milestone ``target``, or None when it is not declared.
 
-        ``contnode`` becomes the link's content (relabelled unless ``explicit``);
-        the builder's relative URI is computed once per pair of documents: a large
+        ``contnode`` becomes the link's content (relabelled unless ``explicit``).
+        """
+        found = self.link_target(fromdocname, builder, target)
+        if found is None:
+            return None
+        refuri, refid, title = found
+        if not explicit:
+            contnode = relabelled(contnode, title)
+        ref = nodes.reference("", "", contnode, internal=True, reftitle=title)
+        if refid is not None:
+            ref["refid"] = refid
+        else:
+            ref["refuri"] = refuri
+        return ref
+
+    def link_target(
+        self, fromdocname: str, builder: Builder, target: str
+    ) -> tuple[str | None, str | None, str] | None:
+        """Where a link from ``fromdocname`` to milestone ``target`` goes: ``(refuri,
+        refid, title)``, one of the first two None; None when it is not declared.
+
+        The builder's relative URI is computed once per pair of documents: a large
         plan has tens of thousands of links between a few dozen pages.
         """
         ms = self.plan.get(target)
         if ms is None or not ms.declared or ms.docname is None:
             return None
-        if not explicit:
-            contnode = relabelled(contnode, ms.label)
-        ref = nodes.reference("", "", contnode, internal=True, reftitle=ms.label)
         if fromdocname == ms.docname:
-            ref["refid"] = ms.anchor
-        else:
-            uris = cast("dict[tuple[str, str], str]",
-                        self.per_build(f"uris:{builder.name}", dict))
-            key = (fromdocname, ms.docname)
-            uri = uris.get(key)
-            if uri is None:  # NoUri (a document outside a LaTeX target) propagates
-                uri = uris[key] = builder.get_relative_uri(fromdocname, ms.docname)
-            ref["refuri"] = f"{uri}#{ms.anchor}"
-        return ref
+            return None, ms.anchor, ms.label
+        uris = cast("dict[tuple[str, str], str]", self.per_build(f"uris:{builder.name}", dict))
+        key = (fromdocname, ms.docname)
+        uri = uris.get(key)
+        if uri is None:  # NoUri (a document outside a LaTeX target) propagates
+            uri = uris[key] = builder.get_relative_uri(fromdocname, ms.docname)
+        return f"{uri}#{ms.anchor}", None, ms.label
 
     def resolve_any_xref(
         self,

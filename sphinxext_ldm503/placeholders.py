@@ -9,6 +9,11 @@ every builder (HTML, LaTeX, singlehtml, text, epub) resolves its own way.
 :class:`LinkResolver` then resolves those to declared milestones directly.
 Post-transforms run in the main process even for ``-j N`` writes, where the
 merged plan is available.
+
+HTML builders fill the ``late`` kinds (the blocks under every milestone) in
+:class:`LatePlaceholders` instead, after Sphinx's own post-transforms: those
+walk the whole page a dozen times looking for nodes these blocks never contain,
+and the blocks double a large plan's pages. Their links are resolved there.
 """
 
 from __future__ import annotations
@@ -18,14 +23,30 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.errors import NoUri
-from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.transforms.post_transforms import ReferencesResolver, SphinxPostTransform
 
 from . import nodes as ldm_nodes
 from .directives import badge, ms_xref
 from .domain import MilestoneDomain, get_domain
+from .linkpara import (
+    Emphasis,
+    Item,
+    MsLink,
+    Para,
+    Span,
+    Strong,
+    Target,
+    link_paragraph,
+    to_html_node,
+    to_nodes,
+    visit_link_paragraph,
+)
+from .linkpara import translator_allows_html as _translator_allows_html
 from .model import Edge, Milestone
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
 
@@ -46,6 +67,12 @@ class PlaceholderTransform(SphinxPostTransform):
     """
 
     node_class: ClassVar[type[nodes.Element]] = ldm_nodes.ldm503_placeholder
+    #: Filled after Sphinx's post-transforms on HTML pages: only for renderers whose
+    #: output no post-transform but link resolution needs to see (no images, code,
+    #: ``only`` nodes or signatures) and that LaTeX does not lay out differently.
+    late: ClassVar[bool] = False
+    #: Set while filling late: links are made at once (see :meth:`link`).
+    direct_links: bool = False
 
     @property
     def builder(self) -> Builder:
@@ -58,6 +85,47 @@ class PlaceholderTransform(SphinxPostTransform):
         """The nodes that stand in for ``node``, the ``index``-th of its kind on the page."""
         raise NotImplementedError
 
+    def link(self, milestone_id: str, content: nodes.Element | None = None) -> nodes.Element:
+        """A link to a milestone (``content``, else its ID as code).
+
+        Early, a ``pending_xref`` that every builder resolves its own way (and LaTeX
+        lays out first); late on HTML pages, where no resolver runs any more, the
+        reference itself (a pending link only for a target the domain cannot link).
+        """
+        docname = self.env.docname
+        if content is None:
+            content = nodes.literal(milestone_id, milestone_id)
+        if self.direct_links:
+            try:
+                ref = get_domain(self.env).reference(docname, self.builder, milestone_id,
+                                                     content)
+            except NoUri:
+                ref = None
+            if ref is not None:
+                return ref
+        return ms_xref(milestone_id, docname, content)
+
+    def paragraph(self, para: Para) -> nodes.Element:
+        """``para`` as nodes, or late on an HTML page as one node written straight to
+        HTML (see :mod:`.linkpara`)."""
+        if self.direct_links and self._html_paragraphs():
+            node = to_html_node(para, self._target)
+            if node is not None:
+                return node
+        return to_nodes(para, self.link)
+
+    def _html_paragraphs(self) -> bool:
+        builder = self.builder
+        return bool(get_domain(self.env).per_build(
+            f"html-paragraphs:{builder.name}", lambda: _translator_allows_html(builder)))
+
+    def _target(self, milestone_id: str) -> Target | None:
+        try:
+            return get_domain(self.env).link_target(self.env.docname, self.builder,
+                                                    milestone_id)
+        except NoUri:
+            return None
+
 
 #: The renderer of each placeholder node class (filled by the features' setup()).
 RENDERERS: dict[type[nodes.Element], type[PlaceholderTransform]] = {}
@@ -68,28 +136,61 @@ def add_renderer(app: Sphinx, renderer: type[PlaceholderTransform]) -> None:
     RENDERERS[renderer.node_class] = renderer
 
 
+def _is_html(builder: Builder) -> bool:
+    return builder.format == "html"
+
+
 class Placeholders(SphinxPostTransform):
     """Fills every placeholder of the page, in one walk over it."""
 
     default_priority = 5  # before ReferencesResolver (10), which resolves our links
 
     def run(self, **kwargs: Any) -> None:
-        found = list(self.document.findall(ldm_nodes.ldm503_placeholder))
-        if not found:
-            return
-        domain = get_domain(self.env)
-        renderers: dict[type[PlaceholderTransform], PlaceholderTransform] = {}
-        counts: dict[type[PlaceholderTransform], int] = {}
-        for node in found:
-            kind = RENDERERS.get(type(node))
-            if kind is None or node.parent is None:
-                continue  # not ours to fill, or inside a placeholder filled already
-            renderer = renderers.get(kind)
-            if renderer is None:
-                renderer = renderers[kind] = kind(self.document)
-            index = counts.get(kind, 0)
-            counts[kind] = index + 1
-            node.replace_self(renderer.render(node, domain, index))
+        fill(self.document, self.env, late=False if _is_html(builder_of(self.env)) else None)
+
+
+class LatePlaceholders(SphinxPostTransform):
+    """Fills the ``late`` placeholders of an HTML page and resolves their links."""
+
+    default_priority = 900  # after Sphinx's own (up to 401 for HTML)
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        filled = fill(self.document, self.env, late=True)
+        # Links the domain could not make (undeclared targets): Sphinx's resolver and
+        # its missing-reference handling, as for every other link.
+        if any(next(node.findall(addnodes.pending_xref), None) for node in filled):
+            ReferencesResolver(self.document).apply()
+
+
+def fill(document: nodes.document, env: Any, *, late: bool | None = None) -> list[nodes.Node]:
+    """Replace the page's placeholders by their renderers' nodes; returns those nodes.
+
+    ``late`` True fills only the ``late`` kinds, False all others, None every kind.
+    """
+    found = list(document.findall(ldm_nodes.ldm503_placeholder))
+    if not found:
+        return []
+    domain = get_domain(env)
+    renderers: dict[type[PlaceholderTransform], PlaceholderTransform] = {}
+    counts: dict[type[PlaceholderTransform], int] = {}
+    filled: list[nodes.Node] = []
+    for node in found:
+        kind = RENDERERS.get(type(node))
+        if kind is None or node.parent is None:
+            continue  # not ours to fill, or inside a placeholder filled already
+        if late is not None and kind.late != late:
+            continue
+        renderer = renderers.get(kind)
+        if renderer is None:
+            renderer = renderers[kind] = kind(document)
+            renderer.direct_links = late is True
+        index = counts.get(kind, 0)
+        counts[kind] = index + 1
+        new = renderer.render(node, domain, index)
+        node.replace_self(new)
+        filled.extend(new)
+    return filled
 
 
 class LinkResolver(SphinxPostTransform):
@@ -110,33 +211,43 @@ class LinkResolver(SphinxPostTransform):
         docname = self.env.docname
         builder = builder_of(self.env)
         for node in list(self.document.findall(addnodes.pending_xref)):
-            if node.get("refdomain") != "ldm503" or node.get("reftype") != "ms":
-                continue
-            if len(node.children) != 1 or not isinstance(node[0], nodes.Element):
-                continue
-            try:
-                ref = domain.reference(node.get("refdoc", docname), builder,
-                                       node["reftarget"], node[0],
-                                       explicit=bool(node.get("refexplicit")))
-            except NoUri:
-                continue
-            if ref is not None:
-                node.replace_self(ref)
+            resolve_link(node, domain, docname, builder)
+
+
+def resolve_link(node: addnodes.pending_xref, domain: MilestoneDomain, docname: str,
+                 builder: Builder) -> bool:
+    """Replace ``node``, a link to a declared milestone, by the reference; False when
+    it is not one (left for Sphinx's resolver)."""
+    if node.get("refdomain") != "ldm503" or node.get("reftype") != "ms":
+        return False
+    if len(node.children) != 1 or not isinstance(node[0], nodes.Element):
+        return False
+    try:
+        ref = domain.reference(node.get("refdoc", docname), builder, node["reftarget"],
+                               node[0], explicit=bool(node.get("refexplicit")))
+    except NoUri:
+        return False
+    if ref is None:
+        return False
+    node.replace_self(ref)
+    return True
 
 
 class MetaTransform(PlaceholderTransform):
     node_class = ldm_nodes.milestone_meta
+    late = True
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
-        return render_meta(node, domain)
+        return render_meta(node, domain, self.paragraph)
 
 
 class RequiredByTransform(PlaceholderTransform):
     node_class = ldm_nodes.required_by
+    late = True
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
-        return render_required_by(node, domain, self.env.docname,
-                                  plain=self.builder.format == "text")
+        plain = self.builder.format == "text"
+        return [self.paragraph(required_by(domain, node["milestone_id"], plain=plain))]
 
 
 def status_badge(ms: Milestone, at_risk: bool = False) -> nodes.inline:
@@ -151,7 +262,9 @@ def _field(name: str, *body: nodes.Node) -> nodes.field:
     return nodes.field("", nodes.field_name(name, name), nodes.field_body("", para))
 
 
-def render_meta(node: nodes.Element, domain: MilestoneDomain) -> list[nodes.Node]:
+def render_meta(
+    node: nodes.Element, domain: MilestoneDomain, paragraph: Callable[[Para], nodes.Element]
+) -> list[nodes.Node]:
     ms = domain.plan.get(node["milestone_id"])
     if ms is None:
         return []
@@ -168,39 +281,38 @@ def render_meta(node: nodes.Element, domain: MilestoneDomain) -> list[nodes.Node
         fields += _field("Owner", nodes.Text("external to this plan"))
     if ms.catalog_title and ms.catalog_title != ms.title:
         fields += _field("Schedule title", nodes.Text(ms.catalog_title))
-    from .schedule_sphinx import render_critical_path
+    from .schedule_sphinx import critical_path_para
 
-    return [fields, *render_critical_path(domain, ms.id)]
+    path = critical_path_para(domain, ms.id)
+    return [fields] if path is None else [fields, paragraph(path)]
 
 
-def render_required_by(
-    node: nodes.Element, domain: MilestoneDomain, docname: str, *, plain: bool = False
-) -> list[nodes.Node]:
+def required_by(domain: MilestoneDomain, milestone_id: str, *, plain: bool = False) -> Para:
     """The milestones that need this one. ``plain`` for the text builder, which
     would print a bold label with its asterisks."""
-    edges = one_per_source(domain.plan.required_by(node["milestone_id"]))
-    # no-search: links to other milestones, found on their own pages; a search for a
-    # title should not list every page that merely links to it.
-    para = nodes.paragraph(classes=["ldm503-required-by", "no-search"])
+    edges = one_per_source(domain.plan.required_by(milestone_id))
     label = "Required by: "
-    para += nodes.Text(label) if plain else nodes.strong(label, label)
+    items: list[Item] = [label if plain else Strong(label)]
     if not edges:
-        para += nodes.emphasis("no milestone of this plan", "no milestone of this plan")
+        items.append(Emphasis("no milestone of this plan"))
     for i, edge in enumerate(edges):
         if i:
-            para += nodes.Text(", ")
-        label = edge.source.label
-        para += ms_xref(edge.source.id, docname, nodes.inline(label, label))
-        if edge.prerequisite.query:
-            para += nodes.Text(" ")
-            query = edge.prerequisite.query
-            para += badge(f"{query} query", f"ldm503-query-{query}")
-    return [para]
+            items.append(", ")
+        items.append(MsLink(edge.source.id, edge.source.label))
+        query = edge.prerequisite.query
+        if query:
+            items += [" ", Span(f"{query} query", ("ldm503-badge", f"ldm503-query-{query}"))]
+    # no-search: links to other milestones, found on their own pages; a search for a
+    # title should not list every page that merely links to it.
+    return Para(("ldm503-required-by", "no-search"), tuple(items))
 
 
 def setup(app: Sphinx) -> None:
     app.add_post_transform(Placeholders)
     app.add_post_transform(LinkResolver)
+    app.add_post_transform(LatePlaceholders)
+    # Made only on HTML pages (LatePlaceholders runs for the HTML format alone).
+    app.add_node(link_paragraph, html=(visit_link_paragraph, None))
     for renderer in (MetaTransform, RequiredByTransform, CopiedPrerequisitesTransform):
         add_renderer(app, renderer)
 

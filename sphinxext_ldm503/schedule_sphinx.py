@@ -17,6 +17,7 @@ from docutils import nodes
 from . import nodes as ldm_nodes
 from .diagnostics import warn
 from .directives import PlanPlaceholderDirective, ms_xref
+from .linkpara import Code, Item, MsLink, Para, Span, Strong
 from .model import Location, Milestone
 from .parsing import parse_list
 from .placeholders import PlaceholderTransform, add_renderer
@@ -430,30 +431,27 @@ def critical_path_summary(plan: Any, milestone_id: str) -> tuple[tuple[str | int
     return ids, path.end
 
 
-def render_critical_path(domain: MilestoneDomain, milestone_id: str) -> list[nodes.Node]:
+def critical_path_para(domain: MilestoneDomain, milestone_id: str) -> Para | None:
     """"Critical path: A -> B -> C (ends 2019-11-11)" under a milestone's facts, IDs linked.
 
-    Nothing for a milestone that waits on nothing dated.
+    None for a milestone that waits on nothing dated.
     """
     ids, end = critical_path_summary(domain.plan, milestone_id)
     if not ids:
-        return []
-    docname = domain.env.docname
-    para = nodes.paragraph(classes=["ldm503-critical-path", "no-search"])  # as Required by
-    para += nodes.strong("Critical path: ", "Critical path: ")
+        return None
+    items: list[Item] = [Strong("Critical path: ")]
     for i, item in enumerate(ids):
         if i:
-            para += nodes.Text(" -> ")
+            items.append(" -> ")
         if isinstance(item, int):
-            text = f"\u2026 ({item} more)"
-            para += nodes.inline(text, text, classes=["ldm503-critical-path-elided"])
+            items.append(Span(f"\u2026 ({item} more)", ("ldm503-critical-path-elided",)))
         elif i == len(ids) - 1:  # the milestone itself: no link to where the reader is
-            para += nodes.literal(item, item)
+            items.append(Code(item))
         else:
-            para += ms_xref(item, docname)
+            items.append(MsLink(item))
     if end:
-        para += nodes.Text(f" (ends {end.isoformat()})")
-    return [para]
+        items.append(f" (ends {end.isoformat()})")
+    return Para(("ldm503-critical-path", "no-search"), tuple(items))  # as Required by
 
 
 # -- wiring -------------------------------------------------------------------------

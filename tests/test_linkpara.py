@@ -1,0 +1,159 @@
+"""Paragraphs of milestone links written straight to HTML: the same HTML as the
+translator writes for their nodes, and the nodes wherever that cannot be promised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docutils import nodes
+from docutils.utils import new_document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sphinx.writers.html5 import HTML5Translator
+
+from sphinxext_ldm503.linkpara import (
+    Code,
+    Emphasis,
+    MsLink,
+    Para,
+    Span,
+    Strong,
+    html_allowed,
+    link_paragraph,
+    to_html_node,
+    to_nodes,
+)
+
+# Text a title or ID could hold: markup characters, entities, runs of spaces, newlines.
+TEXT = st.text(alphabet=st.sampled_from(list("aZ09 -:&<>\"'@#;\n\u2026\u00e9")), max_size=12)
+CLASSES = st.lists(st.sampled_from(["ldm503-badge", "no-search", "small", "x-y"]),
+                   max_size=2, unique=True).map(tuple)
+ITEMS = st.one_of(
+    TEXT, TEXT.map(Strong), TEXT.map(Emphasis), st.builds(Span, TEXT, CLASSES),
+    TEXT.map(Code),
+    st.builds(MsLink, TEXT.filter(bool), st.one_of(st.none(), TEXT)),
+)
+TARGET = st.one_of(
+    st.tuples(TEXT, st.none(), TEXT),  # another page: refuri (may be empty)
+    st.tuples(st.none(), TEXT.filter(bool), TEXT),  # this page: refid
+)
+
+
+def _reference(target: tuple[str | None, str | None, str], content: nodes.Element
+               ) -> nodes.reference:
+    """What MilestoneDomain.reference makes of a target."""
+    refuri, refid, title = target
+    ref = nodes.reference("", "", content, internal=True, reftitle=title)
+    if refid is not None:
+        ref["refid"] = refid
+    else:
+        ref["refuri"] = refuri
+    return ref
+
+
+def _written(app, node: nodes.Element, parent: nodes.Element) -> str:
+    document = new_document("<test>", app.builder.docsettings)
+    parent += node
+    document += parent
+    translator = app.builder.create_translator(document, app.builder)
+    node.walkabout(translator)
+    return "".join(translator.body)
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_straight_html_equals_the_translators_html(app) -> None:
+    app.build()  # the builder's writer settings
+
+    @settings(max_examples=300, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(classes=CLASSES, items=st.lists(ITEMS, max_size=8),
+           targets=st.lists(TARGET, min_size=8, max_size=8), alone=st.booleans())
+    def check(classes, items, targets, alone) -> None:
+        para = Para(classes, tuple(items))
+        places = iter(targets)
+        by_id: dict[str, tuple[str | None, str | None, str]] = {}
+
+        def target(milestone_id: str):
+            return by_id.setdefault(milestone_id, next(places))
+
+        fast = to_html_node(para, target)
+        assert fast is not None
+        slow = to_nodes(para, lambda ms_id, content: _reference(by_id[ms_id], content))
+        # A paragraph alone in a list item ends without a newline.
+        def parent() -> nodes.Element:
+            return nodes.list_item() if alone else nodes.section()
+        assert _written(app, fast, parent()) == _written(app, slow, parent())
+
+    check()
+
+
+def test_no_html_node_when_a_link_cannot_be_placed() -> None:
+    para = Para((), (Strong("Critical path: "), MsLink("A"), " -> ", MsLink("CAMM8040")))
+    assert to_html_node(para, lambda ms_id: None if ms_id == "CAMM8040" else ("a.html#x", None,
+                                                                           "A"),
+                        ) is None
+
+
+def test_translators_that_write_those_nodes_their_own_way_get_nodes() -> None:
+    from pydata_sphinx_theme.translator import BootstrapHTML5TranslatorMixin
+
+    class Themed(BootstrapHTML5TranslatorMixin, HTML5Translator):  # as the theme makes it
+        pass
+
+    class OwnLinks(HTML5Translator):
+        def visit_reference(self, node: nodes.Element) -> None:
+            super().visit_reference(node)
+
+    assert html_allowed(HTML5Translator)
+    assert html_allowed(Themed)  # its own starttag is used by the straight path too
+    assert not html_allowed(OwnLinks)
+    assert not html_allowed(object)
+
+
+def _doctree_paragraphs(app, docname: str) -> tuple[int, int]:
+    """(straight-HTML paragraphs, node paragraphs) of "Required by" on a resolved page."""
+    doctree = app.env.get_and_resolve_doctree(docname, app.builder, tags=app.builder.tags)
+    fast = sum(1 for n in doctree.findall(link_paragraph)
+               if "ldm503-required-by" in n["classes"])
+    slow = sum(1 for n in doctree.findall(nodes.paragraph)
+               if "ldm503-required-by" in n["classes"])
+    return fast, slow
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_html_pages_use_the_straight_path(app) -> None:
+    app.build()
+    assert _doctree_paragraphs(app, "later") == (1, 0)
+    html = (Path(app.outdir) / "early.html").read_text(encoding="utf-8")
+    # early.rst's LDM-503-02 is required by later.rst's LDM-503-07: linked, titled.
+    assert ('<p class="ldm503-required-by no-search"><strong>Required by: </strong>'
+            '<a class="reference internal" href="later.html#ms-ldm-503-07" '
+            'title="LDM-503-07: Camera Data Processing"><span>LDM-503-07: Camera Data '
+            'Processing</span></a></p>') in html
+
+
+@pytest.mark.sphinx("text", testroot="basic", freshenv=True)
+def test_other_builders_get_nodes(app) -> None:
+    app.build()
+    assert _doctree_paragraphs(app, "later") == (0, 1)
+    assert "Required by: LDM-503-07" in (Path(app.outdir) / "early.txt").read_text()
+
+
+def _own_links(app) -> None:
+    class OwnLinks(HTML5Translator):
+        def visit_reference(self, node: nodes.Element) -> None:
+            super().visit_reference(node)
+
+    app.set_translator("html", OwnLinks, override=True)
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_a_translator_of_its_own_gets_nodes(make_app, app_params) -> None:
+    args, kwargs = app_params
+    app = make_app(*args, **kwargs)
+    _own_links(app)
+    app.build()
+    assert _doctree_paragraphs(app, "later") == (0, 1)
+    assert 'href="later.html#ms-ldm-503-07"' in (Path(app.outdir) / "early.html").read_text(
+        encoding="utf-8")
