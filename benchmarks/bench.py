@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -59,6 +60,9 @@ class Timing:
     seconds: float
     peak_mib: float
     returncode: int
+    #: User + system CPU seconds of the build and the helpers it waited for (``dot``):
+    #: on a shared machine it varies far less between rounds than the wall clock.
+    cpu: float = 0.0
 
 
 @dataclass
@@ -67,11 +71,17 @@ class Results:
 
     seconds: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)
     peak: dict[tuple[int, str], list[float]] = field(default_factory=dict)
+    cpu: dict[tuple[int, str], list[float]] = field(default_factory=dict)
 
     def add(self, size: int, variant: str, metric: str, timing: Timing) -> None:
         self.seconds.setdefault((size, variant, metric), []).append(timing.seconds)
         if metric == "clean":
             self.peak.setdefault((size, variant), []).append(timing.peak_mib)
+            self.cpu.setdefault((size, variant), []).append(timing.cpu)
+
+    def median_cpu(self, size: int, variant: str) -> float | None:
+        values = self.cpu.get((size, variant))
+        return statistics.median(values) if values else None
 
     def median(self, size: int, variant: str, metric: str) -> float | None:
         values = self.seconds.get((size, variant, metric))
@@ -97,7 +107,7 @@ def sphinx_build(src: Path, out: Path, *, jobs: int = 1) -> Timing:
         if code != 0:
             log.seek(0)
             sys.stderr.write(log.read().decode("utf-8", "replace")[-3000:])
-    return Timing(elapsed, usage.ru_maxrss / 1024, code)
+    return Timing(elapsed, usage.ru_maxrss / 1024, code, usage.ru_utime + usage.ru_stime)
 
 
 def diagram_sources(doctrees: Path) -> list[str]:
@@ -137,10 +147,14 @@ def dot_alone(sources: list[str]) -> Timing:
     """One ``dot -Tsvg`` over every graph, one after the other on its input."""
     dot = shutil.which("dot") or "dot"
     text = "".join(f"{source.rstrip()}\n" for source in sources).encode()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run([dot, "-Tsvg"], input=text, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, check=False)
-    return Timing(time.perf_counter() - started, 0.0, proc.returncode)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Timing(elapsed, 0.0, proc.returncode, cpu)
 
 
 def measure(size: int, variant: str, work: Path, results: Results, *, quick: bool,
@@ -158,7 +172,7 @@ def measure(size: int, variant: str, work: Path, results: Results, *, quick: boo
             raise SystemExit(f"{variant} at {size}: {metric} build failed")
         results.add(size, variant, metric, timing)
         log.append(f"  {size:>6} {variant:<16} {metric:<12} {timing.seconds:7.2f} s "
-                   f"{timing.peak_mib:6.0f} MiB")
+                   f"{timing.peak_mib:6.0f} MiB  cpu {timing.cpu:7.2f} s")
         print(log[-1], flush=True)
 
     if not quick and not clean_only:
@@ -250,6 +264,25 @@ def report(results: Results, sizes: list[int], variants: tuple[str, ...], rounds
             lines.append(f"| {size:,} | {plain:.2f} s | {dot:.2f} s | {plain + dot:.2f} s | "
                          f"{ours:.2f} s | {ours / (plain + dot):.2f}x | "
                          f"{peak or 0:.0f} MiB |")
+        lines.append("")
+    cpu_rows = [(size, variant, results.cpu.get((size, variant)))
+                for size in sizes for variant in (*variants, "dot alone")]
+    cpu_rows = [row for row in cpu_rows if row[2]]
+    if cpu_rows:
+        lines += ["## CPU time of the clean serial builds", "",
+                  "User + system seconds of the build process and the helpers it waited for "
+                  "(`dot`, our batch helpers), each round and the median; ratios to plain "
+                  "Sphinx's median. CPU time varies far less than wall time on a shared "
+                  "machine; a build that draws in parallel uses more CPU than wall time.",
+                  "", "| N | variant | rounds | median |", "|---|---|---|---|"]
+        for size, variant, values in cpu_rows:
+            assert values
+            median = statistics.median(values)
+            plain_cpu = results.median_cpu(size, "plain")
+            shown = (f"{median:.2f} s" if variant in ("plain", "dot alone") or not plain_cpu
+                     else f"{median:.2f} s ({median / plain_cpu:.2f}x)")
+            lines.append(f"| {size:,} | {variant} | "
+                         + ", ".join(f"{v:.2f}" for v in values) + f" | {shown} |")
         lines.append("")
     return "\n".join(lines) + "\n"
 

@@ -59,6 +59,13 @@ def test_smoke_round_at_50_milestones(tmp_path):
         plain, dot, floor, ours, ratio = map(float, row.groups())
         assert dot > 0 and abs(plain + dot - floor) < 0.02
         assert abs(ours / floor - ratio) < 0.02
+    # CPU time of each clean build: the round's value, the median and its ratio to plain.
+    cpu = re.search(r"\| 50 \| ours \| ([\d.]+) \| ([\d.]+) s \(([\d.]+)x\) \|", text)
+    assert cpu is not None
+    plain_cpu = re.search(r"\| 50 \| plain \| ([\d.]+) \| ([\d.]+) s \|", text)
+    assert plain_cpu is not None
+    assert float(cpu[1]) == float(cpu[2]) > 0  # one round: its value is the median
+    assert abs(float(cpu[2]) / float(plain_cpu[2]) - float(cpu[3])) < 0.02
     assert text.rstrip().endswith("my analysis")
 
 
