@@ -26,22 +26,24 @@ from sphinx.errors import NoUri
 from sphinx.transforms.post_transforms import ReferencesResolver, SphinxPostTransform
 
 from . import nodes as ldm_nodes
-from .directives import badge, ms_xref
-from .domain import MilestoneDomain, get_domain
-from .linkpara import (
+from .blocks import (
+    Block,
     Emphasis,
+    Fields,
     Item,
     MsLink,
     Para,
     Span,
     Strong,
     Target,
-    link_paragraph,
+    html_block,
     to_html_node,
     to_nodes,
-    visit_link_paragraph,
+    visit_html_block,
 )
-from .linkpara import translator_allows_html as _translator_allows_html
+from .blocks import translator_allows_html as _translator_allows_html
+from .directives import badge, ms_xref
+from .domain import MilestoneDomain, get_domain
 from .model import Edge, Milestone
 
 if TYPE_CHECKING:
@@ -105,19 +107,19 @@ class PlaceholderTransform(SphinxPostTransform):
                 return ref
         return ms_xref(milestone_id, docname, content)
 
-    def paragraph(self, para: Para) -> nodes.Element:
-        """``para`` as nodes, or late on an HTML page as one node written straight to
-        HTML (see :mod:`.linkpara`)."""
-        if self.direct_links and self._html_paragraphs():
-            node = to_html_node(para, self._target)
+    def block(self, block: Block) -> nodes.Element:
+        """``block`` as nodes, or late on an HTML page as one node written straight to
+        HTML (see :mod:`.blocks`)."""
+        if self.direct_links and self._html_blocks():
+            node = to_html_node(block, self._target)
             if node is not None:
                 return node
-        return to_nodes(para, self.link)
+        return to_nodes(block, self.link)
 
-    def _html_paragraphs(self) -> bool:
+    def _html_blocks(self) -> bool:
         builder = self.builder
         return bool(get_domain(self.env).per_build(
-            f"html-paragraphs:{builder.name}", lambda: _translator_allows_html(builder)))
+            f"html-blocks:{builder.name}", lambda: _translator_allows_html(builder)))
 
     def _target(self, milestone_id: str) -> Target | None:
         try:
@@ -238,7 +240,7 @@ class MetaTransform(PlaceholderTransform):
     late = True
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
-        return render_meta(node, domain, self.paragraph)
+        return render_meta(node, domain, self.block)
 
 
 class RequiredByTransform(PlaceholderTransform):
@@ -247,44 +249,46 @@ class RequiredByTransform(PlaceholderTransform):
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
         plain = self.builder.format == "text"
-        return [self.paragraph(required_by(domain, node["milestone_id"], plain=plain))]
+        return [self.block(required_by(domain, node["milestone_id"], plain=plain))]
 
 
 def status_badge(ms: Milestone, at_risk: bool = False) -> nodes.inline:
+    span = status_span(ms, at_risk)
+    return badge(span.text, *span.classes[1:])
+
+
+def status_span(ms: Milestone, at_risk: bool = False) -> Span:
     status = ms.effective_status
     if at_risk and status not in ("completed", "descoped", "at-risk"):
-        return badge(f"{status}, at risk", f"ldm503-status-{status}", "ldm503-status-at-risk")
-    return badge(status, f"ldm503-status-{status}")
-
-
-def _field(name: str, *body: nodes.Node) -> nodes.field:
-    para = nodes.paragraph("", "", *body)
-    return nodes.field("", nodes.field_name(name, name), nodes.field_body("", para))
+        return Span(f"{status}, at risk",
+                    ("ldm503-badge", f"ldm503-status-{status}", "ldm503-status-at-risk"))
+    return Span(status, ("ldm503-badge", f"ldm503-status-{status}"))
 
 
 def render_meta(
-    node: nodes.Element, domain: MilestoneDomain, paragraph: Callable[[Para], nodes.Element]
+    node: nodes.Element, domain: MilestoneDomain, block: Callable[[Block], nodes.Element]
 ) -> list[nodes.Node]:
     ms = domain.plan.get(node["milestone_id"])
     if ms is None:
         return []
-    fields = nodes.field_list(classes=["ldm503-meta"])
+    fields: list[tuple[str, tuple[Item, ...]]] = []
     for label, value in (("Due", ms.due), ("Forecast", ms.forecast), ("Completed", ms.completed)):
         if value is not None:
-            fields += _field(label, nodes.Text(value.isoformat()))
-    fields += _field("Status", status_badge(ms, ms.key in domain.at_risk))
+            fields.append((label, (value.isoformat(),)))
+    fields.append(("Status", (status_span(ms, ms.key in domain.at_risk),)))
     if ms.level is not None:
-        fields += _field("Level", nodes.Text(str(ms.level)))
+        fields.append(("Level", (str(ms.level),)))
     if ms.tags:
-        fields += _field("Tags", nodes.Text(", ".join(ms.tags)))
+        fields.append(("Tags", (", ".join(ms.tags),)))
     if ms.external:
-        fields += _field("Owner", nodes.Text("external to this plan"))
+        fields.append(("Owner", ("external to this plan",)))
     if ms.catalog_title and ms.catalog_title != ms.title:
-        fields += _field("Schedule title", nodes.Text(ms.catalog_title))
+        fields.append(("Schedule title", (ms.catalog_title,)))
     from .schedule_sphinx import critical_path_para
 
     path = critical_path_para(domain, ms.id)
-    return [fields] if path is None else [fields, paragraph(path)]
+    meta = block(Fields(("ldm503-meta",), tuple(fields)))
+    return [meta] if path is None else [meta, block(path)]
 
 
 def required_by(domain: MilestoneDomain, milestone_id: str, *, plain: bool = False) -> Para:
@@ -312,7 +316,7 @@ def setup(app: Sphinx) -> None:
     app.add_post_transform(LinkResolver)
     app.add_post_transform(LatePlaceholders)
     # Made only on HTML pages (LatePlaceholders runs for the HTML format alone).
-    app.add_node(link_paragraph, html=(visit_link_paragraph, None))
+    app.add_node(html_block, html=(visit_html_block, None))
     for renderer in (MetaTransform, RequiredByTransform, CopiedPrerequisitesTransform):
         add_renderer(app, renderer)
 

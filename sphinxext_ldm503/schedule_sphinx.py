@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from . import nodes as ldm_nodes
+from .blocks import Code, Item, MsLink, Para, Span, Strong
 from .diagnostics import warn
 from .directives import PlanPlaceholderDirective, ms_xref
-from .linkpara import Code, Item, MsLink, Para, Span, Strong
 from .model import Location, Milestone
 from .parsing import parse_list
 from .placeholders import PlaceholderTransform, add_renderer

@@ -1,4 +1,4 @@
-"""Paragraphs of milestone links written straight to HTML: the same HTML as the
+"""The blocks under every milestone written straight to HTML: the same HTML as the
 translator writes for their nodes, and the nodes wherever that cannot be promised."""
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sphinx.writers.html5 import HTML5Translator
 
-from sphinxext_ldm503.linkpara import (
+from sphinxext_ldm503.blocks import (
     Code,
     Emphasis,
+    Fields,
     MsLink,
     Para,
     Span,
     Strong,
     html_allowed,
-    link_paragraph,
+    html_block,
     to_html_node,
     to_nodes,
 )
@@ -33,6 +34,12 @@ ITEMS = st.one_of(
     TEXT, TEXT.map(Strong), TEXT.map(Emphasis), st.builds(Span, TEXT, CLASSES),
     TEXT.map(Code),
     st.builds(MsLink, TEXT.filter(bool), st.one_of(st.none(), TEXT)),
+)
+BLOCKS = st.one_of(
+    st.builds(Para, CLASSES, st.lists(ITEMS, max_size=8).map(tuple)),
+    st.builds(Fields, CLASSES | st.just(("open",)) | st.just(("compact", "x")),
+              st.lists(st.tuples(TEXT, st.lists(ITEMS, max_size=4).map(tuple)),
+                       max_size=4).map(tuple)),
 )
 TARGET = st.one_of(
     st.tuples(TEXT, st.none(), TEXT),  # another page: refuri (may be empty)
@@ -67,23 +74,25 @@ def test_straight_html_equals_the_translators_html(app) -> None:
 
     @settings(max_examples=300, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(classes=CLASSES, items=st.lists(ITEMS, max_size=8),
-           targets=st.lists(TARGET, min_size=8, max_size=8), alone=st.booleans())
-    def check(classes, items, targets, alone) -> None:
-        para = Para(classes, tuple(items))
+    @given(block=BLOCKS, targets=st.lists(TARGET, min_size=16, max_size=16),
+           alone=st.booleans(), compact=st.booleans())
+    def check(block, targets, alone, compact) -> None:
+        app.builder.docsettings.compact_field_lists = compact
         places = iter(targets)
         by_id: dict[str, tuple[str | None, str | None, str]] = {}
 
         def target(milestone_id: str):
             return by_id.setdefault(milestone_id, next(places))
 
-        fast = to_html_node(para, target)
+        fast = to_html_node(block, target)
         assert fast is not None
-        slow = to_nodes(para, lambda ms_id, content: _reference(by_id[ms_id], content))
+        slow = to_nodes(block, lambda ms_id, content: _reference(by_id[ms_id], content))
         # A paragraph alone in a list item ends without a newline.
         def parent() -> nodes.Element:
             return nodes.list_item() if alone else nodes.section()
         assert _written(app, fast, parent()) == _written(app, slow, parent())
+        # The search index reads the same words.
+        assert fast.astext().split() == slow.astext().split()
 
     check()
 
@@ -112,19 +121,19 @@ def test_translators_that_write_those_nodes_their_own_way_get_nodes() -> None:
 
 
 def _doctree_paragraphs(app, docname: str) -> tuple[int, int]:
-    """(straight-HTML paragraphs, node paragraphs) of "Required by" on a resolved page."""
+    """(straight-HTML blocks, node blocks) under the milestones of a resolved page."""
     doctree = app.env.get_and_resolve_doctree(docname, app.builder, tags=app.builder.tags)
-    fast = sum(1 for n in doctree.findall(link_paragraph)
-               if "ldm503-required-by" in n["classes"])
-    slow = sum(1 for n in doctree.findall(nodes.paragraph)
-               if "ldm503-required-by" in n["classes"])
+    mine = ("ldm503-required-by", "ldm503-meta", "ldm503-critical-path")
+    fast = sum(1 for n in doctree.findall(html_block) if set(mine) & set(n["classes"]))
+    slow = sum(1 for n in doctree.findall(nodes.Element)
+               if not isinstance(n, html_block) and set(mine) & set(n["classes"]))
     return fast, slow
 
 
 @pytest.mark.sphinx("html", testroot="basic", freshenv=True)
 def test_html_pages_use_the_straight_path(app) -> None:
     app.build()
-    assert _doctree_paragraphs(app, "later") == (1, 0)
+    assert _doctree_paragraphs(app, "later") == (3, 0)  # facts, critical path, required by
     html = (Path(app.outdir) / "early.html").read_text(encoding="utf-8")
     # early.rst's LDM-503-02 is required by later.rst's LDM-503-07: linked, titled.
     assert ('<p class="ldm503-required-by no-search"><strong>Required by: </strong>'
@@ -136,7 +145,7 @@ def test_html_pages_use_the_straight_path(app) -> None:
 @pytest.mark.sphinx("text", testroot="basic", freshenv=True)
 def test_other_builders_get_nodes(app) -> None:
     app.build()
-    assert _doctree_paragraphs(app, "later") == (0, 1)
+    assert _doctree_paragraphs(app, "later") == (0, 3)
     assert "Required by: LDM-503-07" in (Path(app.outdir) / "early.txt").read_text()
 
 
@@ -154,6 +163,6 @@ def test_a_translator_of_its_own_gets_nodes(make_app, app_params) -> None:
     app = make_app(*args, **kwargs)
     _own_links(app)
     app.build()
-    assert _doctree_paragraphs(app, "later") == (0, 1)
+    assert _doctree_paragraphs(app, "later") == (0, 3)
     assert 'href="later.html#ms-ldm-503-07"' in (Path(app.outdir) / "early.html").read_text(
         encoding="utf-8")
