@@ -638,7 +638,11 @@ def test_whole_seed_plan_is_legible_at_page_width(options):
 
 # -- property: any plan gives DOT that dot draws faithfully ----------------------------
 
-_id_chars = st.characters(blacklist_categories=("Cs", "Cc", "Z"))
+# Control characters and the non-characters U+FFFE/U+FFFF cannot appear in XML: the
+# escaping drops them from labels (test_hostile covers that), so an ID made of them
+# is not drawn as written.
+_id_chars = st.characters(blacklist_categories=("Cs", "Cc", "Z"),
+                          blacklist_characters="\ufffe\uffff")
 _ids = st.one_of(
     st.sampled_from(["node", "edge", "graph", "strict", "A:B", 'q"q', "b\\N", "<x>", "&amp;"]),
     st.text(_id_chars, min_size=1, max_size=10),
