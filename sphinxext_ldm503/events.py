@@ -162,7 +162,7 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     logger.info(f"ldm503: {summary(domain.findings)}{where}")
     if not app.config.ldm503_json:
         return
-    from .export import dumps, to_json_document
+    from .export import dump, to_json_document
 
     if target.is_dir():
         # shutil.move would put the file inside the directory, silently.
@@ -173,11 +173,12 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     written = _stamp(target)
     if written is not None and reuse.load(app.env.doctreedir, "json", inputs) == written:
         return  # the file this build would write is there, untouched since
-    text = dumps(to_json_document(domain.plan, domain.findings, domain.check_config()))
+    doc = to_json_document(domain.plan, domain.findings, domain.check_config())
     tmp = target.with_suffix(".json.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as out:
+            dump(doc, out)
         os.replace(tmp, target)  # atomic, and never into a directory
         reuse.store(app.env.doctreedir, "json", inputs, _stamp(target))
     except OSError as exc:

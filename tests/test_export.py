@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from datetime import date
@@ -11,7 +12,13 @@ from hypothesis import given, settings
 from test_checks import CONFIGS, plans
 
 from sphinxext_ldm503.checks import CheckConfig, run_checks
-from sphinxext_ldm503.export import dumps, findings_from_json, plan_from_json, to_json_document
+from sphinxext_ldm503.export import (
+    dump,
+    dumps,
+    findings_from_json,
+    plan_from_json,
+    to_json_document,
+)
 from sphinxext_ldm503.model import (
     Finding,
     Location,
@@ -136,6 +143,10 @@ def test_dumps_is_deterministic_text():
                     list(reversed(plan.catalog)))
     assert dumps(to_json_document(shuffled, reversed(run_checks(shuffled)))) == text
     assert json.loads(text) == to_json_document(plan, run_checks(plan))
+    # The build streams the same text to the file (dump), a few thousand pieces at a time.
+    streamed = io.StringIO()
+    dump(to_json_document(plan, run_checks(plan)), streamed)
+    assert streamed.getvalue() == text
 
 
 def test_plan_from_json_rebuilds_the_plan():
