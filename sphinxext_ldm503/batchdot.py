@@ -144,8 +144,6 @@ class Pending:
         self._workers = workers
         self._failed = failed
         self._batch_of = {job.target: batch for batch in batches for job in batch.jobs}
-        self._fragments = {key: path for batch in batches
-                           for key, path in batch.fragments.items()}
 
     def poll(self) -> None:
         """Collect the batches that are done and start queued ones on the free cores."""
@@ -179,14 +177,10 @@ class Pending:
 
     def fragment(self, target: Path, imgpath: str, prefix: str) -> str | None:
         """The inlined SVG of ``target`` for a page at ``imgpath`` with id ``prefix``,
-        if its batch made it (None: the caller inlines the file itself)."""
-        path = self._fragments.get((target, imgpath, prefix))
-        if path is None:
-            return None
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError:
-            return None
+        if its batch made it (None: the caller inlines the file itself). Each is
+        handed out once: a page is written once."""
+        batch = self._batch_of.get(target)
+        return batch.take_fragment((target, imgpath, prefix)) if batch is not None else None
 
     def wait_all(self) -> Outcome:
         """Wait for every batch, clean up, and say how it went."""
@@ -208,7 +202,9 @@ class _Batch:
         self.jobs = jobs
         self.directory = directory
         self.timeout = timeout
-        self.fragments: dict[tuple[Path, str, str], Path] = {}
+        #: (target, imgpath, prefix) -> the inlined form's place in the batch's fragments
+        self.fragments: dict[tuple[Path, str, str], int] = {}
+        self._inlined: list[str | None] | None = None
         self.launched = self.done = False
         self.rendered = 0
         self._proc: subprocess.Popen[bytes] | None = None
@@ -269,6 +265,10 @@ class _Batch:
         """Put the outputs in place; how many diagrams were drawn."""
         raise NotImplementedError
 
+    def take_fragment(self, key: tuple[Path, str, str]) -> str | None:
+        """An inlined form the finished batch made, handed out once (then forgotten)."""
+        return None
+
 
 class _StreamBatch(_Batch):
     """SVGs: a helper process runs ``dot`` on a stream of graphs and finishes each SVG."""
@@ -277,19 +277,18 @@ class _StreamBatch(_Batch):
                  args: Sequence[str], timeout: float) -> None:
         super().__init__(number, jobs, directory, timeout)
         self.program, self.args = program, list(args)
-        for index, job in enumerate(jobs):
-            for variant, (imgpath, prefix) in enumerate(job.inline):
-                self.fragments[job.target, imgpath, prefix] = (
-                    directory / f"b{number}-{index}-{variant}.html")
+        for job in jobs:
+            for imgpath, prefix in job.inline:
+                self.fragments[job.target, imgpath, prefix] = len(self.fragments)
+        self.fragments_file = directory / f"b{number}-inlined.json"
 
     def command(self) -> list[str] | None:
         spec = {
             "dot": self.program, "args": self.args, "timeout": self.timeout,
             "jobs": [{"code": job.code, "target": str(job.target), "relink": job.relink,
-                      "inline": [[imgpath, prefix, str(self.fragments[job.target, imgpath,
-                                                                      prefix])]
-                                 for imgpath, prefix in job.inline]}
+                      "inline": [[imgpath, prefix] for imgpath, prefix in job.inline]}
                      for job in self.jobs],
+            "inlined": str(self.fragments_file),
         }
         path = self.directory / f"b{self.number}.json"
         path.write_text(json.dumps(spec), encoding="utf-8")
@@ -302,6 +301,20 @@ class _StreamBatch(_Batch):
     def collect(self, *, ok: bool) -> int:
         # The helper placed what it drew; anything missing is left to Sphinx.
         return sum(1 for job in self.jobs if job.target.is_file())
+
+    def take_fragment(self, key: tuple[Path, str, str]) -> str | None:
+        index = self.fragments.get(key)
+        if index is None or not self.done:
+            return None
+        if self._inlined is None:
+            try:
+                loaded = json.loads(self.fragments_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                loaded = None
+            valid = isinstance(loaded, list) and len(loaded) == len(self.fragments)
+            self._inlined = loaded if valid else [None] * len(self.fragments)
+        text, self._inlined[index] = self._inlined[index], None
+        return text if isinstance(text, str) else None
 
 
 class _FileBatch(_Batch):
@@ -371,7 +384,7 @@ def _partial(target: Path) -> Path:
 
 
 def _place(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``target`` whole or not at all (its directory exists)."""
     partial = _partial(target)
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, target)
@@ -401,8 +414,9 @@ def draw_stream(spec: dict[str, Any]) -> int:
     """Draw a batch described by ``spec`` (see :class:`_StreamBatch`): 0 when all went well.
 
     One ``dot -Tsvg`` over the graphs, one after the other on its input; its SVGs
-    are cut apart, relinked for ``_images/``, inlined for each page that needs
-    it, and placed (inlined forms first, the image last).
+    are cut apart, relinked for ``_images/`` and placed, and the forms inlined for
+    the pages that need them written to one file (``spec["inlined"]``), read by
+    the build once the batch is over.
     """
     from .svgtext import inline_svg, relink_for_images
 
@@ -417,16 +431,25 @@ def draw_stream(spec: dict[str, Any]) -> int:
     if proc.returncode != 0 or len(svgs) != len(jobs):
         return 1  # which output is which is unknowable: all to the fallback
     failed = 0
+    inlined: list[str | None] = []
+    made: set[Path] = set()  # directories known to exist
     for job, svg in zip(jobs, svgs, strict=True):
         try:
             text = svg.lstrip("\n") + _SVG_END
             if job["relink"]:
                 text = relink_for_images(text, *job["relink"])
-            for imgpath, prefix, fragment in job["inline"]:
-                _place(Path(fragment), inline_svg(text, imgpath, prefix))
-            _place(Path(job["target"]), text)
+            inlined += [inline_svg(text, imgpath, prefix) for imgpath, prefix in job["inline"]]
+            target = Path(job["target"])
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            _place(target, text)
         except Exception:  # this one is left to Sphinx, which reports what is wrong
             failed += 1
+            inlined += [None] * len(job["inline"])
+    # One file for the batch's inlined forms (read once the batch is over); a job
+    # without its image is inlined from nothing, so None stands in for it.
+    Path(spec["inlined"]).write_text(json.dumps(inlined), encoding="utf-8")
     return 1 if failed else 0
 
 

@@ -235,6 +235,20 @@ def test_the_helper_relinks_the_file_and_inlines_it_for_each_page(tmp_path):
     assert 'xlink:href="../sub/ch.html#b"' in svg
     for imgpath, prefix in variants:
         assert pending.fragment(job.target, imgpath, prefix) == inline_svg(svg, imgpath, prefix)
+        # Handed out once (a page is written once): not kept in memory for the build.
+        assert pending.fragment(job.target, imgpath, prefix) is None
     assert pending.fragment(job.target, "elsewhere", "plan-1") is None
     assert pending.wait_all() == batchdot.Outcome(1, 0, 1)
-    assert pending.fragment(job.target, *variants[0]) is None  # cleaned up with the batch
+
+
+def test_a_damaged_file_of_inlined_forms_is_left_to_the_page(tmp_path):
+    """The page then inlines the image file itself (web.py), as without a helper."""
+    job = batchdot.Job('digraph g { a -> b }', tmp_path / "_images" / "g.svg",
+                       relink=("", "_images"), inline=(("_images", "p"),))
+    pending = batchdot.start([job], "svg", workers=1)
+    pending.wait([job.target])
+    assert job.target.is_file()
+    batch = pending._batch_of[job.target]
+    batch.fragments_file.write_text('["only one", "too many"]', encoding="utf-8")
+    assert pending.fragment(job.target, "_images", "p") is None
+    assert pending.wait_all() == batchdot.Outcome(1, 0, 1)
