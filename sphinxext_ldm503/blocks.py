@@ -174,7 +174,13 @@ def html_allowed(translator_class: type) -> bool:
 
 
 def translator_allows_html(builder: Builder) -> bool:
-    return html_allowed(builder.env._registry.get_translator_class(builder))
+    """Whether the builder's translator class is one :func:`html_allowed` accepts
+    (the registry is not public API: when it cannot be asked, the nodes are used)."""
+    try:
+        translator_class = builder.env._registry.get_translator_class(builder)
+    except AttributeError:
+        return False
+    return html_allowed(translator_class)
 
 
 def visit_html_block(self: Any, node: html_block) -> None:
