@@ -427,15 +427,9 @@ class MilestoneDomain(Domain):
         found = self.link_target(fromdocname, builder, target)
         if found is None:
             return None
-        refuri, refid, title = found
         if not explicit:
-            contnode = relabelled(contnode, title)
-        ref = nodes.reference("", "", contnode, internal=True, reftitle=title)
-        if refid is not None:
-            ref["refid"] = refid
-        else:
-            ref["refuri"] = refuri
-        return ref
+            contnode = relabelled(contnode, found[2])
+        return reference_to(found, contnode)
 
     def link_target(
         self, fromdocname: str, builder: Builder, target: str
@@ -477,6 +471,19 @@ class MilestoneDomain(Domain):
 
     def get_full_qualified_name(self, node: nodes.Element) -> str | None:
         return node.get("reftarget")
+
+
+def reference_to(
+    target: tuple[str | None, str | None, str], contnode: nodes.Element
+) -> nodes.reference:
+    """The reference node for a :meth:`MilestoneDomain.link_target` answer."""
+    refuri, refid, title = target
+    ref = nodes.reference("", "", contnode, internal=True, reftitle=title)
+    if refid is not None:
+        ref["refid"] = refid
+    else:
+        ref["refuri"] = refuri
+    return ref
 
 
 def relabelled(contnode: nodes.Element, label: str) -> nodes.Element:

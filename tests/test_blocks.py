@@ -25,6 +25,7 @@ from sphinxext_ldm503.blocks import (
     to_html_node,
     to_nodes,
 )
+from sphinxext_ldm503.domain import reference_to
 
 # Text a title or ID could hold: markup characters, entities, runs of spaces, newlines.
 TEXT = st.text(alphabet=st.sampled_from(list("aZ09 -:&<>\"'@#;\n\u2026\u00e9")), max_size=12)
@@ -45,18 +46,6 @@ TARGET = st.one_of(
     st.tuples(TEXT, st.none(), TEXT),  # another page: refuri (may be empty)
     st.tuples(st.none(), TEXT.filter(bool), TEXT),  # this page: refid
 )
-
-
-def _reference(target: tuple[str | None, str | None, str], content: nodes.Element
-               ) -> nodes.reference:
-    """What MilestoneDomain.reference makes of a target."""
-    refuri, refid, title = target
-    ref = nodes.reference("", "", content, internal=True, reftitle=title)
-    if refid is not None:
-        ref["refid"] = refid
-    else:
-        ref["refuri"] = refuri
-    return ref
 
 
 def _written(app, node: nodes.Element, parent: nodes.Element) -> str:
@@ -86,7 +75,7 @@ def test_straight_html_equals_the_translators_html(app) -> None:
 
         fast = to_html_node(block, target)
         assert fast is not None
-        slow = to_nodes(block, lambda ms_id, content: _reference(by_id[ms_id], content))
+        slow = to_nodes(block, lambda ms_id, content: reference_to(by_id[ms_id], content))
         # A paragraph alone in a list item ends without a newline.
         def parent() -> nodes.Element:
             return nodes.list_item() if alone else nodes.section()
