@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sphinx.roles import XRefRole
     from sphinx.util.typing import RoleFunction
 
+    from .blocks import Target
     from .checks import CheckConfig
 
 #: Per-document keys of the domain data; each maps docname -> list.
@@ -431,9 +432,7 @@ class MilestoneDomain(Domain):
             contnode = relabelled(contnode, found[2])
         return reference_to(found, contnode)
 
-    def link_target(
-        self, fromdocname: str, builder: Builder, target: str
-    ) -> tuple[str | None, str | None, str] | None:
+    def link_target(self, fromdocname: str, builder: Builder, target: str) -> Target | None:
         """Where a link from ``fromdocname`` to milestone ``target`` goes: ``(refuri,
         refid, title)``, one of the first two None; None when it is not declared.
 
@@ -473,9 +472,7 @@ class MilestoneDomain(Domain):
         return node.get("reftarget")
 
 
-def reference_to(
-    target: tuple[str | None, str | None, str], contnode: nodes.Element
-) -> nodes.reference:
+def reference_to(target: Target, contnode: nodes.Element) -> nodes.reference:
     """The reference node for a :meth:`MilestoneDomain.link_target` answer."""
     refuri, refid, title = target
     ref = nodes.reference("", "", contnode, internal=True, reftitle=title)

@@ -16,6 +16,7 @@ plan, so the command line can re-run the checks on a published plan.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -159,11 +160,13 @@ def to_json_document(
 
 def dumps(doc: Mapping[str, Any]) -> str:
     """The document as text, the same bytes every time for the same document."""
-    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    out = io.StringIO()
+    dump(doc, out)
+    return out.getvalue()
 
 
 def dump(doc: Mapping[str, Any], fp: TextIO) -> None:
-    """``dumps(doc)`` written to ``fp`` a few thousand pieces at a time.
+    """:func:`dumps` written to ``fp`` a few thousand pieces at a time.
 
     ``json.dumps`` with an indent keeps every piece of the text (hundreds of
     thousands for a large plan, some 20 MB at 2,000 milestones) until it joins them:
