@@ -24,8 +24,10 @@ by one and reports the problem its way: this is purely a speed-up.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,26 +108,19 @@ def start(
     todo = _unique_missing(jobs)
     program = shutil.which(dot)
     if not todo or program is None:
-        return Pending(None, [], 1, failed=len(todo))
+        return Pending(1, failed=len(todo))
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     if batches_per_worker is None:
         batches_per_worker = max(1, min(MAX_BATCHES_PER_WORKER,
                                         len(todo) // (workers * MIN_BATCH)))
-    tmp = tempfile.TemporaryDirectory(prefix="ldm503-dot-")
-    directory = Path(tmp.name)
-    stream = fmt == "svg" and not any(job.image_map or job.layout for job in todo)
-    batches: list[_Batch] = []
     chunks = _batches(todo, workers * batches_per_worker)
     if len(chunks) > workers and len(chunks[0]) >= 4:
         # A large build: the first pages wait for the first batch, so it is a small one.
         first = chunks.pop(0)
         chunks[:0] = [first[: len(first) // 4], first[len(first) // 4 :]]
-    for number, chunk in enumerate(chunks):
-        if stream:
-            batches.append(_StreamBatch(number, chunk, directory, program, args, timeout))
-        else:
-            batches.append(_FileBatch(number, chunk, directory, program, args, timeout, fmt))
-    pending = Pending(tmp, batches, workers)
+    pending = Pending(workers)
+    for chunk in chunks:
+        pending.add(chunk, fmt, program=program, args=args, timeout=timeout)
     pending.poll()
     return pending
 
@@ -137,13 +132,33 @@ class Pending:
     :meth:`wait`): no thread runs in the caller's process.
     """
 
-    def __init__(self, tmp: tempfile.TemporaryDirectory[str] | None, batches: list[_Batch],
-                 workers: int, failed: int = 0) -> None:
-        self._tmp = tmp
-        self._batches = batches
+    def __init__(self, workers: int, failed: int = 0) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None  # made with the first batch
+        self._batches: list[_Batch] = []
         self._workers = workers
         self._failed = failed
-        self._batch_of = {job.target: batch for batch in batches for job in batch.jobs}
+        self._batch_of: dict[Path, _Batch] = {}
+
+    def add(self, jobs: Sequence[Job], fmt: str, *, program: str, args: Sequence[str] = (),
+            timeout: float = 60.0) -> None:
+        """Queue one more batch (after those queued already); ``program`` is dot's path.
+
+        For a caller that learns of diagrams while earlier ones are drawn (see
+        :mod:`.prefork`): it skips what is drawn or queued already.
+        """
+        todo = [job for job in _unique_missing(jobs) if job.target not in self._batch_of]
+        if not todo:
+            return
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="ldm503-dot-")
+        directory, number = Path(self._tmp.name), len(self._batches)
+        batch: _Batch
+        if fmt == "svg" and not any(job.image_map or job.layout for job in todo):
+            batch = _StreamBatch(number, todo, directory, program, args, timeout)
+        else:
+            batch = _FileBatch(number, todo, directory, program, args, timeout, fmt)
+        self._batches.append(batch)
+        self._batch_of.update((job.target, batch) for job in todo)
 
     def poll(self) -> None:
         """Collect the batches that are done and start queued ones on the free cores."""
@@ -408,6 +423,11 @@ def _helper_env() -> dict[str, str]:
 #: Where one SVG of dot's output stream ends: its text is XML-escaped, so the
 #: closing tag appears nowhere else.
 _SVG_END = "</svg>\n"
+#: The page prefix dot (2.43 at least) gives the id of every graph but the first
+#: in one run, as if each were a further page of the first: its ``id`` attribute
+#: and the SVG a run of its own writes lack it, and a page's explorer looks the
+#: graph up by that id.
+_PAGE_PREFIX = re.compile(r'(<g id=")page\d+,\d+_(?=[^"]*" class="graph")')
 
 
 def draw_stream(spec: dict[str, Any]) -> int:
@@ -435,7 +455,7 @@ def draw_stream(spec: dict[str, Any]) -> int:
     made: set[Path] = set()  # directories known to exist
     for job, svg in zip(jobs, svgs, strict=True):
         try:
-            text = svg.lstrip("\n") + _SVG_END
+            text = _PAGE_PREFIX.sub(r"\1", svg.lstrip("\n") + _SVG_END, count=1)
             if job["relink"]:
                 text = relink_for_images(text, *job["relink"])
             inlined += [inline_svg(text, imgpath, prefix) for imgpath, prefix in job["inline"]]
@@ -453,7 +473,20 @@ def draw_stream(spec: dict[str, Any]) -> int:
     return 1 if failed else 0
 
 
+#: How much lower than the build's the helpers' (and so dot's) priority is: on a
+#: machine with few cores the build's own process, which writes the pages, keeps its
+#: core, and the drawing takes what the others leave.
+NICENESS = 5
+
+
+def lower_priority() -> None:
+    """Run this process (and what it starts) at :data:`NICENESS` below its parent."""
+    with contextlib.suppress(AttributeError, OSError):  # os.nice is POSIX-only
+        os.nice(NICENESS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    lower_priority()
     args = sys.argv[1:] if argv is None else list(argv)
     spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     return draw_stream(spec)

@@ -22,22 +22,23 @@ from __future__ import annotations
 import logging as std_logging
 import os
 import posixpath
+import shutil
 from collections.abc import Iterator
 from hashlib import sha1
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from docutils import nodes
 from sphinx.ext.graphviz import graphviz
 from sphinx.util import logging
 from sphinx.util.nodes import inline_all_toctrees
 from sphinx.util.osutil import relative_uri
 
-from . import batchdot
+from . import batchdot, prefork
 from . import nodes as ldm_nodes
 from .domain import get_domain
 
 if TYPE_CHECKING:
-    from docutils import nodes
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
@@ -116,57 +117,102 @@ def _doctrees(builder: Builder, pages: set[str]) -> Iterator[tuple[str, nodes.do
         yield docname, tree
 
 
-def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
-                 pages: set[str]) -> tuple[list[batchdot.Job], dict[Path, set[str]]]:
-    """The diagrams of ``pages`` as batch jobs, and which pages show each image."""
+class PageDiagrams(NamedTuple):
+    """What the dry run found on one page: its rendered diagrams and their images."""
+
+    docname: str
+    #: memo key -> (the placeholder's rendered nodes, the warnings it gave)
+    rendered: dict[tuple[Any, ...], tuple[list[nodes.Node], list[Any]]]
+    #: (image file, DOT source, the inlined form the page shows or None)
+    images: list[tuple[Path, str, tuple[str, str] | None]]
+
+
+def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
+                  pages: set[str]) -> Iterator[PageDiagrams]:
+    """Render the diagrams of ``pages`` as the post-transform will, page by page in
+    page order, with logging silenced (each placeholder's warnings are kept and
+    replayed when the page's post-transform takes the result: printed once, in
+    page order)."""
     from .diagrams import render_graph
 
     env: BuildEnvironment = builder.env
     outdir = Path(builder.outdir) / getattr(builder, "imagedir", "")
-    codes: dict[Path, str] = {}
-    page_of: dict[Path, set[str]] = {}
-    inline: dict[Path, dict[tuple[str, str], None]] = {}
-    imgpaths: dict[str, str] = {}  # page -> its image path (SVG only)
     dry_run = _DryRun(builder)
-    memo = domain.per_build("prerendered", dict)
     previous = env.temp_data.get("docname")
     try:
         with logging.suppress_logging():
             for docname, doctree in _doctrees(builder, pages):
                 env.temp_data["docname"] = docname
-                if fmt == "svg":
-                    imgpaths[docname] = image_path(builder, docname)
+                imgpath = image_path(builder, docname) if fmt == "svg" else ""
+                page = PageDiagrams(docname, {}, [])
                 placeholders = list(doctree.findall(ldm_nodes.milestone_graph))
                 for index, node in enumerate(placeholders):
-                    # The renderer's warnings are kept and replayed when the page's
-                    # post-transform takes the result: printed once, in page order.
                     with logging.suppress_logging() as captured:
                         results = render_graph(dry_run, node, domain, index)  # type: ignore[arg-type]
-                    memo[_memo_key(docname, index, node)] = (results, captured.clear())
+                    page.rendered[_memo_key(docname, index, node)] = (results, captured.clear())
                     for result in results:
                         for image in result.findall(graphviz):
                             target = outdir / image_name(builder, image["code"],
                                                          image["options"], fmt)
-                            codes.setdefault(target, image["code"])
-                            page_of.setdefault(target, set()).add(docname)
-                            if fmt == "svg" and image.get("svg_id"):
-                                # What web.html_visit_inline will write into the page.
-                                variant = (imgpaths[docname], image["svg_id"])
-                                inline.setdefault(target, {})[variant] = None
+                            # What web.html_visit_inline will write into the page.
+                            variant = ((imgpath, image["svg_id"])
+                                       if fmt == "svg" and image.get("svg_id") else None)
+                            page.images.append((target, image["code"], variant))
+                yield page
     finally:
         if previous is None:
             env.temp_data.pop("docname", None)
         else:
             env.temp_data["docname"] = previous
-    jobs = [batchdot.Job(
-        code, target,
-        image_map=fmt == "png",
-        # The PDF lays links over the nodes (latex.py): it needs where dot put them.
-        layout=fmt == "pdf",
-        relink=_relink(builder, min(page_of[target]), imgpaths) if fmt == "svg" else None,
-        inline=tuple(inline.get(target, ())),
-    ) for target, code in codes.items()]
-    return jobs, page_of
+
+
+class JobSet:
+    """The batch jobs of the pages seen so far: each image once, with every page's
+    inlined form of it."""
+
+    def __init__(self, builder: Builder, fmt: str) -> None:
+        self.builder, self.fmt = builder, fmt
+        self.codes: dict[Path, str] = {}
+        self.page_of: dict[Path, set[str]] = {}
+        self.inline: dict[Path, dict[tuple[str, str], None]] = {}
+        self._relinks: dict[str, tuple[str, str]] = {}
+
+    def add(self, page: PageDiagrams) -> None:
+        for target, code, variant in page.images:
+            self.codes.setdefault(target, code)
+            self.page_of.setdefault(target, set()).add(page.docname)
+            if variant is not None:
+                self.inline.setdefault(target, {})[variant] = None
+
+    def jobs(self) -> list[batchdot.Job]:
+        fmt = self.fmt
+        return [batchdot.Job(
+            code, target,
+            image_map=fmt == "png",
+            # The PDF lays links over the nodes (latex.py): it needs where dot put them.
+            layout=fmt == "pdf",
+            relink=self._relink(min(self.page_of[target])) if fmt == "svg" else None,
+            inline=tuple(self.inline.get(target, ())),
+        ) for target, code in self.codes.items()]
+
+    def _relink(self, docname: str) -> tuple[str, str]:
+        if docname not in self._relinks:
+            self._relinks[docname] = _relink(self.builder, docname)
+        return self._relinks[docname]
+
+
+def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
+                 pages: set[str]) -> tuple[list[batchdot.Job], dict[Path, set[str]]]:
+    """The diagrams of ``pages`` as batch jobs, and which pages show each image.
+
+    The rendered placeholders are kept for the post-transform (:func:`take_prerendered`).
+    """
+    memo = domain.per_build("prerendered", dict)
+    found = JobSet(builder, fmt)
+    for page in dry_run_pages(builder, domain, fmt, pages):
+        memo.update(page.rendered)
+        found.add(page)
+    return found.jobs(), found.page_of
 
 
 def image_path(builder: Builder, docname: str) -> str:
@@ -174,12 +220,12 @@ def image_path(builder: Builder, docname: str) -> str:
     return relative_uri(builder.get_target_uri(docname), builder.imagedir)
 
 
-def _relink(builder: Builder, docname: str, imgpaths: dict[str, str]) -> tuple[str, str]:
-    """(page directory, images directory) for links dot wrote on ``docname``'s page
-    (its image path in ``imgpaths``): sphinx.ext.graphviz makes them relative to the
-    images, as the file is loaded from there (the same from any page showing it)."""
+def _relink(builder: Builder, docname: str) -> tuple[str, str]:
+    """(page directory, images directory) for links dot wrote on ``docname``'s page:
+    sphinx.ext.graphviz makes them relative to the images, as the file is loaded
+    from there (the same from any page showing it)."""
     page_dir = posixpath.dirname(builder.get_target_uri(docname))
-    return page_dir, posixpath.normpath(posixpath.join(page_dir, imgpaths[docname]))
+    return page_dir, posixpath.normpath(posixpath.join(page_dir, image_path(builder, docname)))
 
 
 def _memo_key(docname: str, index: int, node: nodes.Element) -> tuple[Any, ...]:
@@ -190,6 +236,7 @@ def _memo_key(docname: str, index: int, node: nodes.Element) -> tuple[Any, ...]:
 def take_prerendered(domain: MilestoneDomain, docname: str, index: int,
                      node: nodes.Element) -> list[nodes.Node] | None:
     """What the dry run rendered for this placeholder (its warnings replayed), or None."""
+    _receive(domain, docname)
     found = domain.per_build("prerendered", dict).pop(_memo_key(docname, index, node), None)
     if found is None:
         return None
@@ -201,6 +248,109 @@ def take_prerendered(domain: MilestoneDomain, docname: str, index: int,
     return results
 
 
+class Chunk(NamedTuple):
+    """Some pages' share of the dry run, as the forked copy hands it over."""
+
+    pages: list[str]
+    rendered: dict[tuple[Any, ...], tuple[list[nodes.Node], list[Any]]]
+    jobs: list[batchdot.Job]
+    #: page -> the images it shows
+    targets: dict[str, list[Path]]
+
+
+def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str],
+            workers: int) -> Iterator[Chunk]:
+    """The dry run of ``pages`` (in the forked copy), in chunks of about a batch each."""
+    total = sum(domain.data["diagrams"].get(page, 0) for page in pages)
+    size = max(batchdot.MIN_BATCH, total // (workers * batchdot.MAX_BATCHES_PER_WORKER))
+    for run in prefork.grouped(dry_run_pages(builder, domain, fmt, pages),
+                               lambda page: len(page.images), max(1, size // 4), size):
+        found = JobSet(builder, fmt)
+        rendered = {}
+        for page in run:
+            found.add(page)
+            rendered.update({key: (results, [_portable(r) for r in records])
+                             for key, (results, records) in page.rendered.items()})
+        yield Chunk([page.docname for page in run], rendered, found.jobs(),
+                    {page.docname: [target for target, _, _ in page.images] for page in run})
+
+
+def _portable(record: std_logging.LogRecord) -> std_logging.LogRecord:
+    """A warning fit to be pickled: its message formatted, a node location as text."""
+    record.msg, record.args = record.getMessage(), ()
+    location = getattr(record, "location", None)
+    if isinstance(location, nodes.Node):
+        record.location = logging.get_node_location(location)
+    return record
+
+
+def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: str,
+                  pages: set[str]) -> bool:
+    """Hand the dry run to a forked copy (:mod:`.prefork`); False when it is not worth it
+    or cannot be done."""
+    diagrams = sum(domain.data["diagrams"].get(page, 0) for page in pages)
+    program = shutil.which(builder.config.graphviz_dot)
+    if builder.format != "html" or diagrams < prefork.MIN_DIAGRAMS or program is None:
+        return False
+    workers = _workers(app)
+    forked = prefork.start(lambda: _chunks(builder, domain, fmt, pages, workers))
+    if forked is None:
+        return False
+    domain.per_build("drawing", dict).update(
+        pending=batchdot.Pending(workers), targets={}, ready=set(), forked=forked,
+        unseen=set(pages), builder=builder, fmt=fmt, program=program)
+    return True
+
+
+def _receive(domain: MilestoneDomain, docname: str) -> None:
+    """Take what the forked copy made so far, and wait until it has done ``docname``.
+
+    If the copy fails, the pages it did not do are dry-run here, as without it.
+    """
+    drawing = domain.per_build("drawing", dict)
+    forked: prefork.Forked | None = drawing.get("forked")
+    if forked is None:
+        return
+    unseen: set[str] = drawing["unseen"]
+    block = False
+    while True:
+        for chunk in forked.take(block=block):
+            unseen.difference_update(chunk.pages)
+            domain.per_build("prerendered", dict).update(chunk.rendered)
+            _add_batch(drawing, chunk.jobs, chunk.targets)
+        if docname not in unseen or forked.over:
+            break
+        block = True
+    if not forked.over:
+        return
+    forked.close()
+    drawing["forked"] = None
+    if unseen:
+        builder = drawing["builder"]
+        jobs, page_of = collect_jobs(builder, domain, drawing["fmt"], set(unseen))
+        targets: dict[str, list[Path]] = {}
+        for target, docnames in page_of.items():
+            for page in docnames:
+                targets.setdefault(page, []).append(target)
+        _add_batch(drawing, jobs, targets)
+        unseen.clear()
+
+
+def _add_batch(drawing: dict[str, Any], jobs: list[batchdot.Job],
+               targets: dict[str, list[Path]]) -> None:
+    for page, shown in targets.items():
+        drawing["targets"].setdefault(page, set()).update(shown)
+    config = drawing["builder"].config
+    pending: batchdot.Pending = drawing["pending"]
+    pending.add(jobs, drawing["fmt"], program=drawing["program"], args=config.graphviz_dot_args,
+                timeout=float(config.ldm503_dot_timeout) * (1 + len(jobs) / 100))
+    pending.poll()
+
+
+def _workers(app: Sphinx) -> int:
+    return app.parallel if app.parallel > 1 else os.cpu_count() or 1
+
+
 def on_write_started(app: Sphinx, builder: Builder) -> None:
     from .diagrams import _dot_missing
 
@@ -209,7 +359,7 @@ def on_write_started(app: Sphinx, builder: Builder) -> None:
     if fmt is None or _dot_missing(builder, domain):
         return
     pages = pages_to_write(builder, domain)
-    if not pages:
+    if not pages or _start_forked(app, builder, domain, fmt, pages):
         return
     jobs, page_of = collect_jobs(builder, domain, fmt, pages)
     missing = [job for job in jobs if not job.target.is_file()]
@@ -218,8 +368,7 @@ def on_write_started(app: Sphinx, builder: Builder) -> None:
     timeout = float(builder.config.ldm503_dot_timeout) * (1 + len(missing) / 100)
     pending = batchdot.start(missing, fmt, dot=builder.config.graphviz_dot,
                              args=builder.config.graphviz_dot_args,
-                             workers=app.parallel if app.parallel > 1 else os.cpu_count(),
-                             timeout=timeout)
+                             workers=_workers(app), timeout=timeout)
     if builder.format != "html":
         _finish(app, pending)  # LaTeX and texinfo assemble pages differently: all now
         return
@@ -251,6 +400,8 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     """Every batch is done (pages not written, an error) and its files cleaned up."""
     drawing = get_domain(app.env).per_build("drawing", dict)
     if drawing:
+        if drawing.get("forked") is not None:
+            drawing.pop("forked").close()
         _finish(app, drawing.pop("pending"))
         drawing.clear()
 

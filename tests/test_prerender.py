@@ -214,6 +214,22 @@ def test_without_an_interpreter_to_start_the_batch_is_drawn_in_process(tmp_path,
     assert job.target.read_text().rstrip().endswith("</svg>")
 
 
+def test_a_batch_writes_each_svg_as_a_run_of_its_own_would(tmp_path):
+    """dot prefixes the graph id of every graph but the first of a run ("page0,1_"):
+    a page's SVG must not depend on where its diagram fell in a batch (the number
+    of cores, a forked dry run, a rebuild of some pages)."""
+    import subprocess
+
+    codes = ['digraph a { id="ga"; x -> y }', 'digraph b { id="gb"; p -> q }',
+             "digraph c { r }", 'digraph d { id="page0,1_own"; s }']
+    jobs = [batchdot.Job(code, tmp_path / f"g{i}.svg") for i, code in enumerate(codes)]
+    assert batchdot.render(jobs, "svg", workers=1) == batchdot.Outcome(4, 0, 1)
+    for job in jobs:
+        alone = subprocess.run([DOT, "-Tsvg"], input=job.code, capture_output=True,
+                               text=True, check=True).stdout
+        assert job.target.read_text(encoding="utf-8") == alone
+
+
 def test_the_helper_relinks_the_file_and_inlines_it_for_each_page(tmp_path):
     """What a page shows is what web.py would make of the file: inlined by the
     helper process instead of the build's own."""
@@ -252,3 +268,140 @@ def test_a_damaged_file_of_inlined_forms_is_left_to_the_page(tmp_path):
     batch.fragments_file.write_text('["only one", "too many"]', encoding="utf-8")
     assert pending.fragment(job.target, "_images", "p") is None
     assert pending.wait_all() == batchdot.Outcome(1, 0, 1)
+
+
+# -- the dry run in a forked copy (prefork.py) ---------------------------------------
+
+
+def _pages(outdir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(outdir.glob("*.html"))}
+
+
+def _forking(monkeypatch, started: list) -> None:
+    """Fork for any number of diagrams, and remember each copy started."""
+    from sphinxext_ldm503 import prefork
+
+    monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)
+    real_start = prefork.start
+
+    def start(chunks):
+        forked = real_start(chunks)
+        started.append(forked)
+        return forked
+
+    monkeypatch.setattr(prefork, "start", start)
+
+
+def test_a_forked_copy_does_the_dry_run_with_the_same_pages(make_app, rootdir, tmp_path,
+                                                            monkeypatch):
+    """The same pages as a dry run in the build's process, every diagram in a batch,
+    the copy reaped and its files gone."""
+    wrapper, log = counting_dot(tmp_path)
+    src = _copy(rootdir, tmp_path)
+    here = make_app("html", srcdir=src, builddir=tmp_path / "here",
+                    confoverrides={"graphviz_dot": str(wrapper)})
+    here.build()
+    log.unlink()
+    started: list = []
+    _forking(monkeypatch, started)
+    forked = make_app("html", srcdir=src, builddir=tmp_path / "forked",
+                      confoverrides={"graphviz_dot": str(wrapper)})
+    forked.build()
+    assert len(started) == 1 and started[0] is not None
+    copy = started[0]
+    assert copy.finished and not copy.failed and copy.pid == 0
+    assert not Path(copy._directory).exists()
+    assert _pages(Path(forked.outdir)) == _pages(Path(here.outdir))
+    runs = calls(log)
+    assert [c for c in runs if not is_batch(c)] == ["-Tsvg stdin:probe"]
+    assert sum(graphs_drawn(c) for c in runs if is_batch(c)) == len(
+        {p.name for p in referenced_images(Path(forked.outdir))})
+
+
+def test_warnings_of_a_forked_dry_run_are_printed_once(make_app, rootdir, tmp_path, monkeypatch):
+    started: list = []
+    _forking(monkeypatch, started)
+    app = make_app("html", srcdir=_copy(rootdir, tmp_path),
+                   confoverrides={"ldm503_graph_max_nodes": 3})
+    app.build()
+    assert started and started[0] is not None
+    warnings = [line for line in app._warning.getvalue().splitlines() if "[ldm503.graph]" in line]
+    places = sorted(re.search(r"(\w+\.rst:\d+): WARNING: milestone-graph draws (\d)", w).groups()
+                    for w in warnings)
+    assert places == [("index.rst:8", "5"), ("plan.rst:10", "4")]
+
+
+def test_when_the_forked_copy_fails_the_build_does_the_rest(make_app, rootdir, tmp_path,
+                                                            monkeypatch):
+    """A copy that dies after its first chunk: the pages it did not do are dry-run in
+    the build's process, still drawn in batches, with the same pages as a result."""
+    from sphinxext_ldm503 import prerender
+
+    wrapper, log = counting_dot(tmp_path)
+    src = _copy(rootdir, tmp_path)
+    here = make_app("html", srcdir=src, builddir=tmp_path / "here",
+                    confoverrides={"graphviz_dot": str(wrapper)})
+    here.build()
+    log.unlink()
+    started: list = []
+    _forking(monkeypatch, started)
+    real_chunks = prerender._chunks
+
+    def dying(*args, **kwargs):
+        chunks = real_chunks(*args, **kwargs)
+        yield next(chunks)
+        raise RuntimeError("the copy dies")
+
+    monkeypatch.setattr(prerender, "_chunks", dying)
+    monkeypatch.setattr(prerender, "_workers", lambda app: 1)
+    monkeypatch.setattr("sphinxext_ldm503.batchdot.MIN_BATCH", 1)  # a chunk per page
+    broken = make_app("html", srcdir=src, builddir=tmp_path / "broken",
+                      confoverrides={"graphviz_dot": str(wrapper)})
+    broken.build()
+    assert started[0].failed and started[0].pid == 0
+    assert _pages(Path(broken.outdir)) == _pages(Path(here.outdir))
+    assert [c for c in calls(log) if not is_batch(c)] == ["-Tsvg stdin:probe"]
+
+
+def test_no_fork_while_other_threads_run(make_app, rootdir, tmp_path, monkeypatch):
+    """Forking a process with other threads can copy a lock held for ever."""
+    import threading
+
+    started: list = []
+    _forking(monkeypatch, started)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        app = make_app("html", srcdir=_copy(rootdir, tmp_path))
+        app.build()
+    finally:
+        stop.set()
+        other.join()
+    assert started == [None]
+    assert all(p.is_file() for p in referenced_images(Path(app.outdir)))
+
+
+def test_prefork_hands_over_chunks_in_order_and_reports_failure():
+    from sphinxext_ldm503 import prefork
+
+    forked = prefork.start(lambda: iter([["a"], ["b", "c"], ["d"]]))
+    assert forked is not None
+    taken = []
+    while not forked.over:
+        taken += forked.take(block=True)
+    assert taken == [["a"], ["b", "c"], ["d"]] and forked.finished and not forked.failed
+    forked.close()
+
+    def broken():
+        yield 1
+        raise ValueError
+
+    failing = prefork.start(broken)
+    assert failing is not None
+    got = []
+    while not failing.over:
+        got += failing.take(block=True)
+    assert got == [1] and failing.failed
+    failing.close()
+    assert list(prefork.grouped(range(1, 8), lambda n: n, 2, 5)) == [[1, 2], [3, 4], [5], [6], [7]]
