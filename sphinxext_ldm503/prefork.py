@@ -24,6 +24,7 @@ import os
 import pickle
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -40,8 +41,10 @@ _CHUNK, _END, _FAILED = b"c", b"e", b"x"
 
 
 def can_fork() -> bool:
-    """Forking is safe here: POSIX, and no other thread holds a lock the copy would need."""
-    return hasattr(os, "fork") and threading.active_count() == 1
+    """Forking is safe here: no other thread holds a lock the copy would need, and not
+    macOS, whose system libraries do not survive a fork without an exec."""
+    return (hasattr(os, "fork") and sys.platform != "darwin"
+            and threading.active_count() == 1)
 
 
 class Forked:
