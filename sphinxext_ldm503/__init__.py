@@ -22,6 +22,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         diagrams,
         directives,
         events,
+        gcfreeze,
         latex,
         needs,
         placeholders,
@@ -45,6 +46,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     report.setup(app)
     schedule_sphinx.setup(app)
     events.setup(app)
+    gcfreeze.setup(app)
     latex.setup(app)
     needs.setup(app)  # does nothing unless sphinx_needs is in extensions
     web.setup(app)
