@@ -476,7 +476,7 @@ def draw_stream(spec: dict[str, Any]) -> int:
 #: How much lower than the build's the helpers' (and so dot's) priority is: on a
 #: machine with few cores the build's own process, which writes the pages, keeps its
 #: core, and the drawing takes what the others leave.
-NICENESS = 5
+NICENESS = 15
 
 
 def lower_priority() -> None:
