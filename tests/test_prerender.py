@@ -405,3 +405,16 @@ def test_prefork_hands_over_chunks_in_order_and_reports_failure():
     assert got == [1] and failing.failed
     failing.close()
     assert list(prefork.grouped(range(1, 8), lambda n: n, 2, 5)) == [[1, 2], [3, 4], [5], [6], [7]]
+
+
+def test_a_forked_dry_run_under_parallel_writing(make_app, rootdir, tmp_path, monkeypatch):
+    """-j 2: Sphinx forks its own writers too; the pages are those of a serial build."""
+    src = _copy(rootdir, tmp_path)
+    serial = make_app("html", srcdir=src, builddir=tmp_path / "serial")
+    serial.build()
+    started: list = []
+    _forking(monkeypatch, started)
+    parallel = make_app("html", srcdir=src, builddir=tmp_path / "parallel", parallel=2)
+    parallel.build()
+    assert started and started[0] is not None and started[0].pid == 0
+    assert _pages(Path(parallel.outdir)) == _pages(Path(serial.outdir))
