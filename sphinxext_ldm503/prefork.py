@@ -22,6 +22,7 @@ import contextlib
 import gc
 import os
 import pickle
+import select
 import shutil
 import signal
 import sys
@@ -37,6 +38,9 @@ from .batchdot import lower_priority
 #: page faults a fork brings.
 MIN_DIAGRAMS = 200
 
+#: Seconds the build waits for the copy's next chunk before doing the rest itself.
+SILENCE_LIMIT = 120.0
+
 _CHUNK, _END, _FAILED = b"c", b"e", b"x"
 
 
@@ -50,7 +54,9 @@ def can_fork() -> bool:
 class Forked:
     """The forked dry run, as the build sees it: chunks to take, then the end.
 
-    Nothing runs in the build's process unless it asks (:meth:`take`).
+    Nothing runs in the build's process unless it asks (:meth:`take`). A copy that
+    stays silent for :data:`SILENCE_LIMIT` seconds while the build waits is taken
+    for failed (and stopped): the build never hangs on it.
     """
 
     def __init__(self, pid: int, fd: int, directory: str) -> None:
@@ -66,7 +72,7 @@ class Forked:
     def take(self, *, block: bool) -> list[Any]:
         """The chunks ready now, in order; with ``block``, wait for at least one
         more unless the copy is over."""
-        if self._fd >= 0 and not (self.finished or self.failed):
+        if not (self.finished or self.failed):
             self._read(block=block and self._taken == self._announced)
         chunks = []
         while self._taken < self._announced:
@@ -80,11 +86,14 @@ class Forked:
             path.unlink(missing_ok=True)
             self._taken += 1
         if self.finished or self.failed:
-            self._reap(wait=True)
+            self._end()
         return chunks
 
     def _read(self, *, block: bool) -> None:
-        os.set_blocking(self._fd, block)
+        if block and not select.select([self._fd], [], [], SILENCE_LIMIT)[0]:
+            self.failed = True  # hung, or starved for minutes: the build goes on without it
+            return
+        os.set_blocking(self._fd, False)
         try:
             data = os.read(self._fd, 4096)
         except BlockingIOError:
@@ -100,12 +109,14 @@ class Forked:
         elif _END in data:
             self.finished = True
 
-    def _reap(self, *, wait: bool) -> None:
+    def _end(self) -> None:
+        """Reap the copy (stopped first unless it said it had finished); once."""
         if self.pid > 0:
+            if not self.finished:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
-                pid, _ = os.waitpid(self.pid, 0 if wait else os.WNOHANG)
-                if pid == 0:
-                    return
+                os.waitpid(self.pid, 0)
             self.pid = 0
         if self._fd >= 0:
             os.close(self._fd)
@@ -113,10 +124,9 @@ class Forked:
 
     def close(self) -> None:
         """Stop the copy if it still runs, and leave nothing behind."""
-        if self.pid > 0 and not (self.finished or self.failed):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-        self._reap(wait=True)
+        if not self.finished:
+            self.failed = True
+        self._end()
         shutil.rmtree(self._directory, ignore_errors=True)
 
 

@@ -11,6 +11,10 @@ Sphinx then finds every image in place and runs no ``dot`` at all. For HTML the
 batches also leave the SVG as each page inlines it (:func:`inlined`), so the
 page's writer only reads it.
 
+For a large HTML build that dry run happens in a forked copy of the process
+(:mod:`.prefork`), which hands it over in chunks while the first pages are
+written; each chunk's batch starts when the build sees it (:func:`_receive`).
+
 This is purely a speed-up: a diagram missed here (a page not foreseen, a batch
 that failed) is rendered by sphinx.ext.graphviz as before. A test pins the file
 naming, so a Sphinx release that changes it fails loudly instead of silently

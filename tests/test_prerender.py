@@ -6,6 +6,7 @@ timing anything.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -418,3 +419,29 @@ def test_a_forked_dry_run_under_parallel_writing(make_app, rootdir, tmp_path, mo
     parallel.build()
     assert started and started[0] is not None and started[0].pid == 0
     assert _pages(Path(parallel.outdir)) == _pages(Path(serial.outdir))
+
+
+def test_a_silent_copy_is_stopped_and_the_build_goes_on(monkeypatch):
+    """A copy that hangs is not waited for for ever: after SILENCE_LIMIT seconds
+    without a chunk it is stopped, and what it did not do falls to the build."""
+    import time
+
+    from sphinxext_ldm503 import prefork
+
+    monkeypatch.setattr(prefork, "SILENCE_LIMIT", 0.2)
+
+    def hanging():
+        yield "first"
+        time.sleep(600)
+        yield "never"
+
+    forked = prefork.start(hanging)
+    assert forked is not None
+    pid = forked.pid
+    got = []
+    while not forked.over:
+        got += forked.take(block=True)
+    assert got == ["first"] and forked.failed and forked.pid == 0
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and reaped
+    forked.close()
