@@ -134,10 +134,10 @@ class Pending:
 
     def __init__(self, workers: int, failed: int = 0) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None  # made with the first batch
-        self._batches: list[_Batch] = []
+        self._batches: list[Batch] = []
         self._workers = workers
         self._failed = failed
-        self._batch_of: dict[Path, _Batch] = {}
+        self._batch_of: dict[Path, Batch] = {}
 
     def add(self, jobs: Sequence[Job], fmt: str, *, program: str, args: Sequence[str] = (),
             timeout: float = 60.0) -> None:
@@ -147,18 +147,23 @@ class Pending:
         :mod:`.prefork`): it skips what is drawn or queued already.
         """
         todo = [job for job in _unique_missing(jobs) if job.target not in self._batch_of]
-        if not todo:
-            return
+        if todo:
+            self.adopt(_batch(len(self._batches), todo, self.directory(), fmt, program,
+                              args, timeout))
+
+    def directory(self) -> Path:
+        """Where this build's batches keep their files (removed by :meth:`wait_all`)."""
         if self._tmp is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="ldm503-dot-")
-        directory, number = Path(self._tmp.name), len(self._batches)
-        batch: _Batch
-        if fmt == "svg" and not any(job.image_map or job.layout for job in todo):
-            batch = _StreamBatch(number, todo, directory, program, args, timeout)
-        else:
-            batch = _FileBatch(number, todo, directory, program, args, timeout, fmt)
+        return Path(self._tmp.name)
+
+    def adopt(self, batch: Batch) -> None:
+        """Take a batch made elsewhere (drawn already by :func:`draw_here`, say) as one
+        of these: :meth:`wait` and :meth:`fragment` serve its diagrams."""
+        batch.number = len(self._batches)  # waited for in this order
         self._batches.append(batch)
-        self._batch_of.update((job.target, batch) for job in todo)
+        for job in batch.jobs:
+            self._batch_of.setdefault(job.target, batch)
 
     def poll(self) -> None:
         """Collect the batches that are done and start queued ones on the free cores."""
@@ -182,7 +187,7 @@ class Pending:
             self._until_done(batch)
         self.poll()
 
-    def _until_done(self, batch: _Batch) -> None:
+    def _until_done(self, batch: Batch) -> None:
         while not batch.done:
             self.poll()
             # The earliest batch running is this one or one before it.
@@ -209,11 +214,14 @@ class Pending:
                        len(self._batches))
 
 
-class _Batch:
+class Batch:
     """One process drawing some jobs; started, checked and finished by :class:`Pending`."""
 
-    def __init__(self, number: int, jobs: list[Job], directory: Path, timeout: float) -> None:
+    def __init__(self, number: int, jobs: list[Job], directory: Path, timeout: float,
+                 name: str = "") -> None:
         self.number = number
+        #: what its files in ``directory`` are named after
+        self.name = name or f"b{number}"
         self.jobs = jobs
         self.directory = directory
         self.timeout = timeout
@@ -275,6 +283,7 @@ class _Batch:
     def _end(self, *, ok: bool) -> None:
         self.done = True
         self.rendered = self.collect(ok=ok)
+        self._proc = None  # over: what is left of the batch can be pickled
 
     def collect(self, *, ok: bool) -> int:
         """Put the outputs in place; how many diagrams were drawn."""
@@ -285,17 +294,20 @@ class _Batch:
         return None
 
 
-class _StreamBatch(_Batch):
+class _StreamBatch(Batch):
     """SVGs: a helper process runs ``dot`` on a stream of graphs and finishes each SVG."""
 
     def __init__(self, number: int, jobs: list[Job], directory: Path, program: str,
-                 args: Sequence[str], timeout: float) -> None:
-        super().__init__(number, jobs, directory, timeout)
+                 args: Sequence[str], timeout: float, name: str = "",
+                 here: bool = False) -> None:
+        super().__init__(number, jobs, directory, timeout, name)
         self.program, self.args = program, list(args)
+        #: drawn in this process (no helper to start), as :func:`draw_here` asks
+        self.here = here
         for job in jobs:
             for imgpath, prefix in job.inline:
                 self.fragments[job.target, imgpath, prefix] = len(self.fragments)
-        self.fragments_file = directory / f"b{number}-inlined.json"
+        self.fragments_file = directory / f"{self.name}-inlined.json"
 
     def command(self) -> list[str] | None:
         spec = {
@@ -305,7 +317,10 @@ class _StreamBatch(_Batch):
                      for job in self.jobs],
             "inlined": str(self.fragments_file),
         }
-        path = self.directory / f"b{self.number}.json"
+        if self.here:
+            draw_stream(spec)
+            return None
+        path = self.directory / f"{self.name}.json"
         path.write_text(json.dumps(spec), encoding="utf-8")
         python = _python()
         if python is None:  # no interpreter to start (embedded): draw it here and now
@@ -332,14 +347,14 @@ class _StreamBatch(_Batch):
         return text if isinstance(text, str) else None
 
 
-class _FileBatch(_Batch):
+class _FileBatch(Batch):
     """PNG or PDF: ``dot -O`` over one file per graph; outputs moved into place here."""
 
     def __init__(self, number: int, jobs: list[Job], directory: Path, program: str,
-                 args: Sequence[str], timeout: float, fmt: str) -> None:
-        super().__init__(number, jobs, directory, timeout)
+                 args: Sequence[str], timeout: float, fmt: str, name: str = "") -> None:
+        super().__init__(number, jobs, directory, timeout, name)
         self.program, self.args, self.fmt = program, list(args), fmt
-        self.sources = [directory / f"b{number}-{index}.gv" for index in range(len(jobs))]
+        self.sources = [directory / f"{self.name}-{index}.gv" for index in range(len(jobs))]
 
     def command(self) -> list[str] | None:
         for source, job in zip(self.sources, self.jobs, strict=True):
@@ -374,6 +389,30 @@ class _FileBatch(_Batch):
             os.replace(partial, job.target)  # the image last: it says "drawn"
             done += 1
         return done
+
+
+def _batch(number: int, jobs: list[Job], directory: Path, fmt: str, program: str,
+           args: Sequence[str], timeout: float, name: str = "", here: bool = False) -> Batch:
+    if fmt == "svg" and not any(job.image_map or job.layout for job in jobs):
+        return _StreamBatch(number, jobs, directory, program, args, timeout, name, here)
+    return _FileBatch(number, jobs, directory, program, args, timeout, fmt, name)
+
+
+def draw_here(jobs: Sequence[Job], fmt: str, *, program: str, directory: Path, name: str,
+              args: Sequence[str] = (), timeout: float = 60.0) -> Batch | None:
+    """Draw ``jobs`` now, from this process (a background one: :mod:`.prefork`), and
+    return the finished batch for a :class:`Pending` to :meth:`~Pending.adopt`;
+    None when all are drawn already. ``name`` keeps its files in ``directory``
+    apart from other batches'. SVGs are finished here too, with no helper to start.
+    """
+    todo = _unique_missing(jobs)
+    if not todo:
+        return None
+    batch = _batch(0, todo, directory, fmt, program, args, timeout, name, here=True)
+    batch.launch()
+    if batch.running:
+        batch.finish()
+    return batch
 
 
 def _unique_missing(jobs: Sequence[Job]) -> list[Job]:

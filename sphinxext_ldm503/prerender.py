@@ -257,25 +257,40 @@ class Chunk(NamedTuple):
 
     pages: list[str]
     rendered: dict[tuple[Any, ...], tuple[list[nodes.Node], list[Any]]]
-    jobs: list[batchdot.Job]
+    #: their diagrams, drawn (None: nothing left to draw)
+    batch: batchdot.Batch | None
     #: page -> the images it shows
     targets: dict[str, list[Path]]
 
 
 def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str],
-            workers: int) -> Iterator[Chunk]:
-    """The dry run of ``pages`` (in the forked copy), in chunks of about a batch each."""
+            drawing: dict[str, Any]) -> Iterator[Chunk]:
+    """The dry run of ``pages`` and the drawing of their diagrams, in the forked copy,
+    in chunks of about a batch each (the first smaller: the first page waits for it).
+
+    The copy draws each chunk itself, ``dot`` included, before handing it over: no
+    helper process to start, and nothing left for the build but reading it.
+    """
     total = sum(domain.data["diagrams"].get(page, 0) for page in pages)
-    size = max(batchdot.MIN_BATCH, total // (workers * batchdot.MAX_BATCHES_PER_WORKER))
-    for run in prefork.grouped(dry_run_pages(builder, domain, fmt, pages),
-                               lambda page: len(page.images), max(1, size // 4), size):
+    size = max(batchdot.MIN_BATCH, total // (drawing["workers"] * batchdot.MAX_BATCHES_PER_WORKER))
+    config = builder.config
+    drawn: set[Path] = set()  # by earlier chunks (a legend shown on several pages)
+    runs = prefork.grouped(dry_run_pages(builder, domain, fmt, pages),
+                           lambda page: len(page.images), max(1, size // 4), size)
+    for number, run in enumerate(runs):
         found = JobSet(builder, fmt)
         rendered = {}
         for page in run:
             found.add(page)
             rendered.update({key: (results, [_portable(r) for r in records])
                              for key, (results, records) in page.rendered.items()})
-        yield Chunk([page.docname for page in run], rendered, found.jobs(),
+        jobs = [job for job in found.jobs() if job.target not in drawn]
+        drawn.update(job.target for job in jobs)
+        batch = batchdot.draw_here(
+            jobs, fmt, program=drawing["program"], directory=drawing["pending"].directory(),
+            name=f"fork{number}", args=config.graphviz_dot_args,
+            timeout=float(config.ldm503_dot_timeout) * (1 + len(jobs) / 100))
+        yield Chunk([page.docname for page in run], rendered, batch,
                     {page.docname: [target for target, _, _ in page.images] for page in run})
 
 
@@ -297,12 +312,16 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     if builder.format != "html" or diagrams < prefork.MIN_DIAGRAMS or program is None:
         return False
     workers = _workers(app)
-    forked = prefork.start(lambda: _chunks(builder, domain, fmt, pages, workers))
-    if forked is None:
+    drawing = domain.per_build("drawing", dict)
+    drawing.update(pending=batchdot.Pending(workers), targets={}, ready=set(),
+                   unseen=set(pages), builder=builder, fmt=fmt, program=program,
+                   workers=workers)
+    drawing["pending"].directory()  # made before the fork: the copy draws into it
+    drawing["forked"] = prefork.start(lambda: _chunks(builder, domain, fmt, pages, drawing))
+    if drawing["forked"] is None:
+        drawing["pending"].wait_all()
+        drawing.clear()
         return False
-    domain.per_build("drawing", dict).update(
-        pending=batchdot.Pending(workers), targets={}, ready=set(), forked=forked,
-        unseen=set(pages), builder=builder, fmt=fmt, program=program)
     return True
 
 
@@ -321,7 +340,10 @@ def _receive(domain: MilestoneDomain, docname: str) -> None:
         for chunk in forked.take(block=block):
             unseen.difference_update(chunk.pages)
             domain.per_build("prerendered", dict).update(chunk.rendered)
-            _add_batch(drawing, chunk.jobs, chunk.targets)
+            for page, shown in chunk.targets.items():
+                drawing["targets"].setdefault(page, set()).update(shown)
+            if chunk.batch is not None:
+                drawing["pending"].adopt(chunk.batch)
         if docname not in unseen or forked.over:
             break
         block = True
