@@ -86,6 +86,11 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Seconds dot may take to draw one diagram before it is shown as a list instead.",
     ),
     ConfigValue(
+        "ldm503_fork_diagrams", True, "", (bool,),
+        "For 200 diagrams or more, work out and draw them in a forked copy of the build "
+        "while pages are written (faster; the copy takes memory of its own while it runs).",
+    ),
+    ConfigValue(
         "ldm503_json", True, "", (bool,),
         "Write <outdir>/ldm503.json at the end of every build.",
     ),
@@ -203,6 +208,7 @@ VALIDATORS: dict[str, Callable[[str, object], Validated]] = {
     "ldm503_graph_max_nodes": _count,
     "ldm503_dot_timeout": _seconds,
     "ldm503_dot_render_timeout": _seconds,
+    "ldm503_fork_diagrams": _flag,
     "ldm503_json": _flag,
     "ldm503_title_prefixes": lambda n, v: _strings(n, v, regex=False),
 }

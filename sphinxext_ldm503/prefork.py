@@ -1,19 +1,22 @@
-"""The diagrams' dry run in a forked process, while the build writes its first pages.
+"""The diagrams' dry run in a forked copy of the build, while it writes its first pages.
 
 Drawing a large plan's diagrams in batches (:mod:`.prerender`, :mod:`.batchdot`)
 first needs the DOT of every one of them, and working that out took about a
 second of the build's own process at 2,000 diagrams, before the first page was
 written: the largest part of what diagrams still added to a build. The DOT only
 depends on the environment, which a forked copy of the process holds as it is.
-So the copy does the dry run, page by page in page order, and hands the results
-over in chunks (pickled files, announced one byte each on a pipe): what each
-placeholder rendered and the batch jobs of its images. The build takes a chunk
-when a page needs it, or sooner when it looks in passing, and starts its batch;
-meanwhile it writes pages.
+So the copy does the dry run, page by page in page order, draws each chunk of it
+(:func:`.batchdot.draw_here`: ``dot`` and the SVGs' finishing, with no helper
+process to start) and hands it over (a pickled file, announced by one byte on a
+pipe): what each placeholder rendered, and the finished batch. The build takes a
+chunk when a page needs it, or sooner when it looks in passing; meanwhile it
+writes pages.
 
 Purely a speed-up, like the batches: where ``fork`` is missing or unsafe (other
-threads running), or the copy fails, the dry run happens in the build's process
-as before.
+threads running), or the copy fails or falls silent, the dry run happens in the
+build's process as before. The copy runs at a lower priority and holds memory of
+its own while it runs (what it allocates, and the pages of the build's memory it
+touches), so ``ldm503_fork_diagrams`` can turn it off.
 """
 
 from __future__ import annotations

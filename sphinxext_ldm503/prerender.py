@@ -11,9 +11,9 @@ Sphinx then finds every image in place and runs no ``dot`` at all. For HTML the
 batches also leave the SVG as each page inlines it (:func:`inlined`), so the
 page's writer only reads it.
 
-For a large HTML build that dry run happens in a forked copy of the process
-(:mod:`.prefork`), which hands it over in chunks while the first pages are
-written; each chunk's batch starts when the build sees it (:func:`_receive`).
+For a large HTML build that dry run, and the drawing, happen in a forked copy of
+the process (:mod:`.prefork`), which hands them over in chunks while the first
+pages are written (:func:`_receive`).
 
 This is purely a speed-up: a diagram missed here (a page not foreseen, a batch
 that failed) is rendered by sphinx.ext.graphviz as before. A test pins the file
@@ -149,8 +149,7 @@ def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
                 env.temp_data["docname"] = docname
                 imgpath = image_path(builder, docname) if fmt == "svg" else ""
                 page = PageDiagrams(docname, {}, [])
-                placeholders = list(doctree.findall(ldm_nodes.milestone_graph))
-                for index, node in enumerate(placeholders):
+                for index, node in enumerate(_placeholders(domain, docname, doctree)):
                     with logging.suppress_logging() as captured:
                         results = render_graph(dry_run, node, domain, index)  # type: ignore[arg-type]
                     page.rendered[_memo_key(docname, index, node)] = (results, captured.clear())
@@ -168,6 +167,20 @@ def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
             env.temp_data.pop("docname", None)
         else:
             env.temp_data["docname"] = previous
+
+
+def _placeholders(domain: MilestoneDomain, docname: str,
+                  doctree: nodes.document) -> list[nodes.Element]:
+    """The page's diagram placeholders, in document order.
+
+    Those found when the document was read, if it is that very doctree: a forked
+    copy that walked every node of every page would copy them all (each visit
+    writes an object's reference count), doubling the memory the doctrees take.
+    """
+    known: list[nodes.Element] | None = domain.per_build("placeholders", dict).get(docname)
+    if known and all(node.document is doctree for node in known):
+        return known
+    return list(doctree.findall(ldm_nodes.milestone_graph))
 
 
 class JobSet:
@@ -309,7 +322,8 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     or cannot be done."""
     diagrams = sum(domain.data["diagrams"].get(page, 0) for page in pages)
     program = shutil.which(builder.config.graphviz_dot)
-    if builder.format != "html" or diagrams < prefork.MIN_DIAGRAMS or program is None:
+    if (builder.format != "html" or diagrams < prefork.MIN_DIAGRAMS or program is None
+            or not builder.config.ldm503_fork_diagrams):
         return False
     workers = _workers(app)
     drawing = domain.per_build("drawing", dict)
@@ -378,6 +392,16 @@ def _workers(app: Sphinx) -> int:
 
 
 def on_write_started(app: Sphinx, builder: Builder) -> None:
+    domain = get_domain(builder.env)
+    try:
+        _draw_ahead(app, builder)
+    finally:
+        # The placeholders found while reading were for the dry run (forked or not)
+        # only: kept any longer, they would keep every written page's doctree alive.
+        domain.per_build("placeholders", dict).clear()
+
+
+def _draw_ahead(app: Sphinx, builder: Builder) -> None:
     from .diagrams import _dot_missing
 
     fmt = image_format(builder)
@@ -440,11 +464,13 @@ def inlined(builder: Builder, outfn: Path, imgpath: str, prefix: str) -> str | N
 
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    """Remember which documents hold diagrams, so only those are looked at."""
-    count = sum(1 for _ in doctree.findall(ldm_nodes.milestone_graph))
-    if count:
+    """Remember which documents hold diagrams, so only those are looked at (and,
+    for this build, where: see :func:`_placeholders`)."""
+    found = list(doctree.findall(ldm_nodes.milestone_graph))
+    if found:
         domain = get_domain(app.env)
-        domain.data["diagrams"][app.env.docname] = count
+        domain.data["diagrams"][app.env.docname] = len(found)
+        domain.per_build("placeholders", dict)[app.env.docname] = found
 
 
 def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

@@ -445,3 +445,17 @@ def test_a_silent_copy_is_stopped_and_the_build_goes_on(monkeypatch):
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # stopped and reaped
     forked.close()
+
+
+def test_the_fork_can_be_turned_off(make_app, rootdir, tmp_path, monkeypatch):
+    """ldm503_fork_diagrams = False: the dry run stays in the build's process (no
+    copy's memory), still drawn in batches."""
+    wrapper, log = counting_dot(tmp_path)
+    started: list = []
+    _forking(monkeypatch, started)
+    app = make_app("html", srcdir=_copy(rootdir, tmp_path),
+                   confoverrides={"graphviz_dot": str(wrapper), "ldm503_fork_diagrams": False})
+    app.build()
+    assert started == []
+    assert [c for c in calls(log) if not is_batch(c)] == ["-Tsvg stdin:probe"]
+    assert all(p.is_file() for p in referenced_images(Path(app.outdir)))

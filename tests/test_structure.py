@@ -241,6 +241,7 @@ def test_declared_non_dm_milestone_is_internal_everywhere():
     ("ldm503_catalog", 42),
     ("ldm503_today", "30/04/2019"),
     ("ldm503_json", "yes"),
+    ("ldm503_fork_diagrams", "no"),
     ("ldm503_title_prefixes", 7),
 ])
 def test_bad_config_values_fall_back_with_a_problem(name, value):
