@@ -176,7 +176,7 @@ def _placeholders(domain: MilestoneDomain, docname: str,
     Those found when the document was read, if it is that very doctree: a forked
     copy walking every node of every page writes each one's reference count, and
     so copies the memory they sit on (at 2,000 diagrams this saved little, some
-    8 MiB of the copy's 140: most of what it copies is the plan it reads).
+    8 MiB of the copy's 140; where the rest goes was not measured).
     """
     known: list[nodes.Element] | None = domain.per_build("placeholders", dict).get(docname)
     if known and all(node.document is doctree for node in known):
