@@ -359,7 +359,10 @@ def _receive(domain: MilestoneDomain, docname: str) -> None:
                 drawing["targets"].setdefault(page, set()).update(shown)
             if chunk.batch is not None:
                 drawing["pending"].adopt(chunk.batch)
-        if docname not in unseen or forked.over:
+        # Wait while this page is not in. Once every page is, wait for the copy's end
+        # too (all it has left is to say so and exit), rather than kill it at the end
+        # of the build.
+        if forked.over or (docname not in unseen and unseen):
             break
         block = True
     if not forked.over:

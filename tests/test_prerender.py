@@ -293,16 +293,24 @@ def _forking(monkeypatch, started: list) -> None:
     monkeypatch.setattr(prefork, "start", start)
 
 
-def test_a_forked_copy_does_the_dry_run_with_the_same_pages(make_app, rootdir, tmp_path,
-                                                            monkeypatch):
-    """The same pages as a dry run in the build's process, every diagram in a batch,
-    the copy reaped and its files gone."""
+def _unforked_build(make_app, rootdir: Path, tmp_path: Path) -> tuple[Path, Path, Path,
+                                                                      dict[str, bytes]]:
+    """The graphs project built with the dry run in the build's process: its
+    source, the counting dot (its log emptied) and the pages to compare with."""
     wrapper, log = counting_dot(tmp_path)
     src = _copy(rootdir, tmp_path)
     here = make_app("html", srcdir=src, builddir=tmp_path / "here",
                     confoverrides={"graphviz_dot": str(wrapper)})
     here.build()
     log.unlink()
+    return src, wrapper, log, _pages(Path(here.outdir))
+
+
+def test_a_forked_copy_does_the_dry_run_with_the_same_pages(make_app, rootdir, tmp_path,
+                                                            monkeypatch):
+    """The same pages as a dry run in the build's process, every diagram in a batch,
+    the copy reaped and its files gone."""
+    src, wrapper, log, unforked = _unforked_build(make_app, rootdir, tmp_path)
     started: list = []
     _forking(monkeypatch, started)
     forked = make_app("html", srcdir=src, builddir=tmp_path / "forked",
@@ -312,7 +320,7 @@ def test_a_forked_copy_does_the_dry_run_with_the_same_pages(make_app, rootdir, t
     copy = started[0]
     assert copy.finished and not copy.failed and copy.pid == 0
     assert not Path(copy._directory).exists()
-    assert _pages(Path(forked.outdir)) == _pages(Path(here.outdir))
+    assert _pages(Path(forked.outdir)) == unforked
     runs = calls(log)
     assert [c for c in runs if not is_batch(c)] == ["-Tsvg stdin:probe"]
     assert sum(graphs_drawn(c) for c in runs if is_batch(c)) == len(
@@ -338,12 +346,7 @@ def test_when_the_forked_copy_fails_the_build_does_the_rest(make_app, rootdir, t
     the build's process, still drawn in batches, with the same pages as a result."""
     from sphinxext_ldm503 import prerender
 
-    wrapper, log = counting_dot(tmp_path)
-    src = _copy(rootdir, tmp_path)
-    here = make_app("html", srcdir=src, builddir=tmp_path / "here",
-                    confoverrides={"graphviz_dot": str(wrapper)})
-    here.build()
-    log.unlink()
+    src, wrapper, log, unforked = _unforked_build(make_app, rootdir, tmp_path)
     started: list = []
     _forking(monkeypatch, started)
     real_chunks = prerender._chunks
@@ -360,7 +363,7 @@ def test_when_the_forked_copy_fails_the_build_does_the_rest(make_app, rootdir, t
                       confoverrides={"graphviz_dot": str(wrapper)})
     broken.build()
     assert started[0].failed and started[0].pid == 0
-    assert _pages(Path(broken.outdir)) == _pages(Path(here.outdir))
+    assert _pages(Path(broken.outdir)) == unforked
     assert [c for c in calls(log) if not is_batch(c)] == ["-Tsvg stdin:probe"]
 
 
