@@ -285,9 +285,8 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
     The copy draws each chunk itself, ``dot`` included, before handing it over: no
     helper process to start, and nothing left for the build but reading it.
     """
-    total = sum(domain.data["diagrams"].get(page, 0) for page in pages)
-    size = max(batchdot.MIN_BATCH, total // (drawing["workers"] * batchdot.MAX_BATCHES_PER_WORKER))
-    config = builder.config
+    size = max(batchdot.MIN_BATCH,
+               drawing["diagrams"] // (drawing["workers"] * batchdot.MAX_BATCHES_PER_WORKER))
     drawn: set[Path] = set()  # by earlier chunks (a legend shown on several pages)
     runs = prefork.grouped(dry_run_pages(builder, domain, fmt, pages),
                            lambda page: len(page.images), max(1, size // 4), size)
@@ -302,8 +301,8 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
         drawn.update(job.target for job in jobs)
         batch = batchdot.draw_here(
             jobs, fmt, program=drawing["program"], directory=drawing["pending"].directory(),
-            name=f"fork{number}", args=config.graphviz_dot_args,
-            timeout=float(config.ldm503_dot_timeout) * (1 + len(jobs) / 100))
+            name=f"fork{number}", args=builder.config.graphviz_dot_args,
+            timeout=_batch_timeout(builder, len(jobs)))
         yield Chunk([page.docname for page in run], rendered, batch,
                     {page.docname: [target for target, _, _ in page.images] for page in run})
 
@@ -330,7 +329,7 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     drawing = domain.per_build("drawing", dict)
     drawing.update(pending=batchdot.Pending(workers), targets={}, ready=set(),
                    unseen=set(pages), builder=builder, fmt=fmt, program=program,
-                   workers=workers)
+                   workers=workers, diagrams=diagrams)
     drawing["pending"].directory()  # made before the fork: the copy draws into it
     drawing["forked"] = prefork.start(lambda: _chunks(builder, domain, fmt, pages, drawing))
     if drawing["forked"] is None:
@@ -355,8 +354,7 @@ def _receive(domain: MilestoneDomain, docname: str) -> None:
         for chunk in forked.take(block=block):
             unseen.difference_update(chunk.pages)
             domain.per_build("prerendered", dict).update(chunk.rendered)
-            for page, shown in chunk.targets.items():
-                drawing["targets"].setdefault(page, set()).update(shown)
+            _note_images(drawing["targets"], chunk.targets)
             if chunk.batch is not None:
                 drawing["pending"].adopt(chunk.batch)
         # Wait while this page is not in. Once every page is, wait for the copy's end
@@ -372,23 +370,34 @@ def _receive(domain: MilestoneDomain, docname: str) -> None:
     if unseen:
         builder = drawing["builder"]
         jobs, page_of = collect_jobs(builder, domain, drawing["fmt"], set(unseen))
-        targets: dict[str, list[Path]] = {}
-        for target, docnames in page_of.items():
-            for page in docnames:
-                targets.setdefault(page, []).append(target)
-        _add_batch(drawing, jobs, targets)
+        _note_images(drawing["targets"], _images_by_page(page_of))
+        pending: batchdot.Pending = drawing["pending"]
+        pending.add(jobs, drawing["fmt"], program=drawing["program"],
+                    args=builder.config.graphviz_dot_args,
+                    timeout=_batch_timeout(builder, len(jobs)))
+        pending.poll()
         unseen.clear()
 
 
-def _add_batch(drawing: dict[str, Any], jobs: list[batchdot.Job],
-               targets: dict[str, list[Path]]) -> None:
-    for page, shown in targets.items():
-        drawing["targets"].setdefault(page, set()).update(shown)
-    config = drawing["builder"].config
-    pending: batchdot.Pending = drawing["pending"]
-    pending.add(jobs, drawing["fmt"], program=drawing["program"], args=config.graphviz_dot_args,
-                timeout=float(config.ldm503_dot_timeout) * (1 + len(jobs) / 100))
-    pending.poll()
+def _images_by_page(page_of: dict[Path, set[str]]) -> dict[str, list[Path]]:
+    """``page_of`` (image -> the pages showing it) turned round."""
+    shown: dict[str, list[Path]] = {}
+    for target, docnames in page_of.items():
+        for docname in docnames:
+            shown.setdefault(docname, []).append(target)
+    return shown
+
+
+def _note_images(targets: dict[str, set[Path]], shown: dict[str, list[Path]]) -> None:
+    """Add what each page shows to ``targets``, the images its page waits for."""
+    for page, images in shown.items():
+        targets.setdefault(page, set()).update(images)
+
+
+def _batch_timeout(builder: Builder, count: int) -> float:
+    """Seconds a batch of ``count`` diagrams may take: the probe's allowance, and more
+    for a large batch."""
+    return float(builder.config.ldm503_dot_timeout) * (1 + count / 100)
 
 
 def _workers(app: Sphinx) -> int:
@@ -419,19 +428,16 @@ def _draw_ahead(app: Sphinx, builder: Builder) -> None:
     missing = [job for job in jobs if not job.target.is_file()]
     if not missing:
         return
-    timeout = float(builder.config.ldm503_dot_timeout) * (1 + len(missing) / 100)
     pending = batchdot.start(missing, fmt, dot=builder.config.graphviz_dot,
                              args=builder.config.graphviz_dot_args,
-                             workers=_workers(app), timeout=timeout)
+                             workers=_workers(app), timeout=_batch_timeout(builder, len(missing)))
     if builder.format != "html":
         _finish(app, pending)  # LaTeX and texinfo assemble pages differently: all now
         return
     # HTML pages are written one by one in page order: each waits for its own images
     # (take_prerendered), while dot draws the next pages' on the other cores.
     targets: dict[str, set[Path]] = {}
-    for target, docnames in page_of.items():
-        for docname in docnames:
-            targets.setdefault(docname, set()).add(target)
+    _note_images(targets, _images_by_page(page_of))
     domain.per_build("drawing", dict).update(pending=pending, targets=targets, ready=set())
 
 
