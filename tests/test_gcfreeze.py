@@ -59,3 +59,70 @@ def test_a_process_that_froze_objects_itself_is_left_alone(
     finally:
         gc.unfreeze()
     assert keep
+
+
+def _frozen(obj: object) -> bool:
+    """``obj`` is in the collector's permanent generation (which ``get_objects`` leaves out)."""
+    return gc.is_tracked(obj) and not any(o is obj for o in gc.get_objects())
+
+
+class _Marker:
+    """A tracked object that can be weakly referenced."""
+
+
+def test_survivors_of_full_collections_and_what_is_alive_when_writing_starts_are_frozen(
+        make_app, rootdir, tmp_path):
+    import weakref
+
+    from sphinxext_ldm503 import gcfreeze
+
+    seen: dict[str, object] = {}
+    kept = _Marker()  # alive through the build
+
+    def on_doctree_read(app, doctree):
+        if "read" in seen:
+            return
+        survivor = _Marker()
+        gc.collect()  # a full collection while reading: what survives it is frozen
+        seen["read"] = _frozen(survivor)
+        seen["survivor"] = survivor
+
+    def on_env_updated(app, env):
+        seen["alive"] = _Marker()
+        cycle = _Marker()
+        cycle.self = cycle  # garbage by the time writing starts
+        seen["garbage"] = weakref.ref(cycle)
+
+    def on_write_started(app, builder):  # after gcfreeze's own handler
+        seen["write"] = _frozen(seen["alive"])
+        seen["collected"] = seen["garbage"]() is None
+
+    app = make_app("html", srcdir=rootdir / "test-basic", builddir=tmp_path / "out")
+    app.connect("doctree-read", on_doctree_read)
+    app.connect("env-updated", on_env_updated)
+    app.connect("write-started", on_write_started, priority=500)
+    app.build()
+    assert seen["read"] is True
+    assert seen["write"] is True
+    # Garbage alive only until then is collected, not frozen.
+    assert seen["collected"] is True
+    # All given back, and the collector's callback gone, once the build is over.
+    assert gc.get_freeze_count() == 0
+    assert not _frozen(seen["survivor"]) and not _frozen(kept)
+    assert not any(isinstance(cb, gcfreeze._Freezer) for cb in gc.callbacks)
+
+
+def test_nothing_is_frozen_with_the_collector_off(make_app, rootdir, tmp_path):
+    from sphinxext_ldm503 import gcfreeze
+
+    counts: list[int] = []
+    gc.disable()
+    try:
+        app = make_app("html", srcdir=rootdir / "test-basic", builddir=tmp_path / "out")
+        app.connect("write-started", lambda app, builder: counts.append(gc.get_freeze_count()),
+                    priority=500)
+        app.build()
+    finally:
+        gc.enable()
+    assert counts == [0]
+    assert not any(isinstance(cb, gcfreeze._Freezer) for cb in gc.callbacks)
