@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -237,9 +237,23 @@ class Batch:
     def running(self) -> bool:
         return self.launched and not self.done
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A finished batch travels (from a forked copy, :mod:`.prefork`) without its
+        jobs' DOT: who adopts it only asks which files it drew, and the DOT was half
+        of what the copy pickled and the build unpickled."""
+        state = dict(self.__dict__)
+        if self.done:
+            state["jobs"] = [replace(job, code="") for job in self.jobs]
+        return state
+
     def command(self) -> list[str] | None:
         """The command line (None: the batch was drawn in this process instead)."""
         raise NotImplementedError
+
+    def streams(self) -> tuple[Path | None, Path | None]:
+        """The files the command reads as its input and writes as its output (None:
+        nothing, nowhere)."""
+        return None, None
 
     def launch(self) -> None:
         self.launched = True
@@ -248,9 +262,14 @@ class Batch:
             if command is None:
                 self._end(ok=True)
                 return
-            self._proc = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, cwd=self.directory, env=_helper_env())
+            source, output = self.streams()
+            with (source.open("rb") if source is not None
+                  else contextlib.nullcontext(subprocess.DEVNULL)) as stdin, \
+                 (output.open("wb") if output is not None
+                  else contextlib.nullcontext(subprocess.DEVNULL)) as stdout:
+                self._proc = subprocess.Popen(
+                    command, stdin=stdin, stdout=stdout,
+                    stderr=subprocess.DEVNULL, cwd=self.directory, env=_helper_env())
         except (OSError, ValueError):
             self._end(ok=False)
             return
@@ -263,6 +282,11 @@ class Batch:
             self._end(ok=self._proc.returncode == 0)
         elif time.monotonic() > self._deadline:
             self._kill()
+
+    def complete(self) -> None:
+        """Return once the batch is done (drawn, failed or out of time)."""
+        if self.running:
+            self.finish()
 
     def finish(self) -> None:
         """Block until the process is over (or out of time), then finish the batch."""
@@ -309,17 +333,24 @@ class _StreamBatch(Batch):
                 self.fragments[job.target, imgpath, prefix] = len(self.fragments)
         self.fragments_file = directory / f"{self.name}-inlined.json"
 
-    def command(self) -> list[str] | None:
-        spec = {
+    def _spec(self) -> dict[str, Any]:
+        return {
             "dot": self.program, "args": self.args, "timeout": self.timeout,
             "jobs": [{"code": job.code, "target": str(job.target), "relink": job.relink,
                       "inline": [[imgpath, prefix] for imgpath, prefix in job.inline]}
                      for job in self.jobs],
             "inlined": str(self.fragments_file),
         }
+
+    def command(self) -> list[str] | None:
+        spec = self._spec()
         if self.here:
-            draw_stream(spec)
-            return None
+            # dot alone in the background, on files (nothing to pump meanwhile); the
+            # SVGs are finished here once it is over (collect).
+            # Through its standard streams, as the helper runs it (with -o, dot would
+            # keep only the last graph's SVG).
+            self._source.write_bytes(stream_source(spec["jobs"]))
+            return [self.program, *self.args, "-Tsvg"]
         path = self.directory / f"{self.name}.json"
         path.write_text(json.dumps(spec), encoding="utf-8")
         python = _python()
@@ -328,8 +359,29 @@ class _StreamBatch(Batch):
             return None
         return [python, "-m", "sphinxext_ldm503.batchdot", str(path)]
 
+    def streams(self) -> tuple[Path | None, Path | None]:
+        return (self._source, self._output) if self.here else (None, None)
+
+    @property
+    def _source(self) -> Path:
+        return self.directory / f"{self.name}.gv"
+
+    @property
+    def _output(self) -> Path:
+        return self.directory / f"{self.name}.svg"
+
     def collect(self, *, ok: bool) -> int:
-        # The helper placed what it drew; anything missing is left to Sphinx.
+        if self.here:
+            if ok:
+                try:
+                    output = self._output.read_bytes()
+                except OSError:
+                    output = b""
+                finish_stream(self._spec(), output)
+            for leftover in (self._source, self._output):
+                leftover.unlink(missing_ok=True)
+        # The helper (or finish_stream) placed what it drew; anything missing is left
+        # to Sphinx.
         return sum(1 for job in self.jobs if job.target.is_file())
 
     def take_fragment(self, key: tuple[Path, str, str]) -> str | None:
@@ -405,13 +457,22 @@ def draw_here(jobs: Sequence[Job], fmt: str, *, program: str, directory: Path, n
     None when all are drawn already. ``name`` keeps its files in ``directory``
     apart from other batches'. SVGs are finished here too, with no helper to start.
     """
+    batch = begin_here(jobs, fmt, program=program, directory=directory, name=name,
+                       args=args, timeout=timeout)
+    if batch is not None:
+        batch.complete()
+    return batch
+
+
+def begin_here(jobs: Sequence[Job], fmt: str, *, program: str, directory: Path, name: str,
+               args: Sequence[str] = (), timeout: float = 60.0) -> Batch | None:
+    """:func:`draw_here`, but return as soon as ``dot`` runs: the caller goes on with
+    other work and calls :meth:`Batch.complete` when it needs the drawings."""
     todo = _unique_missing(jobs)
     if not todo:
         return None
     batch = _batch(0, todo, directory, fmt, program, args, timeout, name, here=True)
     batch.launch()
-    if batch.running:
-        batch.finish()
     return batch
 
 
@@ -469,25 +530,37 @@ _SVG_END = "</svg>\n"
 _PAGE_PREFIX = re.compile(r'(<g id=")page\d+,\d+_(?=[^"]*" class="graph")')
 
 
+def stream_source(jobs: Sequence[dict[str, Any]]) -> bytes:
+    """The DOT of a batch's graphs, one after the other: one ``dot`` run draws them all."""
+    return "".join(f"{job['code'].rstrip()}\n" for job in jobs).encode()
+
+
 def draw_stream(spec: dict[str, Any]) -> int:
     """Draw a batch described by ``spec`` (see :class:`_StreamBatch`): 0 when all went well.
 
-    One ``dot -Tsvg`` over the graphs, one after the other on its input; its SVGs
-    are cut apart, relinked for ``_images/`` and placed, and the forms inlined for
-    the pages that need them written to one file (``spec["inlined"]``), read by
-    the build once the batch is over.
+    One ``dot -Tsvg`` over the graphs, one after the other on its input, then
+    :func:`finish_stream` over its output.
+    """
+    try:
+        proc = subprocess.run([spec["dot"], *spec["args"], "-Tsvg"],
+                              input=stream_source(spec["jobs"]), capture_output=True,
+                              check=False, timeout=spec["timeout"])
+    except (OSError, subprocess.TimeoutExpired):
+        return 1
+    return finish_stream(spec, proc.stdout if proc.returncode == 0 else b"")
+
+
+def finish_stream(spec: dict[str, Any], output: bytes) -> int:
+    """``dot``'s SVGs for a batch (``output``, empty if it failed) cut apart, relinked
+    for ``_images/`` and placed, and the forms inlined for the pages that need them
+    written to one file (``spec["inlined"]``), read by the build once the batch is
+    over: 0 when all went well.
     """
     from .svgtext import inline_svg, relink_for_images
 
     jobs = spec["jobs"]
-    source = "".join(f"{job['code'].rstrip()}\n" for job in jobs).encode()
-    try:
-        proc = subprocess.run([spec["dot"], *spec["args"], "-Tsvg"], input=source,
-                              capture_output=True, check=False, timeout=spec["timeout"])
-    except (OSError, subprocess.TimeoutExpired):
-        return 1
-    svgs = proc.stdout.decode("utf-8", "replace").split(_SVG_END)[:-1]
-    if proc.returncode != 0 or len(svgs) != len(jobs):
+    svgs = output.decode("utf-8", "replace").split(_SVG_END)[:-1]
+    if len(svgs) != len(jobs):
         return 1  # which output is which is unknowable: all to the fallback
     failed = 0
     inlined: list[str | None] = []

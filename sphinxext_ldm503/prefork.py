@@ -6,7 +6,7 @@ second of the build's own process at 2,000 diagrams, before the first page was
 written: the largest part of what diagrams still added to a build. The DOT only
 depends on the environment, which a forked copy of the process holds as it is.
 So the copy does the dry run, page by page in page order, draws each chunk of it
-(:func:`.batchdot.draw_here`: ``dot`` and the SVGs' finishing, with no helper
+(:func:`.batchdot.begin_here`: ``dot`` and the SVGs' finishing, with no helper
 process to start) and hands it over (a pickled file, announced by one byte on a
 pipe): what each placeholder rendered, and the finished batch. The build takes a
 chunk when a page needs it, or sooner when it looks in passing; meanwhile it

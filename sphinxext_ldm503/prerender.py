@@ -290,6 +290,9 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
     drawn: set[Path] = set()  # by earlier chunks (a legend shown on several pages)
     runs = prefork.grouped(dry_run_pages(builder, domain, fmt, pages),
                            lambda page: len(page.images), max(1, size // 4), size)
+    # dot draws each chunk while the next one is dry-run here (taking the next run
+    # from ``runs`` is that dry run); a chunk is finished and handed over after.
+    waiting: Chunk | None = None
     for number, run in enumerate(runs):
         found = JobSet(builder, fmt)
         rendered = {}
@@ -299,12 +302,22 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
                              for key, (results, records) in page.rendered.items()})
         jobs = [job for job in found.jobs() if job.target not in drawn]
         drawn.update(job.target for job in jobs)
-        batch = batchdot.draw_here(
+        batch = batchdot.begin_here(
             jobs, fmt, program=drawing["program"], directory=drawing["pending"].directory(),
             name=f"fork{number}", args=builder.config.graphviz_dot_args,
             timeout=_batch_timeout(builder, len(jobs)))
-        yield Chunk([page.docname for page in run], rendered, batch,
-                    {page.docname: [target for target, _, _ in page.images] for page in run})
+        if waiting is not None:
+            yield _completed(waiting)
+        waiting = Chunk([page.docname for page in run], rendered, batch,
+                        {page.docname: [target for target, _, _ in page.images] for page in run})
+    if waiting is not None:
+        yield _completed(waiting)
+
+
+def _completed(chunk: Chunk) -> Chunk:
+    if chunk.batch is not None:
+        chunk.batch.complete()
+    return chunk
 
 
 def _portable(record: std_logging.LogRecord) -> std_logging.LogRecord:

@@ -231,6 +231,38 @@ def test_a_batch_writes_each_svg_as_a_run_of_its_own_would(tmp_path):
         assert job.target.read_text(encoding="utf-8") == alone
 
 
+def test_a_batch_begun_here_draws_in_the_background_the_same_svgs(tmp_path):
+    """begin_here returns while dot runs (the forked copy dry-runs the next pages
+    meanwhile); complete() finishes the SVGs as the helper would, and the finished
+    batch travels without its DOT."""
+    import pickle
+
+    codes = ['digraph a { id="ga"; x -> y }', 'digraph b { id="gb"; p -> q }']
+    here = [batchdot.Job(code, tmp_path / "here" / f"g{i}.svg", inline=(("_images", "p"),))
+            for i, code in enumerate(codes)]
+    helper = [batchdot.Job(code, tmp_path / "helper" / f"g{i}.svg", inline=(("_images", "p"),))
+              for i, code in enumerate(codes)]
+    (tmp_path / "work").mkdir()
+    batch = batchdot.begin_here(here, "svg", program=DOT, directory=tmp_path / "work",
+                                name="b0")
+    assert batch is not None and batch.launched
+    batch.complete()
+    assert batch.done and batch.rendered == 2
+    assert not any((tmp_path / "work").glob("b0.*"))  # its dot input and output gone
+    pending = batchdot.start(helper, "svg", workers=1)
+    pending.wait([job.target for job in helper])
+    for mine, theirs in zip(here, helper, strict=True):
+        assert mine.target.read_bytes() == theirs.target.read_bytes()
+        assert batch.take_fragment((mine.target, "_images", "p")) == pending.fragment(
+            theirs.target, "_images", "p")
+    travelled = pickle.loads(pickle.dumps(batch))
+    assert [job.code for job in travelled.jobs] == ["", ""]
+    assert [job.target for job in travelled.jobs] == [job.target for job in here]
+    assert batchdot.begin_here(here, "svg", program=DOT, directory=tmp_path / "work",
+                               name="b1") is None  # all drawn already
+    pending.wait_all()
+
+
 def test_the_helper_relinks_the_file_and_inlines_it_for_each_page(tmp_path):
     """What a page shows is what web.py would make of the file: inlined by the
     helper process instead of the build's own."""
