@@ -158,7 +158,7 @@ class Pending:
         return Path(self._tmp.name)
 
     def adopt(self, batch: Batch) -> None:
-        """Take a batch made elsewhere (drawn already by :func:`draw_here`, say) as one
+        """Take a batch made elsewhere (drawn already by :func:`begin_here`, say) as one
         of these: :meth:`wait` and :meth:`fragment` serve its diagrams."""
         batch.number = len(self._batches)  # waited for in this order
         self._batches.append(batch)
@@ -326,7 +326,7 @@ class _StreamBatch(Batch):
                  here: bool = False) -> None:
         super().__init__(number, jobs, directory, timeout, name)
         self.program, self.args = program, list(args)
-        #: drawn in this process (no helper to start), as :func:`draw_here` asks
+        #: drawn from this process (no helper to start), as :func:`begin_here` asks
         self.here = here
         for job in jobs:
             for imgpath, prefix in job.inline:
@@ -345,10 +345,9 @@ class _StreamBatch(Batch):
     def command(self) -> list[str] | None:
         spec = self._spec()
         if self.here:
-            # dot alone in the background, on files (nothing to pump meanwhile); the
+            # dot alone in the background, its standard streams on files (nothing to
+            # pump meanwhile; with -o it would keep only the last graph's SVG); the
             # SVGs are finished here once it is over (collect).
-            # Through its standard streams, as the helper runs it (with -o, dot would
-            # keep only the last graph's SVG).
             self._source.write_bytes(stream_source(spec["jobs"]))
             return [self.program, *self.args, "-Tsvg"]
         path = self.directory / f"{self.name}.json"
@@ -450,24 +449,14 @@ def _batch(number: int, jobs: list[Job], directory: Path, fmt: str, program: str
     return _FileBatch(number, jobs, directory, program, args, timeout, fmt, name)
 
 
-def draw_here(jobs: Sequence[Job], fmt: str, *, program: str, directory: Path, name: str,
-              args: Sequence[str] = (), timeout: float = 60.0) -> Batch | None:
-    """Draw ``jobs`` now, from this process (a background one: :mod:`.prefork`), and
-    return the finished batch for a :class:`Pending` to :meth:`~Pending.adopt`;
-    None when all are drawn already. ``name`` keeps its files in ``directory``
-    apart from other batches'. SVGs are finished here too, with no helper to start.
-    """
-    batch = begin_here(jobs, fmt, program=program, directory=directory, name=name,
-                       args=args, timeout=timeout)
-    if batch is not None:
-        batch.complete()
-    return batch
-
-
 def begin_here(jobs: Sequence[Job], fmt: str, *, program: str, directory: Path, name: str,
                args: Sequence[str] = (), timeout: float = 60.0) -> Batch | None:
-    """:func:`draw_here`, but return as soon as ``dot`` runs: the caller goes on with
-    other work and calls :meth:`Batch.complete` when it needs the drawings."""
+    """Start drawing ``jobs`` from this process (a background one: :mod:`.prefork`) and
+    return as soon as ``dot`` runs: the caller goes on with other work, calls
+    :meth:`Batch.complete` when it needs the drawings (SVGs are finished then, here,
+    with no helper to start), and hands the finished batch to a :class:`Pending` to
+    :meth:`~Pending.adopt`. None when all are drawn already. ``name`` keeps its files
+    in ``directory`` apart from other batches'."""
     todo = _unique_missing(jobs)
     if not todo:
         return None
