@@ -160,6 +160,11 @@ class MilestoneDomain(Domain):
             self._per_build[key] = factory()
         return self._per_build[key]
 
+    def end_build(self) -> None:
+        """Forget the per-build values: an application that builds again (tests,
+        a watcher) keeps its environment, and so this domain, between builds."""
+        self._per_build.clear()
+
     def clear_doc(self, docname: str) -> None:
         self._cleared.add(docname)
         for key in PER_DOC:

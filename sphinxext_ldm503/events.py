@@ -36,6 +36,8 @@ def setup(app: Sphinx) -> None:
     app.connect("missing-reference", on_missing_reference, priority=900)
     app.connect("builder-inited", on_builder_inited)
     app.connect("build-finished", on_build_finished)
+    app.connect("build-finished", lambda app, exc: get_domain(app.env).end_build(),
+                priority=999)
 
 
 def _conf_location(app: Sphinx, name: str) -> str | None:

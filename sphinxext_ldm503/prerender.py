@@ -338,6 +338,10 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     if (builder.format != "html" or diagrams < prefork.MIN_DIAGRAMS or program is None
             or not builder.config.ldm503_fork_diagrams):
         return False
+    tried: list[bool] = domain.per_build("fork-tried", list)
+    if tried:
+        return False  # at env-updated already, and it could not fork
+    tried.append(True)
     workers = _workers(app)
     drawing = domain.per_build("drawing", dict)
     drawing.update(pending=batchdot.Pending(workers), targets={}, ready=set(),
@@ -417,6 +421,33 @@ def _workers(app: Sphinx) -> int:
     return app.parallel if app.parallel > 1 else os.cpu_count() or 1
 
 
+def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
+    """Hand the dry run to the forked copy as soon as the plan is complete, if the
+    pages to write are known already.
+
+    Between here and write-started the build runs the checks, fingerprints pages
+    for incremental builds and pickles the environment: half a second at 2,000
+    milestones, which the copy now spends drawing (the build used to wait about
+    as long for it while writing). Only when every page with diagrams is to be
+    written anyway, as in a clean build: which other pages are rewritten is known
+    only once the domain's own env-updated has run.
+    """
+    from .diagrams import dot_problem
+
+    builder = app.builder
+    domain = get_domain(env)
+    fmt = image_format(builder)
+    if fmt is None or builder.format != "html" or not domain.data["diagrams"]:
+        return
+    pages = pages_to_write(builder, domain)
+    with_diagrams = set(domain.data["diagrams"]) & set(env.found_docs)
+    # A dot that cannot draw is reported at write-started, where the build warns of it.
+    if pages != with_diagrams or dot_problem(builder.config, domain):
+        return
+    domain.plan  # noqa: B018 -- worked out once, before the fork, for both processes
+    _start_forked(app, builder, domain, fmt, pages)
+
+
 def on_write_started(app: Sphinx, builder: Builder) -> None:
     domain = get_domain(builder.env)
     try:
@@ -434,6 +465,8 @@ def _draw_ahead(app: Sphinx, builder: Builder) -> None:
     domain = get_domain(builder.env)
     if fmt is None or _dot_missing(builder, domain):
         return
+    if domain.per_build("drawing", dict):
+        return  # the forked copy started at env-updated
     pages = pages_to_write(builder, domain)
     if not pages or _start_forked(app, builder, domain, fmt, pages):
         return
@@ -503,5 +536,8 @@ def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[s
 def setup(app: Sphinx) -> None:
     app.connect("env-before-read-docs", on_env_before_read_docs)
     app.connect("doctree-read", on_doctree_read)
+    # Before the domain's own env-updated (500), after sphinx-needs' (400), whose needs
+    # may become milestones.
+    app.connect("env-updated", on_env_updated, priority=450)
     app.connect("write-started", on_write_started)
     app.connect("build-finished", on_build_finished, priority=100)

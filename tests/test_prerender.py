@@ -359,6 +359,91 @@ def test_a_forked_copy_does_the_dry_run_with_the_same_pages(make_app, rootdir, t
         {p.name for p in referenced_images(Path(forked.outdir))})
 
 
+def _noting_when_started(monkeypatch, when: list):
+    """Note, at each copy started, whether Sphinx had checked consistency yet (the
+    domain's env-updated runs just before); returns what to connect to each app."""
+    from sphinxext_ldm503 import prefork
+
+    checked: list = []
+    real_start = prefork.start
+
+    def start(chunks):
+        when.append("after the checks" if checked else "before the checks")
+        return real_start(chunks)
+
+    monkeypatch.setattr(prefork, "start", start)
+
+    def watch(app) -> None:
+        checked.clear()
+        app.connect("env-check-consistency", lambda app, env: checked.append(True),
+                    priority=1)
+
+    return watch
+
+
+def test_a_clean_build_forks_its_copy_before_the_checks(make_app, rootdir, tmp_path,
+                                                        monkeypatch):
+    """Every page with diagrams is written in a clean build: the copy starts at
+    env-updated, while the build checks the plan and pickles the environment,
+    with the same pages as a result; a rebuild after one page changed starts it
+    only once the pages to write are all known (write-started)."""
+    src, wrapper, log, unforked = _unforked_build(make_app, rootdir, tmp_path)
+    started: list = []
+    _forking(monkeypatch, started)
+    when: list = []
+    watch = _noting_when_started(monkeypatch, when)
+    app = make_app("html", srcdir=src, builddir=tmp_path / "early",
+                   confoverrides={"graphviz_dot": str(wrapper)})
+    watch(app)
+    app.build()
+    assert when == ["before the checks"]
+    assert started[0].finished and not started[0].failed
+    assert _pages(Path(app.outdir)) == unforked
+    assert [c for c in calls(log) if not is_batch(c)] == ["-Tsvg stdin:probe"]
+
+    plan = src / "plan.rst"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                    encoding="utf-8")
+    when.clear()
+    again = make_app("html", srcdir=src, builddir=tmp_path / "early",
+                     confoverrides={"graphviz_dot": str(wrapper)})
+    watch(again)
+    again.build()
+    assert when == ["after the checks"]  # only plan.rst's page is rewritten
+
+
+def test_an_application_that_builds_again_starts_afresh(make_app, rootdir, tmp_path,
+                                                        monkeypatch):
+    """The same application built again after one page changed (a watcher, say):
+    what the first build read is not taken for read again, so the copy does not
+    start before the pages to write are known, and the pages match a clean build."""
+    src, wrapper, log, unforked = _unforked_build(make_app, rootdir, tmp_path)
+    started: list = []
+    _forking(monkeypatch, started)
+    when: list = []
+    watch = _noting_when_started(monkeypatch, when)
+    app = make_app("html", srcdir=src, builddir=tmp_path / "twice",
+                   confoverrides={"graphviz_dot": str(wrapper)})
+    watch(app)
+    app.build()
+    assert when == ["before the checks"]
+    plan = src / "plan.rst"
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text + "\nOne more sentence.\n", encoding="utf-8")
+    later = plan.stat().st_mtime + 10
+    os.utime(plan, (later, later))
+    when.clear()
+    watch(app)
+    app.build()
+    assert when == ["after the checks"]
+    plan.write_text(text, encoding="utf-8")
+    os.utime(plan, (later + 10, later + 10))
+    app.build()
+    assert _pages(Path(app.outdir)) == unforked
+    # Every diagram of the three builds drawn in batches; dot probed once.
+    assert [c for c in calls(log) if not is_batch(c)] == ["-Tsvg stdin:probe"]
+
+
 def test_warnings_of_a_forked_dry_run_are_printed_once(make_app, rootdir, tmp_path, monkeypatch):
     started: list = []
     _forking(monkeypatch, started)
