@@ -371,12 +371,17 @@ class _StreamBatch(Batch):
 
     def collect(self, *, ok: bool) -> int:
         if self.here:
+            # The inlined forms stay in memory (and travel with the batch when it is
+            # pickled): no JSON written here and decoded by the build.
+            kept: list[str | None] = []
             if ok:
                 try:
                     output = self._output.read_bytes()
                 except OSError:
                     output = b""
-                finish_stream(self._spec(), output)
+                finish_stream(self._spec(), output, kept)
+            count = len(self.fragments)
+            self._inlined = kept if len(kept) == count else [None] * count
             for leftover in (self._source, self._output):
                 leftover.unlink(missing_ok=True)
         # The helper (or finish_stream) placed what it drew; anything missing is left
@@ -539,11 +544,12 @@ def draw_stream(spec: dict[str, Any]) -> int:
     return finish_stream(spec, proc.stdout if proc.returncode == 0 else b"")
 
 
-def finish_stream(spec: dict[str, Any], output: bytes) -> int:
+def finish_stream(spec: dict[str, Any], output: bytes,
+                  kept: list[str | None] | None = None) -> int:
     """``dot``'s SVGs for a batch (``output``, empty if it failed) cut apart, relinked
     for ``_images/`` and placed, and the forms inlined for the pages that need them
     written to one file (``spec["inlined"]``), read by the build once the batch is
-    over: 0 when all went well.
+    over, or added to ``kept``: 0 when all went well.
     """
     from .svgtext import inline_svg, relink_for_images
 
@@ -570,7 +576,10 @@ def finish_stream(spec: dict[str, Any], output: bytes) -> int:
             inlined += [None] * len(job["inline"])
     # One file for the batch's inlined forms (read once the batch is over); a job
     # without its image is inlined from nothing, so None stands in for it.
-    Path(spec["inlined"]).write_text(json.dumps(inlined), encoding="utf-8")
+    if kept is not None:
+        kept += inlined
+    else:
+        Path(spec["inlined"]).write_text(json.dumps(inlined), encoding="utf-8")
     return 1 if failed else 0
 
 

@@ -464,8 +464,11 @@ def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:
     """
     from sphinx.ext.graphviz import fix_svg_relative_paths
 
-    from .prerender import image_name
+    from .prerender import DRAWN_AS, image_name
 
+    drawn = node.get(DRAWN_AS)
+    if drawn is not None and drawn.endswith(f".{fmt}") and os.path.isfile(drawn):
+        return True  # drawn by a batch under the name the dry run worked out
     builder, config = self.builder, self.builder.config
     code, options = node["code"], node["options"]
     program = options.get("graphviz_dot", config.graphviz_dot)

@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 
     from .domain import MilestoneDomain
 
+#: The attribute the dry run gives each diagram it rendered: the path of its image,
+#: which the visitors then take as sphinx.ext.graphviz's ``render_dot`` would name it.
+DRAWN_AS = "ldm503_image"
+
 #: The image format sphinx.ext.graphviz uses, by builder format.
 FORMATS = {"html": None, "latex": "pdf", "texinfo": "png"}
 
@@ -157,6 +161,8 @@ def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
                         for image in result.findall(graphviz):
                             target = outdir / image_name(builder, image["code"],
                                                          image["options"], fmt)
+                            # The page's writer need not work the name out again.
+                            image[DRAWN_AS] = str(target)
                             # What web.html_visit_inline will write into the page.
                             variant = ((imgpath, image["svg_id"])
                                        if fmt == "svg" and image.get("svg_id") else None)
@@ -512,7 +518,7 @@ def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
         drawing.clear()
 
 
-def inlined(builder: Builder, outfn: Path, imgpath: str, prefix: str) -> str | None:
+def inlined(builder: Builder, outfn: Path | str, imgpath: str, prefix: str) -> str | None:
     """The inlined SVG a batch made for this page (None: the caller inlines the file)."""
     drawing = get_domain(builder.env).per_build("drawing", dict)
     pending = drawing.get("pending")

@@ -17,14 +17,15 @@ sphinx.ext.graphviz's own visitors unchanged.
 from __future__ import annotations
 
 import html
-from pathlib import Path
+import os
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from docutils import nodes
 from sphinx.ext.graphviz import GraphvizError, graphviz, html_visit_graphviz, render_dot
 
 from .diagnostics import warn
-from .prerender import inlined
+from .prerender import DRAWN_AS, inlined
 from .svgtext import inline_svg
 
 if TYPE_CHECKING:
@@ -43,19 +44,28 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
     if self.builder.config.graphviz_output_format != "svg" or not node.get("svg_id"):
         html_visit_graphviz(self, node)
         return
-    try:
-        relfn, outfn = render_dot(self, node["code"], node["options"], "svg")
-    except GraphvizError as exc:
-        warn(f"dot could not draw a diagram: {exc}", "graph", node)
-        raise nodes.SkipNode from exc
-    if relfn is None or outfn is None:
-        html_visit_graphviz(self, node)  # sphinx.ext.graphviz explains what is missing
-        return
     prefix = node.get("svg_id") or "ldm503"
-    # Inlined already by the batch that drew it, away from this process, or now.
-    svg = inlined(self.builder, outfn, self.builder.imgpath, prefix)
-    if svg is None:
-        svg = inline_svg(Path(outfn).read_text(encoding="utf-8"), self.builder.imgpath, prefix)
+    imgpath = self.builder.imgpath
+    # Inlined already by the batch that drew it, away from this process: then the
+    # image's name is the one the dry run worked out, and render_dot (a hash of the
+    # DOT and two lookups of the file) has nothing to add.
+    drawn = node.get(DRAWN_AS)
+    svg = inlined(self.builder, drawn, imgpath, prefix) if drawn is not None else None
+    if svg is not None:
+        relfn = PurePosixPath(imgpath, os.path.basename(drawn))
+    else:
+        try:
+            found, outfn = render_dot(self, node["code"], node["options"], "svg")
+        except GraphvizError as exc:
+            warn(f"dot could not draw a diagram: {exc}", "graph", node)
+            raise nodes.SkipNode from exc
+        if found is None or outfn is None:
+            html_visit_graphviz(self, node)  # sphinx.ext.graphviz explains what is missing
+            return
+        relfn = PurePosixPath(found.as_posix())
+        svg = inlined(self.builder, outfn, imgpath, prefix)
+        if svg is None:
+            svg = inline_svg(Path(outfn).read_text(encoding="utf-8"), imgpath, prefix)
     alt = node.get("alt", "")
     classes = ["ldm503-explorer", *node.get("classes", [])]
     if node.get("explorable"):

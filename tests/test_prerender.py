@@ -133,6 +133,25 @@ def test_a_failed_batch_falls_back_to_one_run_per_diagram(make_app, rootdir, tmp
     assert len(singles) == 1 + len({p.name for p in images})  # the probe, then one each
 
 
+def test_pages_inlined_by_batches_equal_pages_inlined_from_the_files(make_app, rootdir,
+                                                                     tmp_path):
+    """The writer takes a batch's inlined form by the image name the dry run worked
+    out; rewritten with every image in place already (no batch, so each is named by
+    sphinx.ext.graphviz's render_dot and inlined from its file), the pages are the same."""
+    wrapper, log = counting_dot(tmp_path)
+    src = _copy(rootdir, tmp_path)
+    first = make_app("html", srcdir=src, confoverrides={"graphviz_dot": str(wrapper)})
+    first.build()
+    assert any(is_batch(c) for c in calls(log))
+    drawn = _pages(Path(first.outdir))
+    log.unlink()
+    again = make_app("html", srcdir=src, freshenv=True,
+                     confoverrides={"graphviz_dot": str(wrapper)})
+    again.build(force_all=True)
+    assert calls(log) == ["-Tsvg stdin:probe"]  # a fresh environment; every image in place
+    assert _pages(Path(again.outdir)) == drawn
+
+
 def test_png_images_come_with_their_image_maps(make_app, rootdir, tmp_path):
     wrapper, log = counting_dot(tmp_path)
     app = make_app("html", srcdir=_copy(rootdir, tmp_path),
@@ -249,15 +268,17 @@ def test_a_batch_begun_here_draws_in_the_background_the_same_svgs(tmp_path):
     batch.complete()
     assert batch.done and batch.rendered == 2
     assert not any((tmp_path / "work").glob("b0.*"))  # its dot input and output gone
+    assert not any((tmp_path / "work").iterdir())  # the inlined forms kept in memory
     pending = batchdot.start(helper, "svg", workers=1)
     pending.wait([job.target for job in helper])
-    for mine, theirs in zip(here, helper, strict=True):
-        assert mine.target.read_bytes() == theirs.target.read_bytes()
-        assert batch.take_fragment((mine.target, "_images", "p")) == pending.fragment(
-            theirs.target, "_images", "p")
     travelled = pickle.loads(pickle.dumps(batch))
     assert [job.code for job in travelled.jobs] == ["", ""]
     assert [job.target for job in travelled.jobs] == [job.target for job in here]
+    for mine, theirs in zip(here, helper, strict=True):
+        assert mine.target.read_bytes() == theirs.target.read_bytes()
+        # The inlined forms travel with the batch.
+        assert travelled.take_fragment((mine.target, "_images", "p")) == pending.fragment(
+            theirs.target, "_images", "p")
     assert batchdot.begin_here(here, "svg", program=DOT, directory=tmp_path / "work",
                                name="b1") is None  # all drawn already
     pending.wait_all()
