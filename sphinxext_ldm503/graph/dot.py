@@ -88,6 +88,11 @@ def _attr_list(label: str | None, attrs: Mapping[str, str]) -> str:
     return f" [{' '.join(parts)}]" if parts else ""
 
 
+@lru_cache(maxsize=64)  # node and edge defaults are the same in every diagram
+def _default_statement(kind: str, attrs: tuple[tuple[str, str], ...]) -> str:
+    return f"\t{kind}{_attr_list(None, dict(attrs))}\n"
+
+
 @lru_cache(maxsize=8)
 def _keys(ids: frozenset[str]) -> frozenset[str]:
     """ID keys of ``ids``, remembered: every diagram of a build gets the plan's
@@ -193,7 +198,7 @@ def build_dot(
     for kind, attrs in (("graph", {**_graph_attrs(options, name), **(graph_attrs or {})}),
                         ("node", {**_node_defaults(options), **(node_attrs or {})}),
                         ("edge", _edge_defaults())):
-        dot.body.append(f"\t{kind}{_attr_list(None, attrs)}\n")
+        dot.body.append(_default_statement(kind, tuple(attrs.items())))
 
     html_ids: set[str] = set()
 

@@ -111,6 +111,14 @@ def _html_id(text: str) -> str:
     return _short_name(re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "g")
 
 
+@lru_cache(maxsize=1 << 16)  # a milestone is in several diagrams of a build
+def _base_name(key: str) -> str:
+    return _short_name("m_" + _NAME_UNSAFE.sub("_", key).strip("_"), "_")
+
+
+_NAME_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
 def _node_names(keys: Iterable[str]) -> dict[str, str]:
     """DOT node names derived from ID keys: readable, stable, and never quoted.
 
@@ -121,7 +129,7 @@ def _node_names(keys: Iterable[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     used: set[str] = set()
     for key in sorted(keys):
-        base = _short_name("m_" + re.sub(r"[^a-z0-9]+", "_", key).strip("_"), "_")
+        base = _base_name(key)
         name, n = base, 1
         while name in used:
             n += 1
