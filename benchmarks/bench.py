@@ -171,13 +171,12 @@ class Trash:
 
     def __init__(self, work: Path) -> None:
         self.root = work / ".discarded"
-        self.count = 0
 
     def discard(self, path: Path) -> None:
         if path.exists():
             self.root.mkdir(parents=True, exist_ok=True)
-            self.count += 1
-            path.rename(self.root / str(self.count))
+            # A directory of its own (what an earlier run failed to delete stays apart).
+            path.rename(Path(tempfile.mkdtemp(dir=self.root)) / path.name)
 
     def empty(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

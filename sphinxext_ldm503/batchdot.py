@@ -328,6 +328,8 @@ class _StreamBatch(Batch):
         self.program, self.args = program, list(args)
         #: drawn from this process (no helper to start), as :func:`begin_here` asks
         self.here = here
+        #: (drawn here) the inlined forms kept in memory, not written to a file
+        self.keep_inlined = False
         for job in jobs:
             for imgpath, prefix in job.inline:
                 self.fragments[job.target, imgpath, prefix] = len(self.fragments)
@@ -379,9 +381,10 @@ class _StreamBatch(Batch):
                     output = self._output.read_bytes()
                 except OSError:
                     output = b""
-                finish_stream(self._spec(), output, kept)
-            count = len(self.fragments)
-            self._inlined = kept if len(kept) == count else [None] * count
+                finish_stream(self._spec(), output, kept if self.keep_inlined else None)
+            if self.keep_inlined or not ok:
+                count = len(self.fragments)
+                self._inlined = kept if len(kept) == count else [None] * count
             for leftover in (self._source, self._output):
                 leftover.unlink(missing_ok=True)
         # The helper (or finish_stream) placed what it drew; anything missing is left
@@ -455,17 +458,22 @@ def _batch(number: int, jobs: list[Job], directory: Path, fmt: str, program: str
 
 
 def begin_here(jobs: Sequence[Job], fmt: str, *, program: str, directory: Path, name: str,
-               args: Sequence[str] = (), timeout: float = 60.0) -> Batch | None:
+               args: Sequence[str] = (), timeout: float = 60.0,
+               keep_inlined: bool = True) -> Batch | None:
     """Start drawing ``jobs`` from this process (a background one: :mod:`.prefork`) and
     return as soon as ``dot`` runs: the caller goes on with other work, calls
     :meth:`Batch.complete` when it needs the drawings (SVGs are finished then, here,
     with no helper to start), and hands the finished batch to a :class:`Pending` to
     :meth:`~Pending.adopt`. None when all are drawn already. ``name`` keeps its files
-    in ``directory`` apart from other batches'."""
+    in ``directory`` apart from other batches'. ``keep_inlined``: an SVG batch keeps
+    the forms pages inline in memory (they travel with it when it is pickled) rather
+    than in a file read when a page asks."""
     todo = _unique_missing(jobs)
     if not todo:
         return None
     batch = _batch(0, todo, directory, fmt, program, args, timeout, name, here=True)
+    if isinstance(batch, _StreamBatch):
+        batch.keep_inlined = keep_inlined
     batch.launch()
     return batch
 

@@ -81,8 +81,10 @@ def on_build_finished(app: Sphinx, exception: Any) -> None:
 
 def setup(app: Sphinx) -> None:
     # Last before reading: what other extensions load is frozen too. Early when writing
-    # starts: before the diagrams' copy is forked (prefork.py), whose memory is
-    # shared with the build's until either writes to it.
+    # starts: before the diagrams' copy is forked there (prefork.py), whose memory is
+    # shared with the build's until either writes to it. (A clean build forks it at
+    # env-updated already: this collection then copies the pages it touches; measured
+    # at 20,000 milestones, the two processes' memory stayed as before, 2.9-3.0 GiB.)
     app.connect("env-before-read-docs", on_env_before_read_docs, priority=900)
     app.connect("write-started", on_write_started, priority=100)
     app.connect("build-finished", on_build_finished, priority=900)

@@ -69,7 +69,7 @@ def image_format(builder: Builder) -> str | None:
 def image_name(builder: Builder, code: str, options: dict[str, Any], fmt: str) -> str:
     """The file name sphinx.ext.graphviz's ``render_dot`` gives a diagram's image."""
     hashkey = "".join((
-        code, str(options), str(builder.config.graphviz_dot),
+        code, str(options), str(options.get("graphviz_dot", builder.config.graphviz_dot)),
         str(builder.config.graphviz_dot_args),
     )).encode()
     return f"graphviz-{sha1(hashkey, usedforsecurity=False).hexdigest()}.{fmt}"
@@ -292,8 +292,11 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
     helper process to start, and nothing left for the build but reading it.
     """
     # One dot at a time here, so chunks are not cut per core; fewer, larger ones
-    # start fewer dot processes (~12 ms each) and pickle fewer times.
+    # start fewer dot processes (~12 ms each) and pickle fewer times. PNGs are drawn
+    # with every source file on dot's command line: at most MAX_FILES_PER_RUN.
     size = max(2 * batchdot.MIN_BATCH, drawing["diagrams"] // batchdot.MAX_BATCHES_PER_WORKER)
+    if fmt != "svg":
+        size = min(size, batchdot.MAX_FILES_PER_RUN)
     drawn: set[Path] = set()  # by earlier chunks (a legend shown on several pages)
     runs = prefork.grouped(dry_run_pages(builder, domain, fmt, pages),
                            lambda page: len(page.images), max(1, size // 4), size)
@@ -312,7 +315,11 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
         batch = batchdot.begin_here(
             jobs, fmt, program=drawing["program"], directory=drawing["pending"].directory(),
             name=f"fork{number}", args=builder.config.graphviz_dot_args,
-            timeout=_batch_timeout(builder, len(jobs)))
+            timeout=_batch_timeout(builder, len(jobs)),
+            # Pages written in parallel are written in Sphinx's forked workers: the
+            # build's own process would keep every inlined form in memory until the
+            # end. A file is read by the worker that needs it instead.
+            keep_inlined=not drawing["parallel"])
         if waiting is not None:
             yield _completed(waiting)
         waiting = Chunk([page.docname for page in run], rendered, batch,
@@ -353,7 +360,7 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     drawing = domain.per_build("drawing", dict)
     drawing.update(pending=batchdot.Pending(workers), targets={}, ready=set(),
                    unseen=set(pages), builder=builder, fmt=fmt, program=program,
-                   workers=workers, diagrams=diagrams)
+                   workers=workers, diagrams=diagrams, parallel=app.parallel > 1)
     drawing["pending"].directory()  # made before the fork: the copy draws into it
     drawing["forked"] = prefork.start(lambda: _chunks(builder, domain, fmt, pages, drawing))
     if drawing["forked"] is None:

@@ -741,3 +741,18 @@ def test_statements_remembered_across_diagrams_change_nothing(plan, labels, layo
                       node_extra=node_extra, edge_extra=edge_extra, name=f"n-{ms.anchor}")
         assert build_dot(plan, options, statements=shared, **kwargs) == \
             build_dot(plan, options, **kwargs)
+
+
+def test_default_statements_keep_a_nohtml_value_apart_from_an_equal_string():
+    """The node defaults are remembered across diagrams; ``nohtml("<b>")`` equals
+    ``"<b>"`` but is quoted, the other written as an HTML-like label."""
+    import graphviz
+
+    from sphinxext_ldm503.graph import build_dot
+    from sphinxext_ldm503.model import Milestone, Plan
+
+    plan = Plan([Milestone("A-1", "One")])
+    html_like = build_dot(plan, node_attrs={"xlabel": "<b>"})
+    quoted = build_dot(plan, node_attrs={"xlabel": graphviz.nohtml("<b>")})
+    assert "xlabel=<b>" in html_like
+    assert 'xlabel="<b>"' in quoted

@@ -84,12 +84,15 @@ def test_the_image_names_are_sphinx_graphviz_names(make_app, tmp_path):
     (src / "conf.py").write_text('extensions = ["sphinx.ext.graphviz"]\n'
                                  'graphviz_output_format = "svg"\n')
     code = "digraph pinned { a -> b }"
-    (src / "index.rst").write_text(f"Pinned\n======\n\n.. graphviz::\n\n   {code}\n")
+    (src / "index.rst").write_text(f"Pinned\n======\n\n.. graphviz::\n\n   {code}\n\n"
+                                   f".. graphviz::\n   :graphviz_dot: {DOT}\n\n   {code}\n")
     app = make_app("html", srcdir=src)
     app.build()
-    expected = image_name(app.builder, code, {"docname": "index"}, "svg")
-    assert (Path(app.outdir) / "_images" / expected).is_file()
-    assert [p.name for p in (Path(app.outdir) / "_images").glob("graphviz-*")] == [expected]
+    expected = {image_name(app.builder, code, {"docname": "index"}, "svg"),
+                image_name(app.builder, code, {"docname": "index", "graphviz_dot": DOT},
+                           "svg")}
+    assert len(expected) == 2  # the program a diagram asks for is part of the name
+    assert {p.name for p in (Path(app.outdir) / "_images").glob("graphviz-*")} == expected
 
 
 def test_a_clean_build_draws_everything_in_one_batch_per_core(make_app, rootdir, tmp_path):
@@ -550,14 +553,25 @@ def test_prefork_hands_over_chunks_in_order_and_reports_failure():
 
 
 def test_a_forked_dry_run_under_parallel_writing(make_app, rootdir, tmp_path, monkeypatch):
-    """-j 2: Sphinx forks its own writers too; the pages are those of a serial build."""
+    """-j 2: Sphinx forks its own writers too; the pages are those of a serial build.
+    The inlined forms are left in files for the writers, not held by the build's own
+    process until the end."""
     src = _copy(rootdir, tmp_path)
     serial = make_app("html", srcdir=src, builddir=tmp_path / "serial")
     serial.build()
     started: list = []
     _forking(monkeypatch, started)
+    adopted: list = []
+    real_adopt = batchdot.Pending.adopt
+
+    def adopt(self, batch):
+        adopted.append(batch._inlined)
+        return real_adopt(self, batch)
+
+    monkeypatch.setattr(batchdot.Pending, "adopt", adopt)
     parallel = make_app("html", srcdir=src, builddir=tmp_path / "parallel", parallel=2)
     parallel.build()
+    assert adopted and all(kept is None for kept in adopted)
     assert started and started[0] is not None and started[0].pid == 0
     assert _pages(Path(parallel.outdir)) == _pages(Path(serial.outdir))
 

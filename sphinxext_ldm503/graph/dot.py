@@ -89,8 +89,10 @@ def _attr_list(label: str | None, attrs: Mapping[str, str]) -> str:
 
 
 @lru_cache(maxsize=64)  # node and edge defaults are the same in every diagram
-def _default_statement(kind: str, attrs: tuple[tuple[str, str], ...]) -> str:
-    return f"\t{kind}{_attr_list(None, dict(attrs))}\n"
+def _default_statement(kind: str, attrs: tuple[tuple[str, str, type], ...]) -> str:
+    """``attrs`` as (name, value, type of value): a ``nohtml`` value, equal to the plain
+    string, quotes differently."""
+    return f"\t{kind}{_attr_list(None, {k: v for k, v, _ in attrs})}\n"
 
 
 @lru_cache(maxsize=8)
@@ -198,7 +200,8 @@ def build_dot(
     for kind, attrs in (("graph", {**_graph_attrs(options, name), **(graph_attrs or {})}),
                         ("node", {**_node_defaults(options), **(node_attrs or {})}),
                         ("edge", _edge_defaults())):
-        dot.body.append(_default_statement(kind, tuple(attrs.items())))
+        dot.body.append(_default_statement(
+            kind, tuple((k, v, type(v)) for k, v in attrs.items())))
 
     html_ids: set[str] = set()
 
