@@ -373,8 +373,8 @@ class _StreamBatch(Batch):
 
     def collect(self, *, ok: bool) -> int:
         if self.here:
-            # The inlined forms stay in memory (and travel with the batch when it is
-            # pickled): no JSON written here and decoded by the build.
+            # Asked to keep them, the inlined forms stay in memory (and travel with the
+            # batch when it is pickled): no JSON written here and decoded by the build.
             kept: list[str | None] = []
             if ok:
                 try:

@@ -405,22 +405,31 @@ def _noting_when_started(monkeypatch, when: list):
     return watch
 
 
+def _built_noting_when_forked(make_app, rootdir: Path, tmp_path: Path, monkeypatch):
+    """A clean build of the graphs project, forking for any number of diagrams and
+    noting when each copy started (it started before the checks); with what an
+    unforked build of it gave, for comparison."""
+    src, wrapper, log, unforked = _unforked_build(make_app, rootdir, tmp_path)
+    started: list = []
+    _forking(monkeypatch, started)
+    when: list = []
+    watch = _noting_when_started(monkeypatch, when)
+    app = make_app("html", srcdir=src, builddir=tmp_path / "forked",
+                   confoverrides={"graphviz_dot": str(wrapper)})
+    watch(app)
+    app.build()
+    assert when == ["before the checks"]
+    return src, wrapper, log, unforked, app, started, when, watch
+
+
 def test_a_clean_build_forks_its_copy_before_the_checks(make_app, rootdir, tmp_path,
                                                         monkeypatch):
     """Every page with diagrams is written in a clean build: the copy starts at
     env-updated, while the build checks the plan and pickles the environment,
     with the same pages as a result; a rebuild after one page changed starts it
     only once the pages to write are all known (write-started)."""
-    src, wrapper, log, unforked = _unforked_build(make_app, rootdir, tmp_path)
-    started: list = []
-    _forking(monkeypatch, started)
-    when: list = []
-    watch = _noting_when_started(monkeypatch, when)
-    app = make_app("html", srcdir=src, builddir=tmp_path / "early",
-                   confoverrides={"graphviz_dot": str(wrapper)})
-    watch(app)
-    app.build()
-    assert when == ["before the checks"]
+    src, wrapper, log, unforked, app, started, when, watch = _built_noting_when_forked(
+        make_app, rootdir, tmp_path, monkeypatch)
     assert started[0].finished and not started[0].failed
     assert _pages(Path(app.outdir)) == unforked
     assert [c for c in calls(log) if not is_batch(c)] == ["-Tsvg stdin:probe"]
@@ -429,7 +438,7 @@ def test_a_clean_build_forks_its_copy_before_the_checks(make_app, rootdir, tmp_p
     plan.write_text(plan.read_text(encoding="utf-8") + "\nOne more sentence.\n",
                     encoding="utf-8")
     when.clear()
-    again = make_app("html", srcdir=src, builddir=tmp_path / "early",
+    again = make_app("html", srcdir=src, builddir=tmp_path / "forked",
                      confoverrides={"graphviz_dot": str(wrapper)})
     watch(again)
     again.build()
@@ -441,16 +450,8 @@ def test_an_application_that_builds_again_starts_afresh(make_app, rootdir, tmp_p
     """The same application built again after one page changed (a watcher, say):
     what the first build read is not taken for read again, so the copy does not
     start before the pages to write are known, and the pages match a clean build."""
-    src, wrapper, log, unforked = _unforked_build(make_app, rootdir, tmp_path)
-    started: list = []
-    _forking(monkeypatch, started)
-    when: list = []
-    watch = _noting_when_started(monkeypatch, when)
-    app = make_app("html", srcdir=src, builddir=tmp_path / "twice",
-                   confoverrides={"graphviz_dot": str(wrapper)})
-    watch(app)
-    app.build()
-    assert when == ["before the checks"]
+    src, _wrapper, log, unforked, app, _started, when, watch = _built_noting_when_forked(
+        make_app, rootdir, tmp_path, monkeypatch)
     plan = src / "plan.rst"
     text = plan.read_text(encoding="utf-8")
     plan.write_text(text + "\nOne more sentence.\n", encoding="utf-8")
