@@ -382,7 +382,7 @@ class _StreamBatch(Batch):
                 except OSError:
                     output = b""
                 finish_stream(self._spec(), output, kept if self.keep_inlined else None)
-            if self.keep_inlined or not ok:
+            if self.keep_inlined:  # else take_fragment reads the file, if there is one
                 count = len(self.fragments)
                 self._inlined = kept if len(kept) == count else [None] * count
             for leftover in (self._source, self._output):
