@@ -56,14 +56,15 @@ def test_sdist_and_wheel_carry_the_package_data_and_pass_twine(dist: Path) -> No
     sdist = next(dist.glob("*.tar.gz"))
     assert wheel.name == f"sphinxext_ldm503-{__version__}-py3-none-any.whl"
     assert sdist.name == f"sphinxext_ldm503-{__version__}.tar.gz"
-    in_wheel = set(zipfile.ZipFile(wheel).namelist())
-    in_sdist = {name.split("/", 1)[1] for name in tarfile.open(sdist).getnames() if "/" in name}
+    with zipfile.ZipFile(wheel) as archive:
+        in_wheel = set(archive.namelist())
+        metadata = archive.read(f"sphinxext_ldm503-{__version__}.dist-info/METADATA").decode()
+    with tarfile.open(sdist) as archive:
+        in_sdist = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     for data in PACKAGE_DATA:
         assert f"sphinxext_ldm503/{data}" in in_wheel, data
         assert f"sphinxext_ldm503/{data}" in in_sdist, data
     assert {"README.rst", "CHANGES.rst", "LICENSE", "pyproject.toml"} <= in_sdist
-    metadata = zipfile.ZipFile(wheel).read(
-        f"sphinxext_ldm503-{__version__}.dist-info/METADATA").decode()
     assert f"Version: {__version__}" in metadata
     assert "example.invalid" not in metadata  # project URLs are real or absent
     assert "Requires-Dist: sphinx<10,>=8.1" in metadata
