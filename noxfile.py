@@ -105,7 +105,8 @@ def newest(session: nox.Session) -> None:
 def minimal(session: nox.Session) -> None:
     """No optional extras: the extension degrades as documented and the core still works."""
     _require_interpreter(session, "3.12")
-    session.install("-e", ".[test-core]", *MINIMAL)
+    # The themes are the example's and the browser tests', not extras of the extension.
+    session.install("-e", ".[test-core,example]", *MINIMAL)
     for optional in ("sphinx_needs", "matplotlib", "myst_parser"):
         session.run("python", "-c", f"import importlib.util as u, sys; "
                     f"sys.exit(u.find_spec({optional!r}) is not None)", silent=True)
