@@ -27,6 +27,19 @@ pytestmark = pytest.mark.documenteer
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "example-docs"
+GUIDE_PAGE = REPO / "docs" / "documenteer.rst"
+
+
+def _snippets(language: str) -> list[str]:
+    """The ``code-block`` snippets of one language on the user guide's documenteer page,
+    in order: the tests build exactly what the page tells a user to write."""
+    text = GUIDE_PAGE.read_text(encoding="utf-8")
+    found = []
+    for match in re.finditer(rf"^\.\. code-block:: {language}\n\n((?:   .*\n|\n)+)", text,
+                             re.M):
+        lines = match.group(1).rstrip("\n").splitlines()
+        found.append("".join(f"{line[3:]}\n" for line in lines))
+    return found
 
 #: Added to a page between the two builds: a new milestone whose prerequisite is
 #: declared on another page, so that page's "Required by" changes too.
@@ -108,13 +121,15 @@ def test_the_example_as_a_documenteer_user_guide(tmp_path: Path) -> None:
     plain, guide = tmp_path / "plain", tmp_path / "guide"
     shutil.copytree(EXAMPLE, plain)
     shutil.copytree(EXAMPLE, guide)
-    (guide / "documenteer.toml").write_text(
-        '[project]\ntitle = "LDM-503 test milestones"\ncopyright = "2019, AURA/LSST"\n'
-        'github_url = "https://github.com/lsst/LDM-503"\n\n'
-        '[sphinx]\nextensions = ["sphinx_needs", "sphinxext_ldm503"]\n', encoding="utf-8")
-    settings = "".join(f"{name} = {value!r}\n" for name, value in _example_settings().items())
-    (guide / "conf.py").write_text(
-        "from documenteer.conf.guide import *  # noqa: F403\n\n" + settings, encoding="utf-8")
+    guide_toml, _technote_toml = _snippets("toml")
+    guide_conf = _snippets("python")[0]
+    (guide / "documenteer.toml").write_text(guide_toml, encoding="utf-8")
+    (guide / "conf.py").write_text(guide_conf, encoding="utf-8")
+    # The page's settings are the example's own, all of them.
+    namespace: dict[str, object] = {}
+    exec(guide_conf.replace("from documenteer.conf.guide import *", "pass"), namespace)
+    assert {k: v for k, v in namespace.items() if k in _example_settings()} == {
+        k: v for k, v in _example_settings().items() if not k.startswith("needs_")}
     _git_init(guide)
 
     _build(plain, tmp_path / "out-plain", confdir=REPO)
@@ -132,65 +147,20 @@ def test_the_example_as_a_documenteer_user_guide(tmp_path: Path) -> None:
     assert "LDM-503-99" in {m["id"] for m in after["json"]["milestones"]}  # type: ignore[index]
 
 
-TECHNOTE_TOML = """\
-[technote]
-id = "SITCOMTN-999"
-series_id = "SITCOMTN"
-canonical_url = "https://sitcomtn-999.lsst.io/"
-github_url = "https://github.com/lsst-sitcom/sitcomtn-999"
-github_default_branch = "main"
-date_created = 2019-02-01
-
-[[technote.authors]]
-name = {given = "Test", family = "Author"}
-"""
-
-TECHNOTE_INDEX = """\
-####################
-A one-page test plan
-####################
-
-.. abstract::
-
-   Two test milestones and what they depend on.
-
-Milestones
-==========
-
-.. milestone:: LDM-503-01: Science Platform deployment
-   :due: 2018-06-30
-   :status: completed
-
-   .. prerequisite:: DM-SUIT-1 Portal deployed
-
-.. milestone:: LDM-503-02: HSC reprocessing
-   :due: 2018-09-30
-   :requires: LDM-503-01
-
-   .. prerequisite:: DM-DRP-1 Pipelines release
-
-The plan
-========
-
-.. milestone-graph::
-"""
-
-
 def test_a_one_page_plan_as_a_documenteer_technote(tmp_path: Path) -> None:
     plain, note = tmp_path / "plain", tmp_path / "note"
+    _guide_toml, technote_toml = _snippets("toml")
+    technote_conf = _snippets("python")[1]
+    (technote_index,) = _snippets("rst")
     for project in (plain, note):
         project.mkdir()
-        (project / "index.rst").write_text(TECHNOTE_INDEX, encoding="utf-8")
+        (project / "index.rst").write_text(technote_index, encoding="utf-8")
     (plain / "conf.py").write_text(
         'extensions = ["sphinxext_ldm503"]\ngraphviz_output_format = "svg"\n', encoding="utf-8")
     plain_conf = plain
-    (note / "technote.toml").write_text(TECHNOTE_TOML, encoding="utf-8")
-    # Offline: no bibliography files fetched from GitHub.
-    (note / "conf.py").write_text(
-        "from documenteer.conf.technote import *  # noqa: F403\n\n"
-        'extensions.append("sphinxext_ldm503")  # noqa: F405\n'
-        "documenteer_bibfile_github_repos = []\n"
-        'graphviz_output_format = "svg"\n', encoding="utf-8")
+    (note / "technote.toml").write_text(technote_toml, encoding="utf-8")
+    (note / "conf.py").write_text(technote_conf, encoding="utf-8")
+    assert "documenteer_bibfile_github_repos = []" in technote_conf  # offline
     _git_init(note)
 
     _build(plain, tmp_path / "out-plain", confdir=plain_conf)
@@ -199,7 +169,7 @@ def test_a_one_page_plan_as_a_documenteer_technote(tmp_path: Path) -> None:
     _same_plan(_facts(tmp_path / "out-plain"), before)
     # The whole-plan diagram, last on the page, after each milestone's own.
     assert before["pages"]["index.html"][2][-1] == [  # type: ignore[index]
-        "ms-dm-drp-1", "ms-dm-suit-1", "ms-ldm-503-01", "ms-ldm-503-02"]
+        "ms-dm-suit-1", "ms-ldm-503-01", "ms-ldm-503-02"]
 
     edit = "\n.. milestone:: LDM-503-03: Added later\n   :requires: LDM-503-02\n"
     for project in (plain, note):
