@@ -29,7 +29,10 @@ one line per change, sorted, then a summary:
   ldm503: 94 slipped (worst 795 days), 13 moved earlier, 53 completed, 8 new, ...
 
 A milestone's date is its completion, else its forecast, else its due date.
-Problems in a file's rows are printed as 'FILE:LINE: warning: ...' on stderr.
+Comma-, ';'- (Excel where the comma is the decimal mark) and tab-separated files
+are told apart by their header. IDs are listed in natural order (DM-AP-2 before
+DM-AP-10). Problems in a file's rows are printed as 'FILE:LINE: warning: ...' on
+stderr; a file with no 'id' column, no rows or an unreadable part stops the run.
 
 examples:
   ldm503 diff milestones-2018-03.csv milestones-2019-04.csv
@@ -38,7 +41,7 @@ examples:
   ldm503 diff old.csv new.csv --fail-on-slip 30     CI: fail on a slip over 30 days
 
 exit status: 0 done; 1 with --fail-on-slip, a (selected) milestone slipped more
-than DAYS days; 2 a file could not be read or bad options.
+than DAYS days; 2 a file could not be read or has nothing to compare, or bad options.
 """
 
 IMPACT_EPILOG = """\

@@ -811,3 +811,49 @@ def test_dev_full_as_users_meet_it(tmp_path):
         assert result.returncode == 2, result.stderr
         assert "No space left on device" in one_error_line(result.stderr)
         assert "internal error" not in result.stderr
+
+
+# -- the review format, as documented (issue 27 #9) -----------------------------------
+
+
+def _captioned_blocks(path: Path) -> dict[str, str]:
+    """The code blocks of an RST page that have a ``:caption:``, by caption."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    blocks: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        if not line.startswith(".. code-block::"):
+            continue
+        caption = lines[index + 1].strip()
+        if not caption.startswith(":caption:"):
+            continue
+        body: list[str] = []
+        for text in lines[index + 3:]:
+            if text and not text.startswith("   "):
+                break
+            body.append(text[3:])
+        blocks[caption.removeprefix(":caption:").strip()] = "\n".join(body).strip("\n") + "\n"
+    return blocks
+
+
+def test_the_documented_review_format_imports_as_shown(capsys, tmp_path, monkeypatch):
+    blocks = _captioned_blocks(ROOT / "docs" / "import.rst")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "review.txt").write_text(blocks["review.txt"], encoding="utf-8")
+    code, out, err = run(capsys, "import", "review.txt")
+    assert (code, err) == (0, "")
+    assert out == blocks["the output"]
+    # What it declares: the documented example is a plan, queries and all.
+    model = {ms.id: ms for ms in model_from_review(parse_review(blocks["review.txt"]))}
+    assert [p.id for p in model["LDM-503-11"].prerequisites] == [
+        "DM-DRP-4", "DM-NCSA-13", "LDM-503-10"]
+    assert model["LDM-503-11"].prerequisites[1].query == "open"
+    assert len(model["LDM-503-11"].queries) == 1
+
+    # The unmapped line: kept as a comment, reported, exit 1.
+    (tmp_path / "notes.txt").write_text(blocks["notes.txt"], encoding="utf-8")
+    code, out, err = run(capsys, "import", "notes.txt", "-o", "plan.rst")
+    assert (code, out) == (1, "")
+    page = (ROOT / "docs" / "import.rst").read_text(encoding="utf-8")
+    for line in err.splitlines():
+        assert f"   {line}\n" in page
+    assert (tmp_path / "plan.rst").read_text(encoding="utf-8") == blocks["plan.rst"]
