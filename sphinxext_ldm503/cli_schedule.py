@@ -124,8 +124,9 @@ def read_catalog_file(path: str) -> list[Milestone]:
     rows, problems = load_catalog(path)
     shown = display_path(path)
     for problem in problems:
-        if problem.row == 0:
-            raise CliError(problem.message)  # it names the file
+        if problem.row == 0:  # the file itself: most messages name it already
+            named = str(path) in problem.message
+            raise CliError(problem.message if named else f"{shown}: {problem.message}")
         if problem.fatal:
             message = problem.message
             for suffix in _IGNORED:

@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sphinxext_ldm503 import cli
 
@@ -164,6 +166,7 @@ def test_diff_sorts_ids_naturally(capsys):
     ("content", "message"),
     [
         (None, "header has no 'id' column (found: sphinxext-ldm503)"),  # README.rst
+        ("", "the catalog is empty"),
         ("id,title\n", "no milestone rows"),
         ("id,title\n\n", "no milestone rows"),
         ('id,title\nLDM-503-01,"never closed\nLDM-503-02,x\n', "never closed"),
@@ -245,3 +248,31 @@ def test_help_has_examples(capsys, command):
     assert f"ldm503 {command} " in out.split("examples:")[1]
     code, out, _ = run(capsys, "--help")
     assert f"ldm503 {command} " in out
+
+
+# -- the class: no input makes a CI gate pass by being unreadable -------------------
+
+_FUZZ_CELLS = st.sampled_from(["id", "title", "due", "LDM-503-01", "LDM-503-02", "2020-01-01",
+                               "2030-01-01", "x", "", '"', '"a,b"', "\ufeff"])
+_FUZZ_SEPS = st.sampled_from([",", ";", "\t", "\n", "\r\n", " "])
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_FUZZ_CELLS, _FUZZ_SEPS), max_size=30))
+def test_diff_either_compares_or_stops(capsys, tmp_path, tokens):
+    """Whatever the new file holds, diff compares its rows or stops with exit 2: it
+    never reports every old milestone removed with a passing status, never crashes."""
+    new = tmp_path / "new.csv"
+    new.write_text("".join(cell + sep for cell, sep in tokens), encoding="utf-8",
+                   newline="")
+    old = tmp_path / "old.csv"
+    old.write_text("id,due\nLDM-503-01,2020-01-01\nLDM-503-02,2020-01-01\n",
+                   encoding="utf-8")
+    code, out, err = run(capsys, "diff", old, new, "--fail-on-slip", "30")
+    assert "internal error" not in err and "Traceback" not in err
+    if code == 2:
+        assert out == "" and new.name in one_error_line(err.splitlines()[-1] + "\n")
+    else:
+        assert code in (0, 1)
+        assert not out.splitlines()[-1].endswith(" in 0 milestones"), out
