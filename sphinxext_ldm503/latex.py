@@ -316,10 +316,10 @@ class LatexLayout(SphinxPostTransform):
         location: Any = ms.location if ms is not None and ms.location is not None else node
         run = max((len(p) for p in re.split(r"-+", ms_id)), default=0)
         shown = ms_id if len(ms_id) <= 40 else f"{ms_id[:40]}... ({len(ms_id)} characters)"
-        warn(f"{shown} cannot be printed unbroken in "
-             f"the PDF: it has {run} characters without a hyphen, and a table column or "
-             f"line holds {MAX_ID_CHARS}; it is broken every {MAX_ID_CHARS} characters "
-             "there (shorten the ID, or put hyphens in it)", "pdf", location)
+        warn(f"{shown} cannot be printed unbroken in the PDF: it has {run} characters "
+             f"without a hyphen, and a table column is sized for at most {MAX_ID_CHARS}; "
+             f"it is broken every {MAX_ID_CHARS} characters there (shorten the ID, or put "
+             "hyphens in it)", "pdf", location)
 
     def add_pagerefs(self) -> None:
         if self.config.latex_show_pagerefs:
@@ -579,8 +579,12 @@ class LatexReferenceIds(SphinxPostTransform):
 
 def _text(node: nodes.Element) -> str:
     """What a cell prints, without the LaTeX of raw nodes (the breaks in long IDs)."""
-    return "".join(t.astext() for t in node.findall(nodes.Text)
-                   if not isinstance(t.parent, nodes.raw))
+    if not any(True for _ in node.findall(nodes.raw)):
+        return node.astext()
+    copy = node.deepcopy()
+    for raw in list(copy.findall(nodes.raw)):
+        raw.parent.remove(raw)
+    return copy.astext()
 
 
 def _cell(row: nodes.Node, col: int) -> nodes.Element:

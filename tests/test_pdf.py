@@ -300,3 +300,8 @@ def test_long_ids_are_whole_and_stay_in_their_column(long_ids_pdf) -> None:
     related = lines[report].index("DM-NCSA-")
     assert _column_run(lines, report, related) == \
         "DM-NCSA-INTEGRATION-OF-THE-DATA-BACKBONE-AND-ARCHIVE-2"
+    # The index: the long ID wraps after a hyphen of its own, short ones never do.
+    index = "\n".join(lines[next(i for i, line in enumerate(lines) if line.strip() == "INDEX"):])
+    assert re.search(r"^LDM-503-01 \(milestone\)", index, re.MULTILINE)
+    assert re.search(r"^LDM-503-INTEGRATION-TESTS-FOR-THE-PROMPT-\n\s+SVC-1 \(milestone\)",
+                     index, re.MULTILINE)
