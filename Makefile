@@ -51,11 +51,13 @@ tex:
 	@bash .ci/ensure-tex
 
 # Sphinx writes the LaTeX; latexmk (through the Makefile Sphinx generates) runs pdflatex
-# until cross-references and the contents settle.
+# until cross-references and the contents settle. The one PDF is named in conf.py's
+# latex_documents (a test keeps the two in step); the other PDFs there are diagrams.
+PDF = _build/latex/ldm503-test-milestones.pdf
 pdf: setup tex
 	$(BIN)/sphinx-build -M latexpdf example-docs _build -c . $(SPHINXOPTS)
-	@ls _build/latex/*.pdf
-	@echo "The log is _build/latex/*.log (overfull boxes, floats)."
+	@echo "Its log is $(PDF:.pdf=.log) (overfull boxes, floats)."
+	@test -f $(PDF) && echo "The PDF is $(PDF)"
 
 # The user guide (docs/): tutorial, checks, CLI, JSON schema, PDF, sphinx-needs, theming;
 # reference tables, check examples and --help texts generated from the code.

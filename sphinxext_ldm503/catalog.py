@@ -12,11 +12,11 @@ and the rest of the catalog is still used.
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
@@ -59,6 +59,9 @@ class CatalogProblem:
 
     row: int
     message: str
+    #: Nothing after it was read (no header, an unreadable part): a command that
+    #: compares the file must stop rather than report its rows as removed.
+    fatal: bool = dataclass_field(default=False, compare=False)
 
     def __str__(self) -> str:
         return f"line {self.row}: {self.message}" if self.row else self.message
@@ -122,62 +125,151 @@ def load_catalog(path: str | PathLike[str]) -> tuple[list[Milestone], list[Catal
     return parse_catalog(text, source=str(path))
 
 
+#: Separators a catalog may use, tried in this order on its header line: the
+#: documented comma, then what spreadsheets write in locales where the comma is
+#: the decimal mark (Excel's "CSV" there uses ``;``), then tabs.
+DELIMITERS: tuple[str, ...] = (",", ";", "\t")
+
+#: Longest cell read, in characters (the csv module stops at 128 KiB by default,
+#: process-wide). A cell longer than this is taken for a corrupt file: a real
+#: schedule's longest cell, a predecessor list, is a few kilobytes.
+FIELD_SIZE_LIMIT = 16 * 1024 * 1024
+
+#: A quoted cell; possessive, since inside quotes ``""`` is always an escaped quote
+#: (backtracking would close the cell early, where csv does not).
+_QUOTED = re.compile(r'"([^"]*+(?:""[^"]*+)*+)"')
+#: An unquoted cell (or what follows a quoted one) under each delimiter.
+_PLAIN = {d: re.compile("[^" + re.escape(d) + "\r\n]*") for d in DELIMITERS}
+
+
+class _Unreadable(Exception):
+    """The rest of the text cannot be split into rows (at line ``line``)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _line_breaks(text: str) -> int:
+    """Line breaks as the csv module counts lines: ``\r\n``, ``\r`` or ``\n``."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def csv_rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, int, list[str]]]:
+    """``(first line, last line, cells)`` of each record of a CSV text.
+
+    The csv module's default dialect, read the same way (a property test compares
+    the two), but with a reader of our own: the csv module's cell limit is one
+    setting for the whole process, which a Sphinx extension must not change under
+    its host. Here the limit is :data:`FIELD_SIZE_LIMIT`, and a quoted cell that
+    is never closed is an error (csv would silently take the rest of the file as
+    one cell, so every later row would vanish from a diff). Raises
+    :class:`_Unreadable` there; the rows before it have been yielded.
+    """
+    plain = _PLAIN[delimiter]
+    pos, line, end = 0, 1, len(text)
+    while pos < end:
+        start, cells = pos, []
+        while True:
+            if text.startswith('"', pos):
+                quoted = _QUOTED.match(text, pos)
+                if quoted is None:
+                    where = line + _line_breaks(text[start:pos])
+                    raise _Unreadable(where, f"the quoted cell on line {where} is never closed")
+                # Non-strict, as csv: what follows the closing quote joins the cell.
+                rest = plain.match(text, quoted.end())
+                assert rest is not None
+                value = quoted.group(1).replace('""', '"') + rest.group()
+            else:
+                rest = plain.match(text, pos)
+                assert rest is not None
+                value = rest.group()
+            pos = rest.end()
+            if len(value) > FIELD_SIZE_LIMIT:
+                where = line + _line_breaks(text[start:pos])
+                raise _Unreadable(where, f"a cell on line {where} is over "
+                                         f"{FIELD_SIZE_LIMIT:,} characters")
+            cells.append(value)
+            if pos < end and text[pos] == delimiter:
+                pos += 1
+                continue
+            break
+        last = line + _line_breaks(text[start:pos])
+        yield line, last, cells
+        pos += 2 if text.startswith("\r\n", pos) else 1 if pos < end else 0
+        line = last + 1
+
+
+def sniff_delimiter(text: str) -> str:
+    """The first of :data:`DELIMITERS` under which the header has an ``id`` column.
+
+    A check of the header rather than ``csv.Sniffer``: the header is the one row
+    whose content is known, and the comma stays the answer whenever it works.
+    """
+    for delimiter in DELIMITERS:
+        try:
+            for _first, _last, cells in csv_rows(text, delimiter):
+                if any(cell.strip() for cell in cells):
+                    if "id" in (cell.strip().lower() for cell in cells):
+                        return delimiter
+                    break
+        except _Unreadable:
+            pass
+    return DELIMITERS[0]
+
+
 def parse_catalog(
     text: str, source: str = "<catalog>"
 ) -> tuple[list[Milestone], list[CatalogProblem]]:
     """The reader behind :func:`load_catalog`, on text already read (tests, other sources)."""
     rows: list[Milestone] = []
     problems: list[CatalogProblem] = []
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    text = text.lstrip("\ufeff")
     header: list[str] | None = None
     seen: dict[str, int] = {}
-    end = 0
-    while True:
-        start = end + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(CatalogProblem(reader.line_num or start, f"unreadable CSV: {exc}"))
-            break
-        end = reader.line_num
-        # Blank lines are layout, not data (csv yields [] for them).
-        if not any(cell.strip() for cell in cells):
-            continue
-        if header is None:
-            header = [cell.strip().lower() for cell in cells]
-            if "id" not in header:
+    try:
+        for start, _end, cells in csv_rows(text, sniff_delimiter(text)):
+            # Blank lines are layout, not data.
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header is None:
+                header = [cell.strip().lower() for cell in cells]
+                if "id" not in header:
+                    problems.append(
+                        CatalogProblem(
+                            start,
+                            f"the header has no 'id' column (found: {', '.join(header)}); "
+                            "the catalog is ignored",
+                            fatal=True,
+                        )
+                    )
+                    return [], problems
+                continue
+            row = {
+                name: cells[index].strip() if index < len(cells) else ""
+                for index, name in enumerate(header)
+                if name in COLUMNS and name not in header[:index]
+            }
+            milestone = _read_row(row, start, source, problems)
+            if milestone is None:
+                continue
+            if milestone.key in seen:
                 problems.append(
                     CatalogProblem(
                         start,
-                        f"the header has no 'id' column (found: {', '.join(header)}); "
-                        "the catalog is ignored",
+                        f"duplicate ID {milestone.id!r} (first on line {seen[milestone.key]}); "
+                        "this row is ignored",
                     )
                 )
-                return [], problems
-            continue
-        row = {
-            name: cells[index].strip() if index < len(cells) else ""
-            for index, name in enumerate(header)
-            if name in COLUMNS and name not in header[:index]
-        }
-        milestone = _read_row(row, start, source, problems)
-        if milestone is None:
-            continue
-        if milestone.key in seen:
-            problems.append(
-                CatalogProblem(
-                    start,
-                    f"duplicate ID {milestone.id!r} (first on line {seen[milestone.key]}); "
-                    "this row is ignored",
-                )
-            )
-            continue
-        seen[milestone.key] = start
-        rows.append(milestone)
-    if header is None:
-        problems.append(CatalogProblem(0, "the catalog is empty: it has no header line"))
+                continue
+            seen[milestone.key] = start
+            rows.append(milestone)
+    except _Unreadable as exc:
+        problems.append(CatalogProblem(exc.line, f"unreadable CSV: {exc}; the rest of the "
+                                                 "file is ignored", fatal=True))
+    if header is None and not problems:
+        problems.append(CatalogProblem(0, "the catalog is empty: it has no header line",
+                                    fatal=True))
     return mark_cut_lists(rows), problems
 
 

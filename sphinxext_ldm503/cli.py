@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import errno
 import io
 import os
 import re
@@ -570,7 +571,25 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failing(project.findings, args.severity) else EXIT_OK
 
 
+#: ``export``'s format from the extension of ``-o FILE`` when ``--format`` is not given.
+EXPORT_SUFFIXES: dict[str, str] = {".json": "json", ".csv": "csv", ".dot": "dot", ".gv": "dot"}
+#: ... and without either: the whole model, as every build writes it.
+DEFAULT_EXPORT_FORMAT = "json"
+
+
+def export_format(args: argparse.Namespace) -> str:
+    """``--format``, else what ``-o``'s extension says, else :data:`DEFAULT_EXPORT_FORMAT`.
+
+    ``ldm503 export docs`` should do something useful rather than ask for a flag.
+    """
+    if args.format:
+        return str(args.format)
+    suffix = Path(args.output).suffix.lower() if args.output not in (None, "-") else ""
+    return EXPORT_SUFFIXES.get(suffix, DEFAULT_EXPORT_FORMAT)
+
+
 def run_export(args: argparse.Namespace) -> int:
+    args.format = export_format(args)
     # Mistakes in the options are cheap to find; do it before a long build.
     if args.format == "dot":
         graph_options(args)
@@ -660,7 +679,7 @@ def _checks_help() -> str:
     return "\n".join(lines) + "\n\n"
 
 EXPORT_EPILOG = """\
-formats:
+formats (--format; without it, the extension of -o FILE, else json):
   json  the ldm503.json document every build writes
   csv   one row per edge: milestone,prerequisite,title,query,milestone_due,
         prerequisite_due (dropped edges included, query 'dropped'); a cell
@@ -669,7 +688,8 @@ formats:
         --layout (and the other milestone-graph options) narrow it
 
 examples:
-  ldm503 export docs --format json -o plan.json
+  ldm503 export docs > plan.json             json, the default
+  ldm503 export docs -o edges.csv             csv, from the extension
   ldm503 export docs --format csv > edges.csv
   ldm503 export docs --format dot --root LDM-503-10 --depth 2 | dot -Tsvg > 10.svg
   ldm503 export docs --format dot --include 'LDM-503-*' --layout timeline
@@ -773,7 +793,9 @@ def make_parser() -> argparse.ArgumentParser:
         description="Write the plan of a Sphinx project as JSON, CSV or a DOT diagram.",
         epilog=EXPORT_EPILOG, formatter_class=formatter,
     )
-    export.add_argument("--format", choices=("json", "csv", "dot"), required=True)
+    export.add_argument("--format", choices=("json", "csv", "dot"),
+                        help="default: from -o FILE's extension (.json, .csv, .dot or .gv), "
+                             "else json")
     export.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
     dot = export.add_argument_group("dot options (as for the milestone-graph directive)")
     from .graph import GRAPH_OPTIONS
@@ -816,16 +838,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader went away (``| head``): not an error worth a message.
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return EXIT_FINDINGS
+    except OSError as exc:
+        # A full disk, a device error, a file that vanished: the system's problem,
+        # not a bug to report. stdout, when it was the one that failed, is
+        # dropped so that exiting does not fail a second time on its buffer.
+        stdout_failed = False
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            stdout_failed = True
+            _drop_stdout()
+        _error(environment_message(exc, stdout_failed))
     except Exception as exc:
         if args.traceback:
             raise
         _error(f"internal error: {type(exc).__name__}: {_one_line(exc)} "
                "(run with --traceback and report it)")
     return EXIT_UNREADABLE
+
+
+#: errno values that only writing gives: a full disk or quota, a file too large.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def environment_message(exc: OSError, stdout_failed: bool = False) -> str:
+    """One line for an OSError that reached :func:`main`: what failed, and that it is
+    the system's doing, not a bug (``ENOSPC`` reads "No space left on device")."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename:
+        where = f"{exc.filename}: "
+    elif stdout_failed or exc.errno in _WRITE_ERRNOS:
+        where = "cannot write the output: "
+    else:
+        where = ""
+    return f"{where}{reason} (a problem of the system, not of the plan)"
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so nothing more is written where writing failed."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _error(message: str) -> None:

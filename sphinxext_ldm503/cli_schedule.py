@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from .cli import EXIT_FINDINGS, EXIT_OK, PROG, CliError, display_path, load_project
@@ -28,7 +29,10 @@ one line per change, sorted, then a summary:
   ldm503: 94 slipped (worst 795 days), 13 moved earlier, 53 completed, 8 new, ...
 
 A milestone's date is its completion, else its forecast, else its due date.
-Problems in a file's rows are printed as 'FILE:LINE: warning: ...' on stderr.
+Comma-, ';'- (Excel where the comma is the decimal mark) and tab-separated files
+are told apart by their header. IDs are listed in natural order (DM-AP-2 before
+DM-AP-10). Problems in a file's rows are printed as 'FILE:LINE: warning: ...' on
+stderr; a file with no 'id' column, no rows or an unreadable part stops the run.
 
 examples:
   ldm503 diff milestones-2018-03.csv milestones-2019-04.csv
@@ -37,7 +41,7 @@ examples:
   ldm503 diff old.csv new.csv --fail-on-slip 30     CI: fail on a slip over 30 days
 
 exit status: 0 done; 1 with --fail-on-slip, a (selected) milestone slipped more
-than DAYS days; 2 a file could not be read or bad options.
+than DAYS days; 2 a file could not be read or has nothing to compare, or bad options.
 """
 
 IMPACT_EPILOG = """\
@@ -102,16 +106,36 @@ def _globs(values: Sequence[str] | None) -> list[str]:
     return [g.strip() for value in values or () for g in value.split(",") if g.strip()]
 
 
+#: What the catalog reader adds for a build, which goes on without the file; a
+#: comparison stops instead, so the error says what is wrong and no more.
+_IGNORED = ("; the catalog is ignored", "; the rest of the file is ignored")
+
+
 def read_catalog_file(path: str) -> list[Milestone]:
-    """A catalog's rows; row problems go to stderr, an unusable file is an error."""
+    """A catalog's rows; row problems go to stderr, an unusable file is an error.
+
+    Unusable means nothing to compare, or not all of it: no header with an ``id``
+    column (another file given by mistake, or a separator the reader does not
+    know), an unreadable part, or no row at all. Reporting such a file's
+    milestones as "removed" would let a CI gate on ``--fail-on-slip`` pass.
+    """
     from .catalog import load_catalog
 
     rows, problems = load_catalog(path)
     shown = display_path(path)
     for problem in problems:
-        if problem.row == 0:
-            raise CliError(problem.message)  # it names the file
+        if problem.row == 0:  # the file itself: most messages name it already
+            named = str(path) in problem.message
+            raise CliError(problem.message if named else f"{shown}: {problem.message}")
+        if problem.fatal:
+            message = problem.message
+            for suffix in _IGNORED:
+                message = message.removesuffix(suffix)
+            raise CliError(f"{shown}:{problem.row}: {message}: not a usable schedule export")
         print(f"{shown}:{problem.row}: warning: {problem.message}", file=sys.stderr)
+    if not rows:
+        raise CliError(f"{shown}: no milestone rows: a schedule export needs a header with an "
+                       "'id' column and a row per milestone")
     return rows
 
 
@@ -192,6 +216,13 @@ def run_impact(args: argparse.Namespace) -> int:
         result = impact(project.plan, slips)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    except OverflowError:
+        # Bad input, not a bug: Python's dates end on 9999-12-31 (the "no date"
+        # placeholder of many schedule exports), and a slip may push past it.
+        raise CliError(
+            f"the slips ({', '.join(str(s) for s in slips)}) move a date past "
+            f"{date.max.isoformat()}, the last date there is"
+        ) from None
     if args.format == "json":
         sys.stdout.write(dumps(impact_to_json(result)))
     else:

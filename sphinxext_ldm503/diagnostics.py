@@ -19,8 +19,9 @@ WARNING_TYPE = "ldm503"
 
 #: Subtypes beyond the check names (which are subtypes too, ``invalid`` among them):
 #: ``graph`` for diagrams that cannot be drawn as asked, ``output`` for files that
-#: cannot be written.
-OtherSubtype = Literal["graph", "output"]
+#: cannot be written, ``pdf`` for what the PDF cannot print as written (an ID too
+#: long to stay unbroken).
+OtherSubtype = Literal["graph", "output", "pdf"]
 Subtype = CheckName | OtherSubtype
 SUBTYPES: tuple[str, ...] = get_args(OtherSubtype)
 

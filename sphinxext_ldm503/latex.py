@@ -37,6 +37,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.texescape import escape as tex_escape
 
+from .diagnostics import warn
 from .domain import get_domain
 
 if TYPE_CHECKING:
@@ -48,8 +49,9 @@ TEXINPUTS = Path(__file__).parent / "texinputs"
 LATEX_LINK = "latex:"
 STY = "sphinxext-ldm503"
 
-#: Longest ID (in characters) kept unbreakable and used to size a column; longer
-#: (hostile) IDs may break rather than push the table off the page.
+#: Longest ID (in characters) kept in one unbreakable box, and the most a table
+#: column is sized for. A longer ID wraps after its own hyphens, each part
+#: unbroken (:func:`id_parts`): never cut off, never run into the next column.
 MAX_ID_CHARS = 24
 #: Tables with at least this many columns get a landscape page.
 LANDSCAPE_COLUMNS = 6
@@ -106,7 +108,9 @@ def visit_tocentry(self: LaTeXTranslator, node: milestone_tocentry) -> None:
     """
     names = self.sectionnames
     level = names[min(max(self.sectionlevel + 1, 0), len(names) - 1)]
-    text = self.encode(node["milestone_id"])
+    # A long ID may wrap between its pieces; bookmarks (PDF strings) get none of it.
+    parts, _forced = id_parts(node["milestone_id"])
+    text = "\\texorpdfstring{\\allowbreak}{}".join(self.encode(part) for part in parts)
     if node.get("title"):
         text += ": " + self.encode(node["title"])
     self.body.append("\n\\phantomsection\\addcontentsline{toc}{%s}{%s}\n" % (level, text))
@@ -203,6 +207,35 @@ def skip(self: nodes.NodeVisitor, node: nodes.Node) -> None:
     raise nodes.SkipNode
 
 
+def id_parts(ms_id: str) -> tuple[list[str], bool]:
+    """The pieces an ID may wrap between in the PDF, and whether one had to be cut.
+
+    An ID of up to :data:`MAX_ID_CHARS` characters is one piece, as are the
+    plan's real IDs. A longer one wraps only after its hyphens, which stay at the
+    end of the line ("LDM-503-" / "INTEGRATION-" / ...), so the reader sees
+    every character of it and no made-up hyphen. A piece still longer than
+    :data:`MAX_ID_CHARS` (no hyphen for 25 characters or more) cannot be printed
+    in a table column unbroken: it is cut every :data:`MAX_ID_CHARS` characters
+    so that it stays on the page, and ``True`` says the author must be told.
+    """
+    if len(ms_id) <= MAX_ID_CHARS:
+        return [ms_id], False
+    out: list[str] = []
+    forced = False
+    for piece in re.findall(r"[^-]*-+|[^-]+", ms_id):
+        while len(piece) > MAX_ID_CHARS:
+            out.append(piece[:MAX_ID_CHARS])
+            piece = piece[MAX_ID_CHARS:]
+            forced = True
+        out.append(piece)
+    return out, forced
+
+
+def _break() -> nodes.raw:
+    """Where LaTeX may start a new line inside a long ID (and nowhere else)."""
+    return _raw("\\allowbreak{}")
+
+
 # --- the transform ----------------------------------------------------------
 
 
@@ -236,13 +269,57 @@ class LatexLayout(SphinxPostTransform):
     # IDs, page references, contents
 
     def wrap_ids(self) -> None:
-        """Milestone IDs (ms_xref's literal) become one unbreakable box."""
+        """Milestone IDs (ms_xref's literal) become one unbreakable box, or several.
+
+        A long ID becomes one box per :func:`id_parts` piece with a permitted
+        break between them; the milestone's heading wraps the same way.
+        """
         for xref in list(self.document.findall(addnodes.pending_xref)):
             if xref.get("refdomain") != "ldm503" or not xref.children:
                 continue
             first = xref[0]
-            if isinstance(first, nodes.literal) and len(first.astext()) <= MAX_ID_CHARS:
+            if not isinstance(first, nodes.literal):
+                continue
+            parts, forced = id_parts(first.astext())
+            if forced:
+                self.warn_unprintable(first.astext(), xref)
+            if len(parts) == 1:
                 xref[0] = nodes.inline("", "", first, classes=["ldm503-id"])
+                continue
+            pieces = nodes.inline()
+            for index, part in enumerate(parts):
+                if index:
+                    pieces += _break()
+                literal = nodes.literal(part, part, classes=list(first["classes"]))
+                pieces += nodes.inline("", "", literal, classes=["ldm503-id"])
+            xref[0] = pieces
+        for name in list(self.document.findall(addnodes.desc_name)):
+            sig = name.parent
+            if not isinstance(sig, addnodes.desc_signature) \
+                    or "ldm503-signature" not in sig["classes"]:
+                continue
+            parts, forced = id_parts(name.astext())
+            if forced:
+                self.warn_unprintable(name.astext(), name)
+            if len(parts) > 1:
+                name[:] = [node for index, part in enumerate(parts)
+                           for node in ((_break(),) if index else ()) + (nodes.Text(part),)]
+
+    def warn_unprintable(self, ms_id: str, node: nodes.Node) -> None:
+        """Once per ID and build: it cannot be printed unbroken, and where it is declared."""
+        domain = get_domain(self.env)
+        warned: set[str] = domain.per_build("latex-unprintable-ids", set)
+        if ms_id.casefold() in warned:
+            return
+        warned.add(ms_id.casefold())
+        ms = domain.plan.get(ms_id)
+        location: Any = ms.location if ms is not None and ms.location is not None else node
+        run = max((len(p) for p in re.split(r"-+", ms_id)), default=0)
+        shown = ms_id if len(ms_id) <= 40 else f"{ms_id[:40]}... ({len(ms_id)} characters)"
+        warn(f"{shown} cannot be printed unbroken in the PDF: it has {run} characters "
+             f"without a hyphen, and a table column is sized for at most {MAX_ID_CHARS}; "
+             f"it is broken every {MAX_ID_CHARS} characters there (shorten the ID, or put "
+             "hyphens in it)", "pdf", location)
 
     def add_pagerefs(self) -> None:
         if self.config.latex_show_pagerefs:
@@ -338,12 +415,13 @@ class LatexLayout(SphinxPostTransform):
 
     def samples(self, kind: str, cells: Sequence[nodes.Element]) -> list[str] | None:
         """LaTeX for the widest things a column must hold unbroken, or None: flexible."""
-        texts = [c.astext() for c in cells]
+        texts = [_text(c) for c in cells]
         if kind in ("id", "related", "check"):
             words = [w.strip(",") for t in texts for w in t.split()]
-            longest = max(words, key=len, default="")
             if kind != "check":  # check names are ours and short; IDs are anyone's
-                longest = longest[:MAX_ID_CHARS]
+                # A long ID wraps between its pieces: the widest piece sizes the column.
+                words = [part for word in words for part in id_parts(word)[0]]
+            longest = max(words, key=len, default="")
             # Lists of related IDs wrap after the comma, which stays on the ID's line.
             comma = "," if kind == "related" else ""
             return ["\\sphinxcode{\\sphinxupquote{%s}}%s" % (self.escape(longest), comma)]
@@ -497,6 +575,16 @@ class LatexReferenceIds(SphinxPostTransform):
             inline[:] = [nodes.inline(head, head, classes=["ldm503-id"])]
             if text[len(head):]:
                 inline += nodes.Text(text[len(head):])
+
+
+def _text(node: nodes.Element) -> str:
+    """What a cell prints, without the LaTeX of raw nodes (the breaks in long IDs)."""
+    if not any(True for _ in node.findall(nodes.raw)):
+        return node.astext()
+    copy = node.deepcopy()
+    for raw in list(copy.findall(nodes.raw)):
+        raw.parent.remove(raw)
+    return copy.astext()
 
 
 def _cell(row: nodes.Node, col: int) -> nodes.Element:

@@ -80,6 +80,24 @@ def id_key(milestone_id: str) -> str:
     return milestone_id.casefold()
 
 
+#: A natural sort key: runs of digits and of the rest, digits as numbers.
+NaturalKey = tuple[tuple[tuple[int, int | str], ...], str, str]
+
+
+def natural_key(text: str) -> NaturalKey:
+    """``DM-AP-2`` before ``DM-AP-10``, ``LDM-503-4b`` before ``LDM-503-10``.
+
+    The one order in which IDs are listed for readers (tables, ``ldm503 diff``):
+    schedule codes number their milestones, and 1, 10, 2 reads as a mistake.
+    Case is ignored as for lookups (:func:`id_key`); IDs equal but for case or
+    leading zeros (``AP-01``, ``AP-1``) still get a fixed order, by their text.
+    """
+    folded = text.casefold()
+    parts = re.split(r"(\d+)", folded)
+    # split() puts text at even and digits at odd places, so an int never meets a str.
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts), folded, text
+
+
 @lru_cache(maxsize=1 << 16)
 def anchor_for(milestone_id: str) -> str:
     """The HTML anchor of a milestone, part of the public interface.

@@ -31,12 +31,23 @@ def _search(pattern: Any, value: Any) -> bool:
     return bool(re.search(str(pattern), "" if value is None else str(value)))
 
 
+#: Deepest expression a filter may be (``not not x`` is 3 levels; real filters are
+#: under 10). Evaluation recurses once per level, so a deeper one (thousands of
+#: ``not`` or chained ``.lower()``) is refused here, as bad input, rather than
+#: exhausting Python's stack when the first need is tested.
+MAX_DEPTH = 100
+
+
 def compile_filter(text: str) -> Predicate:
     """A predicate over need records, or ValueError for what is not understood."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ValueError(f"filter {text!r} is not an expression: {exc.msg}") from None
+        raise ValueError(f"filter {_shown(text)} is not an expression: {exc.msg}") from None
+    except (RecursionError, MemoryError):  # the parser's own stack, on thousands of levels
+        raise ValueError(f"filter {_shown(text)} is nested too deeply (the limit is "
+                         f"{MAX_DEPTH} levels)") from None
+    _check_depth(tree.body, text)
     _check(tree.body, text)
 
     def predicate(need: Mapping[str, Any]) -> bool:
@@ -46,6 +57,23 @@ def compile_filter(text: str) -> Predicate:
             return False  # as a failed comparison: the need does not pass
 
     return predicate
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """The filter as quoted in a message, shortened: a hostile one may be megabytes."""
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _check_depth(root: ast.AST, text: str) -> None:
+    """ValueError when the tree is deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"filter {_shown(text)} is nested too deeply (the limit is "
+                             f"{MAX_DEPTH} levels)")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _check(node: ast.AST, text: str) -> None:

@@ -267,6 +267,8 @@ def read_needs_json(text: str) -> NeedsFile:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc}") from None
+    except RecursionError:  # the decoder recurses once per nested [ or {
+        raise ValueError("not a needs.json file: nested too deeply to read") from None
     versions = doc.get("versions") if isinstance(doc, dict) else None
     if not isinstance(versions, dict) or not versions:
         raise ValueError("not a needs.json file (no 'versions')")

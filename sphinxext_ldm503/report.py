@@ -6,7 +6,6 @@ depend on the whole plan, so the domain rewrites them whenever it changes).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -19,7 +18,7 @@ from . import nodes as ldm_nodes
 from .checks import CHECK_NAMES
 from .directives import PlanPlaceholderDirective, badge, ms_xref
 from .graph import matches_globs
-from .model import SEVERITIES, Finding, Milestone
+from .model import SEVERITIES, Finding, Milestone, natural_key
 from .placeholders import PlaceholderTransform, add_renderer, status_badge
 
 if TYPE_CHECKING:
@@ -75,12 +74,6 @@ class MilestoneTableDirective(PlanPlaceholderDirective):
             "sort": sort[0] if sort else "id",
             "class": self.classes(),
         }
-
-
-def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
-    """``LDM-503-4b`` before ``LDM-503-10``: numbers compare as numbers."""
-    parts = re.split(r"(\d+)", text.casefold())
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
 
 #: A table cell: the nodes of its paragraph.

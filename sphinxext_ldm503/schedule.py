@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
-from .model import Edge, Location, Milestone, Plan, id_key
+from .model import Edge, Location, Milestone, Plan, id_key, natural_key
 
 # -- dates and slack --------------------------------------------------------------
 
@@ -427,7 +427,7 @@ def _same_title(a: str, b: str) -> bool:
 
 
 def diff_catalogs(old: Iterable[Milestone], new: Iterable[Milestone]) -> list[Change]:
-    """The milestones that changed between two exports, in ID order.
+    """The milestones that changed between two exports, in natural ID order.
 
     Dates are compared on the milestone's date (completed, else forecast, else
     due), which is what a reader plans with; the due dates are kept alongside
@@ -438,7 +438,7 @@ def diff_catalogs(old: Iterable[Milestone], new: Iterable[Milestone]) -> list[Ch
     before = {row.key: row for row in old}
     after = {row.key: row for row in new}
     changes: list[Change] = []
-    for key in sorted(before.keys() | after.keys()):
+    for key in sorted(before.keys() | after.keys(), key=natural_key):
         a, b = before.get(key), after.get(key)
         if a is None:
             assert b is not None
@@ -464,9 +464,9 @@ def diff_catalogs(old: Iterable[Milestone], new: Iterable[Milestone]) -> list[Ch
             old_keys = {id_key(i) for i in a.schedule_predecessors}
             new_keys = {id_key(i) for i in b.schedule_predecessors}
             added = tuple(sorted((i for i in b.schedule_predecessors
-                                  if id_key(i) not in old_keys), key=id_key))
+                                  if id_key(i) not in old_keys), key=natural_key))
             removed = tuple(sorted((i for i in a.schedule_predecessors
-                                    if id_key(i) not in new_keys), key=id_key))
+                                    if id_key(i) not in new_keys), key=natural_key))
             if added or removed:
                 kinds.append("predecessors")
         if not kinds:
@@ -502,9 +502,10 @@ def select_changes(
         and (not kinds or any(k in kinds for k in c.kinds))
     ]
     if sort == "slip":
-        out.sort(key=lambda c: (-(c.days or 0) if "slipped" in c.kinds else 1, id_key(c.id)))
+        out.sort(key=lambda c: (-(c.days or 0) if "slipped" in c.kinds else 1,
+                                natural_key(c.id)))
     else:
-        out.sort(key=lambda c: id_key(c.id))
+        out.sort(key=lambda c: natural_key(c.id))
     return out
 
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sphinxext_ldm503.catalog import (
+    DELIMITERS,
+    FIELD_SIZE_LIMIT,
     CatalogProblem,
+    _Unreadable,
+    csv_rows,
     load_catalog,
     parse_catalog,
     parse_catalog_status,
+    sniff_delimiter,
 )
 from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
 
@@ -174,8 +183,76 @@ def test_header_without_id(tmp_path):
 
 
 def test_csv_error_keeps_earlier_rows():
-    # The csv module refuses fields over its size limit: a corrupt file, not a row.
-    rows, problems = parse_catalog("id,title\nA-1,x\nB-2," + "x" * 200_000 + "\nC-3,y\n")
+    # A cell over the reader's limit is a corrupt file, not a row: the rows before
+    # it are kept and the problem is fatal (a diff must not call the rest removed).
+    huge = "x" * (FIELD_SIZE_LIMIT + 1)
+    rows, problems = parse_catalog("id,title\nA-1,x\nB-2," + huge + "\nC-3,y\n")
     assert [r.id for r in rows] == ["A-1"]
-    assert len(problems) == 1 and problems[0].row == 3
+    assert len(problems) == 1 and problems[0].row == 3 and problems[0].fatal
     assert "unreadable CSV" in problems[0].message
+
+
+def test_a_cell_over_the_csv_modules_limit_is_read():
+    # Issue 25 #16: the csv module stops at 128 KiB (one setting for the whole
+    # process); the catalog's own reader neither stops there nor changes it.
+    before = csv.field_size_limit()
+    rows, problems = parse_catalog("id,title\nA-1,x\nB-2," + "x" * 200_000 + "\nC-3,y\n")
+    assert problems == [] and [r.id for r in rows] == ["A-1", "B-2", "C-3"]
+    assert len(rows[1].title) == 200_000
+    assert csv.field_size_limit() == before
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_separated_exports(tmp_path, sep):
+    # Excel in a European locale writes ';' (the comma is the decimal mark there).
+    with REAL.open(encoding="utf-8", newline="") as handle:
+        table = list(csv.reader(handle))
+    path = tmp_path / "milestones.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=sep).writerows(table)
+    assert sniff_delimiter(path.read_text(encoding="utf-8")) == sep
+    rows, problems = load_catalog(path)
+    expected, _ = load_catalog(REAL)
+    assert problems == []
+    # Same rows (the ';'-separated predecessor lists are quoted by the writer).
+    assert [(r.id, r.title, r.due, r.schedule_predecessors) for r in rows] == [
+        (r.id, r.title, r.due, r.schedule_predecessors) for r in expected]
+
+
+def test_an_unclosed_quote_is_fatal_not_the_rest_of_the_file():
+    # csv would take the rest of the file as one cell: every later row vanishes.
+    rows, problems = parse_catalog('id,title\nA-1,x\nB-2,"oops\nC-3,y\nD-4,z\n')
+    assert [r.id for r in rows] == ["A-1"]
+    assert [(p.row, p.fatal) for p in problems] == [(3, True)]
+    assert "never closed" in problems[0].message
+
+
+def test_no_id_column_is_fatal():
+    _rows, problems = parse_catalog("code,title\nA-1,x\n")
+    assert problems[0].fatal
+
+
+_CSV_TEXT = st.text(alphabet=st.sampled_from(['a', 'b', ',', ';', '"', '\n', '\r', ' ', '\t']),
+                    max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CSV_TEXT, st.sampled_from(DELIMITERS))
+def test_csv_rows_reads_as_the_csv_module(text, delimiter):
+    """Our reader is the csv module's default dialect, line numbers included."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    expected = []
+    for cells in reader:
+        expected.append((reader.line_num, cells))
+    # csv gives [] for a blank line, ours [""]: both are "no content".
+    expected = [(n, c or [""]) for n, c in expected]
+    ours = []
+    try:
+        for _first, last, cells in csv_rows(text, delimiter):
+            ours.append((last, cells))
+    except _Unreadable as exc:
+        # Only an unclosed quote, which csv reads as the rest of the text.
+        assert "never closed" in str(exc)
+        assert ours == expected[:len(ours)] and len(expected) == len(ours) + 1
+        return
+    assert expected == ours

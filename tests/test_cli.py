@@ -191,6 +191,31 @@ def test_export_csv(capsys, cached_example, example_html_json):
     assert run(capsys, "export", "example-docs", "-c", ".", "--format", "csv")[1] == out
 
 
+def test_export_without_format_is_json(capsys, cached_example, example_html_json):
+    # Issue 27 #9: "ldm503 export docs" failed asking for --format.
+    code, out, err = run(capsys, "export", "example-docs", "-c", ".")
+    assert (code, err) == (0, "")
+    assert out == example_html_json
+    assert cli.DEFAULT_EXPORT_FORMAT == "json"
+
+
+@pytest.mark.parametrize(("name", "start"), [("edges.csv", ",".join(cli.CSV_HEADER)),
+                                             ("plan.DOT", "digraph "), ("plan.gv", "digraph "),
+                                             ("plan.json", "{"), ("plan.txt", "{")])
+def test_export_format_from_the_output_name(capsys, cached_example, tmp_path, name, start):
+    target = tmp_path / name
+    code, _, err = run(capsys, "export", "example-docs", "-c", ".", "-o", target)
+    assert (code, err) == (0, "")
+    assert target.read_text(encoding="utf-8").startswith(start)
+
+
+def test_export_format_flag_wins_over_the_output_name(capsys, cached_example, tmp_path):
+    target = tmp_path / "edges.json"
+    assert run(capsys, "export", "example-docs", "-c", ".", "--format", "csv",
+               "-o", target)[0] == 0
+    assert target.read_text(encoding="utf-8").startswith(",".join(cli.CSV_HEADER))
+
+
 def test_export_dot(capsys, cached_example, tmp_path):
     code, whole, _ = run(capsys, "export", "example-docs", "-c", ".", "--format", "dot")
     assert code == 0
@@ -612,8 +637,9 @@ def test_version(capsys):
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["frobnicate"], ["check"], ["export", "docs"], ["check", "docs", "--severity", "x"],
-     ["check", "docs", "-j", "0"]],
+    # "export docs" was one until export got a default format (issue 27 #9).
+    [[], ["frobnicate"], ["check"], ["export", "docs", "--format", "xml"],
+     ["check", "docs", "--severity", "x"], ["check", "docs", "-j", "0"]],
 )
 def test_usage_errors_are_one_line(capsys, args):
     code, out, err = run(capsys, *args)
@@ -704,3 +730,131 @@ def test_export_csv_neutralises_formulas(title):
     # Harmless text is left alone.
     assert cli.csv_cell("Title - with dash") == "Title - with dash"
     assert cli.csv_cell("") == ""
+
+
+# -- bad input and a failing system are not internal errors (issue 25 #17) ----------
+
+
+def _needs_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "needs.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+EMPTY_NEEDS = '{"current_version": "1", "versions": {"1": {"needs": {}}}}'
+
+
+def test_deeply_nested_needs_json(capsys, tmp_path):
+    path = _needs_file(tmp_path, '{"versions": {"1": {"needs": ' + "[" * 100_000
+                       + "]" * 100_000 + "}}}")
+    code, out, err = run(capsys, "check", path)
+    assert (code, out) == (2, "")
+    line = one_error_line(err)
+    assert "internal error" not in line and "nested too deeply" in line and "needs.json" in line
+
+
+@pytest.mark.parametrize("expression", [
+    "not " * 5000 + "True",
+    "id" + ".lower()" * 3000 + " == 'x'",
+    # Deep enough to exhaust the stack when evaluated, not when parsed.
+    "id" + ".lower()" * 400 + " == 'x'",
+    "id in " + "[" * 150 + "'x'" + "]" * 150,
+])
+def test_deeply_nested_filters(capsys, tmp_path, expression):
+    path = _needs_file(tmp_path, EMPTY_NEEDS)
+    code, out, err = run(capsys, "check", path, "--needs-type", "req",
+                         "--needs-filter", expression)
+    assert (code, out) == (2, "")
+    line = one_error_line(err)
+    assert "internal error" not in line and line.startswith("ldm503: error: --needs-filter: ")
+    assert len(line) < 300  # the filter is quoted shortened, not whole
+
+
+def test_a_filter_at_the_depth_limit_still_works(tmp_path):
+    from sphinxext_ldm503.needfilter import MAX_DEPTH, compile_filter
+
+    # Compare(Call(Attribute(...Name(Load)))): two levels per call, three more.
+    calls = (MAX_DEPTH - 3) // 2
+    passes = compile_filter("id" + ".lower()" * calls + " == 'a'")
+    assert passes({"id": "A"}) and not passes({"id": "B"})
+
+
+class _FullDisk(io.StringIO):
+    """A stdout on a full disk: every write fails as the kernel says."""
+
+    def write(self, text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_full_disk_is_the_systems_problem(capsys, tmp_path, monkeypatch):
+    path = _needs_file(tmp_path, EMPTY_NEEDS)
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    code = cli.main(["export", str(path), "--format", "json"])
+    err = capsys.readouterr().err
+    assert code == 2
+    line = one_error_line(err)
+    assert "internal error" not in line and "report it" not in line
+    assert "cannot write the output: No space left on device" in line
+    assert "a problem of the system" in line
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_dev_full_as_users_meet_it(tmp_path):
+    path = _needs_file(tmp_path, EMPTY_NEEDS)
+    script = VENV_BIN / "ldm503"
+    if not script.exists():
+        script = ROOT / ".venv" / "bin" / "ldm503"
+    for args in (["--format", "json"], ["--format", "json", "-o", "/dev/full"]):
+        with open("/dev/full", "w") as full:
+            result = subprocess.run([str(script), "export", str(path), *args], stdout=full,
+                                    stderr=subprocess.PIPE, text=True, check=False,
+                                    timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert "No space left on device" in one_error_line(result.stderr)
+        assert "internal error" not in result.stderr
+
+
+# -- the review format, as documented (issue 27 #9) -----------------------------------
+
+
+def _captioned_blocks(path: Path) -> dict[str, str]:
+    """The code blocks of an RST page that have a ``:caption:``, by caption."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    blocks: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        if not line.startswith(".. code-block::"):
+            continue
+        caption = lines[index + 1].strip()
+        if not caption.startswith(":caption:"):
+            continue
+        body: list[str] = []
+        for text in lines[index + 3:]:
+            if text and not text.startswith("   "):
+                break
+            body.append(text[3:])
+        blocks[caption.removeprefix(":caption:").strip()] = "\n".join(body).strip("\n") + "\n"
+    return blocks
+
+
+def test_the_documented_review_format_imports_as_shown(capsys, tmp_path, monkeypatch):
+    blocks = _captioned_blocks(ROOT / "docs" / "import.rst")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "review.txt").write_text(blocks["review.txt"], encoding="utf-8")
+    code, out, err = run(capsys, "import", "review.txt")
+    assert (code, err) == (0, "")
+    assert out == blocks["the output"]
+    # What it declares: the documented example is a plan, queries and all.
+    model = {ms.id: ms for ms in model_from_review(parse_review(blocks["review.txt"]))}
+    assert [p.id for p in model["LDM-503-11"].prerequisites] == [
+        "DM-DRP-4", "DM-NCSA-13", "LDM-503-10"]
+    assert model["LDM-503-11"].prerequisites[1].query == "open"
+    assert len(model["LDM-503-11"].queries) == 1
+
+    # The unmapped line: kept as a comment, reported, exit 1.
+    (tmp_path / "notes.txt").write_text(blocks["notes.txt"], encoding="utf-8")
+    code, out, err = run(capsys, "import", "notes.txt", "-o", "plan.rst")
+    assert (code, out) == (1, "")
+    page = (ROOT / "docs" / "import.rst").read_text(encoding="utf-8")
+    for line in err.splitlines():
+        assert f"   {line}\n" in page
+    assert (tmp_path / "plan.rst").read_text(encoding="utf-8") == blocks["plan.rst"]

@@ -8,10 +8,13 @@ is worked out by hand: LDM-503-02 (due 2019-09-30) requires LDM-503-01 (due
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sphinxext_ldm503 import cli
 
@@ -117,6 +120,74 @@ def test_diff_errors_are_one_line(capsys, args, message):
     assert message in one_error_line(err)
 
 
+def _rewrite(tmp_path: Path, name: str, edit=None, **fmt) -> Path:
+    """NEW rewritten with the csv writer's ``fmt`` (a delimiter) and rows edited."""
+    with NEW.open(encoding="utf-8", newline="") as handle:
+        table = list(csv.reader(handle))
+    if edit is not None:
+        edit(table)
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, **fmt).writerows(table)
+    return path
+
+
+def test_diff_semicolon_export_still_gates(capsys, tmp_path):
+    # Issue 25 #16: a ';'-separated export (Excel in a European locale) read as
+    # no rows: "removed" for every milestone and exit 0, so the CI gate passed.
+    semi = _rewrite(tmp_path, "new.csv", delimiter=";")
+    expected = run(capsys, "diff", OLD, NEW, "--fail-on-slip", "30")
+    code, out, err = run(capsys, "diff", OLD, semi, "--fail-on-slip", "30")
+    assert code == 1 and "more than --fail-on-slip 30" in err
+    assert out == expected[1] and " 0 removed" in out
+
+
+def test_diff_a_cell_over_128_kib(capsys, tmp_path):
+    def long_title(table):
+        table[3][1] = "x" * (200 * 1024)
+
+    big = _rewrite(tmp_path, "new.csv", long_title)
+    code, out, err = run(capsys, "diff", OLD, big, "--fail-on-slip", "30")
+    assert code == 1 and "warning" not in err
+    assert " 0 removed" in out.splitlines()[-1]
+
+
+def test_diff_sorts_ids_naturally(capsys):
+    # Issue 27 #9: DM-AP-1, DM-AP-10, DM-AP-2 read as a mistake.
+    code, out, _ = run(capsys, "diff", OLD, NEW, "--include", "DM-AP-*", "--format", "json")
+    assert code == 0
+    ids = list(dict.fromkeys(c["id"] for c in json.loads(out)["changes"]))
+    assert ids[:3] == ["DM-AP-1", "DM-AP-2", "DM-AP-3"]
+    assert ids == sorted(ids, key=lambda i: int(i.rsplit("-", 1)[1]))
+    assert ids.index("DM-AP-9") < ids.index("DM-AP-10")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "header has no 'id' column (found: sphinxext-ldm503)"),  # README.rst
+        ("", "the catalog is empty"),
+        ("id,title\n", "no milestone rows"),
+        ("id,title\n\n", "no milestone rows"),
+        ('id,title\nLDM-503-01,"never closed\nLDM-503-02,x\n', "never closed"),
+        ("code;title\nLDM-503-01;x\n", "header has no 'id' column"),
+    ],
+)
+def test_diff_unusable_input_is_exit_2(capsys, tmp_path, content, message):
+    # Issue 27 #9: "ldm503 diff milestones.csv README.rst" warned once, reported
+    # "133 removed" and exited 0.
+    if content is None:
+        new = ROOT / "README.rst"
+    else:
+        new = tmp_path / "new.csv"
+        new.write_text(content, encoding="utf-8")
+    for args in ((OLD, new), (new, OLD)):
+        code, out, err = run(capsys, "diff", *args, "--fail-on-slip", "30")
+        assert (code, out) == (2, "")
+        line = one_error_line(err)
+        assert new.name in line and message in line
+
+
 # -- impact -------------------------------------------------------------------------
 
 
@@ -157,6 +228,9 @@ def test_impact_by_date(capsys):
         (["impact", CLEAN, "NOPE", "+3d"], "unknown milestone 'NOPE'"),
         (["impact", CLEAN, "LDM-503-02", "2019-01-01"], "only slips are followed"),
         (["impact", "no-such-dir", "X", "+3d"], "no such directory"),
+        # Issue 25 #3: past 9999-12-31 was an "internal error".
+        (["impact", CLEAN, "LDM-503-01", "+3000000d"], "past 9999-12-31"),
+        (["impact", CLEAN, "LDM-503-01", "+9999999999d"], "past 9999-12-31"),
     ],
 )
 def test_impact_errors_are_one_line(capsys, args, message):
@@ -174,3 +248,31 @@ def test_help_has_examples(capsys, command):
     assert f"ldm503 {command} " in out.split("examples:")[1]
     code, out, _ = run(capsys, "--help")
     assert f"ldm503 {command} " in out
+
+
+# -- the class: no input makes a CI gate pass by being unreadable -------------------
+
+_FUZZ_CELLS = st.sampled_from(["id", "title", "due", "LDM-503-01", "LDM-503-02", "2020-01-01",
+                               "2030-01-01", "x", "", '"', '"a,b"', "\ufeff"])
+_FUZZ_SEPS = st.sampled_from([",", ";", "\t", "\n", "\r\n", " "])
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_FUZZ_CELLS, _FUZZ_SEPS), max_size=30))
+def test_diff_either_compares_or_stops(capsys, tmp_path, tokens):
+    """Whatever the new file holds, diff compares its rows or stops with exit 2: it
+    never reports every old milestone removed with a passing status, never crashes."""
+    new = tmp_path / "new.csv"
+    new.write_text("".join(cell + sep for cell, sep in tokens), encoding="utf-8",
+                   newline="")
+    old = tmp_path / "old.csv"
+    old.write_text("id,due\nLDM-503-01,2020-01-01\nLDM-503-02,2020-01-01\n",
+                   encoding="utf-8")
+    code, out, err = run(capsys, "diff", old, new, "--fail-on-slip", "30")
+    assert "internal error" not in err and "Traceback" not in err
+    if code == 2:
+        assert out == "" and new.name in one_error_line(err.splitlines()[-1] + "\n")
+    else:
+        assert code in (0, 1)
+        assert not out.splitlines()[-1].endswith(" in 0 milestones"), out

@@ -395,3 +395,16 @@ def test_records_pickle_as_their_field_values_and_read_the_old_state():
         fresh = object.__new__(type(record))
         fresh.__setstate__(old)
         assert fresh == record
+
+
+def test_natural_key_is_one_total_order():
+    from sphinxext_ldm503.model import natural_key
+
+    ids = ["DM-AP-10", "dm-ap-2", "DM-AP-1", "LDM-503-10", "LDM-503-4b", "LDM-503-4",
+           "DM-AP-01", "DM-AP-1a", "A"]
+    assert sorted(ids, key=natural_key) == [
+        "A", "DM-AP-01", "DM-AP-1", "DM-AP-1a", "dm-ap-2", "DM-AP-10", "LDM-503-4",
+        "LDM-503-4b", "LDM-503-10"]
+    # Equal but for case or zeros, the order is still fixed (by the text).
+    assert sorted(["DM-AP-1", "dm-ap-1"], key=natural_key) == sorted(
+        ["dm-ap-1", "DM-AP-1"], key=natural_key)

@@ -133,3 +133,22 @@ def test_check_examples_find_what_they_show() -> None:
         # An external-only prerequisite is necessarily an external one too.
         assert found - {name} <= {"external-prerequisite"}, (name, found)
     assert "cylce" in INVALID_CONFIG.problems()[0]
+
+
+def test_make_pdf_ends_naming_the_one_pdf() -> None:
+    """Issue 27 #9: ``make pdf`` ended by listing 44 files (every diagram is a PDF too)."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is missing")
+    root = DOCS.parent
+    # The name conf.py gives the document, which latexmk turns into the PDF.
+    (tex,) = re.findall(r'"([\w.-]+)\.tex"', (root / "conf.py").read_text(encoding="utf-8"))
+    result = subprocess.run(["make", "-n", "pdf"], cwd=root, capture_output=True, text=True,
+                            check=True, timeout=60)
+    lines = result.stdout.strip().splitlines()
+    assert not [line for line in lines if "*.pdf" in line or line.startswith("ls ")]
+    assert lines[-1].endswith(f'echo "The PDF is _build/latex/{tex}.pdf"')
+    assert re.findall(r"\S+\.pdf", lines[-1]) == [f"_build/latex/{tex}.pdf"] * 2

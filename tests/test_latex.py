@@ -99,3 +99,77 @@ def test_diagram_nodes_are_links(app) -> None:
     for anchor in ("ms-ldm-503-01", "ms-ldm-503-02", "ms-t-sc--1--1150-0600"):
         assert "\\hyperref[\\detokenize{index:%s}]" % anchor in links, anchor
     assert (Path(app.outdir) / match.group(1)).is_file()
+
+
+# -- long IDs (issue 25 #15) -----------------------------------------------------------
+
+LONG = "LDM-503-INTEGRATION-TESTS-FOR-THE-PROMPT-SVC-1"
+LONG_PIECES = ("LDM-", "503-", "INTEGRATION-", "TESTS-", "FOR-", "THE-", "PROMPT-", "SVC-", "1")
+
+
+def _boxes(pieces) -> str:
+    return "\\allowbreak{}".join("\\DUrole{ldm503-id}{\\sphinxcode{\\sphinxupquote{%s}}}"
+                                 % escape(piece) for piece in pieces)
+
+
+def test_id_parts() -> None:
+    from sphinxext_ldm503.latex import MAX_ID_CHARS, id_parts
+
+    assert id_parts("LDM-503-01") == (["LDM-503-01"], False)
+    assert id_parts("A" * MAX_ID_CHARS) == (["A" * MAX_ID_CHARS], False)
+    assert id_parts(LONG) == (list(LONG_PIECES), False)
+    parts, forced = id_parts("LDM-503-" + "A" * 60)
+    assert forced and "".join(parts) == "LDM-503-" + "A" * 60
+    assert max(map(len, parts)) == MAX_ID_CHARS
+    assert id_parts("X--" + "Y" * 30)[0][0] == "X--"
+
+
+@pytest.mark.sphinx("latex", testroot="latex-long-ids", freshenv=True)
+def test_long_ids_wrap_after_their_hyphens(app, warning) -> None:
+    app.build()
+    tex = tex_of(app)
+    # The schedule and the report: one box per piece, a break allowed between them.
+    assert tex.count(_boxes(LONG_PIECES)) >= 2
+    backbone = ("DM-", "NCSA-", "INTEGRATION-", "OF-", "THE-", "DATA-", "BACKBONE-", "AND-",
+                "ARCHIVE-", "2")
+    assert _boxes(backbone) in tex  # the report's Related column
+    # Short IDs stay one box.
+    assert "\\DUrole{ldm503-id}{\\sphinxcode{\\sphinxupquote{%s}}}" % escape("LDM-503-01") in tex
+    # Columns are measured from the widest piece, never from the whole long ID
+    # (it was measured from its first 24 characters, and ran into the next column).
+    samples = re.findall(r"\\ldmsetcol\{(\w+)\}\{(.*?)\}(?=\\ldmsetcol|\n)", tex)
+    assert samples
+    assert not [s for _, s in samples if escape(LONG[:24]) in s]
+    id_column = dict(samples)["t0ca"]
+    assert id_column.endswith("\\sphinxcode{\\sphinxupquote{%s}}" % escape("INTEGRATION-"))
+    # The milestone's heading wraps the same way; its contents line too.
+    assert "\\sphinxbfcode{\\sphinxupquote{%s}}" % "\\allowbreak{}".join(
+        escape(p) for p in LONG_PIECES) in tex
+    assert "{chapter}{%s: Forty" % "\\texorpdfstring{\\allowbreak}{}".join(
+        escape(p) for p in LONG_PIECES) in tex
+    # Nothing here is too long to print: no warning.
+    assert "[ldm503.pdf]" not in warning.getvalue()
+
+
+def test_an_id_no_page_can_hold_warns_once_at_its_declaration(make_app, tmp_path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(Path(__file__).parent / "roots" / "test-latex-long-ids", src)
+    hostile = "LDM-503-" + "A" * 192  # 200 characters, 192 without a hyphen
+    with (src / "index.rst").open("a", encoding="utf-8") as rst:
+        rst.write("\n\nMore\n----\n\n.. milestone:: %s: Very long\n   :due: 2019-01-01\n"
+                  "   :requires: LDM-503-01\n" % hostile)
+    line = (src / "index.rst").read_text(encoding="utf-8").splitlines().index(
+        ".. milestone:: %s: Very long" % hostile) + 1
+    app = make_app("latex", srcdir=src, freshenv=True)
+    app.build()
+    from sphinx.util.console import strip_escape_sequences
+
+    warnings = [w for w in strip_escape_sequences(app._warning.getvalue()).splitlines()
+                if "[ldm503.pdf]" in w]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("%s:%d: WARNING: " % (src / "index.rst", line))
+    assert "192 characters without a hyphen" in warnings[0]
+    # It stays on the page: broken every 24 characters, every character kept.
+    tex = tex_of(app)
+    chunk = "\\DUrole{ldm503-id}{\\sphinxcode{\\sphinxupquote{%s}}}" % ("A" * 24)
+    assert tex.count(chunk + "\\allowbreak{}") >= 7

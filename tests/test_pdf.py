@@ -243,3 +243,65 @@ def test_pages_rendered_for_a_person(pdf, pages) -> None:
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(number), "-l", str(number),
                         str(pdf), str(out / "page")], check=True, timeout=120)
     assert len(list(out.glob("page-*.png"))) >= len(wanted)
+
+
+# -- long IDs (issue 25 #15): a project of their own, not the example -----------------
+
+LONG_ID = "LDM-503-INTEGRATION-TESTS-FOR-THE-PROMPT-SVC-1"
+
+
+@pytest.fixture(scope="module")
+def long_ids_pdf(tmp_path_factory) -> tuple[str, str]:
+    """The text (``pdftotext -layout``) and the LaTeX log of tests/roots/test-latex-long-ids."""
+    _require_tex()
+    base = tmp_path_factory.mktemp("long-ids")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-M", "latexpdf",
+         str(REPO / "tests" / "roots" / "test-latex-long-ids"), str(base), "-q"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    latex = base / "latex"
+    (pdf,) = [p for p in latex.glob("*.pdf") if not p.name.startswith("graphviz-")]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    (log,) = latex.glob("*.log")
+    return text, log.read_text(encoding="utf-8", errors="replace")
+
+
+def _column_run(lines: list[str], first: int, column: int) -> str:
+    """The text a table column holds from row ``first`` on, lines joined, up to the
+    first line that does not continue it (a piece not ending in a hyphen ends it)."""
+    pieces = []
+    for line in lines[first:]:
+        piece = line[column:].split("  ")[0].strip() if len(line) > column else ""
+        if not piece:
+            break
+        pieces.append(piece)
+        if not piece.endswith("-"):
+            break
+    return "".join(pieces)
+
+
+def test_long_ids_are_whole_and_stay_in_their_column(long_ids_pdf) -> None:
+    text, log = long_ids_pdf
+    # Nothing runs off the page or into the next column (a 46-character ID ran
+    # 100 points into the title column, a 200-character one 870 points off the page).
+    assert not re.findall(r"Overfull \\hbox \((\d+\.\d+)pt too wide\)", log)
+    lines = text.splitlines()
+    # The schedule: the ID's first piece alone in its column, the title apart from it.
+    row = next(i for i, line in enumerate(lines)
+               if re.search(r"LDM-503-\s{2,}Forty-six characters", line))
+    column = lines[row].index("LDM-503-")
+    assert _column_run(lines, row, column) == LONG_ID
+    # The report: the milestone and the related ID, each whole in its own column.
+    report = next(i for i, line in enumerate(lines) if re.search(r"open-query\s+LDM-503-", line))
+    assert _column_run(lines, report, lines[report].index("LDM-503-")) == LONG_ID
+    related = lines[report].index("DM-NCSA-")
+    assert _column_run(lines, report, related) == \
+        "DM-NCSA-INTEGRATION-OF-THE-DATA-BACKBONE-AND-ARCHIVE-2"
+    # The index: the long ID wraps after a hyphen of its own, short ones never do.
+    index = "\n".join(lines[next(i for i, line in enumerate(lines) if line.strip() == "INDEX"):])
+    assert re.search(r"^LDM-503-01 \(milestone\)", index, re.MULTILINE)
+    assert re.search(r"^LDM-503-INTEGRATION-TESTS-FOR-THE-PROMPT-\n\s+SVC-1 \(milestone\)",
+                     index, re.MULTILINE)
