@@ -1,0 +1,241 @@
+"""Issue 25, items 1-5, 13 and 14: the author's input never stops a build or reaches a page raw.
+
+Each test builds the smallest project that failed before the fix (or calls the
+pure function that raised) and asserts on what the reader and the author get:
+the page, and a warning of type ``ldm503`` with a subtype, a file and a line.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sphinxext_ldm503 import timeline as T
+from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.schedule import impact, parse_slip
+
+DOT = shutil.which("dot")
+
+CONF = """\
+extensions = ["sphinxext_ldm503"]
+ldm503_milestone_graphs = False
+ldm503_today = "2020-02-01"
+"""
+
+
+def write_project(tmp_path: Path, index: str, conf: str = CONF, **docs: str) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(conf, encoding="utf-8")
+    (src / "index.rst").write_text(index, encoding="utf-8")
+    for name, text in docs.items():
+        (src / f"{name}.rst").write_text(text, encoding="utf-8")
+    return src
+
+
+def build(make_app, src: Path, builder: str = "html") -> tuple[object, str]:
+    app = make_app(builder, srcdir=src, freshenv=True)
+    app.build()
+    return app, re.sub(r"\x1b\[[0-9;]*m", "", app._warning.getvalue())
+
+
+def page(app, name: str = "index") -> str:
+    return (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8")
+
+
+# -- 1. far-off dates on the timeline ------------------------------------------------------
+
+FAR_OFF = ("9999-12-31", "9990-06-01", "0001-01-01", "0002-01-01")
+
+
+@pytest.mark.parametrize("when", FAR_OFF)
+def test_timeline_render_with_a_far_off_date(when: str) -> None:
+    """matplotlib's date range (0001-9999) once stopped ``tight_layout``."""
+    plan = Plan([
+        Milestone("LDM-503-01", "Near", Location("one", 1), due=date(2020, 1, 1)),
+        Milestone("LDM-503-02", "Far", Location("one", 5), due=date.fromisoformat(when),
+                  forecast=date(2020, 3, 1)),
+        Milestone("LDM-503-03", "Far too", Location("one", 9), due=date.fromisoformat(when)),
+    ])
+    svg = T.render(plan, T.TimelineOptions(arrows=True, today=date.fromisoformat(when)), "svg")
+    assert b"LDM-503-01" in svg and b"LDM-503-02" in svg  # the forecast is drawn
+    assert b"LDM-503-03" not in svg  # the far-off one is not
+    assert T.render(plan, T.TimelineOptions(start=date(1, 1, 1), end=date(9999, 12, 31)),
+                    "pdf").startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("when", FAR_OFF)
+def test_timeline_build_with_a_far_off_date_warns_and_draws_the_rest(make_app, tmp_path,
+                                                                     when: str) -> None:
+    src = write_project(tmp_path, f"""\
+Plan
+====
+
+.. milestone:: LDM-503-01: First
+   :due: 2020-01-01
+
+.. milestone:: LDM-503-02: Placeholder
+   :due: {when}
+
+.. milestone-timeline::
+""")
+    app, warnings = build(make_app, src)
+    assert (f"index.rst:10: WARNING: milestone-timeline: LDM-503-02 ({when}) not drawn: "
+            "a chart places dates from 0100-01-01 to 9899-12-31") in warnings
+    assert "[ldm503.graph]" in warnings
+    html = page(app)
+    assert '<object data="_images/ldm503-timeline-' in html
+    assert f"Not drawn (too far off): LDM-503-02 ({when})." in html
+    (svg,) = Path(app.outdir, "_images").glob("ldm503-timeline-*.svg")
+    assert "LDM-503-01" in svg.read_text(encoding="utf-8")
+
+
+def test_timeline_matplotlib_failure_is_a_located_warning(make_app, tmp_path, monkeypatch
+                                                           ) -> None:
+    """Whatever else matplotlib cannot draw costs the chart (a list), not the build."""
+    def fail(*args, **kwargs):
+        raise ValueError("cannot draw this")
+
+    monkeypatch.setattr(T, "render", fail)
+    src = write_project(tmp_path, "Plan\n====\n\n.. milestone:: A-1: First\n   :due: 2020-01-01"
+                                  "\n\n.. milestone-timeline::\n")
+    app, warnings = build(make_app, src)
+    assert ("index.rst:7: WARNING: milestone-timeline: matplotlib could not draw the chart "
+            "(cannot draw this), so it is shown as a list [ldm503.graph]") in warnings
+    assert "2020-01-01  A-1: First" in page(app)
+
+
+# -- 2. titles are text, never mathtext ------------------------------------------------------
+
+MATH_TITLES = ("Price: $x^{2$", "Budget $\\foo$ review", "Costs $5M and $3M", "$$", "\\$ $\\$",
+               "50% of $ & _ ^ {x}")
+
+
+@pytest.mark.parametrize("title", MATH_TITLES)
+def test_timeline_titles_are_drawn_as_written(title: str) -> None:
+    plan = Plan([Milestone("A-1", title, Location("one", 1), due=date(2020, 1, 1))])
+    from xml.sax.saxutils import escape
+
+    svg = T.render(plan, T.TimelineOptions(group_labels={"one": title}), "svg").decode()
+    # svg.fonttype "none": the label is one <text> holding the title as written.
+    assert f">A-1  {escape(title)}</text>" in svg
+    assert f">{escape(title)}</text>" in svg  # the group heading (a document's title)
+    assert T.render(plan, T.TimelineOptions(), "pdf").startswith(b"%PDF")
+
+
+def test_timeline_titles_ignore_the_hosts_mathtext_settings() -> None:
+    """A project's conf.py (or matplotlibrc) may turn TeX on: titles still are text."""
+    import matplotlib
+
+    plan = Plan([Milestone("A-1", "Costs $5M and $3M", Location("one", 1), due=date(2020, 1, 1))])
+    with matplotlib.rc_context({"text.usetex": True}):
+        svg = T.render(plan, T.TimelineOptions(), "svg").decode()
+    assert ">A-1  Costs $5M and $3M</text>" in svg
+
+
+def test_timeline_build_with_mathtext_titles(make_app, tmp_path) -> None:
+    src = write_project(tmp_path, """\
+Plan $x^{2$
+===========
+
+.. milestone:: A-1: Price: $x^{2$
+   :due: 2020-01-01
+
+.. milestone:: A-2: Budget $\\foo$ review
+   :due: 2020-02-01
+
+.. milestone:: A-3: Costs $5M and $3M
+   :due: 2020-03-01
+
+.. milestone-timeline::
+""")
+    app, warnings = build(make_app, src)
+    assert "Traceback" not in warnings and "matplotlib could not draw" not in warnings
+    (svg,) = Path(app.outdir, "_images").glob("ldm503-timeline-*.svg")
+    text = svg.read_text(encoding="utf-8")
+    for label in ("A-1  Price: $x^{2$", "A-2  Budget $\\foo$ review", "A-3  Costs $5M and $3M",
+                  "Plan $x^{2$"):
+        assert f">{label}</text>" in text
+
+
+# -- 3. slip arithmetic past 9999-12-31 ------------------------------------------------------
+
+def test_add_days_is_total() -> None:
+    from sphinxext_ldm503.schedule import add_days
+
+    assert add_days(date(2020, 1, 1), 31) == date(2020, 2, 1)
+    assert add_days(date.max, 1) is None
+    assert add_days(date(2020, 1, 1), 3_000_000) is None
+    assert add_days(date.min, 10**30) is None
+
+
+@pytest.mark.parametrize("slip", ["X +1d", "Y +3000000d", "Y +99999999999999999999d"])
+def test_impact_past_the_calendar_is_a_value_error(slip: str) -> None:
+    plan = Plan([Milestone("X", due=date(9999, 12, 31)),
+                 Milestone("Y", due=date(2020, 1, 1), prerequisites=(Prerequisite("X"),))])
+    with pytest.raises(ValueError, match="past 9999-12-31"):
+        impact(plan, [parse_slip(slip)])
+
+
+def test_impact_build_past_the_calendar_warns(make_app, tmp_path) -> None:
+    src = write_project(tmp_path, """\
+Plan
+====
+
+.. milestone:: X-1: Placeholder date
+   :due: 9999-12-31
+
+.. milestone:: Y-1: Real
+   :due: 2020-01-01
+
+.. milestone-impact:: X-1 +1d
+
+.. milestone-impact:: Y-1 +3000000d
+
+.. milestone-impact:: Y-1 +30d
+""")
+    app, warnings = build(make_app, src)
+    assert ("index.rst:10: WARNING: milestone-impact: X-1 +1d would move X-1 from 9999-12-31 by "
+            "1 day, past 9999-12-31") in warnings
+    assert "index.rst:12: WARNING: milestone-impact: Y-1 +3000000d would move Y-1" in warnings
+    assert warnings.count("[ldm503.invalid]") == 2
+    assert "2020-01-01 \u2192 2020-01-31" in page(app)  # the good one is still drawn
+
+
+def test_impact_cli_past_the_calendar_is_bad_input(tmp_path, capsys) -> None:
+    from sphinxext_ldm503.cli import main
+
+    src = write_project(tmp_path, "Plan\n====\n\n.. milestone:: X-1: Placeholder\n"
+                                  "   :due: 9999-12-31\n")
+    status = main(["impact", str(src), "X-1", "+1d"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "past 9999-12-31" in err and "internal error" not in err
+
+
+# -- 4. SOURCE_DATE_EPOCH past 9999 ----------------------------------------------------------
+
+@pytest.mark.parametrize("epoch", ["300000000000", "253402300800"])
+def test_source_date_epoch_past_9999_falls_back(make_app, tmp_path, monkeypatch, epoch) -> None:
+    from sphinxext_ldm503.domain import today
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    assert today(None) == date.today()
+    assert today("2020-01-01") == date(2020, 1, 1)
+    src = write_project(tmp_path, "Plan\n====\n\n.. milestone:: A-1: First\n   :due: 2020-01-01\n",
+                        conf='extensions = ["sphinxext_ldm503"]\n')
+    app, warnings = build(make_app, src)
+    assert "is not a date this extension can use" in warnings
+    assert "[ldm503.invalid]" in warnings
+    assert "A-1" in page(app)
+
+
+def test_source_date_epoch_still_used(monkeypatch) -> None:
+    from sphinxext_ldm503.domain import epoch_problem, today
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1577836800")
+    assert today(None) == date(2020, 1, 1) and epoch_problem() is None
