@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .model import STATUSES, Location, Milestone, Status
-from .parsing import check_id, parse_level
+from .parsing import check_id, nfc_message, parse_level
 
 #: Column names the reader understands; anything else (owners, notes) is ignored
 #: so that a raw export can be used as it is.
@@ -237,6 +237,9 @@ def _read_row(
     except ValueError as exc:
         problems.append(CatalogProblem(line, f"{exc}; this row is ignored"))
         return None
+    not_nfc = nfc_message(row.get("id", "").strip())
+    if not_nfc:
+        problems.append(CatalogProblem(line, not_nfc))
 
     def field(name: str, parse: Callable[[str], Any]) -> Any:
         value = row.get(name, "")

@@ -30,7 +30,7 @@ from docutils import nodes
 
 from .diagnostics import warn
 from .domain import get_domain
-from .model import Finding, Milestone, Severity, anchor_for
+from .model import Finding, Milestone, Severity, anchor_for, id_key
 from .needsdata import (
     FIELDS,
     LINK_TYPES,
@@ -354,7 +354,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
         record = _record(need, links)
         if record.get("is_external") or not selection.selects_type(str(record.get("type"))):
             continue
-        if need_id.casefold() in ours:
+        if id_key(need_id) in ours:
             # One of our own milestones, or a need clashing with one: that clash is
             # already one warning (ours or sphinx-needs'), not also a duplicate-id.
             continue

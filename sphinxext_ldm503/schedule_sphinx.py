@@ -206,7 +206,7 @@ def _impact_diagram(
     """The moved milestones and the edges between them, drawn like the other diagrams."""
     from sphinx.ext.graphviz import graphviz
 
-    from .diagrams import _dot_missing, _url_for
+    from .diagrams import _dot_missing, _url_for, graphviz_alt
     from .graph import GraphOptions, build_dot
     from .schedule_dot import impact_styles
 
@@ -224,7 +224,7 @@ def _impact_diagram(
                               at_risk=domain.at_risk, name=f"ldm503-impact-{counter}",
                               node_extra=node_extra, edge_extra=edge_extra)
     image["options"] = {"docname": docname}
-    image["alt"] = f"What moves: {', '.join(ids)}"
+    image["alt"] = graphviz_alt(f"What moves: {', '.join(ids)}", builder)
     image["classes"] = ["ldm503-graph-image"]
     image.line = node.line
     return [nodes.container("", image, classes=["ldm503-graph"])]
@@ -416,12 +416,12 @@ def _timeline_file(outdir: Path, node: nodes.Element) -> str:
 
 
 def visit_timeline_html(self: Any, node: nodes.Element) -> None:
-    from html import escape
+    from .graph.escape import html_text
 
     name = _timeline_file(Path(self.builder.outdir) / self.builder.imagedir, node)
     uri = f"{self.builder.imgpath}/{name}"
-    alt = escape(node["alt"])
-    self.body.append(f'<div class="ldm503-timeline-image"><object data="{escape(uri)}" '
+    alt = html_text(node["alt"])
+    self.body.append(f'<div class="ldm503-timeline-image"><object data="{html_text(uri)}" '
                      f'type="image/svg+xml" aria-label="{alt}"><p>{alt}</p></object></div>\n')
     raise nodes.SkipNode
 

@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from io import StringIO
@@ -534,8 +535,10 @@ def test_latex_with_specials_compiles(tmp_path: Path) -> None:
 
 any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 text_or_fragments = st.one_of(any_text, st.lists(st.sampled_from(FRAGMENTS)).map("".join))
-valid_ids = st.from_regex(parsing.ID_RE, fullmatch=True).filter(
-    lambda s: len(s) < 40 and not parsing.invisible_characters(s))
+valid_ids = st.from_regex(parsing.ID_RE, fullmatch=True).map(
+    lambda s: unicodedata.normalize("NFC", s)).filter(
+    lambda s: len(s) < 40 and not parsing.invisible_characters(s)
+    and not parsing.forbidden_characters(s) and parsing.ID_RE.fullmatch(s))
 UNIT = settings(max_examples=600, deadline=None)
 
 
@@ -545,15 +548,20 @@ def test_split_argument_only_raises_value_error(text: str) -> None:
     try:
         ms_id, title = parsing.split_argument(text)
     except ValueError:
-        # IDs hold no invisible characters (issue 10): those are rejected too.
+        # IDs hold no invisible characters (issue 10) and no < > " ' ` (issue 25):
+        # those are rejected too.
         assert (not text.split() or not parsing.ID_RE.match(text.split()[0])
-                or parsing.invisible_characters(text.split()[0]))
+                or parsing.invisible_characters(text.split()[0])
+                or parsing.forbidden_characters(text.split()[0]))
         return
     assert ms_id and parsing.ID_RE.fullmatch(ms_id)
     assert not parsing.invisible_characters(ms_id)
+    assert not parsing.forbidden_characters(ms_id)
     assert not any(ch.isspace() for ch in ms_id)
     assert title == " ".join(title.split())
-    assert ms_id in text
+    # IDs are read in NFC (issue 25): the one written, composed.
+    assert ms_id == unicodedata.normalize("NFC", ms_id)
+    assert ms_id in unicodedata.normalize("NFC", text)
 
 
 @UNIT
@@ -591,8 +599,9 @@ def test_parse_date_round_trips(day: date) -> None:
 def test_id_lists_hold_only_ids(text: str) -> None:
     ids, _problems = parsing.split_id_list(text)
     for item in ids:
-        assert parsing.ID_RE.fullmatch(item) and item in text
+        assert parsing.ID_RE.fullmatch(item) and item in unicodedata.normalize("NFC", text)
         assert not parsing.invisible_characters(item)
+        assert not parsing.forbidden_characters(item)
 
 
 @UNIT

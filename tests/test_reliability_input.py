@@ -239,3 +239,162 @@ def test_source_date_epoch_still_used(monkeypatch) -> None:
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1577836800")
     assert today(None) == date(2020, 1, 1) and epoch_problem() is None
+
+
+# -- 5. IDs and alt text that would break out of the page ------------------------------------
+
+HOSTILE_IDS = ("A<script>alert(1)</script>", 'B"/onload="alert(1)', "C'x", "D`x`", "E>x")
+
+
+@pytest.mark.parametrize("ms_id", HOSTILE_IDS)
+def test_ids_with_markup_characters_are_refused(ms_id: str) -> None:
+    from sphinxext_ldm503 import parsing
+
+    with pytest.raises(ValueError, match="IDs cannot contain"):
+        parsing.check_id(ms_id)
+    with pytest.raises(ValueError, match="IDs cannot contain"):
+        parsing.split_argument(f"{ms_id}: Title")
+    ids, problems = parsing.split_id_list(f"LDM-1, {ms_id}")
+    assert ids == ("LDM-1",) and "IDs cannot contain" in problems[0]
+
+
+def test_graphviz_alt_is_escaped_for_html_only() -> None:
+    from types import SimpleNamespace
+
+    from sphinxext_ldm503.diagrams import graphviz_alt
+
+    text = 'What moves: T&SC-1, B"/onload="x, <script>'
+    assert graphviz_alt(text, SimpleNamespace(format="html")) == (
+        "What moves: T&amp;SC-1, B&quot;/onload=&quot;x, &lt;script&gt;")
+    assert graphviz_alt(text, SimpleNamespace(format="latex")) == text
+
+
+IMPACT_DOC = """\
+Plan
+====
+
+.. milestone:: A<script>alert(1)</script>: Hostile
+   :due: 2020-01-01
+
+.. milestone:: B"/onload="alert(1): Hostile too
+   :due: 2020-01-01
+
+.. milestone:: T&SC-1: Ampersand
+   :due: 2020-01-01
+
+.. milestone:: T&SC-2: Later
+   :due: 2020-01-02
+   :requires: T&SC-1, B"/onload="x
+
+See :ms:`A<script>x</script>`.
+
+.. milestone-impact:: T&SC-1 +30d
+
+.. milestone-impact:: A<script>alert(1)</script> +3d
+"""
+
+
+@pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_impact_diagram_alt_text_is_escaped(make_app, tmp_path, fmt: str) -> None:
+    src = write_project(tmp_path, IMPACT_DOC,
+                        conf=CONF + f'graphviz_output_format = "{fmt}"\n')
+    app, warnings = build(make_app, src)
+    html = page(app)
+    assert "<script>alert" not in html and 'onload="' not in html
+    assert "alert(1)" not in html  # neither declared nor drawn
+    # The ampersand ID is drawn, its alt text escaped once.
+    alt = ("What moves: T&amp;SC-1, T&amp;SC-2" if fmt == "png"
+           else '<p class="warning">What moves: T&amp;SC-1, T&amp;SC-2</p>')
+    if fmt == "png":
+        assert f'alt="{alt}"' in html
+    else:
+        assert alt in html or 'aria-label="What moves: T&amp;SC-1, T&amp;SC-2"' in html
+    for line in (4, 7):
+        assert re.search(rf"index\.rst:{line}: WARNING: milestone: milestone ID .* IDs cannot "
+                         r"contain .*\[ldm503\.invalid\]", warnings), warnings
+    assert re.search(r"index\.rst:13: WARNING: milestone T&SC-2: :requires: milestone ID "
+                     r"'B\"/onload=\"x' contains \": IDs cannot contain .*\[ldm503\.invalid\]",
+                     warnings)
+    assert re.search(r"index\.rst:17: WARNING: ms: milestone ID .*IDs cannot contain",
+                     warnings)
+
+
+def test_impact_diagram_alt_escaped_on_the_node(make_app, tmp_path) -> None:
+    """The node Sphinx's own visitor writes raw carries escaped text (no dot needed)."""
+    from sphinx.ext.graphviz import graphviz
+
+    src = write_project(tmp_path, IMPACT_DOC)
+    app = make_app("html", srcdir=src, freshenv=True)
+    alts: list[str] = []
+    app.connect("doctree-resolved", lambda app, doctree, docname: alts.extend(
+        n["alt"] for n in doctree.findall(graphviz)))
+    app.build()
+    if DOT is not None:
+        assert "What moves: T&amp;SC-1, T&amp;SC-2" in alts
+    assert not any("<" in alt or '"' in alt for alt in alts)
+
+
+# -- 13. IDs in another Unicode normalisation form ---------------------------------------------
+
+COMPOSED, DECOMPOSED = "Caf\u00e9-1", "Cafe\u0301-1"
+
+
+def test_id_key_and_anchor_compare_in_nfc() -> None:
+    from sphinxext_ldm503.model import anchor_for, id_key
+    from sphinxext_ldm503.parsing import check_id, nfc_message
+
+    assert COMPOSED != DECOMPOSED
+    assert id_key(COMPOSED) == id_key(DECOMPOSED) == id_key("CAF\u00c9-1")
+    assert anchor_for(COMPOSED) == anchor_for(DECOMPOSED)
+    assert check_id(DECOMPOSED) == COMPOSED
+    assert nfc_message(COMPOSED) is None
+    message = nfc_message(DECOMPOSED)
+    assert message and "U+0301 COMBINING ACUTE ACCENT" in message and repr(COMPOSED) in message
+
+
+def test_nfc_lookalikes_are_one_milestone(make_app, tmp_path) -> None:
+    src = write_project(tmp_path, f"""\
+Plan
+====
+
+.. milestone:: {COMPOSED}: Composed
+   :due: 2020-01-01
+
+.. milestone:: LDM-2: Needs it
+   :due: 2020-02-01
+   :requires: {DECOMPOSED}
+
+.. milestone:: LDM-3: Needs it too
+
+   .. prerequisite:: {DECOMPOSED} The cafe
+
+See :ms:`{DECOMPOSED}`.
+
+.. milestone:: {DECOMPOSED}: Decomposed twin
+""")
+    app, warnings = build(make_app, src)
+    plan = app.env.get_domain("ldm503").plan
+    assert [e.target.id for e in plan.edges] == [COMPOSED, COMPOSED]
+    assert plan.get(DECOMPOSED).declared
+    assert "undefined-reference" not in warnings
+    for line, what in ((7, "milestone LDM-2: :requires:"), (13, "prerequisite of LDM-3"),
+                       (15, "ms"), (17, f"milestone {COMPOSED}")):
+        assert re.search(rf"index\.rst:{line}: WARNING: {re.escape(what)}: milestone ID "
+                         r".* is written in decomposed Unicode .*\[ldm503\.invalid\]",
+                         warnings), (line, warnings)
+    # The twin is the duplicate it looks like, not a second milestone.
+    assert re.search(r"index\.rst:17: WARNING: .*\[ldm503\.duplicate-id\]", warnings), warnings
+    html = page(app)
+    assert html.count('id="ms-caf--1"') == 1
+    assert 'href="#ms-caf--1"' in html
+
+
+def test_nfc_catalog_row_is_warned(tmp_path) -> None:
+    from sphinxext_ldm503.catalog import load_catalog
+
+    path = tmp_path / "ms.csv"
+    path.write_text(f"id,title,due\n{DECOMPOSED},Cafe,2020-01-01\n", encoding="utf-8")
+    rows, problems = load_catalog(path)
+    assert [r.id for r in rows] == [COMPOSED]
+    assert [(p.row, "decomposed" in p.message) for p in problems] == [(2, True)]
