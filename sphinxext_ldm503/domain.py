@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .checks import CheckConfig
 
 #: Per-document keys of the domain data; each maps docname -> list.
-PER_DOC = ("milestones", "references", "deps", "invalid", "diagrams")
+PER_DOC = ("milestones", "references", "deps", "invalid", "diagrams", "conditional")
 
 #: A document that renders data of the whole plan (report, table, wide diagram).
 WHOLE_PLAN = "*"
@@ -61,6 +61,8 @@ class MilestoneDomain(Domain):
         "deps": {},  # docname -> {id key or WHOLE_PLAN: None}: what the document renders
         "invalid": {},  # docname -> [Finding] found while reading
         "diagrams": {},  # docname -> number of diagram placeholders (prerender.py)
+        # docname -> milestones declared inside ``only`` blocks (conditional.py)
+        "conditional": {},
         # builder:outdir -> docname -> hash of the cross-document data it rendered;
         # per output, because builders sharing a doctree directory write at different times.
         "fingerprints": {},

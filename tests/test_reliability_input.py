@@ -398,3 +398,72 @@ def test_nfc_catalog_row_is_warned(tmp_path) -> None:
     rows, problems = load_catalog(path)
     assert [r.id for r in rows] == [COMPOSED]
     assert [(p.row, "decomposed" in p.message) for p in problems] == [(2, True)]
+
+
+# -- 14. milestones inside ``.. only::`` -------------------------------------------------------
+
+ONLY_DOC = """\
+Plan
+====
+
+.. only:: latex
+
+   .. milestone:: LDM-9: Only on paper
+      :due: 2020-01-01
+
+.. only:: html
+
+   .. container::
+
+      .. only:: not text
+
+         .. milestone:: LDM-8: Web but not text
+            :due: 2020-01-01
+
+.. milestone:: LDM-1: Everywhere
+   :requires: LDM-9, LDM-8
+
+See :ms:`LDM-9`.
+"""
+
+
+def test_milestone_inside_only_is_warned_where_dropped(make_app, tmp_path) -> None:
+    src = write_project(tmp_path, ONLY_DOC)
+    app, warnings = build(make_app, src)
+    assert re.search(r"index\.rst:6: WARNING: milestone LDM-9 is declared inside '\.\. only::' "
+                     r"\('latex'\), which the html builder leaves out: .*\[ldm503\.invalid\]",
+                     warnings), warnings
+    assert "LDM-8 is declared inside" not in warnings  # html and not text: kept
+    assert 'id="ms-ldm-8"' in page(app) and 'id="ms-ldm-9"' not in page(app)
+    app, warnings = build(make_app, src, "text")
+    assert re.search(r"index\.rst:15: WARNING: milestone LDM-8 is declared inside "
+                     r"'\.\. only::' \('html' and 'not text'\), which the text builder",
+                     warnings), warnings
+    assert re.search(r"index\.rst:6: WARNING: milestone LDM-9 .* the text builder", warnings)
+    app, warnings = build(make_app, src, "latex")
+    assert "LDM-9 is declared inside" not in warnings
+    assert "LDM-8 is declared inside '.. only::' ('html' and 'not text'), which the latex" \
+        in warnings
+
+
+def test_milestone_inside_only_warned_in_incremental_builds(make_app, tmp_path) -> None:
+    """Recorded with the document, so a build that reads nothing still warns."""
+    src = write_project(tmp_path, ONLY_DOC)
+    make_app("html", srcdir=src, freshenv=True).build()
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert "LDM-9 is declared inside" in app._warning.getvalue()
+
+
+def test_documents_without_only_are_not_walked(make_app, tmp_path, monkeypatch) -> None:
+    from sphinxext_ldm503 import conditional
+
+    walked: list[str] = []
+    real = conditional.declared_inside_only
+    monkeypatch.setattr(conditional, "declared_inside_only",
+                        lambda doctree, docname, path: walked.append(docname)
+                        or real(doctree, docname, path))
+    src = write_project(tmp_path, ONLY_DOC + "\n.. toctree::\n\n   other\n",
+                        other="Other\n=====\n\n.. milestone:: LDM-2: Plain\n")
+    build(make_app, src)
+    assert walked == ["index"]
