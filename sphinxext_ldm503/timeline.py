@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from .graph.escape import _clean
 from .model import Milestone, Plan
 from .schedule import active_edges, matches_globs, milestone_date
 
@@ -140,10 +141,11 @@ def select_rows(plan: Plan, options: TimelineOptions) -> tuple[list[Row], list[M
 
 
 def _label(ms: Milestone) -> str:
-    title = " ".join(ms.title.split())
+    # _clean: XML cannot hold control characters, and an SVG with one is not drawn at all.
+    title = _clean(ms.title)
     if len(title) > TITLE_CHARS:
         title = title[: TITLE_CHARS - 1].rstrip() + "\u2026"
-    return f"{ms.id}  {title}" if title else ms.id
+    return f"{_clean(ms.id)}  {title}" if title else _clean(ms.id)
 
 
 def render(
@@ -184,7 +186,7 @@ def render(
         group_heads: list[tuple[float, str]] = []
         for row in rows:
             if options.group != "none" and row.group != previous_group:
-                head = options.group_labels.get(row.group, row.group)
+                head = _clean(options.group_labels.get(row.group, row.group))
                 group_heads.append((y, head))
                 y += 1
                 previous_group = row.group
