@@ -467,3 +467,54 @@ def test_documents_without_only_are_not_walked(make_app, tmp_path, monkeypatch) 
                         other="Other\n=====\n\n.. milestone:: LDM-2: Plain\n")
     build(make_app, src)
     assert walked == ["index"]
+
+
+# -- 5, the class: one escaping helper for every HTML sink -------------------------------------
+
+PACKAGE = Path(__file__).parent.parent / "sphinxext_ldm503"
+
+
+def _modules() -> list[tuple[Path, object]]:
+    import ast
+
+    return [(path, ast.parse(path.read_text(encoding="utf-8"), str(path)))
+            for path in sorted(PACKAGE.rglob("*.py"))]
+
+
+def test_html_is_escaped_by_one_helper() -> None:
+    """``html.escape`` is called in graph/escape.py's ``html_text`` only: every other
+    module (our visitors, the inlined SVG, the timeline) goes through that helper."""
+    import ast
+
+    offenders = []
+    for path, tree in _modules():
+        for node in ast.walk(tree):  # type: ignore[arg-type]
+            if isinstance(node, ast.ImportFrom) and node.module == "html" and any(
+                    alias.name == "escape" for alias in node.names):
+                offenders.append(f"{path.name}:{node.lineno}")
+            if (isinstance(node, ast.Attribute) and node.attr == "escape"
+                    and isinstance(node.value, ast.Name) and node.value.id == "html"
+                    and path.name != "escape.py"):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
+
+
+def test_every_alt_text_goes_through_graphviz_alt() -> None:
+    """sphinx.ext.graphviz writes a node's ``alt`` raw: each one the extension sets on a
+    node comes from ``diagrams.graphviz_alt`` (escaped for HTML builders)."""
+    import ast
+
+    assignments = []
+    for path, tree in _modules():
+        for node in ast.walk(tree):  # type: ignore[arg-type]
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                if (isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
+                        and target.slice.value == "alt"):
+                    call = node.value
+                    name = (call.func.id if isinstance(call, ast.Call)
+                            and isinstance(call.func, ast.Name) else None)
+                    assignments.append((f"{path.name}:{node.lineno}", name))
+    assert len(assignments) >= 3  # the diagram, its legend, the impact diagram
+    assert [where for where, name in assignments if name != "graphviz_alt"] == []
