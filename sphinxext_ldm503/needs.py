@@ -42,6 +42,7 @@ from .needsdata import (
     parse_selection,
     titled,
 )
+from .parsing import forbidden_message
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -365,6 +366,10 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
         elif selection.filter:
             continue
         milestone, problems = milestone_from_need(record, selection)
+        forbidden = forbidden_message(milestone.id)
+        if forbidden:  # as for a milestone directive: such an ID declares nothing
+            found.extend(_need_problems(domain, milestone, [f"{forbidden}; it is no milestone"]))
+            continue
         found.extend(_need_problems(domain, milestone, problems))
         selected.append(milestone)
     records = {need_id: _record(need, links) for need_id, need in needs.items()}

@@ -518,3 +518,20 @@ def test_every_alt_text_goes_through_graphviz_alt() -> None:
                     assignments.append((f"{path.name}:{node.lineno}", name))
     assert len(assignments) >= 3  # the diagram, its legend, the impact diagram
     assert [where for where, name in assignments if name != "graphviz_alt"] == []
+
+
+def test_a_need_whose_id_carries_markup_is_no_milestone(make_app, tmp_path) -> None:
+    """sphinx-needs accepts any ID its ``needs_id_regex`` allows: ours still refuses them."""
+    pytest.importorskip("sphinx_needs")
+    src = write_project(
+        tmp_path, "Index\n=====\n\n.. req:: Hostile\n   :id: R<script>1\n\n"
+                  ".. req:: Fine\n   :id: R_OK_1\n",
+        conf='extensions = ["sphinx_needs", "sphinxext_ldm503"]\nldm503_milestone_graphs = False\n'
+             'needs_id_regex = ".*"\nldm503_needs_as_milestones = {"types": ["req"]}\n'
+             'suppress_warnings = ["ldm503.no-internal-prerequisites"]\n')
+    app, warnings = build(make_app, src)
+    assert re.search(r"index\.rst:4: WARNING: need R<script>1: milestone ID 'R<script>1' "
+                     r"contains < >: IDs cannot contain .*it is no milestone \[ldm503\.invalid\]",
+                     warnings), warnings
+    ids = {m.id for m in app.env.get_domain("ldm503").plan.declared}
+    assert "R_OK_1" in ids and "R<script>1" not in ids
