@@ -52,6 +52,7 @@ def page(app, name: str = "index") -> str:
 FAR_OFF = ("9999-12-31", "9990-06-01", "0001-01-01", "0002-01-01")
 
 
+@pytest.mark.requires_extra("matplotlib")
 @pytest.mark.parametrize("when", FAR_OFF)
 def test_timeline_render_with_a_far_off_date(when: str) -> None:
     """matplotlib's date range (0001-9999) once stopped ``tight_layout``."""
@@ -68,6 +69,7 @@ def test_timeline_render_with_a_far_off_date(when: str) -> None:
                     "pdf").startswith(b"%PDF")
 
 
+@pytest.mark.requires_extra("matplotlib")
 @pytest.mark.parametrize("when", FAR_OFF)
 def test_timeline_build_with_a_far_off_date_warns_and_draws_the_rest(make_app, tmp_path,
                                                                      when: str) -> None:
@@ -94,6 +96,7 @@ Plan
     assert "LDM-503-01" in svg.read_text(encoding="utf-8")
 
 
+@pytest.mark.requires_extra("matplotlib")
 def test_timeline_matplotlib_failure_is_a_located_warning(make_app, tmp_path, monkeypatch
                                                            ) -> None:
     """Whatever else matplotlib cannot draw costs the chart (a list), not the build."""
@@ -115,6 +118,7 @@ MATH_TITLES = ("Price: $x^{2$", "Budget $\\foo$ review", "Costs $5M and $3M", "$
                "50% of $ & _ ^ {x}")
 
 
+@pytest.mark.requires_extra("matplotlib")
 @pytest.mark.parametrize("title", MATH_TITLES)
 def test_timeline_titles_are_drawn_as_written(title: str) -> None:
     plan = Plan([Milestone("A-1", title, Location("one", 1), due=date(2020, 1, 1))])
@@ -127,6 +131,7 @@ def test_timeline_titles_are_drawn_as_written(title: str) -> None:
     assert T.render(plan, T.TimelineOptions(), "pdf").startswith(b"%PDF")
 
 
+@pytest.mark.requires_extra("matplotlib")
 def test_timeline_titles_ignore_the_hosts_mathtext_settings() -> None:
     """A project's conf.py (or matplotlibrc) may turn TeX on: titles still are text."""
     import matplotlib
@@ -137,6 +142,7 @@ def test_timeline_titles_ignore_the_hosts_mathtext_settings() -> None:
     assert ">A-1  Costs $5M and $3M</text>" in svg
 
 
+@pytest.mark.requires_extra("matplotlib")
 def test_timeline_build_with_mathtext_titles(make_app, tmp_path) -> None:
     src = write_project(tmp_path, """\
 Plan $x^{2$
@@ -520,9 +526,9 @@ def test_every_alt_text_goes_through_graphviz_alt() -> None:
     assert [where for where, name in assignments if name != "graphviz_alt"] == []
 
 
+@pytest.mark.requires_extra("sphinx_needs")
 def test_a_need_whose_id_carries_markup_is_no_milestone(make_app, tmp_path) -> None:
     """sphinx-needs accepts any ID its ``needs_id_regex`` allows: ours still refuses them."""
-    pytest.importorskip("sphinx_needs")
     src = write_project(
         tmp_path, "Index\n=====\n\n.. req:: Hostile\n   :id: R<script>1\n\n"
                   ".. req:: Fine\n   :id: R_OK_1\n",

@@ -160,6 +160,7 @@ def test_dot_and_inline_svg_are_total(plan: Plan, layout: str) -> None:
     assert "<script" not in svg.lower()
 
 
+@pytest.mark.requires_extra("matplotlib")
 @RENDER
 @given(plan=plans(), today=dates, group=st.sampled_from(T.GROUPS), arrows=st.booleans(),
        start=maybe_date, end=maybe_date, head=titles)
