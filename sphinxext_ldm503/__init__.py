@@ -20,6 +20,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the configuration, the domain and every feature."""
     from . import (
         compat,
+        conditional,
         diagrams,
         directives,
         events,
@@ -48,6 +49,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     report.setup(app)
     schedule_sphinx.setup(app)
     events.setup(app)
+    conditional.setup(app)
     gcfreeze.setup(app)
     latex.setup(app)
     needs.setup(app)  # does nothing unless sphinx_needs is in extensions
@@ -58,7 +60,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         "version": __version__,
         # 4: prerequisite ids named after both milestones (stored doctrees change).
         # 5: Milestone gained schedule_predecessors (stored records change).
-        "env_version": 5,
+        # 6: the domain keeps the milestones declared inside ``only`` (conditional.py).
+        "env_version": 6,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -22,8 +22,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, cast
 
-from .model import STATUSES, Location, Milestone, Status
-from .parsing import check_id, parse_level
+from .model import STATUSES, Location, Milestone, Status, id_key
+from .parsing import check_id, nfc_message, parse_level
 
 #: Column names the reader understands; anything else (owners, notes) is ignored
 #: so that a raw export can be used as it is.
@@ -283,8 +283,8 @@ def split_predecessors(text: str) -> tuple[str, ...]:
     items: dict[str, str] = {}
     for item in text.split(PREDECESSOR_SEPARATOR):
         item = " ".join(item.split())
-        if item and item.casefold() not in items:
-            items[item.casefold()] = item
+        if item and id_key(item) not in items:
+            items[id_key(item)] = item
     return tuple(items.values())
 
 
@@ -302,12 +302,12 @@ def mark_cut_lists(rows: list[Milestone]) -> list[Milestone]:
     known = {row.key for row in rows}
     for row in rows:
         for item in (row.schedule_predecessors or ())[:-1]:
-            known.add(item.casefold())
+            known.add(id_key(item))
     candidates = sorted(known)
     out: list[Milestone] = []
     for row in rows:
         items = row.schedule_predecessors
-        if items and _is_stub(items[-1].casefold(), known, candidates):
+        if items and _is_stub(id_key(items[-1]), known, candidates):
             row = replace(row, schedule_predecessors=items[:-1], schedule_predecessors_cut=True)
         out.append(row)
     return out
@@ -329,6 +329,9 @@ def _read_row(
     except ValueError as exc:
         problems.append(CatalogProblem(line, f"{exc}; this row is ignored"))
         return None
+    not_nfc = nfc_message(row.get("id", "").strip())
+    if not_nfc:
+        problems.append(CatalogProblem(line, not_nfc))
 
     def field(name: str, parse: Callable[[str], Any]) -> Any:
         value = row.get(name, "")

@@ -9,7 +9,6 @@ and one warning says what to install.
 
 from __future__ import annotations
 
-import html
 import os
 import posixpath
 import re
@@ -39,7 +38,7 @@ from .graph import (
     text_outline,
 )
 from .graph.dot import Statements
-from .graph.escape import _html_id
+from .graph.escape import _html_id, html_text
 from .graph.legend import legend_keys
 from .latex import LATEX_LINK, print_graph_attrs
 from .model import Milestone
@@ -338,9 +337,7 @@ def render_graph(
     image["ldm503_outline"] = options
     image["options"] = {"docname": docname}
     alt = node["options"].get("alt") or _alt_text(options, len(subplan))
-    # sphinx.ext.graphviz writes alt into the HTML as it is (a <p> inside the
-    # <object>, or an <img> attribute): the root's ID is author text.
-    image["alt"] = html.escape(alt) if builder.format == "html" else alt
+    image["alt"] = graphviz_alt(alt, builder)
     image["classes"] = ["ldm503-graph-image", *(node["options"].get("class") or "").split()]
     image["svg_id"] = _html_id(name)
     image["explorable"] = not options.neighbourhood
@@ -363,7 +360,7 @@ def render_graph(
             options, used=legend_keys(subplan, options, domain.at_risk), strip=printed),
             builder, config)
         legend["options"] = {"docname": docname}
-        legend["alt"] = "Legend of the diagram above"
+        legend["alt"] = graphviz_alt("Legend of the diagram above", builder)
         legend["classes"] = ["ldm503-legend"]
         # A direct child: latex.py sizes legends it finds among the container's children.
         container += legend
@@ -388,6 +385,17 @@ def setup(app: Sphinx) -> None:
     ldm_nodes.add_placeholder(app, ldm_nodes.milestone_graph)
     add_renderer(app, DiagramTransform)
     add_diagram_node(app)
+
+
+def graphviz_alt(text: str, builder: Builder) -> str:
+    """The ``alt`` of a graphviz node, escaped for HTML builders.
+
+    sphinx.ext.graphviz writes ``alt`` into the page as it is (a ``<p>`` inside the
+    ``<object>`` for SVG, an ``<img alt="...">`` attribute for PNG), and so does
+    the inline SVG's ``aria-label`` (web.py): IDs, roots and captions are author
+    text. Every graphviz node of the extension gets its alt text here.
+    """
+    return html_text(text) if builder.format == "html" else text
 
 
 def add_diagram_node(app: Sphinx) -> None:

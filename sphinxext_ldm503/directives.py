@@ -37,6 +37,8 @@ from .model import (
     id_key,
 )
 from .parsing import (
+    argument_id,
+    nfc_message,
     parse_date,
     parse_level,
     parse_list,
@@ -207,6 +209,13 @@ class Ldm503Directive(SphinxDirective):
             return None
         return ctx
 
+    def warn_not_nfc(self, written: str, what: str) -> None:
+        """A located warning when an ID is written in another form than NFC (it is
+        read in NFC: :func:`.parsing.nfc_message`)."""
+        message = nfc_message(written)
+        if message:
+            self.invalid(f"{what}: {message}")
+
     def unknown_options(self) -> None:
         self.repeated_options()
         for name in sorted(self.options):
@@ -341,6 +350,7 @@ class MilestoneDirective(Ldm503Directive):
                 self.env.temp_data[CONTEXT_KEY] = previous
             return [container]
         self.subject = ms_id
+        self.warn_not_nfc(argument_id(self.arguments[0]), f"milestone {ms_id}")
         if self.env.temp_data.get(CONTEXT_KEY) is not None:
             self.invalid(f"milestone {ms_id} is nested inside another milestone")
 
@@ -353,6 +363,8 @@ class MilestoneDirective(Ldm503Directive):
         requires, problems = split_id_list(self.options.get("requires") or "")
         for problem in problems:
             self.invalid(f"milestone {ms_id}: :requires: {problem}")
+        for item in split_names(self.options.get("requires") or ""):
+            self.warn_not_nfc(item, f"milestone {ms_id}: :requires:")
         waivers = self.waivers()
         external = self.flag("external")
         if status is None and completed is not None:
@@ -620,6 +632,7 @@ class PrerequisiteDirective(Ldm503Directive):
             self.invalid(f"prerequisite of {ctx.milestone_id}: {exc}")
             return []
         self.subject = f"{pre_id} of {ctx.milestone_id}"
+        self.warn_not_nfc(argument_id(self.arguments[0]), f"prerequisite of {ctx.milestone_id}")
         query = self.option("query", parse_query_state) if "query" in self.options else None
         waivers = self.waivers()
         docname = self.env.docname

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .checks import CheckConfig
 
 #: Per-document keys of the domain data; each maps docname -> list.
-PER_DOC = ("milestones", "references", "deps", "invalid", "diagrams")
+PER_DOC = ("milestones", "references", "deps", "invalid", "diagrams", "conditional")
 
 #: A document that renders data of the whole plan (report, table, wide diagram).
 WHOLE_PLAN = "*"
@@ -61,6 +61,8 @@ class MilestoneDomain(Domain):
         "deps": {},  # docname -> {id key or WHOLE_PLAN: None}: what the document renders
         "invalid": {},  # docname -> [Finding] found while reading
         "diagrams": {},  # docname -> number of diagram placeholders (prerender.py)
+        # docname -> milestones declared inside ``only`` blocks (conditional.py)
+        "conditional": {},
         # builder:outdir -> docname -> hash of the cross-document data it rendered;
         # per output, because builders sharing a doctree directory write at different times.
         "fingerprints": {},
@@ -504,16 +506,42 @@ def relabelled(contnode: nodes.Element, label: str) -> nodes.Element:
 
 
 def today(configured: str | None) -> date:
-    """The date overdue marks are computed against: reproducible when asked to be."""
+    """The date overdue marks are computed against: reproducible when asked to be.
+
+    A ``SOURCE_DATE_EPOCH`` that names no date (past 9999, or more digits than a
+    platform's clock holds) is ignored here, for today's date: the variable is
+    set for a whole build farm, and :func:`epoch_problem` warns about it once.
+    """
+    if configured:
+        return date.fromisoformat(str(configured))
+    return epoch_date() or date.today()
+
+
+def epoch_date() -> date | None:
+    """The date of ``SOURCE_DATE_EPOCH`` (UTC), None when it is unset or names no date."""
     import os
     from datetime import UTC, datetime
 
-    if configured:
-        return date.fromisoformat(str(configured))
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
+    if not epoch or not epoch.strip().isdigit():
+        return None
+    try:
         return datetime.fromtimestamp(int(epoch), tz=UTC).date()
-    return date.today()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def epoch_problem() -> str | None:
+    """Why ``SOURCE_DATE_EPOCH`` is not used for overdue marks, or None when it is (or unset)."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch or not epoch.strip().isdigit() or epoch_date() is not None:
+        return None
+    shown = epoch.strip() if len(epoch.strip()) <= 30 else epoch.strip()[:27] + "..."
+    return (f"SOURCE_DATE_EPOCH={shown} is not a date this extension can use (after "
+            f"{date.max.isoformat()}): overdue marks use today's date; set ldm503_today "
+            "for a reproducible one")
 
 
 def get_domain(env: BuildEnvironment) -> MilestoneDomain:

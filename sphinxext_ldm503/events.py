@@ -73,6 +73,12 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     for problem in CheckConfig(severity=dict(config.ldm503_check_severity)).problems():
         warn(problem, "invalid", _conf_location(app, "ldm503_check_severity"))
     config.ldm503_catalog = project_file(app, config.ldm503_catalog)
+    from .domain import epoch_problem
+
+    # An unusable SOURCE_DATE_EPOCH falls back to today's date (domain.today), once said.
+    epoch = None if config.ldm503_today else epoch_problem()
+    if epoch:
+        warn(epoch, "invalid", _conf_location(app, "ldm503_today"))
 
 
 def project_file(app: Sphinx, configured: str | None) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import operator
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -76,8 +77,15 @@ def quick_pickle(cls: _Record) -> _Record:
 
 
 def id_key(milestone_id: str) -> str:
-    """Key under which an ID is looked up: authors type IDs in any case."""
-    return milestone_id.casefold()
+    """Key under which an ID is looked up: authors type IDs in any case, and in any
+    Unicode normalisation form.
+
+    ``Café`` typed with U+00E9 and with ``e`` + U+0301 look the same and are the
+    same ID: both compare in NFC (also after case folding, which can decompose).
+    """
+    if milestone_id.isascii():
+        return milestone_id.casefold()
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", milestone_id).casefold())
 
 
 #: A natural sort key: runs of digits and of the rest, digits as numbers.
@@ -106,6 +114,8 @@ def anchor_for(milestone_id: str) -> str:
     ID alone, never on the document or on declaration order. Remembered: every
     diagram and link to a milestone asks again (60,000 times at 2,000 diagrams).
     """
+    if not milestone_id.isascii():  # one anchor for every normalisation form (id_key)
+        milestone_id = unicodedata.normalize("NFC", milestone_id)
     return "ms-" + _ANCHOR_UNSAFE.sub("-", milestone_id.lower())
 
 

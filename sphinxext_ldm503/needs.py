@@ -30,7 +30,7 @@ from docutils import nodes
 
 from .diagnostics import warn
 from .domain import get_domain
-from .model import Finding, Milestone, Severity, anchor_for
+from .model import Finding, Milestone, Severity, anchor_for, id_key
 from .needsdata import (
     FIELDS,
     LINK_TYPES,
@@ -42,6 +42,7 @@ from .needsdata import (
     parse_selection,
     titled,
 )
+from .parsing import forbidden_message
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -354,7 +355,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
         record = _record(need, links)
         if record.get("is_external") or not selection.selects_type(str(record.get("type"))):
             continue
-        if need_id.casefold() in ours:
+        if id_key(need_id) in ours:
             # One of our own milestones, or a need clashing with one: that clash is
             # already one warning (ours or sphinx-needs'), not also a duplicate-id.
             continue
@@ -365,6 +366,10 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
         elif selection.filter:
             continue
         milestone, problems = milestone_from_need(record, selection)
+        forbidden = forbidden_message(milestone.id)
+        if forbidden:  # as for a milestone directive: such an ID declares nothing
+            found.extend(_need_problems(domain, milestone, [f"{forbidden}; it is no milestone"]))
+            continue
         found.extend(_need_problems(domain, milestone, problems))
         selected.append(milestone)
     records = {need_id: _record(need, links) for need_id, need in needs.items()}

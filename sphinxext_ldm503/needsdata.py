@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
-from .model import STATUSES, Location, Milestone, Prerequisite, QueryState, Status
+from .model import STATUSES, Location, Milestone, Prerequisite, QueryState, Status, id_key
 
 #: The need type every declared milestone becomes.
 NEED_TYPE = "milestone"
@@ -206,9 +206,9 @@ def milestone_from_need(
     for link in selection.followed_links:
         query: QueryState | None = "open" if link == LINK_QUERIED else None
         for target in _ids(need.get(link)):
-            if (target.casefold(), query) in seen:
+            if (id_key(target), query) in seen:
                 continue
-            seen.add((target.casefold(), query))
+            seen.add((id_key(target), query))
             prerequisites.append(Prerequisite(id=target, query=query, location=location))
     for target in _ids(need.get(FIELD_DROPPED)):
         prerequisites.append(Prerequisite(id=target, query="dropped", location=location))

@@ -37,9 +37,47 @@ def describe_characters(chars: list[str]) -> str:
                      for ch in chars)
 
 
+#: Characters no schedule code contains, which would end an HTML attribute or start
+#: an element wherever an ID reaches a page as text Sphinx writes raw (the alt text
+#: of sphinx.ext.graphviz's images), or end an RST role: IDs carrying them are refused.
+FORBIDDEN_ID_CHARACTERS = "<>\"'`"
+
+
+def forbidden_characters(text: str) -> list[str]:
+    """The characters of :data:`FORBIDDEN_ID_CHARACTERS` in a text, once each, in order."""
+    return [ch for ch in dict.fromkeys(text) if ch in FORBIDDEN_ID_CHARACTERS]
+
+
+def forbidden_message(text: str) -> str | None:
+    """Why ``text`` cannot be an ID because of :func:`forbidden_characters`, or None."""
+    forbidden = forbidden_characters(text)
+    if not forbidden:
+        return None
+    return (f"milestone ID {text!r} contains {' '.join(forbidden)}: IDs cannot contain "
+            f"{' '.join(FORBIDDEN_ID_CHARACTERS)} (no schedule code does)")
+
+
+def nfc_message(text: str) -> str | None:
+    """Why an ID as written is read in another form (its NFC), or None when it is NFC.
+
+    Two spellings of ``Café`` (U+00E9, or ``e`` + U+0301 as some editors and
+    exports write it) look the same; IDs compare in NFC, and the author hears
+    where the source differs, since other tools (grep, the schedule) may not.
+    """
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return None
+    nfc = unicodedata.normalize("NFC", text)
+    combining = [ch for ch in dict.fromkeys(text) if unicodedata.combining(ch)]
+    detail = f" ({describe_characters(combining)})" if combining else ""
+    return (f"milestone ID {text!r} is written in decomposed Unicode{detail}; it is read "
+            f"as its composed (NFC) form {nfc!r}, which other IDs are compared in: retype it")
+
+
 def check_id(text: str) -> str:
-    """Validate one ID and return it stripped."""
+    """Validate one ID and return it stripped, in NFC (see :func:`nfc_message`)."""
     text = text.strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     if not text:
         raise ValueError("missing milestone ID")
     invisible = invisible_characters(text)
@@ -48,6 +86,9 @@ def check_id(text: str) -> str:
             f"milestone ID {text!r} contains an invisible character "
             f"({describe_characters(invisible)}); delete it and retype the ID"
         )
+    forbidden = forbidden_message(text)
+    if forbidden:
+        raise ValueError(forbidden)
     if not ID_RE.fullmatch(text):
         raise ValueError(f"malformed milestone ID {text!r}: IDs start with a letter or digit")
     return text
@@ -66,6 +107,12 @@ def split_argument(argument: str) -> tuple[str, str]:
     assert match is not None  # the pattern matches any non-blank text
     ms_id = check_id(match.group("id"))
     return ms_id, match.group("title")
+
+
+def argument_id(argument: str) -> str:
+    """The ID of a directive argument as the author wrote it (before :func:`check_id`)."""
+    match = _ARGUMENT_RE.match(" ".join(argument.split()))
+    return match.group("id") if match else ""
 
 
 def parse_date(text: str) -> date:

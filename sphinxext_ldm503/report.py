@@ -18,7 +18,7 @@ from . import nodes as ldm_nodes
 from .checks import CHECK_NAMES
 from .directives import PlanPlaceholderDirective, badge, ms_xref
 from .graph import matches_globs
-from .model import SEVERITIES, Finding, Milestone, natural_key
+from .model import SEVERITIES, Finding, Milestone, id_key, natural_key
 from .placeholders import PlaceholderTransform, add_renderer, status_badge
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ def render_table(
                                        natural_key(m.id)))
 
     today = domain.check_config().today or date.today()
-    per_milestone = Counter(f.milestone.casefold() for f in domain.findings
+    per_milestone = Counter(id_key(f.milestone) for f in domain.findings
                             if f.milestone and not f.waived and f.severity != "info")
     rows = []
     for ms in milestones:

@@ -9,8 +9,13 @@ from docutils.nodes import Node, system_message
 from sphinx.roles import XRefRole
 
 from .diagnostics import source_location
-from .model import Reference
-from .parsing import describe_characters, invisible_characters
+from .model import Reference, id_key
+from .parsing import (
+    describe_characters,
+    forbidden_message,
+    invisible_characters,
+    nfc_message,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -55,8 +60,15 @@ class MilestoneRole(XRefRole):
                 f"({describe_characters(invisible)}); delete it and retype the ID",
                 where)
             return title, target
+        forbidden = forbidden_message(target)
+        if forbidden:
+            domain.report_invalid(f"{self.name}: {forbidden}", where)
+            return title, target
+        not_nfc = nfc_message(target)
+        if not_nfc:  # it still links: IDs compare in NFC (id_key)
+            domain.report_invalid(f"{self.name}: {not_nfc}", where)
         domain.note_reference(Reference(target, where))
-        domain.note_dependency(self.env.docname, target.casefold())
+        domain.note_dependency(self.env.docname, id_key(target))
         return title, target
 
 

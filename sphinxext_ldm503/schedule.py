@@ -186,6 +186,19 @@ def _walk(plan: Plan, ms: Milestone,
 
 # -- slip impact ------------------------------------------------------------------
 
+
+def add_days(day: date, days: int) -> date | None:
+    """``day`` moved by ``days``, or None when that leaves the calendar (0001 to 9999).
+
+    Schedule exports write 9999-12-31 for "no date" and a slip is any number an
+    author types, so the sum can overflow; every caller says so to the author
+    rather than letting an OverflowError stop the build.
+    """
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
 _SLIP_RE = re.compile(
     r"^\s*(?P<id>\S+)\s+(?:\+?(?P<days>\d+)\s*d|(?P<date>\d{4}-\d\d-\d\d))\s*$",
     re.IGNORECASE,
@@ -256,7 +269,8 @@ def impact(plan: Plan, slips: Sequence[Slip]) -> Impact:
     over its prerequisites P. An existing inversion (negative slack) absorbs
     nothing, but does not amplify a slip either. An unknown slack (a date
     missing) absorbs nothing. Completed milestones do not move, and pass nothing
-    on. Raises ``ValueError`` for an unknown ID or a slip that is not one.
+    on. Raises ``ValueError`` for an unknown ID, a slip that is not one, or a
+    slip that would move a date past 9999-12-31.
     """
     shift: dict[str, int] = {}
     via: dict[str, str | None] = {}
@@ -307,8 +321,14 @@ def impact(plan: Plan, slips: Sequence[Slip]) -> Impact:
             continue
         ms = plan.milestones[key]
         old = milestone_date(ms)
-        moves.append(Move(ms.id, ms.title, old, old + timedelta(days=days) if old else None,
-                          days, via[key], ms.declared))
+        new = None if old is None else add_days(old, days)
+        if old is not None and new is None:
+            raise ValueError(
+                f"{', '.join(str(s) for s in slips)} would move {ms.id} from "
+                f"{old.isoformat()} by {days_text(days)}, past {date.max.isoformat()}, "
+                "the last date there is: give a smaller slip"
+            )
+        moves.append(Move(ms.id, ms.title, old, new, days, via[key], ms.declared))
     moves.sort(key=lambda m: (-m.days, m.new or date.max, id_key(m.id)))
     return Impact(tuple(slips), tuple(moves), tuple(notes))
 

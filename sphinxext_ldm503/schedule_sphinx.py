@@ -206,7 +206,7 @@ def _impact_diagram(
     """The moved milestones and the edges between them, drawn like the other diagrams."""
     from sphinx.ext.graphviz import graphviz
 
-    from .diagrams import _dot_missing, _url_for
+    from .diagrams import _dot_missing, _url_for, graphviz_alt
     from .graph import GraphOptions, build_dot
     from .schedule_dot import impact_styles
 
@@ -224,7 +224,7 @@ def _impact_diagram(
                               at_risk=domain.at_risk, name=f"ldm503-impact-{counter}",
                               node_extra=node_extra, edge_extra=edge_extra)
     image["options"] = {"docname": docname}
-    image["alt"] = f"What moves: {', '.join(ids)}"
+    image["alt"] = graphviz_alt(f"What moves: {', '.join(ids)}", builder)
     image["classes"] = ["ldm503-graph-image"]
     image.line = node.line
     return [nodes.container("", image, classes=["ldm503-graph"])]
@@ -312,7 +312,15 @@ def _change_row(change: Change, docname: str) -> tuple[list[list[nodes.Node]], l
 def render_timeline(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
-    from .timeline import available, parse_timeline_options, render, select_rows
+    from .timeline import (
+        DRAWN_FROM,
+        DRAWN_TO,
+        available,
+        parse_timeline_options,
+        render,
+        select_rows,
+        split_drawable,
+    )
 
     options: dict[str, str] = node["options"]
     raw = {k: v for k, v in options.items() if k not in ("alt", "class")}
@@ -321,6 +329,13 @@ def render_timeline(
     settings = parse_timeline_options(raw, today=domain.check_config().today,
                                       group_labels=labels)
     rows, undated = select_rows(domain.plan, settings)
+    rows, far_off = split_drawable(rows)
+    if far_off:
+        shown = ", ".join(f"{r.milestone.id} ({r.when.isoformat()})" for r in far_off[:5])
+        more = f" and {len(far_off) - 5} more" if len(far_off) > 5 else ""
+        warn(f"milestone-timeline: {shown}{more} not drawn: a chart places dates from "
+             f"{DRAWN_FROM.isoformat()} to {DRAWN_TO.isoformat()} (a 'no date' placeholder "
+             "of the schedule export?)", "graph", _location(node))
     alt = options.get("alt") or (
         f"Timeline of {len(rows)} milestones"
         + (f" from {rows[0].when.isoformat()}" if rows else "")
@@ -336,21 +351,38 @@ def render_timeline(
             builder._ldm503_no_matplotlib = True  # type: ignore[attr-defined]
             warn("milestone-timeline: matplotlib is not installed, so timelines are shown as "
                  "lists: pip install 'sphinxext-ldm503[timeline]'", "graph", _location(node))
-        items = nodes.bullet_list()
-        for row in rows:
-            line = f"{row.when.isoformat()}  {row.milestone.label}"
-            items += nodes.list_item("", nodes.paragraph(line, line))
-        container += items
+        container += _timeline_list(rows)
         return [container]
     url_for = _svg_url_for(builder) if fmt == "svg" else (lambda ms: None)
-    data = render(domain.plan, settings, fmt, url_for=url_for)  # type: ignore[arg-type]
-    image = timeline_image(data=data, ext=fmt, alt=alt)
-    image.line = node.line
-    container += image
+    try:
+        data = render(domain.plan, settings, fmt, url_for=url_for)  # type: ignore[arg-type]
+    except (ValueError, OverflowError, RuntimeError) as exc:
+        # matplotlib on the author's data: what it cannot draw costs the chart, not the
+        # build; the list shows the same dates.
+        warn(f"milestone-timeline: matplotlib could not draw the chart ({exc}), so it "
+             "is shown as a list", "graph", _location(node))
+        container += _timeline_list(rows)
+    else:
+        image = timeline_image(data=data, ext=fmt, alt=alt)
+        image.line = node.line
+        container += image
     if undated:
         text = "Not drawn (no date): " + ", ".join(ms.id for ms in undated) + "."
         container += nodes.paragraph(text, text, classes=["ldm503-timeline-undated"])
+    if far_off:
+        text = ("Not drawn (too far off): "
+                + ", ".join(f"{r.milestone.id} ({r.when.isoformat()})" for r in far_off) + ".")
+        container += nodes.paragraph(text, text, classes=["ldm503-timeline-undated"])
     return [container]
+
+
+def _timeline_list(rows: Any) -> nodes.bullet_list:
+    """The chart's rows as a list: date, then ID and title."""
+    items = nodes.bullet_list()
+    for row in rows:
+        line = f"{row.when.isoformat()}  {row.milestone.label}"
+        items += nodes.list_item("", nodes.paragraph(line, line))
+    return items
 
 
 def _svg_url_for(builder: Any) -> Any:
@@ -384,12 +416,12 @@ def _timeline_file(outdir: Path, node: nodes.Element) -> str:
 
 
 def visit_timeline_html(self: Any, node: nodes.Element) -> None:
-    from html import escape
+    from .graph.escape import html_text
 
     name = _timeline_file(Path(self.builder.outdir) / self.builder.imagedir, node)
     uri = f"{self.builder.imgpath}/{name}"
-    alt = escape(node["alt"])
-    self.body.append(f'<div class="ldm503-timeline-image"><object data="{escape(uri)}" '
+    alt = html_text(node["alt"])
+    self.body.append(f'<div class="ldm503-timeline-image"><object data="{html_text(uri)}" '
                      f'type="image/svg+xml" aria-label="{alt}"><p>{alt}</p></object></div>\n')
     raise nodes.SkipNode
 

@@ -19,6 +19,8 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
+from .graph.escape import html_text
+
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 
@@ -74,7 +76,7 @@ def inline_svg(text: str, imgpath: str, prefix: str) -> str:
         ident = html.unescape(match.group(1))
         if not (ident.startswith(prefix) or ident.startswith(f"a_{prefix}")):
             ident = f"{prefix}-{ident}"
-        return f' id="{html.escape(ident, quote=True)}"'
+        return f' id="{html_text(ident)}"'
 
     def tag(name: str, attributes: str, close: str) -> str:
         attrs = dict(_ATTRIBUTE.findall(attributes))
@@ -87,8 +89,8 @@ def inline_svg(text: str, imgpath: str, prefix: str) -> str:
                     attrs[f"data-{size}"] = attrs[size]
         else:
             if "xlink:href" in attrs:
-                attrs["href"] = html.escape(
-                    _page_relative(html.unescape(attrs.pop("xlink:href")), imgpath), quote=True)
+                attrs["href"] = html_text(
+                    _page_relative(html.unescape(attrs.pop("xlink:href")), imgpath))
             attrs.pop("target", None)
             tip = attrs.pop("xlink:title", None)
             if tip:
@@ -102,7 +104,7 @@ def inline_svg(text: str, imgpath: str, prefix: str) -> str:
     def link(match: re.Match[str]) -> str:
         if match.group(3) is not None:
             return tag("a", match.group(3), match.group(4))
-        href = html.escape(_page_relative(html.unescape(match.group(1)), imgpath), quote=True)
+        href = html_text(_page_relative(html.unescape(match.group(1)), imgpath))
         tip = match.group(2)
         return f'<a href="{href}"><title>{tip}</title>' if tip else f'<a href="{href}">'
 
@@ -171,4 +173,4 @@ def _image_relative(escaped_url: str, page_dir: str, images: str) -> str:
         return escaped_url
     old = posixpath.normpath(posixpath.join(page_dir, parts.path))
     fixed = urlunsplit(("", "", posixpath.relpath(old, images), parts.query, parts.fragment))
-    return html.escape(fixed, quote=True)
+    return html_text(fixed)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from .graph.escape import _clean
 from .model import Milestone, Plan
 from .schedule import active_edges, matches_globs, milestone_date
 
@@ -40,6 +41,9 @@ DONE = "#4d7c0f"
 PLANNED_EDGE = "#1f2937"
 ARROW = "#9ca3af"
 TODAY = "#2563eb"
+
+#: Every text artist: author text is drawn as it is written (see :func:`render`).
+PLAIN_TEXT: dict[str, Any] = {"usetex": False, "parse_math": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,28 @@ class Row:
     milestone: Milestone
     when: date
     group: str
+
+
+#: The dates a chart draws. matplotlib places dates from 0001 to 9999 only, and an
+#: axis, its margins and its ticks run past a date near either end, which stopped
+#: the build. Dates there are not plan dates but placeholders (schedule exports
+#: write 9999-12-31 or 0001-01-01 for "no date"), and drawing one would squash the
+#: real schedule into a line: such milestones are left out, and named.
+DRAWN_FROM = date(100, 1, 1)
+DRAWN_TO = date(9899, 12, 31)
+#: The axis never runs past what matplotlib can place, whatever the margins.
+_AXIS_FROM = date(1, 1, 2)
+_AXIS_TO = date(9999, 12, 30)
+
+
+def drawable(when: date) -> bool:
+    """Whether a date is placed on a chart (see :data:`DRAWN_FROM`)."""
+    return DRAWN_FROM <= when <= DRAWN_TO
+
+
+def split_drawable(rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:
+    """The rows a chart draws, and those whose date is too far off to (see :data:`DRAWN_FROM`)."""
+    return ([r for r in rows if drawable(r.when)], [r for r in rows if not drawable(r.when)])
 
 
 def available() -> bool:
@@ -115,10 +141,11 @@ def select_rows(plan: Plan, options: TimelineOptions) -> tuple[list[Row], list[M
 
 
 def _label(ms: Milestone) -> str:
-    title = " ".join(ms.title.split())
+    # _clean: XML cannot hold control characters, and an SVG with one is not drawn at all.
+    title = _clean(ms.title)
     if len(title) > TITLE_CHARS:
         title = title[: TITLE_CHARS - 1].rstrip() + "\u2026"
-    return f"{ms.id}  {title}" if title else ms.id
+    return f"{_clean(ms.id)}  {title}" if title else _clean(ms.id)
 
 
 def render(
@@ -142,9 +169,11 @@ def render(
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
-    rows, _undated = select_rows(plan, options)
+    rows, _far_off = split_drawable(select_rows(plan, options)[0])
+    # Titles and document titles are text, never markup: no mathtext ("$5M and $3M"
+    # is money, "$x^{2$" is no formula) and no TeX, whatever the host's rcParams say.
     rc: dict[str, Any] = {"svg.hashsalt": "ldm503", "svg.fonttype": "none", "font.size": FONT_SIZE,
-          "pdf.fonttype": 42}
+          "pdf.fonttype": 42, "text.usetex": False, "text.parse_math": False}
     with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         separators = [i for i in range(1, len(rows)) if rows[i].group != rows[i - 1].group]
         height = max(1.6, (len(rows) + len(separators) + 2) * ROW_IN + 0.9)
@@ -157,7 +186,7 @@ def render(
         group_heads: list[tuple[float, str]] = []
         for row in rows:
             if options.group != "none" and row.group != previous_group:
-                head = options.group_labels.get(row.group, row.group)
+                head = _clean(options.group_labels.get(row.group, row.group))
                 group_heads.append((y, head))
                 y += 1
                 previous_group = row.group
@@ -172,16 +201,19 @@ def render(
             ax.axhline(gy + 0.5, color="#e5e7eb", linewidth=0.6, zorder=0)
             ax.text(0.0, gy, head, transform=ax.get_yaxis_transform(), ha="right",
                     va="center", fontweight="bold", fontsize=FONT_SIZE + 0.5,
-                    color="#111827", clip_on=False)
-        ax.set_yticks([ly for ly, _ in labels], [text for _, text in labels])
+                    color="#111827", clip_on=False, **PLAIN_TEXT)
+        ax.set_yticks([ly for ly, _ in labels], [text for _, text in labels],
+                      **PLAIN_TEXT)
         ax.set_ylim(y - 0.5 if rows else 0.5, -0.8)
         ax.tick_params(axis="y", length=0, labelsize=FONT_SIZE)
         _date_axis(ax, rows, options, mdates)
-        if options.today is not None:
+        lo, hi = ax.get_xlim()
+        if options.today is not None and lo <= mdates.date2num(options.today) <= hi:
+            # Off the axis, its label would stretch the figure (and tight_layout gives up).
             x = mdates.date2num(options.today)
             ax.axvline(x, color=TODAY, linestyle="--", linewidth=1.0, zorder=1)
             ax.text(x, -0.75, f" today {options.today.isoformat()}", color=TODAY, va="top",
-                    fontsize=FONT_SIZE - 0.5)
+                    fontsize=FONT_SIZE - 0.5, **PLAIN_TEXT)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         ax.grid(axis="x", color="#e5e7eb", linewidth=0.6)
@@ -237,10 +269,14 @@ def _date_axis(ax: Any, rows: Sequence[Row], options: TimelineOptions, mdates: A
     dates = [r.when for r in rows] + [r.milestone.due for r in rows if r.milestone.due]
     if options.today:
         dates.append(options.today)
+    dates = [d for d in dates if drawable(d)]  # a far-off due date would squash the rest
     lo = options.start or (min(dates) if dates else date.today())
     hi = options.end or (max(dates) if dates else date.today())
     pad = max((hi - lo).days * 0.03, 15)
-    ax.set_xlim(mdates.date2num(lo) - pad, mdates.date2num(hi) + pad)
+    # Clamped: matplotlib cannot place a tick or a limit outside 0001-9999 (an
+    # explicit :start: 0001-01-01 or :end: 9999-12-31 is the author's to ask for).
+    ax.set_xlim(max(mdates.date2num(lo) - pad, mdates.date2num(_AXIS_FROM)),
+                min(mdates.date2num(hi) + pad, mdates.date2num(_AXIS_TO)))
     locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

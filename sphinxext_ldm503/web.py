@@ -16,7 +16,6 @@ sphinx.ext.graphviz's own visitors unchanged.
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ from sphinx.ext.graphviz import GraphvizError, graphviz, html_visit_graphviz, re
 
 from .compat import image_paths
 from .diagnostics import warn
+from .graph.escape import html_text
 from .prerender import DRAWN_AS, inlined
 from .svgtext import inline_svg
 
@@ -72,17 +72,19 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
     if node.get("explorable"):
         classes.append("ldm503-explorable")
     if "align" in node:  # wrapped as sphinx.ext.graphviz wraps its own
-        self.body.append(f'<div class="align-{html.escape(node["align"])}">')
+        self.body.append(f'<div class="align-{html_text(node["align"])}">')
     # data-src names the image file the SVG came from (it also opens at full size).
-    self.body.append(f'<div class="{" ".join(classes)}" data-ldm503-graph="{prefix}" '
-                     f'data-src="{html.escape(relfn.as_posix())}">')
-    # role="group" rather than "img": the nodes are links a reader can tab to.
+    self.body.append(f'<div class="{html_text(" ".join(classes))}" '
+                     f'data-ldm503-graph="{html_text(prefix)}" '
+                     f'data-src="{html_text(relfn.as_posix())}">')
+    # role="group" rather than "img": the nodes are links a reader can tab to. The alt
+    # text is escaped already (diagrams.graphviz_alt), as sphinx.ext.graphviz needs it.
     self.body.append(f'<div class="ldm503-graph-frame" role="group" aria-label="{alt}">')
     self.body.append(svg)
     self.body.append("</div>")
     if node.get("explorable"):
         self.body.append(
-            f'<p class="ldm503-graph-open"><a href="{html.escape(relfn.as_posix())}" '
+            f'<p class="ldm503-graph-open"><a href="{html_text(relfn.as_posix())}" '
             'class="ldm503-open-full">Open the diagram at full size</a></p>')
     self.body.append("</div>\n")
     if "align" in node:

@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from io import StringIO
@@ -228,6 +229,79 @@ role_targets = st.lists(
 )
 
 
+# -- every directive of every feature (issue 25) ------------------------------------------
+
+#: The option names of each directive that draws from the whole plan, with values that
+#: are sometimes right; the rest come from the hostile text above.
+FEATURE_OPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "milestone-report": {"checks": ("cycle, at-risk", "open-query", "<script>"),
+                         "severity": ("error", "warning", "info", "x"), "class": ("x",)},
+    "milestone-table": {"include": ("LDM-*", "*", "["), "exclude": ("DM-*",),
+                        "columns": ("id, title, due, status, slack", "id", "<b>"),
+                        "sort": ("id", "due", "forecast", "x"), "class": ("x",)},
+    "milestone-impact": {"graph": ("yes", "no"), "class": ("x",)},
+    "milestone-changes": {"include": ("LDM-*",), "exclude": ("DM-*",),
+                          "kinds": ("slipped, new", "renamed", "x"), "sort": ("id", "slip"),
+                          "class": ("x",)},
+    "milestone-timeline": {"include": ("LDM-*", "*"), "exclude": ("DM-*",),
+                           "start": DATES, "end": DATES,
+                           "group": ("campaign", "prefix", "none", "x"),
+                           "arrows": ("yes", "no"), "alt": ("x",), "class": ("x",)},
+    "milestone-graph": {name: ("LDM-503-01",) for name in GRAPH_OPTIONS},
+}
+#: Slips: ordinary ones, ones past 9999-12-31 (issue 25 item 3) and malformed ones.
+SLIP_AMOUNTS = ("+1d", "+90d", "+3000000d", "+99999999999999999999d", "9999-12-31",
+                "0001-01-01", "2019-02-30", "soon", "-3d")
+
+
+def _feature_value(directive: str, name: str) -> st.SearchStrategy[str]:
+    if directive == "milestone-graph":
+        return _graph_value(name)
+    fixed = st.sampled_from(FEATURE_OPTIONS[directive][name])
+    return st.one_of(fixed, fixed, one_line if name == "alt" else short_line)
+
+
+def _slip_line() -> st.SearchStrategy[str]:
+    amount = st.one_of(st.sampled_from(SLIP_AMOUNTS), short_line)
+    return st.builds(lambda ms, sep, how: f"{ms}{sep}{how}", ms_id,
+                     st.sampled_from([" ", "  ", "\t"]), amount)
+
+
+@st.composite
+def feature_directive(draw: st.DrawFn) -> list[str]:
+    """One directive of a feature, its argument, options and content."""
+    name = draw(st.sampled_from(sorted(FEATURE_OPTIONS)))
+    options = draw(st.lists(st.sampled_from(sorted(FEATURE_OPTIONS[name])), unique=True,
+                            max_size=4).flatmap(lambda chosen: st.fixed_dictionaries(
+                                {n: _feature_value(name, n) for n in chosen})))
+    argument = draw(_slip_line()) if name == "milestone-impact" else ""
+    lines = [f".. {name}::" + (f" {argument}" if argument else "")]
+    lines += [f"   :{k}: {v}" for k, v in options.items()]
+    if name == "milestone-impact":
+        content = draw(st.lists(_slip_line(), max_size=2))
+        if content:
+            lines += ["", *(f"   {line}" for line in content)]
+    return [*lines, ""]
+
+
+#: The schedule exports milestone-changes compares: well-formed rows (a bad row is
+#: warned at the CSV's line, which check_warnings cannot tell from an .rst one) with
+#: hostile titles and the far-off dates of schedule exports.
+CATALOG_PREVIOUS = (
+    "id,title,due,forecast,completed,status,prerequisites\n"
+    'LDM-503-01,"<script>alert(1)</script> $x^{2$",2019-01-31,,,planned,DM-SUIT-1\n'
+    'LDM-503-02,"B""/onload=""x",2019-05-31,9999-12-31,,planned,LDM-503-01\n'
+    "DM-SUIT-1,Search \\N ]; node [,0001-01-01,,,planned,\n"
+)
+CATALOG = (
+    "id,title,due,forecast,completed,status,prerequisites\n"
+    'LDM-503-01,"<img src=x onerror=alert(1)> Costs $5M and $3M",2019-01-31,9999-12-31,,'
+    "planned,\n"
+    "LDM-503-02,Second,2019-05-31,2019-06-30,,planned,LDM-503-01;DM-SUIT-1\n"
+    "DM-SUIT-1,Search,0001-01-01,9990-06-01,,at-risk,\n"
+)
+
+
 @dataclass
 class Project:
     a: list[MilestoneSrc]
@@ -235,10 +309,25 @@ class Project:
     graph: dict[str, str]
     refs: list[str]
     junk: str = ""
+    #: Directives of every feature, in a document of their own (c.rst).
+    features: list[list[str]] = field(default_factory=list)
+    #: graphviz_output_format: "svg" (inlined) or "png" (<img> and an image map).
+    fmt: str = "svg"
 
     def write(self, src: Path) -> None:
-        (src / "conf.py").write_text(CONF, encoding="utf-8")
-        index = ["Hostile plan", "============", "", ".. toctree::", "", "   a", "   b", "",
+        conf = CONF.replace('graphviz_output_format = "svg"',
+                            f'graphviz_output_format = "{self.fmt}"')
+        if self.features:
+            conf += ('ldm503_catalog = "catalog.csv"\n'
+                     'ldm503_catalog_previous = "previous.csv"\n')
+            (src / "catalog.csv").write_text(CATALOG, encoding="utf-8")
+            (src / "previous.csv").write_text(CATALOG_PREVIOUS, encoding="utf-8")
+        (src / "conf.py").write_text(conf, encoding="utf-8")
+        c = ["C", "=", ""]
+        for lines in self.features:
+            c += [*lines, ""]
+        (src / "c.rst").write_text("\n".join(c) + "\n", encoding="utf-8")
+        index = ["Hostile plan", "============", "", ".. toctree::", "", "   a", "   b", "   c", "",
                  ".. milestone-graph::", "   :caption: The whole plan", "",
                  ".. milestone-graph::"]
         index += [f"   :{k}: {v}" for k, v in self.graph.items()]
@@ -283,6 +372,13 @@ GOOD_MILESTONES = [
 projects = st.builds(
     Project, a=st.lists(milestones, max_size=3), b=st.lists(milestones, max_size=2),
     graph=graph_options, refs=role_targets,
+)
+#: Projects using every directive of every feature, drawn as SVG or PNG.
+feature_projects = st.builds(
+    Project, a=st.lists(milestones, max_size=3), b=st.lists(milestones, max_size=2),
+    graph=graph_options, refs=role_targets,
+    features=st.lists(feature_directive(), min_size=1, max_size=6),
+    fmt=st.sampled_from(["svg", "png"]),
 )
 
 #: Lines that look like pieces of directives, shuffled with junk at random indents.
@@ -338,15 +434,21 @@ def check_warnings(src: Path, warnings: str) -> None:
 
 
 def _sphinx_diagram(element) -> bool:
-    """sphinx.ext.graphviz's own ``<object>`` showing a diagram of ours, or one of our
-    diagrams inlined as ``<svg>`` in its frame (issue 15); the inline SVG's content
-    is checked like the rest of the page: no script, no foreignObject, no handlers."""
+    """sphinx.ext.graphviz's own ``<object>`` (SVG) or ``<img>`` (PNG) showing a diagram
+    of ours, a timeline chart's ``<object>``, or one of our diagrams inlined as
+    ``<svg>`` in its frame (issue 15); the inline SVG's content is checked like the
+    rest of the page: no script, no foreignObject, no handlers."""
     if element.name == "svg":
         parent = element.parent
         return (parent is not None and "ldm503-graph-frame" in parent.get("class", ())
                 and not element.find_all(["script", "foreignobject", "foreignObject"]))
+    if element.name == "img":
+        return ("graphviz" in element.get("class", ()) and set(element.attrs) <= {
+            "src", "alt", "usemap", "class"} and re.fullmatch(
+                r"_images/graphviz-[0-9a-f]+\.png", element.get("src", "")) is not None)
     return (element.name == "object" and element.get("type") == "image/svg+xml"
-            and re.fullmatch(r"_images/graphviz-[0-9a-f]+\.svg", element.get("data", "")))
+            and re.fullmatch(r"_images/(graphviz|ldm503-timeline)-[0-9a-f]+\.svg",
+                             element.get("data", "")) is not None)
 
 
 def check_html(outdir: Path) -> None:
@@ -426,10 +528,15 @@ def check_project(project: Project, builders: tuple[str, ...] = ("html",)) -> No
             json.loads((outdir / "ldm503.json").read_text(encoding="utf-8"))
             if builder == "html":
                 check_html(outdir)
-                assert check_svg(outdir) > 0, "the whole-plan diagram was not drawn"
+                drawn = check_svg(outdir) if project.fmt == "svg" else len(
+                    list((outdir / "_images").glob("graphviz-*.png")))
+                check_svg(outdir)  # the timeline charts are SVG whatever the diagrams are
+                assert drawn > 0, "the whole-plan diagram was not drawn"
                 check_dot(app, project.graph)
             elif builder == "latex":
                 check_latex(outdir)
+            elif builder == "text":
+                assert (outdir / "index.txt").is_file()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -505,6 +612,37 @@ def test_fuzzed_directives_latex(project: Project) -> None:
     check_project(project, ("latex",))
 
 
+_EVERY_FEATURE = [
+    [".. milestone-report::", "   :severity: info", ""],
+    [".. milestone-table::", "   :columns: id, title, due, status, slack", ""],
+    [".. milestone-impact:: LDM-503-01 +30d", "   :graph: yes", "", "   DM-SUIT-1 +3000000d",
+     ""],
+    [".. milestone-impact:: LDM-503-<script>\"]];node[\\N 9999-12-31", ""],
+    [".. milestone-changes::", "   :sort: slip", ""],
+    [".. milestone-timeline::", "   :arrows: yes", "   :alt: <script>alert(1)</script> \"x", ""],
+    [".. milestone-timeline::", "   :start: 0001-01-01", "   :end: 9999-12-31", ""],
+    [".. milestone-graph::", "   :root: LDM-503-02", "   :alt: \"/onload=\"alert(1)", ""],
+]
+_FAR_OFF = MilestoneSrc(
+    id="LDM-503-03", sep=": ", title="Price: $x^{2$ Budget $\\foo$ review Costs $5M and $3M",
+    options={"due": "9999-12-31", "forecast": "0001-01-01", "requires": "LDM-503-02"},
+    description=[], prerequisites=[],
+)
+
+
+@pytest.mark.slow
+@settings(FUZZ, max_examples=16)
+@given(project=feature_projects)
+@example(project=Project(a=[_EVERYTHING, _FAR_OFF], b=[], graph=_EVERYTHING_GRAPH,
+                         refs=["<script>"], features=_EVERY_FEATURE, fmt="svg"))
+@example(project=Project(a=[_EVERYTHING, _FAR_OFF], b=[], graph=_EVERYTHING_GRAPH,
+                         refs=["<script>"], features=_EVERY_FEATURE, fmt="png"))
+def test_fuzzed_every_feature_builds_safely(project: Project) -> None:
+    """Issue 25: every directive of every feature, hostile and far-off, with SVG and PNG
+    output, and through the LaTeX and text builders too."""
+    check_project(project, ("html", "latex", "text"))
+
+
 @pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (CI installs no TeX)")
 def test_latex_with_specials_compiles(tmp_path: Path) -> None:
     """The escaped text compiles, and nothing in it runs (no shell escape, no input)."""
@@ -534,8 +672,10 @@ def test_latex_with_specials_compiles(tmp_path: Path) -> None:
 
 any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 text_or_fragments = st.one_of(any_text, st.lists(st.sampled_from(FRAGMENTS)).map("".join))
-valid_ids = st.from_regex(parsing.ID_RE, fullmatch=True).filter(
-    lambda s: len(s) < 40 and not parsing.invisible_characters(s))
+valid_ids = st.from_regex(parsing.ID_RE, fullmatch=True).map(
+    lambda s: unicodedata.normalize("NFC", s)).filter(
+    lambda s: len(s) < 40 and not parsing.invisible_characters(s)
+    and not parsing.forbidden_characters(s) and parsing.ID_RE.fullmatch(s))
 UNIT = settings(max_examples=600, deadline=None)
 
 
@@ -545,15 +685,20 @@ def test_split_argument_only_raises_value_error(text: str) -> None:
     try:
         ms_id, title = parsing.split_argument(text)
     except ValueError:
-        # IDs hold no invisible characters (issue 10): those are rejected too.
+        # IDs hold no invisible characters (issue 10) and no < > " ' ` (issue 25):
+        # those are rejected too.
         assert (not text.split() or not parsing.ID_RE.match(text.split()[0])
-                or parsing.invisible_characters(text.split()[0]))
+                or parsing.invisible_characters(text.split()[0])
+                or parsing.forbidden_characters(text.split()[0]))
         return
     assert ms_id and parsing.ID_RE.fullmatch(ms_id)
     assert not parsing.invisible_characters(ms_id)
+    assert not parsing.forbidden_characters(ms_id)
     assert not any(ch.isspace() for ch in ms_id)
     assert title == " ".join(title.split())
-    assert ms_id in text
+    # IDs are read in NFC (issue 25): the one written, composed.
+    assert ms_id == unicodedata.normalize("NFC", ms_id)
+    assert ms_id in unicodedata.normalize("NFC", text)
 
 
 @UNIT
@@ -591,8 +736,9 @@ def test_parse_date_round_trips(day: date) -> None:
 def test_id_lists_hold_only_ids(text: str) -> None:
     ids, _problems = parsing.split_id_list(text)
     for item in ids:
-        assert parsing.ID_RE.fullmatch(item) and item in text
+        assert parsing.ID_RE.fullmatch(item) and item in unicodedata.normalize("NFC", text)
         assert not parsing.invisible_characters(item)
+        assert not parsing.forbidden_characters(item)
 
 
 @UNIT

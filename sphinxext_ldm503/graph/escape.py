@@ -1,4 +1,4 @@
-"""Author text made safe for DOT strings, SVG and URLs.
+"""Author text made safe for DOT strings, SVG, HTML and URLs.
 
 Titles and IDs are author text that ends up inside DOT strings, where ``"``,
 ``\\N``, ``<...>`` and ``&amp;`` all mean something. The ``graphviz`` package
@@ -10,6 +10,7 @@ is exactly what the author wrote.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import textwrap
 import unicodedata
@@ -28,6 +29,17 @@ _BACKSLASH_LOOKALIKE = "\u2216"  # SET MINUS, drawn like a backslash
 _MAX_TEXT = 300
 _MAX_NAME = 80
 _MAX_URL = 8000
+
+
+def html_text(text: str) -> str:
+    """Text for any HTML sink: element content or a double-quoted attribute value.
+
+    The one escaping helper for HTML (and inlined SVG) the extension writes itself
+    or hands to a visitor that writes it raw (sphinx.ext.graphviz's alt text):
+    ``&``, ``<``, ``>``, ``"`` and ``'`` become entities, so author text can neither
+    start an element nor leave an attribute.
+    """
+    return html.escape(text, quote=True)
 
 
 def _cap(text: str, limit: int = _MAX_TEXT) -> str:
