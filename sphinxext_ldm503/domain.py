@@ -162,8 +162,17 @@ class MilestoneDomain(Domain):
 
     def end_build(self) -> None:
         """Forget the per-build values: an application that builds again (tests,
-        a watcher) keeps its environment, and so this domain, between builds."""
+        a watcher, an editor's preview) keeps its environment, and so this domain,
+        between builds.
+
+        The catalog is read again by the next build, and everything computed from
+        it (plan, findings, signatures) again with it: the file may have been
+        edited meanwhile, and it is no document whose change Sphinx would notice.
+        A new application (``sphinx-build`` again) unpickles a domain without them.
+        """
         self._per_build.clear()
+        self._catalog = None
+        self._changed()
 
     def clear_doc(self, docname: str) -> None:
         self._cleared.add(docname)
