@@ -162,15 +162,19 @@ class MilestoneDomain(Domain):
 
     def end_build(self) -> None:
         """Forget the per-build values: an application that builds again (tests,
-        a watcher, an editor's preview) keeps its environment, and so this domain,
-        between builds.
+        a watcher) keeps its environment, and so this domain, between builds."""
+        self._per_build.clear()
 
-        The catalog is read again by the next build, and everything computed from
-        it (plan, findings, signatures) again with it: the file may have been
-        edited meanwhile, and it is no document whose change Sphinx would notice.
+    def start_build(self) -> None:
+        """Read the catalog again in this build, and recompute what depends on it.
+
+        An application that builds again (an editor's preview keeps one) keeps this
+        domain, and with it the catalog read by the last build: the file may have
+        been edited meanwhile, and it is no document whose change Sphinx notices.
+        Done when a build starts rather than when one ends, so that what a caller
+        reads off the domain after a build (the command line does) is that build's.
         A new application (``sphinx-build`` again) unpickles a domain without them.
         """
-        self._per_build.clear()
         self._catalog = None
         self._changed()
 

@@ -35,6 +35,8 @@ def setup(app: Sphinx) -> None:
     # Last, after intersphinx: a milestone of another project must still link.
     app.connect("missing-reference", on_missing_reference, priority=900)
     app.connect("builder-inited", on_builder_inited)
+    # The first event of every build, also of a kept application's next one.
+    app.connect("env-get-outdated", on_env_get_outdated, priority=100)
     app.connect("build-finished", on_build_finished)
     app.connect("build-finished", lambda app, exc: get_domain(app.env).end_build(),
                 priority=999)
@@ -138,6 +140,14 @@ def on_missing_reference(
     if ms is not None and not node.get("refexplicit"):
         return relabelled(contnode, ms.label)
     return contnode
+
+
+def on_env_get_outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """A build starts: the domain reads the catalog again (see ``start_build``)."""
+    get_domain(env).start_build()
+    return []
 
 
 def on_builder_inited(app: Sphinx) -> None:
