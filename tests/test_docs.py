@@ -406,8 +406,6 @@ def test_guide_preview(guide: Path, tmp_path: Path) -> None:
                  overrides={"ldm503_milestone_graphs": "0"}) == (0, "")
 
 
-# Sphinx's make mode builds through docutils' option parser, which docutils deprecates.
-@pytest.mark.filterwarnings("ignore:The frontend.Option:DeprecationWarning")
 def test_guide_publish(guide: Path, tmp_path: Path, capsys) -> None:
     """The HTML commands (the console's and the Pages workflow's) build the tutorial's
     plan; the PDF's Sphinx step writes the LaTeX (TeX itself is the PDF tests' part)."""
@@ -424,6 +422,8 @@ def test_guide_publish(guide: Path, tmp_path: Path, capsys) -> None:
     assert code == 0 and list((tmp_path / "docs" / "_build" / "latex").glob("*.tex"))
 
 
+# sphinx-needs builds through docutils' option parser, which docutils deprecates.
+@pytest.mark.filterwarnings("ignore:The frontend.Option:DeprecationWarning")
 def test_guide_sphinx_needs(guide: Path, tmp_path: Path, capsys) -> None:
     """The complete example builds, checks as shown, lists the open milestone; each
     ``ldm503_needs_as_milestones`` the page shows is accepted."""
