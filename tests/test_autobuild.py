@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
+import sys
 import tracemalloc
 from collections.abc import Callable
 from io import StringIO
@@ -82,8 +83,9 @@ def _milestone(ms_id: str, title: str, due: str, prereqs: list[tuple[str, str]])
 class Plan:
     """The sources as data: each edit changes one field and rewrites one file."""
 
-    def __init__(self, src: Path) -> None:
+    def __init__(self, src: Path, conf_extra: str = "") -> None:
         self.src = src
+        self.conf_extra = conf_extra
         self.titles = {"LDM-503-01": "Camera data ingest", "LDM-503-02": "HSC reprocessing",
                        "LDM-503-03": "Alert generation"}
         self.prereqs: dict[str, list[tuple[str, str]]] = {
@@ -100,7 +102,7 @@ class Plan:
     def write(self) -> None:
         self.src.mkdir(parents=True, exist_ok=True)
         files = {
-            "conf.py": CONF,
+            "conf.py": CONF + self.conf_extra,
             "index.rst": INDEX,
             "report.rst": REPORT,
             "early.rst": "Early\n=====\n\n" + "".join(
@@ -330,3 +332,65 @@ def test_the_sphinx_cache_the_extension_trims_is_still_there(tmp_path: Path) -> 
         app = Sphinx(tmp_path / "src", tmp_path / "src", tmp_path / "out", tmp_path / "dt",
                      "html", status=None, warning=StringIO())
         assert isinstance(app.env._pickled_doctree_cache, dict)
+
+
+INTERRUPTER = '''\
+"""Stops the next build while it reads, once, as Ctrl-C would (test_autobuild.py)."""
+from pathlib import Path
+
+
+def setup(app):
+    def stop(app, doctree):
+        marker = Path(app.srcdir) / "INTERRUPT"
+        if marker.exists():
+            marker.unlink()
+            raise KeyboardInterrupt
+
+    app.connect("doctree-read", stop)
+    return {"parallel_read_safe": True}
+'''
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "issue 25 item 11: a build interrupted while it reads leaves the garbage collector "
+    "frozen, with its freezing callback registered, for the rest of the process"))
+def test_an_interrupted_rebuild_leaves_the_process_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An author presses Ctrl-C during a rebuild (or a host stops one to start the next)
+    and the preview goes on: the later rebuilds must neither keep the collector frozen
+    nor let memory grow."""
+    plan = Plan(tmp_path / "src", conf_extra=(
+        "import sys\nfrom pathlib import Path\n"
+        "sys.path.insert(0, str(Path(__file__).parent))\nextensions.append('interrupter')\n"))
+    plan.write()
+    (plan.src / "interrupter.py").write_text(INTERRUPTER, encoding="utf-8")
+    out, doctrees = plan.src / "_build" / "html", plan.src / "_build" / "doctrees"
+    rebuild = _autobuild(plan.src, out, doctrees)
+    callbacks, path = list(gc.callbacks), list(sys.path)
+    tracemalloc.start()
+    try:
+        assert rebuild() == 0
+        (plan.src / "INTERRUPT").touch()
+        plan.titles["LDM-503-01"] = "Camera data ingest, interrupted"
+        plan.write()
+        assert rebuild() == 2  # sphinx-build's status for an interrupted build
+        assert "Interrupted" in capsys.readouterr().err
+        held = []
+        for _name, edit in _edits():
+            edit(plan)
+            plan.write()
+            assert rebuild() == 0
+            held.append(_traced_after_collection())
+        frozen, leftover = gc.get_freeze_count(), [c for c in gc.callbacks if c not in callbacks]
+    finally:
+        tracemalloc.stop()
+        # Whatever the build left, the rest of the test session must not inherit it.
+        for callback in [c for c in gc.callbacks if c not in callbacks]:
+            gc.callbacks.remove(callback)
+        gc.unfreeze()
+        sys.path[:] = path
+        sys.modules.pop("interrupter", None)
+    assert (frozen, leftover) == (0, [])
+    grown = max(held[WARM_UP:]) - held[WARM_UP - 1]
+    assert grown < GROWTH_ALLOWANCE, [f"{b / 1e6:.2f} MB" for b in held]
