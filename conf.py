@@ -19,6 +19,8 @@ ldm503_catalog_previous = "milestones-2018-03.csv"
 ldm503_drift_ignore_patterns = [r"^DM-\d+$", r"^A\d+$"]
 # The reviewer: "We should assume that all SUIT milestones are at risk."
 ldm503_at_risk_patterns = ["^DM-SUIT-"]
+# The diagrams' key in LSST's words: the other internal milestones are Data Management's.
+ldm503_kind_labels = {"test": "test milestone", "project": "DM milestone"}
 # Dates in the example are judged as of the review (April 2019), not the build date.
 ldm503_today = "2019-04-30"
 

@@ -204,7 +204,9 @@ def build_project(
 
     from .domain import MilestoneDomain
 
-    status: TextIO | None = sys.stderr if verbose or _stdout_is_terminal() else None
+    # Sphinx's log only with -v: at a terminal too, the findings and the summary are
+    # what the command prints, not a build's progress.
+    status: TextIO | None = sys.stderr if verbose else None
     if status is not None and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
         # As sphinx-build does: no escape sequences in a log file.
         from sphinx.util.console import nocolor
@@ -230,6 +232,9 @@ def build_project(
                 warning=warning,
                 freshenv=True,
                 parallel=jobs if jobs > 1 else 0,
+                # The command reads the plan off the domain: no ldm503.json in a
+                # temporary directory, and no log line naming it once deleted.
+                confoverrides={"ldm503_json": False},
             )
             if "sphinxext_ldm503" not in app.extensions:
                 raise CliError(
@@ -545,22 +550,74 @@ def load_needs_json(path: Path, args: argparse.Namespace) -> BuiltProject:
                         doc_files=doc_files)
 
 
+def sorted_findings(project: BuiltProject) -> list[tuple[Finding, str]]:
+    """Findings with the path each is reported under, in the order ``check`` prints:
+    by file, line, check, milestone and message."""
+    located = [(f, finding_path(project, f)) for f in project.findings]
+    return sorted(located, key=lambda item: (
+        item[1], (item[0].location.line or 0) if item[0].location else 0,
+        item[0].check, item[0].milestone or "", item[0].message))
+
+
+def colour_wanted(stream: TextIO | None = None) -> bool:
+    """Colours for a person at a terminal: not in pipes, logs and files, and never
+    when ``NO_COLOR`` is set to anything (https://no-color.org)."""
+    stream = sys.stdout if stream is None else stream
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream is not None and hasattr(stream, "isatty") and stream.isatty()
+
+
+#: SGR sequences of the severities; the rest of a line stays in the terminal's colour.
+SEVERITY_COLOUR: dict[str, str] = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m",
+                                   "info": "\x1b[36m"}
+BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def colour_finding(path: str, finding: Finding) -> str:
+    """:func:`format_finding` with the place in bold and the severity in its colour;
+    a waived finding dimmed, as it needs nobody's attention."""
+    text = format_finding(path, finding)
+    if finding.waived:
+        return f"{DIM}{text}{RESET}"
+    where, _, rest = text.partition(f": {finding.severity}: ")
+    colour = SEVERITY_COLOUR.get(finding.severity, "")
+    return f"{BOLD}{where}{RESET}: {colour}{finding.severity}{RESET}: {rest}"
+
+
+def colour_summary(findings: Sequence[Finding], line: str) -> str:
+    """The summary red with an unwaived error, yellow with a warning, else green."""
+    unwaived = {f.severity for f in findings if not f.waived}
+    colour = ("\x1b[1;31m" if "error" in unwaived else
+              "\x1b[1;33m" if "warning" in unwaived else "\x1b[1;32m")
+    return f"{colour}{line}{RESET}"
+
+
 def run_check(args: argparse.Namespace) -> int:
     project = load_project(args)
     if args.format == "json":
         sys.stdout.write(json_text(project))
+    elif args.format in ("github", "sarif"):
+        from .ciformats import github_commands, repository_path, sarif_document
+
+        located = [(f, repository_path(path) if f.location is not None else None)
+                   for f, path in sorted_findings(project)]
+        if args.format == "github":
+            for line in github_commands(located):
+                print(line)
+            # Plain text: the job's log shows it under the annotations.
+            print(summary_line(project.findings, len(project.plan)))
+        else:
+            import json
+
+            document = sarif_document(located, version=__version__)
+            sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     else:
-        lines = sorted(
-            (
-                (finding_path(project, f), (f.location.line or 0) if f.location else 0,
-                 f.check, f.milestone or "", f.message),
-                format_finding(finding_path(project, f), f),
-            )
-            for f in project.findings
-        )
-        for _key, line in lines:
-            print(line)
-        print(summary_line(project.findings, len(project.plan)))
+        colour = colour_wanted()
+        for finding, path in sorted_findings(project):
+            print(colour_finding(path, finding) if colour else format_finding(path, finding))
+        summary = summary_line(project.findings, len(project.plan))
+        print(colour_summary(project.findings, summary) if colour else summary)
     sys.stdout.flush()
     if project.other_warnings and not args.verbose:
         print(
@@ -652,13 +709,22 @@ sorted, then a summary:
   ldm503: 0 errors, 59 warnings, 32 info (0 waived) in 142 milestones
 
 Waived findings are printed too, marked '(waived: reason)', and never fail the
-run. Sphinx warnings that are not findings are counted on stderr; -v shows them.
+run. Sphinx warnings that are not findings are counted on stderr; -v shows them,
+with Sphinx's progress. At a terminal, severities are coloured (NO_COLOR=1: not).
+
+--format github prints one GitHub Actions workflow command per unwaived finding
+('::error file=docs/plan.rst,line=12,title=ldm503 cycle::...'; info is
+'::notice'), paths relative to $GITHUB_WORKSPACE or the current directory, then
+the summary. --format sarif writes a SARIF 2.1.0 log: every check as a rule, one
+result per finding (waived ones as suppressed results).
 
 examples:
   ldm503 check docs                           fail on errors only
   ldm503 check docs --severity warning -j 4   fail on warnings, read in parallel
   ldm503 check . -c ..                        conf.py in the parent directory
   ldm503 check docs --format json > ldm503.json
+  ldm503 check docs --format github           annotations on a pull request's lines
+  ldm503 check docs --format sarif > ldm503.sarif   for code scanning
   ldm503 check _build/needs/needs.json        a sphinx-needs needs.json, no build
   ldm503 check needs.json --needs-type req --needs-link links
 
@@ -781,8 +847,11 @@ def make_parser() -> argparse.ArgumentParser:
         description="Run the consistency checks on a Sphinx project and print the findings.",
         epilog=_checks_help() + CHECK_EPILOG, formatter_class=formatter,
     )
-    check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="text: one line per finding and a summary; json: ldm503.json")
+    check.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text",
+                       help="text: one line per finding and a summary (coloured at a "
+                            "terminal unless NO_COLOR is set); json: ldm503.json; github: "
+                            "GitHub Actions annotations; sarif: a SARIF 2.1.0 log for code "
+                            "scanning")
     check.add_argument("--severity", choices=("error", "warning", "info"), default="error",
                        help="exit 1 when an unwaived finding is at least this severe "
                             "(default: error)")

@@ -98,6 +98,13 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "ldm503_title_prefixes", DEFAULT_TITLE_PREFIXES, "env", (list, tuple),
         "Conventions put in front of titles (e.g. 'Test report:'), ignored by title-mismatch.",
     ),
+    ConfigValue(
+        "ldm503_kind_labels", {}, "html", (dict,),
+        "Words of the diagrams' key for the kinds of milestone, by 'test' (the plan's own), "
+        "'project' (other internal ones) and 'external'; default: 'test milestone', "
+        "'DM milestone' with the default internal patterns and 'project milestone' with "
+        "a plan's own, 'external milestone'.",
+    ),
 )
 DEFAULTS: dict[str, Any] = {value.name: value.default for value in CONFIG_VALUES}
 
@@ -195,6 +202,26 @@ def _seconds(name: str, value: object) -> Validated:
                             f"using the default {DEFAULTS[name]!r}"]
 
 
+#: The keys of ``ldm503_kind_labels``, and the kind of milestone each names.
+KIND_LABEL_KEYS: dict[str, str] = {"test": "test", "project": "dm", "external": "external"}
+
+
+def _kind_labels(name: str, value: object) -> Validated:
+    if not isinstance(value, dict):
+        return {}, [f"expected a dict of kind -> words, not {type(value).__name__}; "
+                    "using the default words"]
+    kept, problems = {}, []
+    for key, words in value.items():
+        if key not in KIND_LABEL_KEYS:
+            problems.append(f"unknown kind {key!r} (known: {', '.join(KIND_LABEL_KEYS)}); "
+                            "it is ignored")
+        elif not isinstance(words, str) or not words.strip():
+            problems.append(f"{key!r}: expected some words, not {words!r}; it is ignored")
+        else:
+            kept[key] = " ".join(words.split())
+    return kept, problems
+
+
 VALIDATORS: dict[str, Callable[[str, object], Validated]] = {
     "ldm503_plan_id_pattern": _pattern,
     "ldm503_internal_patterns": lambda n, v: _strings(n, v, regex=True),
@@ -211,6 +238,7 @@ VALIDATORS: dict[str, Callable[[str, object], Validated]] = {
     "ldm503_fork_diagrams": _flag,
     "ldm503_json": _flag,
     "ldm503_title_prefixes": lambda n, v: _strings(n, v, regex=False),
+    "ldm503_kind_labels": _kind_labels,
 }
 
 

@@ -288,7 +288,8 @@ def render_graph(
     config = transform.config
     docname = transform.env.docname
     classifier = domain.check_config().classifier
-    base = GraphOptions(classifier=classifier)
+    base = GraphOptions(classifier=classifier,
+                        kind_labels=tuple(sorted(config.ldm503_kind_labels.items())))
     location = (node.get("docname", docname), node.line)
     if node.get("neighbourhood"):
         options = GraphOptions.for_neighbourhood(node["options"]["root"], classifier=classifier)

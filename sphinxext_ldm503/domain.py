@@ -167,6 +167,19 @@ class MilestoneDomain(Domain):
         a watcher) keeps its environment, and so this domain, between builds."""
         self._per_build.clear()
 
+    def start_build(self) -> None:
+        """Read the catalog again in this build, and recompute what depends on it.
+
+        An application that builds again (an editor's preview keeps one) keeps this
+        domain, and with it the catalog read by the last build: the file may have
+        been edited meanwhile, and it is no document whose change Sphinx notices.
+        Done when a build starts rather than when one ends, so that what a caller
+        reads off the domain after a build (the command line does) is that build's.
+        A new application (``sphinx-build`` again) unpickles a domain without them.
+        """
+        self._catalog = None
+        self._changed()
+
     def clear_doc(self, docname: str) -> None:
         self._cleared.add(docname)
         for key in PER_DOC:

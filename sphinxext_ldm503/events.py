@@ -35,6 +35,9 @@ def setup(app: Sphinx) -> None:
     # Last, after intersphinx: a milestone of another project must still link.
     app.connect("missing-reference", on_missing_reference, priority=900)
     app.connect("builder-inited", on_builder_inited)
+    # The first event of every build, also of a kept application's next one.
+    app.connect("env-get-outdated", on_env_get_outdated, priority=100)
+    app.connect("env-before-read-docs", forget_stale_doctrees)
     app.connect("build-finished", on_build_finished)
     app.connect("build-finished", lambda app, exc: get_domain(app.env).end_build(),
                 priority=999)
@@ -144,6 +147,33 @@ def on_missing_reference(
     if ms is not None and not node.get("refexplicit"):
         return relabelled(contnode, ms.label)
     return contnode
+
+
+def on_env_get_outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """A build starts: the domain reads the catalog again (see ``start_build``)."""
+    get_domain(env).start_build()
+    return []
+
+
+def forget_stale_doctrees(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Drop the doctrees an application kept from its last build of documents read again.
+
+    Sphinx keeps every pickled doctree it loads (``env._pickled_doctree_cache``) for
+    the application's life and never drops those of documents it reads again. A new
+    application per build (``sphinx-build``, sphinx-autobuild) starts without them;
+    one kept and built again (an editor's preview) wrote a page that was not read
+    again but is rewritten, as this extension rewrites every page whose "Required
+    by" or diagrams changed, from that document's first doctree. SphinxTestApp
+    clears the whole cache before each build; this drops only what is stale. The
+    attribute is Sphinx's own: without it (another Sphinx) nothing is done, and
+    ``tests/test_autobuild.py`` pins it.
+    """
+    cache = getattr(env, "_pickled_doctree_cache", None)
+    if isinstance(cache, dict):
+        for docname in docnames:
+            cache.pop(docname, None)
 
 
 def on_builder_inited(app: Sphinx) -> None:

@@ -330,13 +330,18 @@ def test_verbose_shows_sphinx_warnings(capsys, faults):
     assert "ldm503: note:" not in err
 
 
-def test_progress_only_on_a_terminal(capsys, faults, monkeypatch):
+def test_a_terminal_gets_findings_and_summary_only(capsys, faults, monkeypatch):
+    """At a terminal too, check prints the findings and the summary, not the build's
+    progress (issue 27: -v shows Sphinx's log); the findings are the same lines."""
     monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
     code, out, err = run(capsys, "check", "test-cli-faults")
     assert code == 1
     assert_fault_lines(out)
+    assert "reading sources" not in err
+    assert "WARNING" not in err  # warnings stay captured
+    assert err.splitlines() == [FAULT_NOTE]
+    code, out, err = run(capsys, "check", "test-cli-faults", "-v")
     assert "reading sources" in err
-    assert "WARNING" not in err  # warnings stay captured; only progress is shown
 
 
 @pytest.mark.parametrize(("severity", "expected"),

@@ -48,6 +48,7 @@ PURE_MODULES = (
     "sphinxext_ldm503.catalog",
     "sphinxext_ldm503.checks",
     "sphinxext_ldm503.export",
+    "sphinxext_ldm503.ciformats",
     "sphinxext_ldm503.needsdata",
     "sphinxext_ldm503.needfilter",
     "sphinxext_ldm503.batchdot",

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable
 
 import graphviz
 
+from ..config import DEFAULT_INTERNAL_PATTERNS, KIND_LABEL_KEYS
 from ..model import Milestone, id_key
 from .dot import _edge_defaults, _node_defaults
 from .escape import _html_id, _label_text, _tooltip_text
@@ -34,6 +35,26 @@ LEGEND_KEYS: tuple[str, ...] = (
     "test", "dm", "external", "completed", "in-progress", "at-risk", "descoped", "undeclared",
     "plain", "open", "resolved", "dropped", "late",
 )
+
+
+def kind_words(options: GraphOptions) -> dict[str, str]:
+    """The key's words for each kind of milestone (``test``, ``dm``, ``external``).
+
+    ``options.kind_labels`` (``ldm503_kind_labels``) first. Otherwise a plan that
+    keeps the default internal patterns (``^LDM-503-``, ``^DM-``: LSST's) calls its
+    other internal milestones "DM milestone", as LSST does, and a plan that set its
+    own calls them "project milestone": no plan is told about a DM it does not have.
+    """
+    internal = options.classifier.internal_patterns
+    words = {
+        "test": "test milestone",
+        "dm": "DM milestone" if internal == DEFAULT_INTERNAL_PATTERNS else "project milestone",
+        "external": "external milestone",
+    }
+    for key, text in options.kind_labels:
+        if key in KIND_LABEL_KEYS:
+            words[KIND_LABEL_KEYS[key]] = text
+    return words
 
 
 def legend_keys(
@@ -81,10 +102,11 @@ def build_legend_dot(
         node_attr=_node_defaults(options),
         edge_attr=_edge_defaults(),
     )
+    words = kind_words(options)
     samples = [
-        ("test", Milestone("LDM-503-01"), "test milestone"),
-        ("dm", Milestone("DM-AP-1"), "DM milestone"),
-        ("external", Milestone("CAMM8040", external=True), "external milestone"),
+        ("test", Milestone("LDM-503-01"), words["test"]),
+        ("dm", Milestone("DM-AP-1"), words["dm"]),
+        ("external", Milestone("CAMM8040", external=True), words["external"]),
         ("completed", Milestone("DM-AP-4", status="completed"), "completed"),
         ("in-progress", Milestone("DM-AP-5", status="in-progress"), "in progress"),
         ("at-risk", Milestone("DM-AP-6", status="at-risk"), "at risk"),

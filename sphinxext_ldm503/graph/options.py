@@ -121,6 +121,10 @@ class GraphOptions:
     #: ``:critical-path: ID`` (``""``: the root's), drawn by the schedule views'
     #: styles (see :mod:`sphinxext_ldm503.schedule_dot`); None: not asked for.
     critical_path: str | None = None
+    #: The key's words for the kinds of milestone, ``(key, words)`` pairs with the keys
+    #: of ``ldm503_kind_labels`` (test, project, external); the rest default (see
+    #: :func:`sphinxext_ldm503.graph.legend.kind_words`).
+    kind_labels: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def for_neighbourhood(cls, root: str, **overrides: object) -> GraphOptions:
