@@ -83,6 +83,23 @@ def report_messages(translator: Any, node: nodes.Element) -> None:
         report(node)
 
 
+def forget_loaded_doctrees(env: BuildEnvironment, docnames: list[str]) -> None:
+    """Drop the doctrees an application kept from its last build of ``docnames``.
+
+    Sphinx (8.1 to 9) keeps every pickled doctree it loads in the private
+    ``env._pickled_doctree_cache`` for the application's life and never drops those of
+    documents it reads again. An application kept and built again (an editor's
+    preview) would then write a page that was not read again but is rewritten (as
+    this extension rewrites every page whose "Required by" or diagrams changed) from
+    that document's first doctree. Without the attribute (another Sphinx) nothing is
+    done; ``tests/test_compat.py`` pins that it is there.
+    """
+    cache = getattr(env, "_pickled_doctree_cache", None)
+    if isinstance(cache, dict):
+        for docname in docnames:
+            cache.pop(docname, None)
+
+
 def keep_no_search_out_of_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """On Sphinx 8.1, have the HTML search index skip ``no-search`` nodes as 8.2 does.
 

@@ -16,6 +16,7 @@ from docutils import nodes
 from sphinx.util.fileutil import copy_asset_file
 
 from . import reuse
+from .compat import forget_loaded_doctrees
 from .diagnostics import logger, warn
 from .domain import get_domain, relabelled
 from .model import Finding
@@ -158,22 +159,13 @@ def on_env_get_outdated(
 
 
 def forget_stale_doctrees(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Drop the doctrees an application kept from its last build of documents read again.
+    """Documents read again: their doctrees kept from the last build are stale.
 
-    Sphinx keeps every pickled doctree it loads (``env._pickled_doctree_cache``) for
-    the application's life and never drops those of documents it reads again. A new
-    application per build (``sphinx-build``, sphinx-autobuild) starts without them;
-    one kept and built again (an editor's preview) wrote a page that was not read
-    again but is rewritten, as this extension rewrites every page whose "Required
-    by" or diagrams changed, from that document's first doctree. SphinxTestApp
-    clears the whole cache before each build; this drops only what is stale. The
-    attribute is Sphinx's own: without it (another Sphinx) nothing is done, and
-    ``tests/test_autobuild.py`` pins it.
+    A new application per build (``sphinx-build``, sphinx-autobuild) starts without
+    them; SphinxTestApp clears them all; one kept and built again (an editor's preview)
+    would write pages from them (:func:`compat.forget_loaded_doctrees`).
     """
-    cache = getattr(env, "_pickled_doctree_cache", None)
-    if isinstance(cache, dict):
-        for docname in docnames:
-            cache.pop(docname, None)
+    forget_loaded_doctrees(env, docnames)
 
 
 def on_builder_inited(app: Sphinx) -> None:

@@ -104,3 +104,17 @@ def test_pages_that_only_link_to_a_milestone_are_not_found_for_its_title(app) ->
     # The page itself still shows the list the index left out.
     early = (Path(app.outdir) / "early.html").read_text(encoding="utf-8")
     assert "ldm503-required-by" in early and "Camera Data Processing" in early
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_the_doctree_cache_of_a_kept_application_is_sphinxs_private_dict(app) -> None:
+    """``env._pickled_doctree_cache`` (Sphinx 8.1 to 9): compat.forget_loaded_doctrees
+    trims it; without it an application built again writes pages from stale doctrees
+    (tests/test_autobuild.py shows that)."""
+    app.build()
+    cache = app.env._pickled_doctree_cache
+    assert isinstance(cache, dict)
+    app.env.get_doctree("early")
+    assert "early" in cache
+    compat.forget_loaded_doctrees(app.env, ["early", "never-read"])
+    assert "early" not in cache
