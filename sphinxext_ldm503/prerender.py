@@ -221,7 +221,7 @@ class JobSet:
 
     def _relink(self, docname: str) -> tuple[str, str]:
         if docname not in self._relinks:
-            self._relinks[docname] = _relink(self.builder, docname)
+            self._relinks[docname] = relink_dirs(self.builder, docname)
         return self._relinks[docname]
 
 
@@ -244,7 +244,7 @@ def image_path(builder: Builder, docname: str) -> str:
     return relative_uri(builder.get_target_uri(docname), builder.imagedir)
 
 
-def _relink(builder: Builder, docname: str) -> tuple[str, str]:
+def relink_dirs(builder: Builder, docname: str) -> tuple[str, str]:
     """(page directory, images directory) for links dot wrote on ``docname``'s page:
     sphinx.ext.graphviz makes them relative to the images, as the file is loaded
     from there (the same from any page showing it)."""
