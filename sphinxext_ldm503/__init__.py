@@ -23,6 +23,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         directives,
         events,
         gcfreeze,
+        guard,
         latex,
         needs,
         placeholders,
@@ -46,6 +47,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     report.setup(app)
     schedule_sphinx.setup(app)
     events.setup(app)
+    guard.setup(app)
     gcfreeze.setup(app)
     latex.setup(app)
     needs.setup(app)  # does nothing unless sphinx_needs is in extensions

@@ -38,7 +38,7 @@ from sphinx.util import logging
 from sphinx.util.nodes import inline_all_toctrees
 from sphinx.util.osutil import relative_uri
 
-from . import batchdot, prefork
+from . import batchdot, guard, prefork
 from . import nodes as ldm_nodes
 from .domain import get_domain
 
@@ -362,6 +362,7 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
                    unseen=set(pages), builder=builder, fmt=fmt, program=program,
                    workers=workers, diagrams=diagrams, parallel=app.parallel > 1)
     drawing["pending"].directory()  # made before the fork: the copy draws into it
+    _guard_drawing(app, domain)
     drawing["forked"] = prefork.start(lambda: _chunks(builder, domain, fmt, pages, drawing))
     if drawing["forked"] is None:
         drawing["pending"].wait_all()
@@ -491,8 +492,11 @@ def _draw_ahead(app: Sphinx, builder: Builder) -> None:
     pending = batchdot.start(missing, fmt, dot=builder.config.graphviz_dot,
                              args=builder.config.graphviz_dot_args,
                              workers=_workers(app), timeout=_batch_timeout(builder, len(missing)))
+    domain.per_build("drawing", dict)["pending"] = pending
+    _guard_drawing(app, domain)
     if builder.format != "html":
         _finish(app, pending)  # LaTeX and texinfo assemble pages differently: all now
+        domain.per_build("drawing", dict).clear()
         return
     # HTML pages are written one by one in page order: each waits for its own images
     # (take_prerendered), while dot draws the next pages' on the other cores.
@@ -514,6 +518,26 @@ def wait_for_images(domain: MilestoneDomain, docname: str) -> None:
     if drawing and docname not in drawing["ready"]:
         drawing["pending"].wait(drawing["targets"].get(docname, ()))
         drawing["ready"].add(docname)  # asked again for each of the page's diagrams
+
+
+def _guard_drawing(app: Sphinx, domain: MilestoneDomain) -> None:
+    """However the build ends, no helper, ``dot`` or forked copy of this build's drawing
+    is left running and its temporary files are gone (:mod:`.guard`)."""
+    guard.add(app, "drawing", lambda interrupted: abort_drawing(domain))
+
+
+def abort_drawing(domain: MilestoneDomain) -> None:
+    """Stop the drawing under way, if any, at once: the forked copy, the batches and
+    their ``dot`` runs killed, their files removed. (At the end of a build that was
+    not interrupted, :func:`on_build_finished` has done so already, after waiting.)"""
+    drawing = domain.per_build("drawing", dict)
+    forked: prefork.Forked | None = drawing.pop("forked", None)
+    if forked is not None:
+        forked.close()
+    pending: batchdot.Pending | None = drawing.pop("pending", None)
+    if pending is not None:
+        pending.abort()
+    drawing.clear()
 
 
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:

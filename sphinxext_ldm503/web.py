@@ -95,7 +95,8 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
 
 def diagram_location(node: nodes.Element) -> tuple[str, int | None]:
     """Where a diagram made at resolve time comes from: (its document, its line)."""
-    return (node.get("options", {}).get("docname") or node.get("docname", ""), node.line)
+    options: dict[str, Any] = node.get("options") or {}
+    return (options.get("docname") or node.get("docname", ""), node.line)
 
 
 def _xhtml(builder: Any) -> bool:
