@@ -151,6 +151,60 @@ def dot_problem(config: Any, domain: MilestoneDomain) -> str:
     return probes[key]
 
 
+def _matplotlib_installed() -> bool:
+    """Whether matplotlib can be imported, without importing it (a second or more)."""
+    import importlib.util
+    import sys
+
+    if "matplotlib" in sys.modules:
+        return sys.modules["matplotlib"] is not None
+    try:
+        return importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def on_env_get_outdated(app: Sphinx, env: Any, added: set[str], changed: set[str],
+                        removed: set[str]) -> list[str]:
+    """Pages with diagrams or charts are read again when what draws them changed.
+
+    A page drawn without ``dot`` (or matplotlib) shows lists; once it is installed
+    (or breaks), nothing of the page's own changed, so Sphinx would keep serving
+    the lists, without a warning, until ``-E``. The probe's answer (keyed by the
+    binary, :func:`dot_problem`) and whether matplotlib is installed are kept with
+    the environment; a changed answer outdates the pages with diagrams (``dot``)
+    or that show the whole plan (impact diagrams, timelines, among others).
+    """
+    domain = get_domain(env)
+    previous: dict[str, str] | None = domain.data.get("renderers")
+    if previous is None:
+        return []  # nothing drawn yet, or by an earlier version
+    answers = _renderer_answers(app, domain)
+    if previous == answers:
+        return []
+    from .domain import WHOLE_PLAN
+
+    pages = {doc for doc, deps in domain.data["deps"].items() if WHOLE_PLAN in deps}
+    if previous.get("dot") != answers["dot"]:
+        pages |= set(domain.data["diagrams"])
+    return sorted(pages & set(env.found_docs))
+
+
+def _renderer_answers(app: Sphinx, domain: MilestoneDomain) -> dict[str, str]:
+    """What can draw this build's diagrams and charts (kept: see on_env_get_outdated)."""
+    answers = {"dot": dot_problem(app.config, domain) or "works",
+               "matplotlib": "installed" if _matplotlib_installed() else "missing"}
+    domain.data["renderers"] = answers
+    return answers
+
+
+def on_env_updated(app: Sphinx, env: Any) -> None:
+    """Remember what drew the pages about to be written (for the next build)."""
+    domain = get_domain(env)
+    if domain.data["diagrams"] or domain.data["deps"]:
+        _renderer_answers(app, domain)
+
+
 def _dot_missing(builder: Builder, domain: MilestoneDomain) -> bool:
     """True (after one warning per build) when ``dot`` cannot draw the diagrams."""
 
@@ -394,6 +448,8 @@ def setup(app: Sphinx) -> None:
     ldm_nodes.add_placeholder(app, ldm_nodes.milestone_graph)
     add_renderer(app, DiagramTransform)
     add_diagram_node(app)
+    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-updated", on_env_updated)
 
 
 def add_diagram_node(app: Sphinx) -> None:

@@ -203,3 +203,59 @@ def test_dot_errors_are_located_in_the_document(make_app, rootdir, tmp_path) -> 
         assert re.match(r".*(index|plan)\.rst:\d+: WARNING: dot could not draw a diagram "
                         r"\(dot exited with status 1: Error: syntax error", line), line
     assert "<unknown>" not in warnings
+
+
+# -- 9: installing Graphviz (or matplotlib) brings the diagrams back without -E -----------
+
+
+@needs_dot
+def test_installing_dot_outdates_the_pages_with_diagrams(make_app, rootdir, tmp_path) -> None:
+    src = copy_root(rootdir, tmp_path)
+    out = tmp_path / "out"
+    place = tmp_path / "bin" / "dot"  # where Graphviz will be installed
+    overrides = {"graphviz_dot": str(place)}
+    first = make_app("html", srcdir=src, builddir=out, confoverrides=overrides)
+    first.build()
+    assert "dependency diagrams are shown as lists" in first._warning.getvalue()
+    html = (Path(first.outdir) / "plan.html").read_text(encoding="utf-8")
+    assert "ldm503-graph-outline" in html and "<svg" not in html
+
+    place.parent.mkdir()
+    place.symlink_to(DOT)  # "apt-get install graphviz"
+    again = make_app("html", srcdir=src, builddir=out, confoverrides=overrides)
+    again.build()  # incremental: no source changed
+    assert "shown as lists" not in again._warning.getvalue()
+    for page in ("index.html", "plan.html"):
+        html = (Path(again.outdir) / page).read_text(encoding="utf-8")
+        assert "ldm503-graph-outline" not in html and "<svg" in html, page
+
+    # And back: a dot that breaks is noticed the same way.
+    place.unlink()
+    place.write_text("#!/bin/sh\nexit 3\n")
+    place.chmod(0o755)
+    broken = make_app("html", srcdir=src, builddir=out, confoverrides=overrides)
+    broken.build()
+    assert "does not work" in broken._warning.getvalue()
+    html = (Path(broken.outdir) / "plan.html").read_text(encoding="utf-8")
+    assert "ldm503-graph-outline" in html and "<svg" not in html
+
+
+def test_installing_matplotlib_outdates_the_pages_with_timelines(
+        make_app, tmp_path, monkeypatch) -> None:
+    pytest.importorskip("matplotlib")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('extensions = ["sphinxext_ldm503"]\n'
+                                 'ldm503_milestone_graphs = False\n')
+    (src / "index.rst").write_text("Plan\n====\n\n.. milestone:: LDM-503-01 First\n"
+                                   "   :due: 2019-01-01\n\n.. milestone-timeline::\n")
+    out = tmp_path / "out"
+    with monkeypatch.context() as patched:
+        patched.setitem(sys.modules, "matplotlib", None)  # not installed
+        first = make_app("html", srcdir=src, builddir=out)
+        first.build()
+    assert "matplotlib is not installed" in first._warning.getvalue()
+    assert "ldm503-timeline-image" not in (Path(first.outdir) / "index.html").read_text()
+    again = make_app("html", srcdir=src, builddir=out)
+    again.build()
+    assert "ldm503-timeline-image" in (Path(again.outdir) / "index.html").read_text()
