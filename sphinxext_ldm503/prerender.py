@@ -92,32 +92,49 @@ def pages_to_write(builder: Builder, domain: MilestoneDomain) -> set[str]:
     """
     outdated: Any = builder.get_outdated_docs()
     pages = set(builder.env.found_docs) if isinstance(outdated, str) else set(outdated)
-    if builder.format == "latex":  # whole books are assembled and written every time
+    if _assembled(builder) is not None:  # whole books are assembled and written every time
         return pages if domain.data["diagrams"] else set()
     pages |= set(domain.per_build("read-docs", list))
     pages |= set(domain.per_build("outdated-by-others", list))
     return pages & set(domain.data["diagrams"]) & set(builder.env.found_docs)
 
 
+def _assembled(builder: Builder) -> tuple[list[tuple[str, bool]], list[str]] | None:
+    """For a builder that writes documents assembled from their toctrees (LaTeX,
+    texinfo, singlehtml): each output's start document (and whether only its toctree
+    is taken), and the appendices; None for a builder that writes page by page."""
+    config = builder.config
+    if builder.format == "latex":
+        return ([(entry[0], len(entry) > 5 and bool(entry[5]))
+                 for entry in config.latex_documents], list(config.latex_appendices))
+    if builder.name == "texinfo":
+        return ([(entry[0], len(entry) > 7 and bool(entry[7]))
+                 for entry in config.texinfo_documents], list(config.texinfo_appendices))
+    if builder.name == "singlehtml":
+        return [(config.root_doc, False)], []
+    return None
+
+
 def _doctrees(builder: Builder, pages: set[str]) -> Iterator[tuple[str, nodes.document]]:
     """The doctrees the post-transforms will see, with the page they are resolved for.
 
-    One per page for HTML; for LaTeX, each output document assembled from its
-    toctree as the LaTeX builder assembles it, so diagrams are numbered alike.
+    One per page for HTML; for LaTeX, texinfo and singlehtml, each output document
+    assembled from its toctree as the builder assembles it, so diagrams are
+    numbered and named alike (drawn per page, they would be drawn twice).
     """
     env = builder.env
-    if builder.format != "latex":
+    assembled = _assembled(builder)
+    if assembled is None:
         # Documents read in this build are still in memory for the writer (a
         # private cache of Sphinx's, only read here); others are unpickled.
         cache: dict[str, nodes.document] = getattr(env, "_write_doc_doctree_cache", {})
         for docname in sorted(pages):
             yield docname, cache.get(docname) or env.get_doctree(docname)
         return
-    for entry in builder.config.latex_documents:
-        docname = entry[0]
-        if docname not in env.found_docs or (len(entry) > 5 and entry[5]):
+    starts, appendices = assembled
+    for docname, toctree_only in starts:
+        if docname not in env.found_docs or toctree_only:
             continue  # toctree_only documents are left to Sphinx
-        appendices = list(builder.config.latex_appendices)
         tree = inline_all_toctrees(builder, {docname, *appendices}, docname,
                                    env.get_doctree(docname), str, [docname])
         for appendix in appendices:
@@ -349,7 +366,9 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     or cannot be done."""
     diagrams = sum(domain.data["diagrams"].get(page, 0) for page in pages)
     program = shutil.which(builder.config.graphviz_dot)
-    if (builder.format != "html" or diagrams < prefork.MIN_DIAGRAMS or program is None
+    # Not for a single page (singlehtml): nothing to write meanwhile.
+    if (builder.format != "html" or _assembled(builder) is not None
+            or diagrams < prefork.MIN_DIAGRAMS or program is None
             or not builder.config.ldm503_fork_diagrams):
         return False
     tried: list[bool] = domain.per_build("fork-tried", list)
@@ -452,7 +471,8 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
     builder = app.builder
     domain = get_domain(env)
     fmt = image_format(builder)
-    if fmt is None or builder.format != "html" or not domain.data["diagrams"]:
+    if (fmt is None or builder.format != "html" or _assembled(builder) is not None
+            or not domain.data["diagrams"]):
         return
     pages = pages_to_write(builder, domain)
     with_diagrams = set(domain.data["diagrams"]) & set(env.found_docs)

@@ -259,3 +259,90 @@ def test_installing_matplotlib_outdates_the_pages_with_timelines(
     again = make_app("html", srcdir=src, builddir=out)
     again.build()
     assert "ldm503-timeline-image" in (Path(again.outdir) / "index.html").read_text()
+
+
+# -- 10: every builder Sphinx ships: each diagram drawn once, shown as one where it can -----
+
+COUNTING_DOT = """#!{python}
+import hashlib, os, re, sys
+data = sys.stdin.buffer.read()
+sources = [a for a in sys.argv[1:] if not a.startswith("-")]  # dot -O over files
+graphs = [open(s, "rb").read() for s in sources] or [
+    g for g in re.split(rb"\\n(?=(?:strict )?(?:di)?graph )", data) if g.strip()]
+with open({log!r}, "a") as log:
+    for graph in graphs:
+        if b"digraph probe" not in graph:
+            name = re.search(rb"graph (\\S+)", graph)
+            log.write(hashlib.sha1(graph.strip()).hexdigest() + " "
+                      + (name.group(1).decode() if name else "?") + "\\n")
+os.execv({dot!r}, [{dot!r}, *sys.argv[1:]]) if not data else None
+import subprocess
+sys.exit(subprocess.run([{dot!r}, *sys.argv[1:]], input=data).returncode)
+"""
+
+BUILDERS = ["html", "dirhtml", "singlehtml", "epub", "latex", "text", "man", "texinfo", "xml"]
+
+
+def drawn(log: Path) -> list[str]:
+    return log.read_text().split("\n")[:-1] if log.is_file() else []
+
+
+@needs_dot
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_every_builder_draws_each_diagram_once_and_shows_it(
+        make_app, rootdir, tmp_path, builder) -> None:
+    src = copy_root(rootdir, tmp_path)
+    log = tmp_path / "drawn.log"
+    counting = tmp_path / "dot"
+    counting.write_text(COUNTING_DOT.format(python=sys.executable, log=str(log), dot=DOT))
+    counting.chmod(0o755)
+    app = make_app(builder, srcdir=src, builddir=tmp_path / "out",
+                   confoverrides={"graphviz_dot": str(counting)})
+    app.build()
+    outdir = Path(app.outdir)
+    warnings = app._warning.getvalue()
+    assert "could not draw" not in warnings and "shown as lists" not in warnings, warnings
+    graphs = drawn(log)
+    # Each DOT source drawn once (a batch, or one dot run): never for a page not written.
+    assert len(graphs) == len(set(graphs)), sorted(graphs)
+    images = sorted(p for p in outdir.rglob("graphviz-*") if p.suffix in (".svg", ".png",
+                                                                          ".pdf"))
+    texts = "".join(p.read_text(encoding="utf-8", errors="replace")
+                    for p in outdir.rglob("*")
+                    if p.is_file() and p.suffix in (".html", ".xhtml", ".tex", ".texi", ".opf"))
+    # Every image made is shown somewhere (none drawn for nothing).
+    assert [p.name for p in images if p.stem not in texts] == []  # texinfo: no suffix
+    if builder in ("html", "dirhtml", "singlehtml", "epub"):
+        assert graphs
+        pages = [p for p in outdir.rglob("*") if p.suffix in (".html", ".xhtml")
+                 and "genindex" not in p.name and "search" not in p.name]
+        shown = "".join(p.read_text(encoding="utf-8") for p in pages)
+        assert shown.count('class="ldm503-graph-frame"') >= 3
+        assert "ldm503-graph-outline" not in shown
+        assert shown.count("<svg") == shown.count("</svg>")
+    if builder == "epub":
+        import xml.etree.ElementTree as ET
+
+        svg = "{http://www.w3.org/2000/svg}svg"
+        found = 0
+        for page in outdir.glob("*.xhtml"):
+            found += len(ET.parse(page).getroot().findall(f".//{svg}"))
+        assert found >= 3  # in the SVG namespace: drawn, not shown as text
+        # The EPUB theme adds a colon after each field name (CSS): the label has none.
+        assert "dl.field-list > dt:after" in (outdir / "_static" / "epub.css").read_text()
+        plan = (outdir / "plan.xhtml").read_text(encoding="utf-8")
+        labels = re.findall(r'<dt class="field-[a-z]+">(.*?)</dt>', plan)
+        assert "Status" in labels and not [label for label in labels if ":" in label]
+    if builder == "latex":
+        tex = next(outdir.glob("*.tex")).read_text(encoding="utf-8")
+        assert len(re.findall(r"graphviz-[0-9a-f]+\.pdf", tex)) >= 3
+    if builder == "texinfo":
+        texi = next(outdir.glob("*.texi")).read_text(encoding="utf-8")
+        assert len(re.findall(r"@image\{[^}]*graphviz-[0-9a-f]+", texi)) >= 3
+    if builder in ("text", "man"):
+        assert not graphs  # nothing to draw for plain text
+        out = "".join(p.read_text(encoding="utf-8") for p in outdir.rglob("*") if p.is_file())
+        assert "Dependency diagram of the plan" in out
+    if builder == "xml":
+        out = "".join(p.read_text(encoding="utf-8") for p in outdir.rglob("*.xml"))
+        assert "ldm503_diagram" in out and "digraph" in out
