@@ -284,3 +284,42 @@ def test_an_edit_reaches_every_page_after_a_build_interrupted_while_writing(
     assert "Renamed third" in index
     assert page_bodies(Path(again.outdir)) == page_bodies(
         build(src, tmp_path / "clean", fresh=True).outdir)
+
+
+# -- no process-wide change: matplotlib's backend, ElementTree's prefixes -----------------
+
+
+def test_drawing_a_timeline_leaves_matplotlib_s_backend_alone() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    from datetime import date
+
+    from sphinxext_ldm503 import timeline
+    from sphinxext_ldm503.model import Milestone, Plan
+
+    plan = Plan([Milestone("LDM-503-01", "First", due=date(2019, 1, 1))])
+    before = matplotlib.rcParams._get("backend")  # not resolved: no backend is loaded
+    try:
+        matplotlib.rcParams["backend"] = "svg"  # the host's choice
+        for fmt in ("svg", "pdf", "png"):
+            assert timeline.render(plan, timeline.parse_timeline_options({}), fmt)
+            assert matplotlib.rcParams._get("backend") == "svg"
+    finally:
+        matplotlib.rcParams["backend"] = before
+
+
+def test_inlining_an_svg_through_elementtree_leaves_its_prefixes_alone() -> None:
+    import copy
+    import xml.etree.ElementTree as ET
+
+    from sphinxext_ldm503.svgtext import _inline_parsed_svg
+
+    prefixes = copy.copy(ET._namespace_map)
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+           ' width="10pt" height="10pt"><g id="n1"><a xlink:href="p.html#a" xlink:title="A">'
+           '<text>A</text></a><image xlink:href="x.png"/></g></svg>')
+    out = _inline_parsed_svg(svg, "_images", "d")
+    assert ET._namespace_map == prefixes
+    assert out.startswith("<svg ") and "ns0:" not in out and "ns1:" not in out
+    assert 'href="_images/p.html#a"' in out  # made relative to the page again
+    assert 'xlink:href="x.png"' in out and 'xmlns:xlink="http://www.w3.org/1999/xlink"' in out
+    assert "<title>A</title>" in out
