@@ -62,6 +62,9 @@ class Guard:
     #: the environment was updated, so it is about to be saved, or saved already
     env_updated: bool = False
     doctreedir: Path | None = None
+    #: the build's process: a process forked from it (Sphinx's parallel workers, which
+    #: inherit the handlers) has nothing of the build's to undo
+    pid: int = field(default_factory=os.getpid)
 
     def add(self, name: str, undo: Callable[[bool], None]) -> None:
         """Register ``undo(interrupted)`` under ``name`` (again: replaces it)."""
@@ -81,6 +84,8 @@ class Guard:
         if self in _GUARDS:
             _GUARDS.remove(self)
         undo, self.undo = self.undo, []
+        if os.getpid() != self.pid:
+            return  # a forked copy: the processes, files and handlers are the build's
         for _name, step in reversed(undo):
             with contextlib.suppress(Exception):
                 step(interrupted)
@@ -120,7 +125,11 @@ class Guard:
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         handler = self.previous.get(signum, signal.SIG_DFL)
-        self.close(interrupted=True)
+        if os.getpid() == self.pid:
+            self.close(interrupted=True)
+        else:  # a process forked from the build (a parallel worker): as before the build
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(signum, handler)
         if callable(handler):
             handler(signum, frame)  # SIGINT's default raises KeyboardInterrupt
         elif handler == signal.SIG_DFL:
