@@ -160,24 +160,19 @@ def test_draw_places_only_a_complete_file(tmp_path, fmt) -> None:
 @linux
 @pytest.mark.parametrize("fork", [False, True])
 def test_no_dot_is_left_running_after_a_build_with_a_hanging_dot(
-        make_app, rootdir, tmp_path, fork) -> None:
+        make_app, rootdir, tmp_path, monkeypatch, fork) -> None:
     from sphinxext_ldm503 import prefork
 
-    if fork and not prefork.can_fork():
-        pytest.skip("fork is unavailable here")
+    if fork:
+        if not prefork.can_fork():
+            pytest.skip("fork is unavailable here")
+        monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)  # test-graphs is small
     src = copy_root(rootdir, tmp_path)
     fake = fake_dot(tmp_path, "exec sleep 120")
     overrides = {"graphviz_dot": str(fake), "ldm503_dot_timeout": 1,
                  "ldm503_dot_render_timeout": 1, "ldm503_fork_diagrams": fork}
-    if fork:
-        monkey = pytest.MonkeyPatch()
-        monkey.setattr(prefork, "MIN_DIAGRAMS", 1)
-    try:
-        app = make_app("html", srcdir=src, builddir=tmp_path / "out", confoverrides=overrides)
-        app.build()
-    finally:
-        if fork:
-            monkey.undo()
+    app = make_app("html", srcdir=src, builddir=tmp_path / "out", confoverrides=overrides)
+    app.build()
     pids = recorded_pids(fake) - {os.getpid()}
     assert pids  # dot was asked for drawings
     assert [pid for pid in pids if running(pid)] == []
