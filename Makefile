@@ -9,7 +9,7 @@ BIN     = $(VENV)/bin
 SPHINXOPTS ?=
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: html pdf docs test check lint setup dot tex browser clean bench help
+.PHONY: html pdf docs test check lint setup dot tex browser clean bench matrix dist help
 
 help:
 	@echo "make html   build the example test plan into _build/html/"
@@ -20,6 +20,9 @@ help:
 	@echo "make lint   ruff and mypy over the package and tests"
 	@echo "make browser  install Chromium and chromedriver for the browser tests (root, Debian)"
 	@echo "make bench  build times against plain Sphinx and sphinx-needs (benchmarks/results.md)"
+	@echo "make matrix the fast suite in every version lane (noxfile.py: oldest, newest,"
+	@echo "            minimal, documenteer), each in an environment of its own"
+	@echo "make dist   the sdist and the wheel into dist/, checked with twine"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,12 +70,24 @@ check: setup lint
 	$(BIN)/python -m pytest -m "not slow and not pdf" $(PYTESTOPTS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sphinxext_ldm503 tests conf.py benchmarks docs
+	$(BIN)/ruff check sphinxext_ldm503 tests conf.py benchmarks docs noxfile.py
 	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench.py $(BENCHOPTS)
 
+# The version matrix: each lane (noxfile.py) creates its own environment under .nox/.
+# NOXOPTS="-s oldest" runs one lane; a Python the machine lacks skips its lane.
+matrix: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/nox $(NOXOPTS)
+
+dist: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf _build
+	rm -rf _build dist

@@ -13,12 +13,13 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the configuration, the domain and every feature."""
     from . import (
+        compat,
         diagrams,
         directives,
         events,
@@ -39,6 +40,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     for value in CONFIG_VALUES:
         app.add_config_value(value.name, value.default, value.rebuild, types=value.types)
     app.add_domain(MilestoneDomain)
+    compat.setup(app)
     directives.setup(app)
     roles.setup(app)
     placeholders.setup(app)

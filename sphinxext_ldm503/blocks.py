@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from docutils import nodes
 
+from .compat import report_messages
+
 if TYPE_CHECKING:
     from sphinx.builders import Builder
 
@@ -174,13 +176,12 @@ def html_allowed(translator_class: type) -> bool:
 
 
 def translator_allows_html(builder: Builder) -> bool:
-    """Whether the builder's translator class is one :func:`html_allowed` accepts
-    (the registry is not public API: when it cannot be asked, the nodes are used)."""
-    try:
-        translator_class = builder.env._registry.get_translator_class(builder)
-    except AttributeError:
-        return False
-    return html_allowed(translator_class)
+    """Whether the builder's translator class is one :func:`html_allowed` accepts.
+
+    ``Builder.get_translator_class()`` is public API and answers with the class an
+    extension or ``conf.py`` set (``app.set_translator``), as the writer will use it.
+    """
+    return html_allowed(builder.get_translator_class())
 
 
 def visit_html_block(self: Any, node: html_block) -> None:
@@ -207,7 +208,7 @@ def visit_html_block(self: Any, node: html_block) -> None:
         self.body.append(f"{tag(row, 'dd', '')}{tag(blank, 'p', '')}"
                          f"{_items(self, items, targets)}</p>")
         self.body.append("\n")
-        self.report_messages(node)
+        report_messages(self, node)
         self.body.append("</dd>\n")
     self.body.append("</dl>\n")
     raise nodes.SkipNode
@@ -218,7 +219,7 @@ def _end_paragraph(self: Any, node: nodes.Element) -> None:
     parent = node.parent
     if not (isinstance(parent, nodes.list_item | nodes.entry) and len(parent) == 1):
         self.body.append("\n")
-        self.report_messages(node)
+        report_messages(self, node)
 
 
 def _items(self: Any, items: tuple[Item, ...], targets: Iterator[Target]) -> str:

@@ -71,15 +71,22 @@ def enabled(app: Sphinx) -> bool:
 
 
 #: The sphinx-needs releases whose API (and the few internals named here) we use.
-SUPPORTED = "9.x"
+#: 9.0 registers a directive for every configured need type even where one is
+#: registered already, so a project's ``milestone`` type always drew Sphinx's
+#: "already registered" warning: 9.1 skips a type whose directive is in place.
+SUPPORTED = "9.1 or a later 9.x"
 
 
 def supported() -> bool:
-    """sphinx-needs 9: ``add_field``, ``needs_links``, the post-processing event."""
+    """sphinx-needs 9.1+: ``add_field``, ``needs_links``, the post-processing event."""
     import sphinx_needs
 
-    version = str(getattr(sphinx_needs, "__version__", ""))
-    return version.split(".")[0] == "9"
+    parts = str(getattr(sphinx_needs, "__version__", "")).split(".")
+    try:
+        major, minor = int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return False
+    return major == 9 and minor >= 1
 
 
 def _conf_location(app: Sphinx, name: str) -> str | None:

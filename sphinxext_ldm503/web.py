@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import html
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.ext.graphviz import GraphvizError, graphviz, html_visit_graphviz, render_dot
 
+from .compat import image_paths
 from .diagnostics import warn
 from .prerender import DRAWN_AS, inlined
 from .svgtext import SVG_NS, XLINK_NS, inline_svg
@@ -55,19 +56,19 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
         relfn = PurePosixPath(imgpath, os.path.basename(drawn))
     else:
         try:
-            found, outfn = render_dot(self, node["code"], node["options"], "svg")
+            found, written = render_dot(self, node["code"], node["options"], "svg")
         except GraphvizError as exc:
             # The node was made while resolving: its own source is unknown, its
             # document is in its options.
             warn(f"dot could not draw a diagram: {exc}", "graph", diagram_location(node))
             raise nodes.SkipNode from exc
-        if found is None or outfn is None:
+        if found is None or written is None:
             html_visit_graphviz(self, node)  # sphinx.ext.graphviz explains what is missing
             return
-        relfn = PurePosixPath(found.as_posix())
+        relfn, outfn = image_paths(found, written)
         svg = inlined(self.builder, outfn, imgpath, prefix)
         if svg is None:
-            svg = inline_svg(Path(outfn).read_text(encoding="utf-8"), imgpath, prefix)
+            svg = inline_svg(outfn.read_text(encoding="utf-8"), imgpath, prefix)
     if _xhtml(self.builder):
         svg = xhtml_svg(svg)
     alt = node.get("alt", "")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,3 +22,61 @@ def rootdir() -> Path:
 
 def read_json(app) -> dict:
     return json.loads((Path(app.outdir) / "ldm503.json").read_text(encoding="utf-8"))
+
+
+# The minimal lane (noxfile.py) installs none of the optional extras. There, and only
+# there (LDM503_WITHOUT_EXTRAS=1), a test that needs one of them is skipped, naming it;
+# in every other lane a missing extra is a failure like any other.
+OPTIONAL_MODULES = ("sphinx_needs", "matplotlib", "myst_parser")
+WITHOUT_EXTRAS = os.environ.get("LDM503_WITHOUT_EXTRAS") == "1"
+
+
+def missing_extra(exc: BaseException) -> str | None:
+    """The optional module whose absence raised ``exc`` (directly or as its cause)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ModuleNotFoundError) and seen.name:
+            top = seen.name.split(".")[0]
+            if top in OPTIONAL_MODULES:
+                return top
+        text = str(seen)
+        for module in OPTIONAL_MODULES:
+            if f"Could not import extension {module}" in text:
+                return module
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def requires_extra(*modules: str) -> pytest.MarkDecorator:
+    """Mark a test that needs optional modules in a way no exception shows (for example,
+    it asserts on what the module draws). Skipped only in the minimal lane."""
+    return pytest.mark.requires_extra(*modules)
+
+
+def _skip_when_extra_missing(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("requires_extra")
+    if WITHOUT_EXTRAS and marker is not None:
+        absent = [m for m in marker.args if importlib.util.find_spec(m) is None]
+        if absent:
+            pytest.skip(f"needs the optional {', '.join(absent)} (minimal lane: no extras)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    _skip_when_extra_missing(item)
+    try:
+        return (yield)
+    except Exception as exc:
+        if WITHOUT_EXTRAS and (module := missing_extra(exc)):
+            pytest.skip(f"needs the optional {module} (minimal lane: no extras)")
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    try:
+        return (yield)
+    except Exception as exc:
+        if WITHOUT_EXTRAS and (module := missing_extra(exc)):
+            pytest.skip(f"needs the optional {module} (minimal lane: no extras)")
+        raise

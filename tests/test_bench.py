@@ -12,6 +12,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).parents[1] / "benchmarks"
 
 
@@ -39,6 +41,7 @@ def test_every_variant_writes_the_same_plan(tmp_path):
         generate.edit_prerequisite(src, names, milestones, variant)
 
 
+@pytest.mark.requires_extra("sphinx_needs", "matplotlib")
 def test_smoke_round_at_50_milestones(tmp_path):
     bench = _load("bench")
     output = tmp_path / "results.md"

@@ -25,6 +25,7 @@ from sphinxext_ldm503.blocks import (
     to_html_node,
     to_nodes,
 )
+from sphinxext_ldm503.compat import resolved_doctree
 from sphinxext_ldm503.domain import reference_to
 
 # Text a title or ID could hold: markup characters, entities, runs of spaces, newlines.
@@ -111,7 +112,7 @@ def test_translators_that_write_those_nodes_their_own_way_get_nodes() -> None:
 
 def _doctree_paragraphs(app, docname: str) -> tuple[int, int]:
     """(straight-HTML blocks, node blocks) under the milestones of a resolved page."""
-    doctree = app.env.get_and_resolve_doctree(docname, app.builder, tags=app.builder.tags)
+    doctree = resolved_doctree(app.env, docname, app.builder)
     mine = ("ldm503-required-by", "ldm503-meta", "ldm503-critical-path")
     fast = sum(1 for n in doctree.findall(html_block) if set(mine) & set(n["classes"]))
     slow = sum(1 for n in doctree.findall(nodes.Element)

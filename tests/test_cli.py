@@ -109,6 +109,7 @@ def cached_example(example, example_project, monkeypatch):
     return example
 
 
+@pytest.mark.requires_extra("sphinx_needs")
 def test_check_example(capsys, example, monkeypatch):
     # The one real build of the example through main(): paths relative to the cwd.
     monkeypatch.chdir(example)

@@ -573,6 +573,7 @@ def test_a_milestone_moved_to_an_earlier_document_stays_a_need(make_app, tmp_pat
     assert "LDM-503-03" not in [w for w in ours(app._warning) if "WARNING" in w]
 
 
+@pytest.mark.requires_extra("sphinx_needs")
 def test_cli_checks_a_project_with_needs_as_milestones(rootdir, tmp_path, cli_run) -> None:
     src = tmp_path / "src"
     shutil.copytree(rootdir / "test-needs-as-ms", src)

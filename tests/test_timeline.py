@@ -120,6 +120,7 @@ def project(tmp_path: Path) -> Path:
     return src
 
 
+@pytest.mark.requires_extra("matplotlib")
 def test_html_build(make_app, tmp_path):
     app = make_app("html", srcdir=project(tmp_path), freshenv=True)
     app.build()
@@ -133,6 +134,7 @@ def test_html_build(make_app, tmp_path):
     assert "index.rst:18: WARNING: milestone-timeline: :group: must be one of" in warnings
 
 
+@pytest.mark.requires_extra("matplotlib")
 def test_latex_and_text_builds(make_app, tmp_path):
     src = project(tmp_path)
     app = make_app("latex", srcdir=src, freshenv=True)

@@ -1,0 +1,132 @@
+"""Where supported Sphinx versions differ, in one place.
+
+We support Sphinx 8.1 to 9 (the version matrix in ``noxfile.py`` tests the ends). Feature
+code never asks which Sphinx it runs on: it calls one of these functions, and each one
+says which versions behave which way and why we need it. ``tests/test_compat.py`` pins
+every difference, so that a new Sphinx that changes one of them fails loudly there
+instead of degrading silently in a feature.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import sphinx
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
+
+#: (major, minor) of the running Sphinx.
+SPHINX_VERSION: tuple[int, int] = (sphinx.version_info[0], sphinx.version_info[1])
+
+#: Sphinx 8.2 added the ``no-search`` class (nodes the search index leaves out). Before
+#: it, :func:`keep_no_search_out_of_index` takes them out around the indexing itself.
+SEARCH_KNOWS_NO_SEARCH: bool = SPHINX_VERSION >= (8, 2)
+
+
+def image_paths(relfn: str | os.PathLike[str], outfn: str | os.PathLike[str],
+                ) -> tuple[PurePosixPath, Path]:
+    """``sphinx.ext.graphviz.render_dot``'s two paths, as paths on every version.
+
+    Sphinx 8.1 returns ``str`` (a URI-style relative name and an output file name);
+    Sphinx 8.2 and 9 return path objects (``_StrPath``). The first is the image's name
+    relative to the page (always ``/``-separated), the second the file on disk.
+    """
+    return PurePosixPath(os.fspath(relfn).replace(os.sep, "/")), Path(outfn)
+
+
+def resolved_doctree(env: BuildEnvironment, docname: str, builder: Builder) -> nodes.document:
+    """A document's doctree with references resolved, as the builder would write it.
+
+    Sphinx 9 wants the builder's ``tags`` passed (and deprecates the call without them);
+    Sphinx 8.1 and 8.2's ``get_and_resolve_doctree`` take no ``tags`` argument.
+    """
+    if RESOLVE_TAKES_TAGS:
+        return env.get_and_resolve_doctree(docname, builder, tags=builder.tags)
+    return env.get_and_resolve_doctree(docname, builder)
+
+
+class InventoryEntry(NamedTuple):
+    """What we read of one intersphinx inventory entry."""
+
+    uri: str
+    display_name: str
+
+
+def inventory_entry(item: Any) -> InventoryEntry:
+    """One intersphinx inventory entry, the same on every version.
+
+    Sphinx 8.1 keeps entries as ``(project, version, uri, display name)`` tuples;
+    Sphinx 8.2 and later as ``_InventoryItem`` objects with named attributes.
+    """
+    if isinstance(item, tuple):
+        return InventoryEntry(str(item[2]), str(item[3]))
+    return InventoryEntry(str(item.uri), str(item.display_name))
+
+
+def report_messages(translator: Any, node: nodes.Element) -> None:
+    """What docutils' HTML writer does after a paragraph: write its system messages.
+
+    docutils 0.21 and later write the system messages collected in a block after it
+    (``HTMLTranslator.report_messages``); 0.20 has no such step and writes them where
+    they stand. Code that reproduces the writer's output calls this where
+    the writer would.
+    """
+    report = getattr(translator, "report_messages", None)
+    if report is not None:
+        report(node)
+
+
+def keep_no_search_out_of_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """On Sphinx 8.1, have the HTML search index skip ``no-search`` nodes as 8.2 does.
+
+    Connected to ``doctree-resolved`` on Sphinx 8.1 only (``SEARCH_KNOWS_NO_SEARCH``):
+    8.1 has no event between creating the builder's ``IndexBuilder`` and feeding it a
+    page, so this wraps that one object's ``feed`` (not the class: other builders and
+    processes are untouched). The wrapper detaches the outermost ``no-search`` nodes
+    while the page is indexed and puts them back, so the page is still written whole.
+    """
+    indexer = getattr(app.builder, "indexer", None)
+    if indexer is None or getattr(indexer.feed, "ldm503_skips_no_search", False):
+        return
+    original = indexer.feed
+
+    def feed(pagename: str, filename: str, title: str, doctree: nodes.document) -> None:
+        from docutils import nodes as docutils_nodes
+
+        taken = []
+        for node in list(doctree.findall(docutils_nodes.Element)):
+            if "no-search" in node["classes"] and node.parent is not None:
+                parent = node.parent
+                index = parent.index(node)
+                taken.append((parent, index, node))
+                del parent[index]
+        try:
+            original(pagename, filename, title, doctree)
+        finally:
+            for parent, index, node in reversed(taken):
+                parent.insert(index, node)
+
+    feed.ldm503_skips_no_search = True  # type: ignore[attr-defined]
+    indexer.feed = feed
+
+
+def _accepts_tags() -> bool:
+    from sphinx.environment import BuildEnvironment
+
+    return "tags" in inspect.signature(BuildEnvironment.get_and_resolve_doctree).parameters
+
+
+RESOLVE_TAKES_TAGS: bool = _accepts_tags()
+
+
+def setup(app: Sphinx) -> None:
+    """Connect the shims the running Sphinx needs (none on the newest)."""
+    if not SEARCH_KNOWS_NO_SEARCH:
+        app.connect("doctree-resolved", keep_no_search_out_of_index)

@@ -1,0 +1,106 @@
+"""Pins of every Sphinx and docutils difference that sphinxext_ldm503.compat bridges.
+
+Each test states which versions behave which way. When a supported release changes one
+of them, the pin fails here, loudly, instead of a feature degrading quietly: then the
+shim in compat.py and its docstring are updated together.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path, PurePosixPath
+
+import docutils
+import pytest
+import sphinx
+from docutils import nodes
+from docutils.writers._html_base import HTMLTranslator
+from sphinx.environment import BuildEnvironment
+from sphinx.ext.graphviz import render_dot
+from sphinx.search import WordCollector
+
+from sphinxext_ldm503 import compat
+
+DOCUTILS = tuple(int(part) for part in docutils.__version__.split(".")[:2])
+
+
+def test_render_dot_returns_strings_before_8_2_and_paths_after() -> None:
+    annotation = str(inspect.signature(render_dot).return_annotation)
+    if compat.SPHINX_VERSION < (8, 2):
+        assert annotation == "tuple[str | None, str | None]"
+    else:
+        assert "_StrPath" in annotation
+
+
+@pytest.mark.parametrize("as_given", [str, Path])
+def test_image_paths_are_paths_whatever_render_dot_gave(as_given) -> None:
+    relfn, outfn = compat.image_paths(as_given("_images/a.svg"), as_given("/out/_images/a.svg"))
+    assert relfn == PurePosixPath("_images/a.svg") and relfn.as_posix() == "_images/a.svg"
+    assert outfn == Path("/out/_images/a.svg")
+
+
+def test_get_and_resolve_doctree_takes_tags_from_sphinx_9() -> None:
+    takes = "tags" in inspect.signature(BuildEnvironment.get_and_resolve_doctree).parameters
+    assert takes == (compat.SPHINX_VERSION >= (9, 0))
+    assert takes == compat.RESOLVE_TAKES_TAGS
+
+
+def test_inventory_entries_are_tuples_before_8_2() -> None:
+    import sphinx.util.inventory as inventory
+
+    assert hasattr(inventory, "_InventoryItem") == (compat.SPHINX_VERSION >= (8, 2))
+    entry = ("Project", "1.0", "page.html#ms-a", "A: title")
+    assert compat.inventory_entry(entry) == ("page.html#ms-a", "A: title")
+    if compat.SPHINX_VERSION >= (8, 2):
+        item = inventory._InventoryItem(project_name="Project", project_version="1.0",
+                                        uri="page.html#ms-a", display_name="A: title")
+        assert compat.inventory_entry(item) == ("page.html#ms-a", "A: title")
+
+
+def test_the_search_index_skips_no_search_nodes_from_8_2() -> None:
+    knows = "no-search" in inspect.getsource(WordCollector)
+    assert knows == compat.SEARCH_KNOWS_NO_SEARCH == (compat.SPHINX_VERSION >= (8, 2))
+
+
+def test_docutils_reports_a_blocks_messages_after_it_from_0_21() -> None:
+    assert hasattr(HTMLTranslator, "report_messages") == (DOCUTILS >= (0, 21))
+
+    class Writer:
+        def __init__(self) -> None:
+            self.seen: list[nodes.Node] = []
+
+        def report_messages(self, node: nodes.Node) -> None:
+            self.seen.append(node)
+
+    paragraph = nodes.paragraph()
+    writer = Writer()
+    compat.report_messages(writer, paragraph)
+    assert writer.seen == [paragraph]
+    compat.report_messages(object(), paragraph)  # 0.20: nothing to do
+
+
+def test_the_translator_class_is_public_api() -> None:
+    from sphinx.builders import Builder
+
+    assert callable(Builder.get_translator_class)
+
+
+def test_the_declared_sphinx_range_is_the_running_one() -> None:
+    """pyproject.toml declares Sphinx 8.1 to 9: a lane outside it is a mistake."""
+    assert (8, 1) <= compat.SPHINX_VERSION < (10, 0), sphinx.__version__
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_pages_that_only_link_to_a_milestone_are_not_found_for_its_title(app) -> None:
+    """On every Sphinx (8.1 through the shim): "Required by" lists are not searched."""
+    import json
+
+    app.build()
+    index = (Path(app.outdir) / "searchindex.js").read_text(encoding="utf-8")
+    terms = json.loads(index[index.index("(") + 1:index.rindex(")")])
+    pages = terms["terms"]["camera"]
+    found = {terms["docnames"][i] for i in ([pages] if isinstance(pages, int) else pages)}
+    assert "later" in found and "early" not in found
+    # The page itself still shows the list the index left out.
+    early = (Path(app.outdir) / "early.html").read_text(encoding="utf-8")
+    assert "ldm503-required-by" in early and "Camera Data Processing" in early
