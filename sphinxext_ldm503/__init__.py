@@ -25,6 +25,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         directives,
         events,
         gcfreeze,
+        guard,
         latex,
         needs,
         placeholders,
@@ -50,6 +51,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     schedule_sphinx.setup(app)
     events.setup(app)
     conditional.setup(app)
+    guard.setup(app)
     gcfreeze.setup(app)
     latex.setup(app)
     needs.setup(app)  # does nothing unless sphinx_needs is in extensions

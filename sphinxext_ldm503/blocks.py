@@ -200,10 +200,11 @@ def visit_html_block(self: Any, node: html_block) -> None:
         classes.append("simple")  # every body is one paragraph: a simple list
     self.body.append(tag(nodes.field_list(classes=classes), "dl"))
     blank = nodes.inline()
+    # The EPUB theme writes the colon itself (dl.field-list > dt:after): one is enough.
+    colon = "" if self.builder.name.startswith("epub") else '<span class="colon">:</span>'
     for number, (name, items) in enumerate(block.fields, start=1):
         row = nodes.field(classes=["field-odd" if number % 2 else "field-even"])
-        self.body.append(f"{tag(row, 'dt', '')}{self.encode(name)}"
-                         '<span class="colon">:</span></dt>\n')
+        self.body.append(f"{tag(row, 'dt', '')}{self.encode(name)}{colon}</dt>\n")
         self.body.append(f"{tag(row, 'dd', '')}{tag(blank, 'p', '')}"
                          f"{_items(self, items, targets)}</p>")
         self.body.append("\n")

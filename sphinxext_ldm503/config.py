@@ -91,6 +91,11 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "while pages are written (faster; the copy takes memory of its own while it runs).",
     ),
     ConfigValue(
+        "ldm503_gc_freeze", True, "", (bool,),
+        "Keep what a build holds for its whole length out of the garbage collector's full "
+        "collections (gc.freeze) until it ends, however it ends (faster, more memory).",
+    ),
+    ConfigValue(
         "ldm503_json", True, "", (bool,),
         "Write <outdir>/ldm503.json at the end of every build.",
     ),
@@ -236,6 +241,7 @@ VALIDATORS: dict[str, Callable[[str, object], Validated]] = {
     "ldm503_dot_timeout": _seconds,
     "ldm503_dot_render_timeout": _seconds,
     "ldm503_fork_diagrams": _flag,
+    "ldm503_gc_freeze": _flag,
     "ldm503_json": _flag,
     "ldm503_title_prefixes": lambda n, v: _strings(n, v, regex=False),
     "ldm503_kind_labels": _kind_labels,

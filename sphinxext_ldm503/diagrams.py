@@ -22,6 +22,7 @@ from docutils.parsers.rst import directives
 from sphinx.errors import NoUri
 from sphinx.ext.graphviz import graphviz
 
+from . import batchdot
 from . import nodes as ldm_nodes
 from .diagnostics import warn
 from .directives import PlanPlaceholderDirective, badge, ms_xref
@@ -44,6 +45,7 @@ from .latex import LATEX_LINK, print_graph_attrs
 from .model import Milestone
 from .placeholders import PlaceholderTransform, add_renderer
 from .prerender import image_path
+from .svgtext import relink_for_images
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -114,12 +116,15 @@ def _probe_dot(program: str, timeout: float) -> str | None:
     if path is None:
         return f"Graphviz's dot program ({program!r}) was not found"
     try:
-        subprocess.run([path, "-Tsvg"], input=b"digraph probe { a -> b }", capture_output=True,
-                       check=True, timeout=timeout)
+        result = batchdot.run([path, "-Tsvg"], input=b"digraph probe { a -> b }",
+                              timeout=timeout)
     except subprocess.TimeoutExpired:
         return f"Graphviz's dot program ({program!r}) did not answer within {timeout:g} s"
-    except (OSError, subprocess.CalledProcessError) as exc:
+    except OSError as exc:
         return f"Graphviz's dot program ({program!r}) does not work ({exc})"
+    if result.returncode != 0 or not batchdot.parseable_svg(result.stdout):
+        return (f"Graphviz's dot program ({program!r}) does not work (exit status "
+                f"{result.returncode}, {len(result.stdout)} bytes of SVG)")
     return None
 
 
@@ -143,6 +148,60 @@ def dot_problem(config: Any, domain: MilestoneDomain) -> str:
         probes.clear()  # only the current binary matters
         probes[key] = _probe_dot(program, config.ldm503_dot_timeout) or ""
     return probes[key]
+
+
+def _matplotlib_installed() -> bool:
+    """Whether matplotlib can be imported, without importing it (a second or more)."""
+    import importlib.util
+    import sys
+
+    if "matplotlib" in sys.modules:
+        return sys.modules["matplotlib"] is not None
+    try:
+        return importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def on_env_get_outdated(app: Sphinx, env: Any, added: set[str], changed: set[str],
+                        removed: set[str]) -> list[str]:
+    """Pages with diagrams or charts are read again when what draws them changed.
+
+    A page drawn without ``dot`` (or matplotlib) shows lists; once it is installed
+    (or breaks), nothing of the page's own changed, so Sphinx would keep serving
+    the lists, without a warning, until ``-E``. The probe's answer (keyed by the
+    binary, :func:`dot_problem`) and whether matplotlib is installed are kept with
+    the environment; a changed answer outdates the pages with diagrams (``dot``)
+    or that show the whole plan (impact diagrams, timelines, among others).
+    """
+    domain = get_domain(env)
+    previous: dict[str, str] | None = domain.data.get("renderers")
+    if previous is None:
+        return []  # nothing drawn yet, or by an earlier version
+    answers = _renderer_answers(app, domain)
+    if previous == answers:
+        return []
+    from .domain import WHOLE_PLAN
+
+    pages = {doc for doc, deps in domain.data["deps"].items() if WHOLE_PLAN in deps}
+    if previous.get("dot") != answers["dot"]:
+        pages |= set(domain.data["diagrams"])
+    return sorted(pages & set(env.found_docs))
+
+
+def _renderer_answers(app: Sphinx, domain: MilestoneDomain) -> dict[str, str]:
+    """What can draw this build's diagrams and charts (kept: see on_env_get_outdated)."""
+    answers = {"dot": dot_problem(app.config, domain) or "works",
+               "matplotlib": "installed" if _matplotlib_installed() else "missing"}
+    domain.data["renderers"] = answers
+    return answers
+
+
+def on_env_updated(app: Sphinx, env: Any) -> None:
+    """Remember what drew the pages about to be written (for the next build)."""
+    domain = get_domain(env)
+    if domain.data["diagrams"] or domain.data["deps"]:
+        _renderer_answers(app, domain)
 
 
 def _dot_missing(builder: Builder, domain: MilestoneDomain) -> bool:
@@ -363,6 +422,7 @@ def render_graph(
         legend["options"] = {"docname": docname}
         legend["alt"] = graphviz_alt("Legend of the diagram above", builder)
         legend["classes"] = ["ldm503-legend"]
+        legend.line = node.line  # where its warnings point
         # A direct child: latex.py sizes legends it finds among the container's children.
         container += legend
     return [container]
@@ -386,6 +446,8 @@ def setup(app: Sphinx) -> None:
     ldm_nodes.add_placeholder(app, ldm_nodes.milestone_graph)
     add_renderer(app, DiagramTransform)
     add_diagram_node(app)
+    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-updated", on_env_updated)
 
 
 def graphviz_alt(text: str, builder: Builder) -> str:
@@ -466,42 +528,55 @@ def resolved_outline(builder: Builder, docname: str, options: GraphOptions) -> n
 
 
 def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:
-    """Render like sphinx.ext.graphviz's render_dot, but with a time limit.
+    """Draw the diagram as sphinx.ext.graphviz's render_dot would name it, but with a
+    time limit and whole files only (:func:`.batchdot.draw`).
 
-    False (after a warning) when dot did not finish in time. Anything else,
-    including a dot error, is left to sphinx.ext.graphviz, which reports it.
+    False (after a warning located in the diagram's document) when dot did not
+    draw it: out of time, an error, or a file it left incomplete. The diagram is
+    then shown as a list, and nothing is left under the image's name for a later
+    build to take for a drawing. A file there already counts only when complete.
     """
-    from sphinx.ext.graphviz import fix_svg_relative_paths
-
-    from .prerender import DRAWN_AS, image_name
+    from .prerender import DRAWN_AS, image_name, relink_dirs
 
     drawn = node.get(DRAWN_AS)
-    if drawn is not None and drawn.endswith(f".{fmt}") and os.path.isfile(drawn):
+    if drawn is not None and drawn.endswith(f".{fmt}") and batchdot.complete(drawn, fmt):
         return True  # drawn by a batch under the name the dry run worked out
     builder, config = self.builder, self.builder.config
     code, options = node["code"], node["options"]
     program = options.get("graphviz_dot", config.graphviz_dot)
     outfn = builder.outdir / builder.imagedir / image_name(builder, code, options, fmt)
-    if outfn.is_file() or not program or fmt not in ("png", "svg", "pdf"):
+    if not program or fmt not in ("png", "svg", "pdf"):
         return True
-    args = [program, *config.graphviz_dot_args, f"-T{fmt}", f"-o{outfn}"]
-    if fmt == "png":
-        args += ["-Tcmapx", f"-o{outfn}.map"]
+    if outfn.is_file():
+        if batchdot.complete(outfn, fmt) and (
+                fmt != "png" or batchdot.complete(f"{outfn}.map", "cmapx")):
+            return True
+        outfn.unlink(missing_ok=True)  # what a dot that died left: never served
     timeout = config.ldm503_dot_render_timeout
     docname = options.get("docname", "index")
+    location = (docname, node.line)
+    finish = None
+    if fmt == "svg" and builder.format == "html":
+        # Links relative to the page being written, made relative to _images/ (as
+        # sphinx.ext.graphviz's fix_svg_relative_paths, without re-serialising).
+        page_dir, images = relink_dirs(builder, getattr(builder, "current_docname", "") or docname)
+
+        def finish(text: str) -> str:
+            return relink_for_images(text, page_dir, images)
+
     try:
-        outfn.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(args, input=code.encode(), capture_output=True, check=True,
-                       timeout=timeout, cwd=(builder.srcdir / docname).parent)
+        problem = batchdot.draw(code, outfn, fmt, program=program,
+                                args=config.graphviz_dot_args, timeout=timeout,
+                                cwd=(builder.srcdir / docname).parent,
+                                image_map=fmt == "png", finish=finish)
     except subprocess.TimeoutExpired:
-        for leftover in (outfn, outfn.with_name(outfn.name + ".map")):
-            leftover.unlink(missing_ok=True)
         warn(f"Graphviz's dot did not draw this diagram within {timeout:g} s "
-             "(ldm503_dot_render_timeout), so it is shown as a list", "graph",
-             (docname, node.line))
+             "(ldm503_dot_render_timeout), so it is shown as a list", "graph", location)
         return False
-    except (OSError, subprocess.CalledProcessError):
-        return True  # sphinx.ext.graphviz tries again and reports the error its way
-    if fmt == "svg" and outfn.is_file():
-        fix_svg_relative_paths(self, outfn)
+    except OSError as exc:
+        problem = f"dot could not be run ({exc})"
+    if problem is not None:
+        warn(f"dot could not draw a diagram ({problem}), so it is shown as a list",
+             "graph", location)
+        return False
     return True

@@ -28,20 +28,27 @@ near its peak through the writing instead of falling: measured, the same peak at
 faster (a quarter at 20,000).
 
 A process that froze objects itself (a server forking workers, say) is left alone:
-its frozen objects are not ours to give back. So is one with the collector off.
+its frozen objects are not ours to give back. So is one with the collector off,
+and any with ``ldm503_gc_freeze = False``. However the build ends (finished,
+failed, interrupted by Ctrl-C or SIGTERM), the collector is given back as it was:
+unfrozen, the callback gone (:mod:`.guard`).
 """
 
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from . import guard
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
 
-_FREEZER = "_ldm503_gc_freezer"
+#: The guard's name for this module's undoing (:mod:`.guard`).
+_STEP = "gc-freeze"
 
 #: The generation of a full collection, as ``gc.callbacks`` report it.
 _OLDEST = 2
@@ -56,27 +63,30 @@ class _Freezer:
             gc.freeze()
 
 
-def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    if getattr(app, _FREEZER, None) is None and gc.isenabled() and gc.get_freeze_count() == 0:
-        gc.freeze()
-        freezer = _Freezer()
-        gc.callbacks.append(freezer)
-        setattr(app, _FREEZER, freezer)
-
-
-def on_write_started(app: Sphinx, builder: Builder) -> None:
-    if getattr(app, _FREEZER, None) is not None:
-        gc.collect()  # walks only what is not frozen yet: the garbage stays out
-        gc.freeze()
-
-
-def on_build_finished(app: Sphinx, exception: Any) -> None:
-    freezer = getattr(app, _FREEZER, None)
-    if freezer is not None:
+def _give_back(freezer: _Freezer) -> Callable[[bool], None]:
+    def undo(interrupted: bool) -> None:
         if freezer in gc.callbacks:
             gc.callbacks.remove(freezer)
         gc.unfreeze()
-        setattr(app, _FREEZER, None)
+
+    return undo
+
+
+def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    build = guard.begin(app)
+    if (app.config.ldm503_gc_freeze and not build.has(_STEP) and gc.isenabled()
+            and gc.get_freeze_count() == 0):
+        freezer = _Freezer()
+        build.add(_STEP, _give_back(freezer))  # registered first: undone whatever happens
+        gc.freeze()
+        gc.callbacks.append(freezer)
+
+
+def on_write_started(app: Sphinx, builder: Builder) -> None:
+    build = guard.guard_of(app)
+    if build is not None and build.has(_STEP):
+        gc.collect()  # walks only what is not frozen yet: the garbage stays out
+        gc.freeze()
 
 
 def setup(app: Sphinx) -> None:
@@ -85,6 +95,7 @@ def setup(app: Sphinx) -> None:
     # shared with the build's until either writes to it. (A clean build forks it at
     # env-updated already: this collection then copies the pages it touches; measured
     # at 20,000 milestones, the two processes' memory stayed as before, 2.9-3.0 GiB.)
+    # The collector is given back by the build's guard, at build-finished or whatever
+    # else ends the build.
     app.connect("env-before-read-docs", on_env_before_read_docs, priority=900)
     app.connect("write-started", on_write_started, priority=100)
-    app.connect("build-finished", on_build_finished, priority=900)

@@ -37,6 +37,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.texescape import escape as tex_escape
 
+from . import batchdot
 from .diagnostics import warn
 from .domain import get_domain
 
@@ -170,10 +171,15 @@ def link_boxes(
         if cache.is_file():
             text = cache.read_bytes()
         else:
-            text = subprocess.run([config.graphviz_dot, "-Tjson"], input=code.encode("utf-8"),
-                                  capture_output=True, check=True,
-                                  timeout=config.ldm503_dot_timeout).stdout
-            cache.write_bytes(text)
+            result = batchdot.run([config.graphviz_dot, "-Tjson"], input=code.encode("utf-8"),
+                                  timeout=config.ldm503_dot_timeout)
+            text = result.stdout
+            if result.returncode != 0:
+                return None
+            json.loads(text)  # whole, or nothing is kept for the next build
+            partial = cache.with_name(f".{cache.name}.{os.getpid()}.part")
+            partial.write_bytes(text)
+            os.replace(partial, cache)
         layout = json.loads(text)
         _x0, _y0, bb_w, bb_h = (float(v) for v in layout["bb"].split(","))
         match = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)",

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from . import guard
 from .batchdot import lower_priority
 
 #: Below this many diagrams the dry run costs less than forking and the copy-on-write
@@ -116,7 +117,10 @@ class Forked:
         """Reap the copy (stopped first unless it said it had finished); once."""
         if self.pid > 0:
             if not self.finished:
-                with contextlib.suppress(ProcessLookupError):
+                # Its group: the copy and the dot it runs (batchdot.begin_here).
+                with contextlib.suppress(OSError):
+                    os.killpg(self.pid, signal.SIGKILL)
+                with contextlib.suppress(OSError):
                     os.kill(self.pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
@@ -154,6 +158,10 @@ def start(chunks: Callable[[], Iterable[Any]]) -> Forked | None:
     if pid == 0:  # the copy
         os.close(read_end)
         _run_child(chunks, directory, write_end)
+    # A process group of its own (set here and in the copy, whichever runs first), so
+    # that stopping the copy stops the dot it runs too.
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)
     os.close(write_end)
     return Forked(pid, read_end, directory)
 
@@ -161,6 +169,10 @@ def start(chunks: Callable[[], Iterable[Any]]) -> Forked | None:
 def _run_child(chunks: Callable[[], Iterable[Any]], directory: str, fd: int) -> None:
     status = 1
     try:
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)
+        # The build's processes, handlers and temporary folders are its own.
+        guard.forget_in_child()
         # The build's objects are only read here: a collection would touch (and so
         # copy) every page of them.
         gc.freeze()

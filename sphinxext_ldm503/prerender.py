@@ -38,7 +38,7 @@ from sphinx.util import logging
 from sphinx.util.nodes import inline_all_toctrees
 from sphinx.util.osutil import relative_uri
 
-from . import batchdot, prefork
+from . import batchdot, guard, prefork
 from . import nodes as ldm_nodes
 from .domain import get_domain
 
@@ -92,32 +92,49 @@ def pages_to_write(builder: Builder, domain: MilestoneDomain) -> set[str]:
     """
     outdated: Any = builder.get_outdated_docs()
     pages = set(builder.env.found_docs) if isinstance(outdated, str) else set(outdated)
-    if builder.format == "latex":  # whole books are assembled and written every time
+    if _assembled(builder) is not None:  # whole books are assembled and written every time
         return pages if domain.data["diagrams"] else set()
     pages |= set(domain.per_build("read-docs", list))
     pages |= set(domain.per_build("outdated-by-others", list))
     return pages & set(domain.data["diagrams"]) & set(builder.env.found_docs)
 
 
+def _assembled(builder: Builder) -> tuple[list[tuple[str, bool]], list[str]] | None:
+    """For a builder that writes documents assembled from their toctrees (LaTeX,
+    texinfo, singlehtml): each output's start document (and whether only its toctree
+    is taken), and the appendices; None for a builder that writes page by page."""
+    config = builder.config
+    if builder.format == "latex":
+        return ([(entry[0], len(entry) > 5 and bool(entry[5]))
+                 for entry in config.latex_documents], list(config.latex_appendices))
+    if builder.name == "texinfo":
+        return ([(entry[0], len(entry) > 7 and bool(entry[7]))
+                 for entry in config.texinfo_documents], list(config.texinfo_appendices))
+    if builder.name == "singlehtml":
+        return [(config.root_doc, False)], []
+    return None
+
+
 def _doctrees(builder: Builder, pages: set[str]) -> Iterator[tuple[str, nodes.document]]:
     """The doctrees the post-transforms will see, with the page they are resolved for.
 
-    One per page for HTML; for LaTeX, each output document assembled from its
-    toctree as the LaTeX builder assembles it, so diagrams are numbered alike.
+    One per page for HTML; for LaTeX, texinfo and singlehtml, each output document
+    assembled from its toctree as the builder assembles it, so diagrams are
+    numbered and named alike (drawn per page, they would be drawn twice).
     """
     env = builder.env
-    if builder.format != "latex":
+    assembled = _assembled(builder)
+    if assembled is None:
         # Documents read in this build are still in memory for the writer (a
         # private cache of Sphinx's, only read here); others are unpickled.
         cache: dict[str, nodes.document] = getattr(env, "_write_doc_doctree_cache", {})
         for docname in sorted(pages):
             yield docname, cache.get(docname) or env.get_doctree(docname)
         return
-    for entry in builder.config.latex_documents:
-        docname = entry[0]
-        if docname not in env.found_docs or (len(entry) > 5 and entry[5]):
+    starts, appendices = assembled
+    for docname, toctree_only in starts:
+        if docname not in env.found_docs or toctree_only:
             continue  # toctree_only documents are left to Sphinx
-        appendices = list(builder.config.latex_appendices)
         tree = inline_all_toctrees(builder, {docname, *appendices}, docname,
                                    env.get_doctree(docname), str, [docname])
         for appendix in appendices:
@@ -221,7 +238,7 @@ class JobSet:
 
     def _relink(self, docname: str) -> tuple[str, str]:
         if docname not in self._relinks:
-            self._relinks[docname] = _relink(self.builder, docname)
+            self._relinks[docname] = relink_dirs(self.builder, docname)
         return self._relinks[docname]
 
 
@@ -244,7 +261,7 @@ def image_path(builder: Builder, docname: str) -> str:
     return relative_uri(builder.get_target_uri(docname), builder.imagedir)
 
 
-def _relink(builder: Builder, docname: str) -> tuple[str, str]:
+def relink_dirs(builder: Builder, docname: str) -> tuple[str, str]:
     """(page directory, images directory) for links dot wrote on ``docname``'s page:
     sphinx.ext.graphviz makes them relative to the images, as the file is loaded
     from there (the same from any page showing it)."""
@@ -349,7 +366,9 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     or cannot be done."""
     diagrams = sum(domain.data["diagrams"].get(page, 0) for page in pages)
     program = shutil.which(builder.config.graphviz_dot)
-    if (builder.format != "html" or diagrams < prefork.MIN_DIAGRAMS or program is None
+    # Not for a single page (singlehtml): nothing to write meanwhile.
+    if (builder.format != "html" or _assembled(builder) is not None
+            or diagrams < prefork.MIN_DIAGRAMS or program is None
             or not builder.config.ldm503_fork_diagrams):
         return False
     tried: list[bool] = domain.per_build("fork-tried", list)
@@ -362,6 +381,7 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
                    unseen=set(pages), builder=builder, fmt=fmt, program=program,
                    workers=workers, diagrams=diagrams, parallel=app.parallel > 1)
     drawing["pending"].directory()  # made before the fork: the copy draws into it
+    _guard_drawing(app, domain)
     drawing["forked"] = prefork.start(lambda: _chunks(builder, domain, fmt, pages, drawing))
     if drawing["forked"] is None:
         drawing["pending"].wait_all()
@@ -451,7 +471,8 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
     builder = app.builder
     domain = get_domain(env)
     fmt = image_format(builder)
-    if fmt is None or builder.format != "html" or not domain.data["diagrams"]:
+    if (fmt is None or builder.format != "html" or _assembled(builder) is not None
+            or not domain.data["diagrams"]):
         return
     pages = pages_to_write(builder, domain)
     with_diagrams = set(domain.data["diagrams"]) & set(env.found_docs)
@@ -491,8 +512,11 @@ def _draw_ahead(app: Sphinx, builder: Builder) -> None:
     pending = batchdot.start(missing, fmt, dot=builder.config.graphviz_dot,
                              args=builder.config.graphviz_dot_args,
                              workers=_workers(app), timeout=_batch_timeout(builder, len(missing)))
+    domain.per_build("drawing", dict)["pending"] = pending
+    _guard_drawing(app, domain)
     if builder.format != "html":
         _finish(app, pending)  # LaTeX and texinfo assemble pages differently: all now
+        domain.per_build("drawing", dict).clear()
         return
     # HTML pages are written one by one in page order: each waits for its own images
     # (take_prerendered), while dot draws the next pages' on the other cores.
@@ -514,6 +538,26 @@ def wait_for_images(domain: MilestoneDomain, docname: str) -> None:
     if drawing and docname not in drawing["ready"]:
         drawing["pending"].wait(drawing["targets"].get(docname, ()))
         drawing["ready"].add(docname)  # asked again for each of the page's diagrams
+
+
+def _guard_drawing(app: Sphinx, domain: MilestoneDomain) -> None:
+    """However the build ends, no helper, ``dot`` or forked copy of this build's drawing
+    is left running and its temporary files are gone (:mod:`.guard`)."""
+    guard.add(app, "drawing", lambda interrupted: abort_drawing(domain))
+
+
+def abort_drawing(domain: MilestoneDomain) -> None:
+    """Stop the drawing under way, if any, at once: the forked copy, the batches and
+    their ``dot`` runs killed, their files removed. (At the end of a build that was
+    not interrupted, :func:`on_build_finished` has done so already, after waiting.)"""
+    drawing = domain.per_build("drawing", dict)
+    forked: prefork.Forked | None = drawing.pop("forked", None)
+    if forked is not None:
+        forked.close()
+    pending: batchdot.Pending | None = drawing.pop("pending", None)
+    if pending is not None:
+        pending.abort()
+    drawing.clear()
 
 
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:

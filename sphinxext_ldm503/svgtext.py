@@ -17,6 +17,7 @@ import html
 import posixpath
 import re
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .graph.escape import html_text
@@ -118,8 +119,6 @@ def _inline_parsed_svg(text: str, imgpath: str, prefix: str) -> str:
     """:func:`inline_svg` for any SVG, through ElementTree."""
     import xml.etree.ElementTree as ET
 
-    ET.register_namespace("", SVG_NS)
-    ET.register_namespace("xlink", XLINK_NS)
     root = ET.fromstring(text)  # our own dot output, never untrusted input
     href, title = f"{{{XLINK_NS}}}href", f"{{{XLINK_NS}}}title"
     for element in root.iter():
@@ -139,10 +138,42 @@ def _inline_parsed_svg(text: str, imgpath: str, prefix: str) -> str:
         value = root.get(attr, "")
         if value.endswith("pt"):
             root.set(f"data-{attr}", value)
-    out = ET.tostring(root, encoding="unicode")
-    # HTML's parser knows the SVG namespace: the default declaration is not needed,
-    # and the xlink one only where an xlink attribute is left.
-    return re.sub(r"^<svg xmlns=\"[^\"]+\"", "<svg", out, count=1)
+    # Serialised here rather than with ET.tostring, whose prefixes are ns0:, ns1:
+    # unless ET.register_namespace changes them for the whole process.
+    out = _serialise(root)
+    if "xlink:" in out:
+        out = out.replace("<svg", f'<svg xmlns:xlink="{XLINK_NS}"', 1)
+    return out
+
+
+def _qname(name: str) -> str:
+    """An ElementTree name as dot writes it: SVG elements unprefixed, xlink's ``xlink:``."""
+    if name.startswith(f"{{{SVG_NS}}}"):
+        return name[len(SVG_NS) + 2:]
+    if name.startswith(f"{{{XLINK_NS}}}"):
+        return "xlink:" + name[len(XLINK_NS) + 2:]
+    return name
+
+
+def _serialise(element: Any) -> str:
+    """An ElementTree element as XML text (the SVG namespace implied, as HTML has it)."""
+    parts: list[str] = []
+
+    def write(node: Any) -> None:
+        tag = _qname(node.tag)
+        attrs = "".join(f' {_qname(key)}="{html.escape(value, quote=True)}"'
+                        for key, value in node.attrib.items())
+        parts.append(f"<{tag}{attrs}>")
+        if node.text:
+            parts.append(html.escape(node.text, quote=False))
+        for child in node:
+            write(child)
+            if child.tail:
+                parts.append(html.escape(child.tail, quote=False))
+        parts.append(f"</{tag}>")
+
+    write(element)
+    return "".join(parts)
 
 
 _HREF = re.compile(r'(xlink:href=")([^"]*)(")')

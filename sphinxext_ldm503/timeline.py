@@ -165,8 +165,10 @@ def render(
     except ImportError:
         raise RuntimeError("matplotlib is not installed: pip install "
                            "'sphinxext-ldm503[timeline]'") from None
-    matplotlib.use("Agg", force=False)
+    # A figure on the Agg canvas of its own: the process's backend (pyplot's, a
+    # notebook's) is left as it is.
     import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     rows, _far_off = split_drawable(select_rows(plan, options)[0])
@@ -178,6 +180,7 @@ def render(
         separators = [i for i in range(1, len(rows)) if rows[i].group != rows[i - 1].group]
         height = max(1.6, (len(rows) + len(separators) + 2) * ROW_IN + 0.9)
         fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+        FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         y_of: dict[str, float] = {}
         labels: list[tuple[float, str]] = []

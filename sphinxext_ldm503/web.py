@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.ext.graphviz import GraphvizError, graphviz, html_visit_graphviz, render_dot
@@ -27,7 +27,7 @@ from .compat import image_paths
 from .diagnostics import warn
 from .graph.escape import html_text
 from .prerender import DRAWN_AS, inlined
-from .svgtext import inline_svg
+from .svgtext import SVG_NS, XLINK_NS, inline_svg
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -58,7 +58,9 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
         try:
             found, written = render_dot(self, node["code"], node["options"], "svg")
         except GraphvizError as exc:
-            warn(f"dot could not draw a diagram: {exc}", "graph", node)
+            # The node was made while resolving: its own source is unknown, its
+            # document is in its options.
+            warn(f"dot could not draw a diagram: {exc}", "graph", diagram_location(node))
             raise nodes.SkipNode from exc
         if found is None or written is None:
             html_visit_graphviz(self, node)  # sphinx.ext.graphviz explains what is missing
@@ -67,6 +69,8 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
         svg = inlined(self.builder, outfn, imgpath, prefix)
         if svg is None:
             svg = inline_svg(outfn.read_text(encoding="utf-8"), imgpath, prefix)
+    if _xhtml(self.builder):
+        svg = xhtml_svg(svg)
     alt = node.get("alt", "")
     classes = ["ldm503-explorer", *node.get("classes", [])]
     if node.get("explorable"):
@@ -90,6 +94,31 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
     if "align" in node:
         self.body.append("</div>\n")
     raise nodes.SkipNode
+
+
+def diagram_location(node: nodes.Element) -> tuple[str, int | None]:
+    """Where a diagram made at resolve time comes from: (its document, its line)."""
+    options: dict[str, Any] = node.get("options") or {}
+    return (options.get("docname") or node.get("docname", ""), node.line)
+
+
+def _xhtml(builder: Any) -> bool:
+    """Pages are XHTML (EPUB): parsed as XML, where an element without a namespace
+    is XHTML, so an inlined ``<svg>`` needs its own."""
+    return builder.name.startswith("epub") or getattr(builder, "out_suffix", "") == ".xhtml"
+
+
+def xhtml_svg(svg: str) -> str:
+    """An inlined SVG made fit for XHTML: the SVG namespace declared on its root (and
+    xlink's, where an ``xlink:`` attribute is left), which HTML's parser supplies."""
+    end = svg.find(">")
+    root = svg[:end]
+    if end < 0 or "xmlns=" in root:
+        return svg
+    declared = f' xmlns="{SVG_NS}"'
+    if "xlink:" in svg and "xmlns:xlink=" not in root:
+        declared += f' xmlns:xlink="{XLINK_NS}"'
+    return svg.replace("<svg", "<svg" + declared, 1)
 
 
 def setup(app: Sphinx) -> None:
