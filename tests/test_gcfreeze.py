@@ -8,6 +8,14 @@ import shutil
 
 import pytest
 
+#: CPython 3.12.1 starts with objects in the permanent generation (375 here; 3.11 and
+#: 3.13 start with none). gcfreeze leaves a process that froze objects alone, by design
+#: (the next test), so in such an interpreter there is no freeze to observe.
+BASELINE = gc.get_freeze_count()
+freezes_here = pytest.mark.skipif(
+    BASELINE > 0, reason=f"this interpreter starts with {BASELINE} frozen objects: "
+    "gcfreeze leaves a process that froze objects alone")
+
 
 @pytest.fixture
 def counts_while_reading(monkeypatch):
@@ -25,6 +33,7 @@ def counts_while_reading(monkeypatch):
     return seen
 
 
+@freezes_here
 def test_objects_alive_before_reading_are_frozen_for_the_build_only(
         make_app, rootdir, tmp_path, counts_while_reading):
     assert gc.get_freeze_count() == 0
@@ -70,6 +79,7 @@ class _Marker:
     """A tracked object that can be weakly referenced."""
 
 
+@freezes_here
 def test_survivors_of_full_collections_and_what_is_alive_when_writing_starts_are_frozen(
         make_app, rootdir, tmp_path):
     import weakref
@@ -124,5 +134,5 @@ def test_nothing_is_frozen_with_the_collector_off(make_app, rootdir, tmp_path):
         app.build()
     finally:
         gc.enable()
-    assert counts == [0]
+    assert counts == [BASELINE]
     assert not any(isinstance(cb, gcfreeze._Freezer) for cb in gc.callbacks)
