@@ -161,15 +161,15 @@ def _serialise(element: Any) -> str:
 
     def write(node: Any) -> None:
         tag = _qname(node.tag)
-        attrs = "".join(f' {_qname(key)}="{html.escape(value, quote=True)}"'
+        attrs = "".join(f' {_qname(key)}="{html_text(value)}"'
                         for key, value in node.attrib.items())
         parts.append(f"<{tag}{attrs}>")
         if node.text:
-            parts.append(html.escape(node.text, quote=False))
+            parts.append(html_text(node.text))
         for child in node:
             write(child)
             if child.tail:
-                parts.append(html.escape(child.tail, quote=False))
+                parts.append(html_text(child.tail))
         parts.append(f"</{tag}>")
 
     write(element)
