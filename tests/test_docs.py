@@ -443,6 +443,7 @@ def test_guide_publish(guide: Path, tmp_path: Path, capsys) -> None:
 
 # sphinx-needs builds through docutils' option parser, which docutils deprecates.
 @pytest.mark.filterwarnings("ignore:The frontend.Option:DeprecationWarning")
+@pytest.mark.requires_extra("sphinx_needs")
 def test_guide_sphinx_needs(guide: Path, tmp_path: Path, capsys) -> None:
     """The complete example builds, checks as shown, lists the open milestone; each
     ``ldm503_needs_as_milestones`` the page shows is accepted."""
