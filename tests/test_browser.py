@@ -700,9 +700,14 @@ const cs = getComputedStyle(article);
 const inner = article.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
 const room = document.querySelector('.bd-content');  // pydata: what its layout leaves free
 const table = document.querySelector(arguments[1]);
-function lines(el) {
-  const range = document.createRange(); range.selectNodeContents(el);
-  return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size;
+function lines(el) {  // the lines of its text, not the boxes around it
+  const tops = new Set(), walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+    if (!t.textContent.trim()) continue;
+    const range = document.createRange(); range.selectNodeContents(t);
+    for (const r of range.getClientRects()) tops.add(Math.round(r.top / 4));
+  }
+  return tops.size;
 }
 return {article: inner, table: table.getBoundingClientRect().width,
         room: room ? room.getBoundingClientRect().width : 0,

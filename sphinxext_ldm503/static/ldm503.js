@@ -110,7 +110,7 @@
   Explorer.prototype.statusPinned = function (name, counts) {
     var self = this, node = this.nodes[name], el = this.statusEl;
     if (!el) { return; }
-    el.textContent = "";
+    this.status("", true);
     var what = document.createElement("strong");
     what.textContent = node.id;
     el.appendChild(what);
@@ -153,8 +153,13 @@
     this.status("");
   };
 
-  Explorer.prototype.status = function (text) {
-    if (this.statusEl) { this.statusEl.textContent = text; }
+  /* A hover's words stay on one line (cut short if they must): a status line that grew
+     under the pointer would move the diagram away from it. What a click, a tap or a
+     search writes (`wrap`) may take the lines it needs. */
+  Explorer.prototype.status = function (text, wrap) {
+    if (!this.statusEl) { return; }
+    this.statusEl.textContent = text;
+    this.statusEl.classList.toggle("ldm503-explorer-status-line", !wrap);
   };
 
   Explorer.prototype.button = function (label, title, action) {
@@ -274,6 +279,7 @@
   Explorer.prototype.listMatches = function (typed, ids) {
     var self = this, el = this.statusEl, shown = 12;
     if (!el) { return; }
+    this.status("", true);
     el.textContent = ids.length + " milestones match \u201c" + typed + "\u201d: ";
     ids.slice(0, shown).forEach(function (id, i) {
       var b = document.createElement("button");
@@ -308,7 +314,7 @@
         return false;
       }
     }
-    if (!name) { this.status("No milestone " + typed + " in this diagram"); return false; }
+    if (!name) { this.status("No milestone " + typed + " in this diagram", true); return false; }
     this.pin(name);
     if (this.scale === 0 && !this.root.classList.contains("ldm503-fullscreen")) {
       this.setScale(1);
