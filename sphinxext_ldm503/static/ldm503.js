@@ -241,7 +241,7 @@
       /* A pinned chain wins: hovering, or the node that a search or a zoom slides
          under a resting pointer, changes nothing until the reader unpins. */
       g.addEventListener("mouseenter", function () { if (!self.pinned) { self.highlight(name); } });
-      g.addEventListener("mouseleave", function () { if (!self.pinned) { self.clear(); } });
+      g.addEventListener("mouseleave", function () { if (!self.pinned) { self.rest(); } });
       g.addEventListener("focusin", function () { if (!self.pinned) { self.highlight(name); } });
       g.addEventListener("focusout", function () { if (!self.pinned) { self.clear(); } });
       /* Click or tap pins; on the pinned node it opens the milestone, as a link does.
@@ -296,6 +296,14 @@
     if (ids.length > shown) {
       el.appendChild(document.createTextNode(" and " + (ids.length - shown) + " more"));
     }
+  };
+
+  /* The pointer left a node: back to the node the keyboard is on, if any, else nothing. */
+  Explorer.prototype.rest = function () {
+    var active = document.activeElement;
+    var g = active && active.closest && this.svg.contains(active) && active.closest("g.node");
+    var name = g && textOf(g.querySelector("title"));
+    if (name && this.nodes[name]) { this.highlight(name); } else { this.clear(); }
   };
 
   Explorer.prototype.find = function (value) {
