@@ -32,7 +32,6 @@
     if (!this.svg) { return; }
     this.scale = 0;  /* 0: fitted to the column */
     this.pinned = null;
-    this.links = {};  /* node name -> the page its link opens */
     this.readGraph();
     this.buildBar();
     this.bindNodes();
