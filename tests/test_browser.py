@@ -304,8 +304,14 @@ def _in_view(view: View, anchor: str) -> bool:
 
 
 def test_click_a_node_lands_on_the_milestone(view) -> None:
+    """The first click pins the node's chain (issue 27); the second opens the milestone."""
     view.open("early-integration")
+    page = view.driver.current_url
     node = _node(view, "LDM-503-03")
+    ActionChains(view.driver).click(node.find_element(By.CSS_SELECTOR, "text")).perform()
+    explorer = view.driver.find_element(By.CSS_SELECTOR, ".ldm503-explorable")
+    view.wait(lambda: explorer.get_attribute("data-ldm503-pinned") == "LDM-503-03")
+    assert view.driver.current_url == page, view.name
     ActionChains(view.driver).click(node.find_element(By.CSS_SELECTOR, "text")).perform()
     view.wait(lambda: view.driver.current_url.endswith("#ms-ldm-503-03"))
     view.wait(lambda: _in_view(view, "ms-ldm-503-03"))
@@ -390,6 +396,343 @@ def test_search_finds_a_milestone(view) -> None:
         return n.left >= f.left && n.right <= f.right && n.top >= f.top && n.bottom <= f.bottom;""",
                       focus, explorer)
     assert visible, view.name
+
+
+# -- the explorer, as issue 27 asked: all from file://, as every page here is opened ---------
+
+
+def _explorer(view: View) -> Any:
+    return view.driver.find_element(By.CSS_SELECTOR, ".ldm503-explorable")
+
+
+def _search(view: View, text: str) -> Any:
+    """Type into the search box and press Enter, without moving the pointer."""
+    search = _explorer(view).find_element(By.CSS_SELECTOR, "input.ldm503-search")
+    search.clear()
+    search.send_keys(text, Keys.ENTER)
+    return search
+
+
+def _focused(view: View) -> str:
+    return str(view.js("""const f = arguments[0].querySelector('g.node.ldm503-focus');
+        return f ? f.getAttribute('data-ldm503-id') : '';""", _explorer(view)))
+
+
+def test_search_wins_over_hover(view) -> None:
+    """Hover a node, then search: the found node keeps the highlight though the diagram
+    moves under the resting pointer, and moving the pointer over other nodes too."""
+    view.open("dependency-graph")
+    explorer = _explorer(view)
+    node = _node(view, "LDM-503-11")
+    ActionChains(view.driver).move_to_element(
+        view.driver.find_element(By.CSS_SELECTOR, "h1")).perform()
+    ActionChains(view.driver).move_to_element(node.find_element(By.CSS_SELECTOR, "text")).perform()
+    view.wait(lambda: _focused(view) == "LDM-503-11")
+    _search(view, "LDM-503-10")
+    view.wait(lambda: explorer.get_attribute("data-ldm503-pinned") == "LDM-503-10")
+    time.sleep(0.3)  # the zoom and the scroll settle: whatever is under the pointer now
+    assert _focused(view) == "LDM-503-10", view.name
+    frame = explorer.find_element(By.CSS_SELECTOR, ".ldm503-graph-frame")
+    for dx, dy in ((3, 0), (0, 40), (-60, 0), (0, -80)):  # the reader moves the mouse on
+        ActionChains(view.driver).move_to_element_with_offset(frame, dx, dy).perform()
+    assert _focused(view) == "LDM-503-10", view.name
+    assert set(explorer.get_attribute("data-ldm503-highlighted").split()) == _chains(
+        view.site, "LDM-503-10")
+
+
+def test_pinned_chain_and_the_ways_out(view) -> None:
+    """Click pins; the status line names the chain and links to the milestone; Enter on a
+    focused node pins it too; Escape unpins; a modified click is the browser's."""
+    view.open("dependency-graph")
+    explorer = _explorer(view)
+    node = _node(view, "LDM-503-11")
+    ActionChains(view.driver).click(node.find_element(By.CSS_SELECTOR, "text")).perform()
+    view.wait(lambda: explorer.get_attribute("data-ldm503-pinned") == "LDM-503-11")
+    assert set(explorer.get_attribute("data-ldm503-highlighted").split()) == _chains(
+        view.site, "LDM-503-11")
+    status = explorer.find_element(By.CSS_SELECTOR, ".ldm503-explorer-status")
+    assert "LDM-503-11 pinned" in status.text, status.text
+    link = status.find_element(By.CSS_SELECTOR, "a.ldm503-explorer-open")
+    assert link.get_attribute("href").endswith("ops-rehearsals.html#ms-ldm-503-11")
+    # Another node under the pointer changes nothing while pinned.
+    ActionChains(view.driver).move_to_element(
+        _node(view, "LDM-503-10").find_element(By.CSS_SELECTOR, "text")).perform()
+    assert _focused(view) == "LDM-503-11", view.name
+    view.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    view.wait(lambda: not explorer.get_attribute("data-ldm503-pinned"))
+    # The keyboard: Tab reaches a node's link, Enter pins, Enter again opens.
+    ActionChains(view.driver).move_to_element(
+        view.driver.find_element(By.CSS_SELECTOR, "h1")).perform()
+    anchor = _node(view, "LDM-503-12").find_element(By.CSS_SELECTOR, "a")
+    view.js("arguments[0].focus()", anchor)
+    view.wait(lambda: _focused(view) == "LDM-503-12")
+    view.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    view.wait(lambda: explorer.get_attribute("data-ldm503-pinned") == "LDM-503-12")
+    # Ctrl + click: not ours to stop (a new tab); caught here before it navigates.
+    prevented = view.js("""let seen = null;
+        window.addEventListener('click', e => { seen = e.defaultPrevented; e.preventDefault(); },
+                                {once: true});
+        arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true,
+                                                             ctrlKey: true}));
+        return seen;""", _node(view, "LDM-503-13").find_element(By.CSS_SELECTOR, "a"))
+    assert prevented is False, view.name
+    assert explorer.get_attribute("data-ldm503-pinned") == "LDM-503-12"
+    link = explorer.find_element(By.CSS_SELECTOR, ".ldm503-explorer-status a.ldm503-explorer-open")
+    view.js("arguments[0].scrollIntoView({block: 'center'})", link)
+    link.click()
+    view.wait(lambda: view.driver.current_url.endswith("#ms-ldm-503-12"))
+
+
+def test_hint_says_what_the_reader_can_do(view) -> None:
+    view.open("dependency-graph")
+    hint = _explorer(view).find_element(By.CSS_SELECTOR, ".ldm503-explorer-hint")
+    assert hint.is_displayed()
+    words = hint.text.lower()
+    assert all(word in words for word in ("hover", "tap", "pin", "open")), hint.text
+    _search(view, "LDM-503-11b")
+    assert low_contrast(view, ".ldm503-explorer-hint, .ldm503-explorer-status") == [], view.name
+
+
+HIGHLIGHT_JS = """
+const root = arguments[0];
+const hit = root.querySelector('g.node.ldm503-hit polygon, g.node.ldm503-hit path');
+const panel = root.querySelector('.ldm503-graph-frame');
+const colours = new Set();
+for (const el of root.querySelectorAll('svg [stroke], svg [fill]')) {
+  for (const a of ['stroke', 'fill']) {
+    const v = el.getAttribute(a);
+    if (v && v.startsWith('#')) colours.add(v.toLowerCase());
+  }
+}
+// The badges of statuses and queries, and the pages' own state colours.
+const css = getComputedStyle(document.body);
+for (const name of ['completed', 'planned', 'in-progress', 'at-risk', 'descoped', 'overdue',
+                    'late', 'open', 'resolved', 'waived', 'dropped']) {
+  for (const part of ['fg', 'bg', 'border']) {
+    colours.add(css.getPropertyValue('--ldm503-' + name + '-' + part).trim().toLowerCase());
+  }
+}
+return {stroke: getComputedStyle(hit).stroke, panel: getComputedStyle(panel).backgroundColor,
+        colours: Array.from(colours).filter(c => /^#[0-9a-f]{6}$/.test(c))};
+"""
+
+
+def _hex(colour: str) -> list[float]:
+    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)] + [1]
+
+
+def _hue(rgb: list[float]) -> float | None:
+    """The hue in degrees, or None for a grey (saturation under 0.25)."""
+    import colorsys
+
+    h, lightness, sat = colorsys.rgb_to_hls(*(v / 255 for v in rgb[:3]))
+    return None if sat < 0.25 or lightness > 0.97 else h * 360
+
+
+def _rgb(text: str) -> list[float]:
+    values = [float(v) for v in text[text.index("(") + 1:text.index(")")].split(",")]
+    return [*values[:3], values[3] if len(values) > 3 else 1]
+
+
+def test_highlight_colour_is_no_status_colour(view) -> None:
+    """The highlight is a colour of its own, legible on the diagram's panel."""
+    view.open("dependency-graph")
+    _search(view, "LDM-503-10")
+    found = view.js(HIGHLIGHT_JS, _explorer(view))
+    stroke = _rgb(found["stroke"])
+    assert contrast(stroke, _rgb(found["panel"])) >= 4.5, (view.name, found["stroke"])
+    hue = _hue(stroke)
+    assert hue is not None, found["stroke"]  # a colour, not a grey
+    hues = {c: _hue(_hex(c)) for c in found["colours"]}
+    near = [c for c, other in hues.items()
+            if other is not None and min(abs(hue - other), 360 - abs(hue - other)) < 30]
+    assert near == [], f"{view.name}: highlight {found['stroke']} close to {near}"
+
+
+def test_full_size_keeps_key_and_caption(view) -> None:
+    view.open("dependency-graph")
+    explorer = _explorer(view)
+    caption = view.js("""return arguments[0].closest('figure')
+        .querySelector('figcaption .caption-text').textContent.trim()""", explorer)
+    button = explorer.find_element(By.XPATH, ".//button[normalize-space()='Full size']")
+    view.js("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    key = explorer.find_element(By.CSS_SELECTOR, ".ldm503-fullscreen-key")
+    boxes = view.js("""const inside = e => { const r = e.getBoundingClientRect();
+            return r.width > 20 && r.height > 10 && r.top >= 0 && r.bottom <= innerHeight + 1
+                   && r.left >= 0 && r.right <= innerWidth + 1; };
+        const k = arguments[0];
+        return [inside(k.querySelector('.ldm503-legend')),
+                inside(k.querySelector('.ldm503-fullscreen-caption')),
+                k.querySelector('.ldm503-fullscreen-caption').textContent.trim()]""", key)
+    assert boxes == [True, True, caption], (view.name, boxes)
+    view.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    assert not key.is_displayed()
+
+
+def test_ambiguous_prefix_lists_matches(view) -> None:
+    view.open("dependency-graph")
+    explorer = _explorer(view)
+    _search(view, "ldm-503-1")
+    status = explorer.find_element(By.CSS_SELECTOR, ".ldm503-explorer-status")
+    assert "No milestone" not in status.text
+    matches = [b.text for b in
+               status.find_elements(By.CSS_SELECTOR, "button.ldm503-explorer-match")]
+    assert {"LDM-503-10", "LDM-503-11", "LDM-503-11b", "LDM-503-12"} <= set(matches), matches
+    assert matches.index("LDM-503-10") < matches.index("LDM-503-11"), matches
+    assert not explorer.get_attribute("data-ldm503-pinned")
+    choice = status.find_element(By.XPATH, ".//button[normalize-space()='LDM-503-11b']")
+    choice.click()
+    view.wait(lambda: explorer.get_attribute("data-ldm503-pinned") == "LDM-503-11b")
+    _search(view, "no-such-thing")
+    assert "No milestone no-such-thing" in status.text
+
+
+def _tap(view: View, element: Any) -> None:
+    """A finger's tap at the middle of ``element`` (touch emulation is on)."""
+    x, y = view.js("""const r = arguments[0].getBoundingClientRect();
+        return [r.left + r.width / 2, r.top + r.height / 2];""", element)
+    for kind in ("touchStart", "touchEnd"):
+        points = [{"x": x, "y": y}] if kind == "touchStart" else []
+        view.driver.execute_cdp_cmd("Input.dispatchTouchEvent",
+                                    {"type": kind, "touchPoints": points})
+    time.sleep(0.2)
+
+
+@pytest.fixture
+def touch(browser) -> Iterator[Any]:
+    """A touch screen (only touch: no hover), undone afterwards."""
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled",
+                            {"enabled": True, "maxTouchPoints": 5})
+    try:
+        yield browser
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+
+
+def test_tap_pins(view, touch) -> None:
+    """By touch, where a reader has no hover: a tap pins, a second tap opens."""
+    view.open("dependency-graph")
+    explorer = _explorer(view)
+    page = view.driver.current_url
+    _tap(view, explorer.find_element(By.XPATH, ".//button[normalize-space()='Full size']"))
+    assert "ldm503-fullscreen" in explorer.get_attribute("class")
+    view.js("arguments[0].scrollIntoView({block: 'center', inline: 'center'})",
+            _node(view, "LDM-503-11b"))
+    _tap(view, _node(view, "LDM-503-11b").find_element(By.CSS_SELECTOR, "text"))
+    view.wait(lambda: explorer.get_attribute("data-ldm503-pinned") == "LDM-503-11b")
+    assert set(explorer.get_attribute("data-ldm503-highlighted").split()) == _chains(
+        view.site, "LDM-503-11b")
+    assert view.driver.current_url == page
+    _tap(view, _node(view, "LDM-503-11b").find_element(By.CSS_SELECTOR, "text"))
+    view.wait(lambda: view.driver.current_url.endswith("#ms-ldm-503-11b"))
+
+
+STATUS_FITS_JS = """
+const s = arguments[0], r = s.getBoundingClientRect();
+const parts = Array.from(s.querySelectorAll('*')).map(e => e.getBoundingClientRect());
+return r.width > 100 && r.left >= 0 && r.right <= innerWidth
+       && s.scrollWidth <= s.clientWidth + 1 && s.scrollHeight <= s.clientHeight + 1
+       && parts.every(p => p.left >= r.left - 1 && p.right <= r.right + 1
+                           && p.bottom <= r.bottom + 1);
+"""
+
+
+def test_status_line_fits_a_phone(view) -> None:
+    """At 400 px the status line wraps, whole: a pinned chain's words and its links, a
+    list of matches; on the page and in full size. The page itself does not scroll
+    sideways."""
+    view.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 400, "height": 860, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        view.open("dependency-graph")
+        explorer = _explorer(view)
+        status = explorer.find_element(By.CSS_SELECTOR, ".ldm503-explorer-status")
+        for typed in ("LDM-503-11b", "ldm-503-1"):
+            _search(view, typed)
+            view.js("arguments[0].scrollIntoView({block: 'center'})", status)
+            assert view.js(STATUS_FITS_JS, status), (view.name, typed, status.text)
+            assert view.js("return document.documentElement.scrollWidth <= innerWidth")
+        _search(view, "LDM-503-11b")
+        assert "Open LDM-503-11b" in status.text
+        view.js("arguments[0].click()",
+                explorer.find_element(By.XPATH, ".//button[normalize-space()='Full size']"))
+        assert view.js(STATUS_FITS_JS, status), (view.name, status.text)
+    finally:
+        view.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# -- wide tables and narrow windows ------------------------------------------------------
+
+#: The pages whose tables are wide, and every page that ever overflowed a phone.
+WIDE = ("report", "schedule")
+NARROW_PAGES = (*PAGES, "critical-path", "changes", "drift", "early-integration", "index")
+
+
+@pytest.fixture(params=THEMES)
+def theme_site(request, browser, sites) -> Iterator[View]:
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "media": "", "features": [{"name": "prefers-color-scheme", "value": "light"}]})
+    try:
+        yield View(browser, sites[request.param], request.param, "light")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _width(view: View, width: int) -> None:
+    view.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+
+
+def test_no_page_overflows_a_phone(theme_site) -> None:
+    view = theme_site
+    _width(view, 400)
+    wide = {}
+    for page in NARROW_PAGES:
+        view.open(page)
+        sizes = view.js("return [document.documentElement.scrollWidth, innerWidth]")
+        if sizes[0] > sizes[1]:
+            wide[page] = sizes
+    assert wide == {}, f"{view.theme}: pages wider than the phone: {wide}"
+
+
+TABLE_JS = """
+const article = document.querySelector(arguments[0]);
+const cs = getComputedStyle(article);
+const inner = article.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+const room = document.querySelector('.bd-content');  // pydata: what its layout leaves free
+const table = document.querySelector(arguments[1]);
+function lines(el) {  // the lines of its text, not the boxes around it
+  const tops = new Set(), walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+    if (!t.textContent.trim()) continue;
+    const range = document.createRange(); range.selectNodeContents(t);
+    for (const r of range.getClientRects()) tops.add(Math.round(r.top / 4));
+  }
+  return tops.size;
+}
+return {article: inner, table: table.getBoundingClientRect().width,
+        room: room ? room.getBoundingClientRect().width : 0,
+        wrapped: Array.from(document.querySelectorAll('td.ldm503-col-source'))
+                      .filter(e => lines(e) > 1).length};
+"""
+
+
+def test_wide_tables_use_the_article(theme_site) -> None:
+    """At 1440 px each wide table spans its article; pydata's article takes the room its
+    missing secondary sidebar leaves (the theme would keep it at 60em) and the report's
+    Source column stays on one line."""
+    view = theme_site
+    _width(view, 1440)
+    for page, table in (("report", "table.ldm503-report"), ("schedule", "table.ldm503-table")):
+        view.open(page)
+        found = view.js(TABLE_JS, CONTENT[view.theme], table)
+        assert found["table"] >= found["article"] - 4, (view.theme, page, found)
+        if view.theme == "pydata_sphinx_theme":
+            assert found["table"] >= found["room"] - 80, (page, found)
+            assert found["table"] > 1100, (page, found)
+            if page == "report":
+                assert found["wrapped"] == 0, found
 
 
 def test_page_works_without_javascript(sites) -> None:

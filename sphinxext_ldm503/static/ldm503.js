@@ -7,7 +7,15 @@
  *   - zoom (buttons, Ctrl + wheel) and pan (drag, or the frame's scroll bars);
  *   - hovering or focusing a node highlights everything it depends on and
  *     everything that depends on it, transitively, and dims the rest;
- *   - a search box that finds a node by its ID.
+ *   - clicking or tapping a node pins that highlight (hovering then changes
+ *     nothing, so the chain stays put while the reader follows it); clicking it
+ *     again, or the status line's link, opens the milestone; a modified click
+ *     (Ctrl, Cmd, Shift) is the browser's own; Escape, "Unpin" or a click on the
+ *     background unpins;
+ *   - a search box that finds a node by its ID (or by the start of it: several
+ *     matches are listed) and pins it.
+ * A line under the buttons says so. In full size the diagram's key and caption
+ * come along (copies, made the first time).
  * The dependency graph is read from the SVG itself: Graphviz titles each edge
  * "prerequisite->milestone" with the node names, and each node's first text is
  * its ID.
@@ -39,7 +47,9 @@
     Array.prototype.forEach.call(this.svg.querySelectorAll("g.node"), function (g) {
       var name = textOf(g.querySelector("title"));
       var label = textOf(g.querySelector("text"));
-      self.nodes[name] = { g: g, id: label, up: [], down: [] };
+      var a = g.querySelector("a");
+      var href = a && (a.getAttribute("href") || a.getAttribute("xlink:href"));
+      self.nodes[name] = { g: g, id: label, up: [], down: [], href: href || null };
       self.byId[label.toUpperCase()] = name;
       g.setAttribute("data-ldm503-id", label);
     });
@@ -86,8 +96,50 @@
     this.root.setAttribute("data-ldm503-highlighted", Object.keys(all).map(function (n) {
       return self.nodes[n].id;
     }).sort().join(" "));
-    this.status(this.nodes[name].id + ": " + up.length + " upstream, " + down.length +
-                " downstream");
+    var counts = up.length + " upstream, " + down.length + " downstream";
+    if (this.pinned === name) {
+      this.root.setAttribute("data-ldm503-pinned", this.nodes[name].id);
+      this.statusPinned(name, counts);
+    } else {
+      this.status(this.nodes[name].id + ": " + counts + " (click to pin)");
+    }
+  };
+
+  /* The pinned chain's status: its counts, a link to the milestone, a way out. */
+  Explorer.prototype.statusPinned = function (name, counts) {
+    var self = this, node = this.nodes[name], el = this.statusEl;
+    if (!el) { return; }
+    this.status("", true);
+    var what = document.createElement("strong");
+    what.textContent = node.id;
+    el.appendChild(what);
+    el.appendChild(document.createTextNode(" pinned: " + counts + ". "));
+    if (node.href) {
+      var open = document.createElement("a");
+      open.className = "ldm503-explorer-open";
+      open.href = node.href;
+      open.textContent = "Open " + node.id;
+      el.appendChild(open);
+      el.appendChild(document.createTextNode(" "));
+    }
+    var unpin = document.createElement("button");
+    unpin.type = "button";
+    unpin.className = "ldm503-explorer-unpin";
+    unpin.textContent = "Unpin";
+    unpin.addEventListener("click", function () { self.unpin(); });
+    el.appendChild(unpin);
+  };
+
+  /* Pin `name`'s chain: hovering no longer changes the highlight until unpinned. */
+  Explorer.prototype.pin = function (name) {
+    this.pinned = name;
+    this.highlight(name);
+  };
+
+  Explorer.prototype.unpin = function () {
+    this.pinned = null;
+    this.root.removeAttribute("data-ldm503-pinned");
+    this.clear();
   };
 
   Explorer.prototype.clear = function () {
@@ -96,11 +148,17 @@
         el.classList.remove("ldm503-hit", "ldm503-dim", "ldm503-focus");
       });
     this.root.removeAttribute("data-ldm503-highlighted");
+    if (!this.pinned) { this.root.removeAttribute("data-ldm503-pinned"); }
     this.status("");
   };
 
-  Explorer.prototype.status = function (text) {
-    if (this.statusEl) { this.statusEl.textContent = text; }
+  /* A hover's words stay on one line (cut short if they must): a status line that grew
+     under the pointer would move the diagram away from it. What a click, a tap or a
+     search writes (`wrap`) may take the lines it needs. */
+  Explorer.prototype.status = function (text, wrap) {
+    if (!this.statusEl) { return; }
+    this.statusEl.textContent = text;
+    this.statusEl.classList.toggle("ldm503-explorer-status-line", !wrap);
   };
 
   Explorer.prototype.button = function (label, title, action) {
@@ -134,7 +192,11 @@
     search.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter") { ev.preventDefault(); self.find(search.value); }
     });
-    search.addEventListener("change", function () { self.find(search.value); });
+    /* "change" follows Enter, or the search box losing focus (to a listed match, say):
+       the same words twice are one search. */
+    search.addEventListener("change", function () {
+      if (search.value !== self.lastQuery) { self.find(search.value); }
+    });
     bar.appendChild(search);
     bar.appendChild(list);
     this.fullButton = this.button("Full size", "Open the diagram at full size", function () {
@@ -148,6 +210,12 @@
     this.statusEl.setAttribute("aria-live", "polite");
     bar.appendChild(this.statusEl);
     this.root.insertBefore(bar, this.frame);
+    var hint = this.hint = document.createElement("p");
+    hint.className = "ldm503-explorer-hint";
+    hint.textContent = "Hover over, focus or tap a milestone to highlight what it needs and " +
+      "what needs it; click or tap it to pin the highlight, and again to open it. " +
+      "Escape unpins.";
+    this.root.insertBefore(hint, this.frame);
     var open = this.root.querySelector("a.ldm503-open-full");
     if (open) {
       open.addEventListener("click", function (ev) {
@@ -156,8 +224,11 @@
       });
     }
     document.addEventListener("keydown", function (ev) {
-      if (ev.key === "Escape" && self.root.classList.contains("ldm503-fullscreen")) {
+      if (ev.key !== "Escape") { return; }
+      if (self.root.classList.contains("ldm503-fullscreen")) {
         self.toggleFull(false);
+      } else if (self.pinned) {
+        self.unpin();
       }
     });
   };
@@ -166,25 +237,92 @@
     var self = this;
     Object.keys(this.nodes).forEach(function (name) {
       var g = self.nodes[name].g;
-      g.addEventListener("mouseenter", function () { self.highlight(name); });
-      g.addEventListener("mouseleave", function () {
-        if (self.pinned) { self.highlight(self.pinned); } else { self.clear(); }
+      /* A pinned chain wins: hovering, or the node that a search or a zoom slides
+         under a resting pointer, changes nothing until the reader unpins. */
+      g.addEventListener("mouseenter", function () { if (!self.pinned) { self.highlight(name); } });
+      g.addEventListener("mouseleave", function () { if (!self.pinned) { self.rest(); } });
+      g.addEventListener("focusin", function () { if (!self.pinned) { self.highlight(name); } });
+      g.addEventListener("focusout", function () { if (!self.pinned) { self.clear(); } });
+      /* Click or tap pins; on the pinned node it opens the milestone, as a link does.
+         With a modifier the browser does what it always does (a new tab, a window). */
+      g.addEventListener("click", function (ev) {
+        if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) { return; }
+        if (self.pinned === name && self.nodes[name].href) { return; }
+        ev.preventDefault();
+        ev.stopPropagation();
+        self.pin(name);
+        if (self.search) { self.search.value = self.lastQuery = self.nodes[name].id; }
       });
-      g.addEventListener("focusin", function () { self.highlight(name); });
+    });
+    /* A click on the background (not the end of a drag) unpins. */
+    this.frame.addEventListener("click", function (ev) {
+      if (self.dragged || !self.pinned) { return; }
+      if (ev.target.closest && ev.target.closest("g.node")) { return; }
+      self.unpin();
     });
   };
 
+  /* IDs in reading order: LDM-503-2 before LDM-503-10. */
+  function natural(a, b) {
+    var x = a.split(/(\d+)/), y = b.split(/(\d+)/);
+    for (var i = 0; i < Math.min(x.length, y.length); i++) {
+      if (x[i] === y[i]) { continue; }
+      var m = parseInt(x[i], 10), n = parseInt(y[i], 10);
+      if (i % 2 && !isNaN(m) && !isNaN(n) && m !== n) { return m - n; }
+      return x[i] < y[i] ? -1 : 1;
+    }
+    return x.length - y.length;
+  }
+
+  /* Several IDs match what was typed: list them, each a button that finds it. */
+  Explorer.prototype.listMatches = function (typed, ids) {
+    var self = this, el = this.statusEl, shown = 12;
+    if (!el) { return; }
+    this.status("", true);
+    el.textContent = ids.length + " milestones match \u201c" + typed + "\u201d: ";
+    ids.slice(0, shown).forEach(function (id, i) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "ldm503-explorer-match";
+      b.textContent = self.nodes[self.byId[id]].id;
+      b.addEventListener("click", function () {
+        self.search.value = b.textContent;
+        self.find(b.textContent);
+      });
+      if (i) { el.appendChild(document.createTextNode(" ")); }
+      el.appendChild(b);
+    });
+    if (ids.length > shown) {
+      el.appendChild(document.createTextNode(" and " + (ids.length - shown) + " more"));
+    }
+  };
+
+  /* The pointer left a node: back to the node the keyboard is on, if any, else nothing. */
+  Explorer.prototype.rest = function () {
+    var active = document.activeElement;
+    var g = active && active.closest && this.svg.contains(active) && active.closest("g.node");
+    var name = g && textOf(g.querySelector("title"));
+    if (name && this.nodes[name]) { this.highlight(name); } else { this.clear(); }
+  };
+
   Explorer.prototype.find = function (value) {
-    var key = (value || "").trim().toUpperCase();
-    if (!key) { this.pinned = null; this.clear(); return false; }
+    this.lastQuery = value;
+    var typed = (value || "").trim(), key = typed.toUpperCase();
+    if (!key) { this.unpin(); return false; }
     var name = this.byId[key];
     if (!name) {
-      var ids = Object.keys(this.byId).filter(function (id) { return id.indexOf(key) === 0; });
-      if (ids.length === 1) { name = this.byId[ids[0]]; }
+      var all = Object.keys(this.byId);
+      var ids = all.filter(function (id) { return id.indexOf(key) === 0; });
+      if (!ids.length) { ids = all.filter(function (id) { return id.indexOf(key) >= 0; }); }
+      if (ids.length === 1) {
+        name = this.byId[ids[0]];
+      } else if (ids.length > 1) {
+        this.listMatches(typed, ids.sort(natural));
+        return false;
+      }
     }
-    if (!name) { this.status("No milestone " + value.trim() + " in this diagram"); return false; }
-    this.pinned = name;
-    this.highlight(name);
+    if (!name) { this.status("No milestone " + typed + " in this diagram", true); return false; }
+    this.pin(name);
     if (this.scale === 0 && !this.root.classList.contains("ldm503-fullscreen")) {
       this.setScale(1);
     }
@@ -235,8 +373,45 @@
 
   Explorer.prototype.fit = function () { this.setScale(0); };
 
+  /* The diagram's key and caption, copied under the frame for the full-size view
+     (the originals stay where they are: the page's layout does not move). */
+  Explorer.prototype.buildKey = function () {
+    if (this.fullKey !== undefined) { return; }
+    this.fullKey = null;
+    var container = this.root.closest && this.root.closest(".ldm503-graph");
+    var figure = this.root.closest && this.root.closest("figure");
+    var parts = [];
+    if (container) {
+      Array.prototype.forEach.call(container.children, function (child) {
+        if (child.querySelector && child.querySelector(".ldm503-legend, .ldm503-graph-key") ||
+            child.classList.contains("ldm503-graph-key")) {
+          parts.push(child.cloneNode(true));
+        }
+      });
+    }
+    var caption = figure && figure.querySelector("figcaption");
+    if (caption) {
+      var text = caption.querySelector(".caption-text") || caption;
+      var p = document.createElement("p");
+      p.className = "ldm503-fullscreen-caption";
+      p.textContent = textOf(text);
+      parts.unshift(p);
+    }
+    if (!parts.length) { return; }
+    var key = this.fullKey = document.createElement("div");
+    key.className = "ldm503-fullscreen-key";
+    parts.forEach(function (part) {
+      Array.prototype.forEach.call(part.querySelectorAll ? part.querySelectorAll("[id]") : [],
+        function (el) { el.removeAttribute("id"); });
+      if (part.removeAttribute) { part.removeAttribute("id"); }
+      key.appendChild(part);
+    });
+    this.root.insertBefore(key, this.frame.nextSibling);
+  };
+
   Explorer.prototype.toggleFull = function (on) {
     var full = on === undefined ? !this.root.classList.contains("ldm503-fullscreen") : on;
+    if (full) { this.buildKey(); }
     this.root.classList.toggle("ldm503-fullscreen", full);
     document.documentElement.style.overflow = full ? "hidden" : "";
     this.fullButton.textContent = full ? "Close full size" : "Full size";
@@ -248,13 +423,17 @@
   Explorer.prototype.bindPan = function () {
     var self = this, start = null;
     this.frame.addEventListener("pointerdown", function (ev) {
-      if (!self.scale || ev.button !== 0 || (ev.target.closest && ev.target.closest("a"))) { return; }
+      self.dragged = false;
+      /* A finger scrolls the frame natively; a drag that starts on a node would lose its click. */
+      if (!self.scale || ev.button !== 0 || ev.pointerType === "touch" ||
+          (ev.target.closest && ev.target.closest("a, g.node"))) { return; }
       start = { x: ev.clientX, y: ev.clientY, left: self.frame.scrollLeft, top: self.frame.scrollTop };
       self.frame.classList.add("ldm503-panning");
       if (self.frame.setPointerCapture) { self.frame.setPointerCapture(ev.pointerId); }
     });
     this.frame.addEventListener("pointermove", function (ev) {
       if (!start) { return; }
+      if (Math.abs(ev.clientX - start.x) + Math.abs(ev.clientY - start.y) > 4) { self.dragged = true; }
       self.frame.scrollLeft = start.left - (ev.clientX - start.x);
       self.frame.scrollTop = start.top - (ev.clientY - start.y);
     });
