@@ -100,6 +100,19 @@ def forget_loaded_doctrees(env: BuildEnvironment, docnames: list[str]) -> None:
             cache.pop(docname, None)
 
 
+def written_doctree(env: BuildEnvironment, docname: str) -> nodes.document:
+    """The doctree the writer will take for ``docname``, without reading it twice.
+
+    Sphinx (8.1 to 9) keeps the doctrees of documents read in this build in the
+    private ``env._write_doc_doctree_cache`` until they are written; others are
+    unpickled. Without the attribute (another Sphinx) every doctree is unpickled:
+    slower, the same result. ``tests/test_compat.py`` pins the attribute.
+    """
+    cache = getattr(env, "_write_doc_doctree_cache", None)
+    found = cache.get(docname) if isinstance(cache, dict) else None
+    return found if found is not None else env.get_doctree(docname)
+
+
 def keep_no_search_out_of_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """On Sphinx 8.1, have the HTML search index skip ``no-search`` nodes as 8.2 does.
 

@@ -40,6 +40,7 @@ from sphinx.util.osutil import relative_uri
 
 from . import batchdot, guard, prefork
 from . import nodes as ldm_nodes
+from .compat import written_doctree
 from .domain import get_domain
 
 if TYPE_CHECKING:
@@ -125,11 +126,9 @@ def _doctrees(builder: Builder, pages: set[str]) -> Iterator[tuple[str, nodes.do
     env = builder.env
     assembled = _assembled(builder)
     if assembled is None:
-        # Documents read in this build are still in memory for the writer (a
-        # private cache of Sphinx's, only read here); others are unpickled.
-        cache: dict[str, nodes.document] = getattr(env, "_write_doc_doctree_cache", {})
+        # Documents read in this build are still in memory for the writer.
         for docname in sorted(pages):
-            yield docname, cache.get(docname) or env.get_doctree(docname)
+            yield docname, written_doctree(env, docname)
         return
     starts, appendices = assembled
     for docname, toctree_only in starts:

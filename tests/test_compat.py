@@ -118,3 +118,20 @@ def test_the_doctree_cache_of_a_kept_application_is_sphinxs_private_dict(app) ->
     assert "early" in cache
     compat.forget_loaded_doctrees(app.env, ["early", "never-read"])
     assert "early" not in cache
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_documents_read_in_a_build_wait_in_sphinxs_private_write_cache(app) -> None:
+    """``env._write_doc_doctree_cache`` (Sphinx 8.1 to 9) holds what this build read
+    until it is written; compat.written_doctree takes it from there."""
+    seen: dict[str, bool] = {}
+
+    def on_write_started(app, builder) -> None:
+        cache = app.env._write_doc_doctree_cache
+        seen["cached"] = isinstance(cache, dict) and "early" in cache
+        seen["same"] = compat.written_doctree(app.env, "early") is cache.get("early")
+
+    app.connect("write-started", on_write_started)
+    app.build()
+    assert seen == {"cached": True, "same": True}
+    assert compat.written_doctree(app.env, "early").astext()  # unpickled when not cached
