@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,25 +63,27 @@ def _skip_when_extra_missing(item: pytest.Item) -> None:
             pytest.skip(f"needs the optional {', '.join(absent)} (minimal lane: no extras)")
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item):
-    _skip_when_extra_missing(item)
+@contextlib.contextmanager
+def _skipped_when_an_extra_is_missing() -> Iterator[None]:
     try:
-        return (yield)
+        yield
     except Exception as exc:
         if WITHOUT_EXTRAS and (module := missing_extra(exc)):
             pytest.skip(f"needs the optional {module} (minimal lane: no extras)")
         raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    _skip_when_extra_missing(item)
+    with _skipped_when_an_extra_is_missing():
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    try:
+    with _skipped_when_an_extra_is_missing():
         return (yield)
-    except Exception as exc:
-        if WITHOUT_EXTRAS and (module := missing_extra(exc)):
-            pytest.skip(f"needs the optional {module} (minimal lane: no extras)")
-        raise
 
 
 @pytest.fixture

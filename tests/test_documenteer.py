@@ -117,6 +117,22 @@ def _same_plan(ours: dict[str, object], theirs: dict[str, object]) -> None:
         assert theirs_pages.get(page) == facts, page
 
 
+def _edited_and_rebuilt(plain: tuple[Path, Path], theirs: Path, page: str, edit: str,
+                        tmp_path: Path) -> dict[str, object]:
+    """The same edit in both projects; documenteer's rebuilt incrementally (into
+    ``out-<name>``, built before), ours from scratch; the two compared. The facts of
+    documenteer's rebuild."""
+    (ours, confdir) = plain
+    for project in (ours, theirs):
+        with (project / page).open("a", encoding="utf-8") as f:
+            f.write(edit)
+    _build(ours, tmp_path / "out-plain-clean", confdir=confdir)
+    _build(theirs, tmp_path / f"out-{theirs.name}")
+    after = _facts(tmp_path / f"out-{theirs.name}")
+    _same_plan(_facts(tmp_path / "out-plain-clean"), after)
+    return after
+
+
 def test_the_example_as_a_documenteer_user_guide(tmp_path: Path) -> None:
     plain, guide = tmp_path / "plain", tmp_path / "guide"
     shutil.copytree(EXAMPLE, plain)
@@ -137,13 +153,7 @@ def test_the_example_as_a_documenteer_user_guide(tmp_path: Path) -> None:
     assert "ldm503.schedule-inversion" in warnings  # the reviewer's findings, found there too
     _same_plan(_facts(tmp_path / "out-plain"), _facts(tmp_path / "out-guide"))
 
-    for project in (plain, guide):  # an edit, then an incremental rebuild of each
-        with (project / "ops-rehearsals.rst").open("a", encoding="utf-8") as f:
-            f.write(EDIT)
-    _build(plain, tmp_path / "out-plain-clean", confdir=REPO)
-    _build(guide, tmp_path / "out-guide")
-    after = _facts(tmp_path / "out-guide")
-    _same_plan(_facts(tmp_path / "out-plain-clean"), after)
+    after = _edited_and_rebuilt((plain, REPO), guide, "ops-rehearsals.rst", EDIT, tmp_path)
     assert "LDM-503-99" in {m["id"] for m in after["json"]["milestones"]}  # type: ignore[index]
 
 
@@ -172,11 +182,5 @@ def test_a_one_page_plan_as_a_documenteer_technote(tmp_path: Path) -> None:
         "ms-dm-suit-1", "ms-ldm-503-01", "ms-ldm-503-02"]
 
     edit = "\n.. milestone:: LDM-503-03: Added later\n   :requires: LDM-503-02\n"
-    for project in (plain, note):
-        with (project / "index.rst").open("a", encoding="utf-8") as f:
-            f.write(edit)
-    _build(plain, tmp_path / "out-plain-clean", confdir=plain_conf)
-    _build(note, tmp_path / "out-note")
-    after = _facts(tmp_path / "out-note")
-    _same_plan(_facts(tmp_path / "out-plain-clean"), after)
+    after = _edited_and_rebuilt((plain, plain_conf), note, "index.rst", edit, tmp_path)
     assert "ms-ldm-503-03" in after["pages"]["index.html"][2][-1]  # type: ignore[index]
