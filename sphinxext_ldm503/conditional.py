@@ -98,6 +98,9 @@ def dropped(builder: Builder, exprs: tuple[str, ...]) -> bool:
 def on_write_started(app: Sphinx, builder: Builder) -> None:
     """Name every milestone this builder leaves out, at its declaration."""
     domain = get_domain(app.env)
+    if domain.per_build("conditional-named", lambda: [False])[0]:
+        return
+    domain.per_build("conditional-named", lambda: [False])[0] = True
     for docname in sorted(domain.data["conditional"]):
         for ms_id, exprs, location in domain.data["conditional"][docname]:
             if dropped(builder, exprs):
@@ -108,8 +111,18 @@ def on_write_started(app: Sphinx, builder: Builder) -> None:
                      "'only' (a ':no-index:' copy may go inside)", "invalid", location)
 
 
+def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
+    """A build with nothing to write: Sphinx 8.1 then never starts writing (no
+    ``write-started``; 8.2 and later do), and the published pages still have the
+    problem, so it is named all the same."""
+    if exception is None:
+        on_write_started(app, app.builder)
+
+
 def setup(app: Sphinx) -> None:
     app.connect("source-read", on_source_read)
     app.connect("include-read", on_include_read)
     app.connect("doctree-read", on_doctree_read)
     app.connect("write-started", on_write_started)
+    # Before the domain forgets this build's values (priority 999).
+    app.connect("build-finished", on_build_finished)

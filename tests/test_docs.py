@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 from io import StringIO
 from pathlib import Path
@@ -152,8 +153,12 @@ def test_make_pdf_ends_naming_the_one_pdf() -> None:
     root = DOCS.parent
     # The name conf.py gives the document, which latexmk turns into the PDF.
     (tex,) = re.findall(r'"([\w.-]+)\.tex"', (root / "conf.py").read_text(encoding="utf-8"))
-    result = subprocess.run(["make", "-n", "pdf"], cwd=root, capture_output=True, text=True,
-                            check=True, timeout=60)
+    # Not as a sub-make of whatever runs the tests (``make matrix``): its flags would
+    # add "Entering/Leaving directory" lines.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    result = subprocess.run(["make", "--no-print-directory", "-n", "pdf"], cwd=root, env=env,
+                            capture_output=True, text=True, check=True, timeout=60)
     lines = result.stdout.strip().splitlines()
     assert not [line for line in lines if "*.pdf" in line or line.startswith("ls ")]
     assert lines[-1].endswith(f'echo "The PDF is _build/latex/{tex}.pdf"')
