@@ -12,10 +12,10 @@
 - ``documenteer``: Rubin's own stack (documenteer's ``guide`` and ``technote``
   configurations; it resolves to Sphinx 8.1 and pydata-sphinx-theme 0.12).
 
-Each lane runs the fast suite (``-m "not slow and not pdf"``) unless given other pytest
-arguments after ``--``; ``make test`` runs the whole suite in the development
-environment. A Python the machine does not have is reported and its lane skipped, never
-downloaded.
+Each lane runs the fast suite (``-m "not slow and not pdf"``, one process per core with
+pytest-xdist) unless given other pytest arguments after ``--``; ``make test`` runs the
+whole suite in the development environment. A Python the machine does not have is
+reported and its lane skipped, never downloaded.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ nox.options.sessions = ["oldest", "newest", "minimal", "documenteer"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "venv"
 
-FAST = ["-m", "not slow and not pdf", "-p", "no:cacheprovider"]
+#: The fast suite, one process per core (pytest-xdist): every test stands alone.
+FAST = ["-m", "not slow and not pdf", "-n", "auto", "-p", "no:cacheprovider"]
 
 #: The oldest versions we declare, as one pin each.
 OLDEST = [
