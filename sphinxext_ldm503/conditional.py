@@ -98,9 +98,10 @@ def dropped(builder: Builder, exprs: tuple[str, ...]) -> bool:
 def on_write_started(app: Sphinx, builder: Builder) -> None:
     """Name every milestone this builder leaves out, at its declaration."""
     domain = get_domain(app.env)
-    if domain.per_build("conditional-named", lambda: [False])[0]:
+    named = domain.per_build("conditional-named", lambda: [False])  # once per build
+    if named[0]:
         return
-    domain.per_build("conditional-named", lambda: [False])[0] = True
+    named[0] = True
     for docname in sorted(domain.data["conditional"]):
         for ms_id, exprs, location in domain.data["conditional"][docname]:
             if dropped(builder, exprs):
