@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from test_reliability_dot import recorded_pids, running
+from test_reliability_dot import recorded_pids, still_running
 
 DOT = shutil.which("dot")
 pytestmark = [
@@ -134,7 +134,7 @@ def test_ctrl_c_at_any_phase_leaves_this_process_as_it_was(
     assert signal.getsignal(signal.SIGINT) == handler
     assert not guard._GUARDS
     # Nothing left running: every dot and helper was stopped with the build.
-    assert [pid for pid in recorded_pids(dot) - {os.getpid()} if running(pid)] == []
+    assert still_running(recorded_pids(dot) - {os.getpid()}) == []
     # Nothing left in the temporary folder.
     assert sorted(p.name for p in private_tmp.iterdir()) == []
     # The next build (incremental, as a user would run it) equals a clean one.
@@ -248,8 +248,7 @@ def test_sphinx_build_stopped_by_a_signal_leaves_nothing_behind(
             proc.wait()
     assert proc.returncode != 0
     assert sorted(p.name for p in tmp.iterdir()) == []
-    time.sleep(0.2)  # a killed group's processes are gone once reaped by init
-    assert [pid for pid in recorded_pids(dot) - {proc.pid} if running(pid)] == []
+    assert still_running(recorded_pids(dot) - {proc.pid}) == []
     # The next build, incremental, equals a clean one.
     marker.write_text("done")  # no more waiting
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
