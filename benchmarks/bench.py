@@ -119,10 +119,10 @@ def diagram_sources(doctrees: Path) -> list[str]:
     """
     import pickle
 
-    from sphinxext_ldm503.graph import GraphOptions, build_dot, select
-    from sphinxext_ldm503.graph.dot import Statements
-    from sphinxext_ldm503.model import Plan
-    from sphinxext_ldm503.schedule_dot import critical_path_styles
+    from sphinxext_ldm503.core.model import Plan
+    from sphinxext_ldm503.render.graph import GraphOptions, build_dot, select
+    from sphinxext_ldm503.render.graph.dot import Statements
+    from sphinxext_ldm503.render.schedule_dot import critical_path_styles
 
     with (doctrees / "environment.pickle").open("rb") as stored:
         env = pickle.load(stored)

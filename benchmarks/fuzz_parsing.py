@@ -25,10 +25,10 @@ from xml.etree import ElementTree
 import atheris
 
 with atheris.instrument_imports():
-    from sphinxext_ldm503 import parsing
-    from sphinxext_ldm503.graph import GRAPH_OPTIONS as GRAPH_OPTION_SPECS
-    from sphinxext_ldm503.graph import GraphOptions, build_dot, parse_graph_options
-    from sphinxext_ldm503.model import Milestone, Plan, Prerequisite
+    from sphinxext_ldm503.core import parsing
+    from sphinxext_ldm503.core.model import Milestone, Plan, Prerequisite
+    from sphinxext_ldm503.render.graph import GRAPH_OPTIONS as GRAPH_OPTION_SPECS
+    from sphinxext_ldm503.render.graph import GraphOptions, build_dot, parse_graph_options
 
 WITH_DOT = "--with-dot" in sys.argv
 PARSERS = (

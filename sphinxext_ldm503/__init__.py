@@ -13,30 +13,18 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.util.typing import ExtensionMetadata
 
-__version__ = "0.2.0"
+from .version import __version__
+
+__all__ = ["__version__", "setup"]
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the configuration, the domain and every feature."""
-    from . import (
-        compat,
-        conditional,
-        diagrams,
-        directives,
-        events,
-        gcfreeze,
-        guard,
-        latex,
-        needs,
-        placeholders,
-        prerender,
-        report,
-        roles,
-        schedule_sphinx,
-        web,
-    )
-    from .config import CONFIG_VALUES
-    from .domain import MilestoneDomain
+    from .core.config import CONFIG_VALUES
+    from .features import diagrams, latex, needs, report, schedule_views, web
+    from .framework import compat, conditional, directives, events, guard, placeholders, roles
+    from .framework.domain import MilestoneDomain
+    from .speed import gcfreeze, prerender
 
     for value in CONFIG_VALUES:
         app.add_config_value(value.name, value.default, value.rebuild, types=value.types)
@@ -48,7 +36,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     diagrams.setup(app)
     prerender.setup(app)
     report.setup(app)
-    schedule_sphinx.setup(app)
+    schedule_views.setup(app)
     events.setup(app)
     conditional.setup(app)
     guard.setup(app)

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite, Query
+from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite, Query
 
 DATA = Path(__file__).parent / "data"
 SEED = DATA / "seed-review.txt"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sphinx.writers.html5 import HTML5Translator
 
-from sphinxext_ldm503.blocks import (
+from sphinxext_ldm503.framework.blocks import (
     Code,
     Emphasis,
     Fields,
@@ -25,8 +25,8 @@ from sphinxext_ldm503.blocks import (
     to_html_node,
     to_nodes,
 )
-from sphinxext_ldm503.compat import resolved_doctree
-from sphinxext_ldm503.domain import reference_to
+from sphinxext_ldm503.framework.compat import resolved_doctree
+from sphinxext_ldm503.framework.domain import reference_to
 
 # Text a title or ID could hold: markup characters, entities, runs of spaces, newlines.
 TEXT = st.text(alphabet=st.sampled_from(list("aZ09 -:&<>\"'@#;\n\u2026\u00e9")), max_size=12)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinxext_ldm503.catalog import (
+from sphinxext_ldm503.core.catalog import (
     DELIMITERS,
     FIELD_SIZE_LIMIT,
     CatalogProblem,
@@ -22,7 +22,7 @@ from sphinxext_ldm503.catalog import (
     parse_catalog_status,
     sniff_delimiter,
 )
-from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite
 
 REAL = Path(__file__).parent / "data" / "ldm503-milestones-2019-04.csv"
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sphinxext_ldm503.checks import (
+from sphinxext_ldm503.core.checks import (
     CHECK_NAMES,
     CHECKS,
     DEFAULT_SEVERITY,
@@ -22,7 +22,7 @@ from sphinxext_ldm503.checks import (
     normalised_cycles,
     run_checks,
 )
-from sphinxext_ldm503.model import (
+from sphinxext_ldm503.core.model import (
     Finding,
     Location,
     Milestone,
@@ -32,7 +32,7 @@ from sphinxext_ldm503.model import (
     Reference,
     Waiver,
 )
-from sphinxext_ldm503.titles import catalog_title_agrees, looks_truncated, normalise_title
+from sphinxext_ldm503.core.titles import catalog_title_agrees, looks_truncated, normalise_title
 
 DOC = "plan"
 
@@ -333,7 +333,7 @@ def test_a_capital_a_names_something_and_does_not_dangle():
 
 
 def test_title_conventions_are_ignored():
-    from sphinxext_ldm503.titles import same_title, strip_conventions
+    from sphinxext_ldm503.core.titles import same_title, strip_conventions
 
     assert same_title("DM ComCam interface verification readiness (LDM-503-06)",
                       "Test report: DM ComCam interface verification readiness")
@@ -764,7 +764,7 @@ def test_each_check_runs_alone(check):
 
 
 def test_duplicate_id_reports_ids_sharing_an_anchor():
-    from sphinxext_ldm503.checks import check_duplicate_id
+    from sphinxext_ldm503.core.checks import check_duplicate_id
 
     plan = Plan([
         Milestone("A.1", "dotted", location=Location("a", 3)),
@@ -781,7 +781,7 @@ def test_duplicate_id_reports_ids_sharing_an_anchor():
 def test_implied_edges_match_networkx_transitive_reduction(pairs):
     import networkx as nx
 
-    from sphinxext_ldm503.reachability import implied_edges
+    from sphinxext_ldm503.core.reachability import implied_edges
 
     # Edges only from a lower to a higher number: always acyclic.
     graph = nx.DiGraph((f"n{a}", f"n{b}") for a, b in pairs if a < b)
@@ -794,7 +794,7 @@ def test_implied_edges_match_networkx_transitive_reduction(pairs):
 def test_implied_edges_on_cyclic_graphs_have_a_longer_path(pairs):
     import networkx as nx
 
-    from sphinxext_ldm503.reachability import implied_edges
+    from sphinxext_ldm503.core.reachability import implied_edges
 
     graph = nx.DiGraph((f"n{a}", f"n{b}") for a, b in pairs if a != b)
     implied = implied_edges(graph.edges)

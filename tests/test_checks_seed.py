@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from seedplan import CATALOG, read_seed
 
-from sphinxext_ldm503.catalog import load_catalog
-from sphinxext_ldm503.checks import CheckConfig, at_risk_keys, run_checks
-from sphinxext_ldm503.export import dumps, plan_from_json, to_json_document
-from sphinxext_ldm503.model import Finding, Plan
+from sphinxext_ldm503.core.catalog import load_catalog
+from sphinxext_ldm503.core.checks import CheckConfig, at_risk_keys, run_checks
+from sphinxext_ldm503.core.export import dumps, plan_from_json, to_json_document
+from sphinxext_ldm503.core.model import Finding, Plan
 
 CONFIG = CheckConfig(at_risk_patterns=("^DM-SUIT-",))
 

@@ -454,7 +454,7 @@ def test_json_schema(make_app, tmp_path) -> None:
 def test_today_honours_config_and_source_date_epoch(monkeypatch) -> None:
     from datetime import date
 
-    from sphinxext_ldm503.domain import today
+    from sphinxext_ldm503.framework.domain import today
 
     assert today("2019-04-30") == date(2019, 4, 30)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1556582400")  # 2019-04-30T00:00:00Z

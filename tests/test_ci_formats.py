@@ -22,9 +22,10 @@ import jsonschema
 import pytest
 import yaml
 
-from sphinxext_ldm503 import ciformats, cli
-from sphinxext_ldm503.checks import REGISTRY
-from sphinxext_ldm503.model import Finding, Location
+from sphinxext_ldm503.cli import main as cli
+from sphinxext_ldm503.core import ciformats
+from sphinxext_ldm503.core.checks import REGISTRY
+from sphinxext_ldm503.core.model import Finding, Location
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOTS = ROOT / "tests" / "roots"

@@ -21,8 +21,9 @@ import pytest
 from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace
 
-from sphinxext_ldm503 import __version__, cli
-from sphinxext_ldm503.importer import model_from_review, parse_review, render_rst
+from sphinxext_ldm503 import __version__
+from sphinxext_ldm503.cli import main as cli
+from sphinxext_ldm503.core.importer import model_from_review, parse_review, render_rst
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOTS = ROOT / "tests" / "roots"
@@ -723,7 +724,7 @@ def test_console_script(tmp_path):
                                    "\tx", "\rx", "=cmd|' /C calc'!A0"])
 def test_export_csv_neutralises_formulas(title):
     # OWASP CSV injection: a cell a spreadsheet would run gets a leading apostrophe.
-    from sphinxext_ldm503.model import Milestone, Plan, Prerequisite
+    from sphinxext_ldm503.core.model import Milestone, Plan, Prerequisite
 
     plan = Plan([Milestone("A", "Own", prerequisites=(Prerequisite("B", title=title),)),
                  Milestone("C", title, prerequisites=(Prerequisite("D", query="open"),))])
@@ -776,7 +777,7 @@ def test_deeply_nested_filters(capsys, tmp_path, expression):
 
 
 def test_a_filter_at_the_depth_limit_still_works(tmp_path):
-    from sphinxext_ldm503.needfilter import MAX_DEPTH, compile_filter
+    from sphinxext_ldm503.core.needfilter import MAX_DEPTH, compile_filter
 
     # Compare(Call(Attribute(...Name(Load)))): two levels per call, three more.
     calls = (MAX_DEPTH - 3) // 2

@@ -1,4 +1,4 @@
-"""Pins of every Sphinx and docutils difference that sphinxext_ldm503.compat bridges.
+"""Pins of every Sphinx and docutils difference that sphinxext_ldm503.framework.compat bridges.
 
 Each test states which versions behave which way. When a supported release changes one
 of them, the pin fails here, loudly, instead of a feature degrading quietly: then the
@@ -19,7 +19,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.ext.graphviz import render_dot
 from sphinx.search import WordCollector
 
-from sphinxext_ldm503 import compat
+from sphinxext_ldm503.framework import compat
 
 DOCUTILS = tuple(int(part) for part in docutils.__version__.split(".")[:2])
 

@@ -10,8 +10,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.util.inventory import InventoryFile
 
-from sphinxext_ldm503.compat import inventory_entry
-from sphinxext_ldm503.model import anchor_for
+from sphinxext_ldm503.core.model import anchor_for
+from sphinxext_ldm503.framework.compat import inventory_entry
 
 
 def soup(app, page: str) -> BeautifulSoup:
@@ -382,7 +382,7 @@ def test_records_pickle_as_their_field_values_and_read_the_old_state():
     import dataclasses
     import pickle
 
-    from sphinxext_ldm503.model import Edge, Finding, Location, Milestone, Prerequisite, Query
+    from sphinxext_ldm503.core.model import Edge, Finding, Location, Milestone, Prerequisite, Query
 
     pre = Prerequisite(id="DM-1", title="first", query=Query("open", "why?"))
     ms = Milestone(id="LDM-503-1", title="One", location=Location("plan", 3),
@@ -398,7 +398,7 @@ def test_records_pickle_as_their_field_values_and_read_the_old_state():
 
 
 def test_natural_key_is_one_total_order():
-    from sphinxext_ldm503.model import natural_key
+    from sphinxext_ldm503.core.model import natural_key
 
     ids = ["DM-AP-10", "dm-ap-2", "DM-AP-1", "LDM-503-10", "LDM-503-4b", "LDM-503-4",
            "DM-AP-01", "DM-AP-1a", "A"]

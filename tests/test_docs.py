@@ -15,11 +15,11 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 from sphinxext_ldm503 import __version__
-from sphinxext_ldm503.checks import REGISTRY, run_checks
-from sphinxext_ldm503.cli import make_parser
-from sphinxext_ldm503.config import CONFIG_VALUES
-from sphinxext_ldm503.directives import MilestoneDirective
-from sphinxext_ldm503.graph import GRAPH_OPTIONS
+from sphinxext_ldm503.cli.main import make_parser
+from sphinxext_ldm503.core.checks import REGISTRY, run_checks
+from sphinxext_ldm503.core.config import CONFIG_VALUES
+from sphinxext_ldm503.framework.directives import MilestoneDirective
+from sphinxext_ldm503.render.graph import GRAPH_OPTIONS
 
 DOCS = Path(__file__).parent.parent / "docs"
 
@@ -238,7 +238,7 @@ def run_command(command: str, cwd: Path, capsys: pytest.CaptureFixture[str]) -> 
 
     from sphinx.cmd.build import main as sphinx_build
 
-    from sphinxext_ldm503 import cli
+    from sphinxext_ldm503.cli import main as cli
 
     argv = shlex.split(command)
     target = None

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sphinxext_ldm503.importer import model_from_review, parse_review
+from sphinxext_ldm503.core.importer import model_from_review, parse_review
 
 REPO = Path(__file__).parent.parent
 SEED = Path(__file__).parent / "data" / "seed-review.txt"

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given, settings
 from test_checks import CONFIGS, plans
 
-from sphinxext_ldm503.checks import CheckConfig, run_checks
-from sphinxext_ldm503.export import (
+from sphinxext_ldm503.core.checks import CheckConfig, run_checks
+from sphinxext_ldm503.core.export import (
     dump,
     dumps,
     findings_from_json,
     plan_from_json,
     to_json_document,
 )
-from sphinxext_ldm503.model import (
+from sphinxext_ldm503.core.model import (
     Finding,
     Location,
     Milestone,

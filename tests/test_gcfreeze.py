@@ -15,7 +15,7 @@ freezes_here = pytest.mark.usefixtures("unfrozen_process")
 @pytest.fixture
 def counts_while_reading(monkeypatch):
     """The collector's frozen-object count each time a document is read."""
-    from sphinxext_ldm503 import gcfreeze
+    from sphinxext_ldm503.speed import gcfreeze
 
     seen: list[int] = []
     real = gcfreeze.setup
@@ -79,7 +79,7 @@ def test_survivors_of_full_collections_and_what_is_alive_when_writing_starts_are
         make_app, rootdir, tmp_path):
     import weakref
 
-    from sphinxext_ldm503 import gcfreeze
+    from sphinxext_ldm503.speed import gcfreeze
 
     seen: dict[str, object] = {}
     kept = _Marker()  # alive through the build
@@ -118,7 +118,7 @@ def test_survivors_of_full_collections_and_what_is_alive_when_writing_starts_are
 
 
 def test_nothing_is_frozen_with_the_collector_off(make_app, rootdir, tmp_path):
-    from sphinxext_ldm503 import gcfreeze
+    from sphinxext_ldm503.speed import gcfreeze
 
     counts: list[int] = []
     before = gc.get_freeze_count()

@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from seedplan import seed_plan, shuffled
 
-from sphinxext_ldm503.classify import Classifier
-from sphinxext_ldm503.graph import (
+from sphinxext_ldm503.core.classify import Classifier
+from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.render.graph import (
     GraphOptions,
     build_dot,
     build_legend_dot,
@@ -32,7 +33,6 @@ from sphinxext_ldm503.graph import (
     size_warning,
     text_outline,
 )
-from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
 
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz dot is not installed")
@@ -710,7 +710,7 @@ def test_remembered_statements_write_what_graphviz_writes(name, label, html_labe
     for byte the package's own."""
     import graphviz
 
-    from sphinxext_ldm503.graph.dot import _attr_list_around, _quote
+    from sphinxext_ldm503.render.graph.dot import _attr_list_around, _quote
 
     if label is not None and not html_label:
         label = graphviz.nohtml(label)
@@ -730,8 +730,8 @@ def test_remembered_statements_write_what_graphviz_writes(name, label, html_labe
 def test_statements_remembered_across_diagrams_change_nothing(plan, labels, layout):
     """Every milestone's neighbourhood drawn with one shared memory of statements
     gives exactly the DOT each gets alone."""
-    from sphinxext_ldm503.graph.dot import Statements
-    from sphinxext_ldm503.schedule_dot import critical_path_styles
+    from sphinxext_ldm503.render.graph.dot import Statements
+    from sphinxext_ldm503.render.schedule_dot import critical_path_styles
 
     shared = Statements()
     node_extra, edge_extra = critical_path_styles(None)
@@ -748,8 +748,8 @@ def test_default_statements_keep_a_nohtml_value_apart_from_an_equal_string():
     ``"<b>"`` but is quoted, the other written as an HTML-like label."""
     import graphviz
 
-    from sphinxext_ldm503.graph import build_dot
-    from sphinxext_ldm503.model import Milestone, Plan
+    from sphinxext_ldm503.core.model import Milestone, Plan
+    from sphinxext_ldm503.render.graph import build_dot
 
     plan = Plan([Milestone("A-1", "One")])
     html_like = build_dot(plan, node_attrs={"xlabel": "<b>"})

@@ -41,15 +41,15 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
-from sphinxext_ldm503 import parsing
-from sphinxext_ldm503.graph import (
+from sphinxext_ldm503.core import parsing
+from sphinxext_ldm503.core.model import Milestone, Plan, Prerequisite, anchor_for
+from sphinxext_ldm503.render.graph import (
     GraphOptions,
     build_dot,
     build_legend_dot,
     parse_graph_options,
     select,
 )
-from sphinxext_ldm503.model import Milestone, Plan, Prerequisite, anchor_for
 
 DOT = shutil.which("dot")
 PDFLATEX = shutil.which("pdflatex")

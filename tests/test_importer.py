@@ -19,7 +19,7 @@ from docutils.parsers.rst import Directive, directives
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sphinxext_ldm503.importer import (
+from sphinxext_ldm503.core.importer import (
     Chapter,
     ReviewEdge,
     Unmapped,
@@ -30,8 +30,8 @@ from sphinxext_ldm503.importer import (
     render_files,
     render_rst,
 )
-from sphinxext_ldm503.model import Location, Milestone
-from sphinxext_ldm503.parsing import split_argument
+from sphinxext_ldm503.core.model import Location, Milestone
+from sphinxext_ldm503.core.parsing import split_argument
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

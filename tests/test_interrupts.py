@@ -101,7 +101,8 @@ def _clean_reference(rootdir: Path, tmp_path: Path, dot: Path) -> dict[str, str]
 @pytest.mark.parametrize("phase", sorted(PHASES))
 def test_ctrl_c_at_any_phase_leaves_this_process_as_it_was(
         rootdir, tmp_path, private_tmp, monkeypatch, phase, fork) -> None:
-    from sphinxext_ldm503 import gcfreeze, guard, prefork
+    from sphinxext_ldm503.framework import guard
+    from sphinxext_ldm503.speed import gcfreeze, prefork
 
     if fork:
         if not prefork.can_fork():
@@ -147,7 +148,8 @@ def test_a_build_stopped_by_a_raised_interrupt_is_undone_by_the_next_one(
         rootdir, tmp_path, private_tmp, unfrozen_process) -> None:
     """A ``KeyboardInterrupt`` raised by code, not by a signal: no handler of ours sees it,
     so the next build in the process undoes what the stopped one left."""
-    from sphinxext_ldm503 import gcfreeze, guard
+    from sphinxext_ldm503.framework import guard
+    from sphinxext_ldm503.speed import gcfreeze
 
     src = tmp_path / "src"
     shutil.copytree(rootdir / "test-graphs", src)
@@ -189,9 +191,9 @@ INTERRUPT_EXT = """\
 import os, time
 from pathlib import Path
 
-import sphinxext_ldm503.prefork
+import sphinxext_ldm503.speed.prefork
 
-sphinxext_ldm503.prefork.MIN_DIAGRAMS = 1  # the forked copy, for this small project
+sphinxext_ldm503.speed.prefork.MIN_DIAGRAMS = 1  # the forked copy, for this small project
 
 
 def setup(app):
@@ -293,8 +295,8 @@ def test_drawing_a_timeline_leaves_matplotlib_s_backend_alone() -> None:
     matplotlib = pytest.importorskip("matplotlib")
     from datetime import date
 
-    from sphinxext_ldm503 import timeline
-    from sphinxext_ldm503.model import Milestone, Plan
+    from sphinxext_ldm503.core.model import Milestone, Plan
+    from sphinxext_ldm503.render import chart as timeline
 
     plan = Plan([Milestone("LDM-503-01", "First", due=date(2019, 1, 1))])
     before = matplotlib.rcParams._get("backend")  # not resolved: no backend is loaded
@@ -311,7 +313,7 @@ def test_inlining_an_svg_through_elementtree_leaves_its_prefixes_alone() -> None
     import copy
     import xml.etree.ElementTree as ET
 
-    from sphinxext_ldm503.svgtext import _inline_parsed_svg
+    from sphinxext_ldm503.render.svgtext import _inline_parsed_svg
 
     prefixes = copy.copy(ET._namespace_map)
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'

@@ -8,10 +8,10 @@ written for it), and any other plan reads "project milestone".
 
 from __future__ import annotations
 
-from sphinxext_ldm503.classify import Classifier
-from sphinxext_ldm503.config import validate
-from sphinxext_ldm503.graph import GraphOptions, build_legend_dot
-from sphinxext_ldm503.graph.legend import kind_words
+from sphinxext_ldm503.core.classify import Classifier
+from sphinxext_ldm503.core.config import validate
+from sphinxext_ldm503.render.graph import GraphOptions, build_legend_dot
+from sphinxext_ldm503.render.graph.legend import kind_words
 
 
 def test_default_words_follow_the_patterns():

@@ -113,7 +113,7 @@ def _boxes(pieces) -> str:
 
 
 def test_id_parts() -> None:
-    from sphinxext_ldm503.latex import MAX_ID_CHARS, id_parts
+    from sphinxext_ldm503.features.latex import MAX_ID_CHARS, id_parts
 
     assert id_parts("LDM-503-01") == (["LDM-503-01"], False)
     assert id_parts("A" * MAX_ID_CHARS) == (["A" * MAX_ID_CHARS], False)

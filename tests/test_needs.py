@@ -357,7 +357,7 @@ def test_bad_needs_as_milestones_config_is_a_warning(make_app, tmp_path, value) 
 
 @pytest.fixture
 def cli_run(capsys):
-    from sphinxext_ldm503 import cli
+    from sphinxext_ldm503.cli import main as cli
 
     def run(*args) -> tuple[int, str, str]:
         code = cli.main([str(a) for a in args])
@@ -433,14 +433,14 @@ def test_needs_data_is_pure_and_the_cli_needs_neither_sphinx_nor_sphinx_needs(tm
     """needs.json input works where only the core is importable."""
     from test_structure import BLOCKER
 
-    proc = subprocess.run([sys.executable, "-c", BLOCKER, "sphinxext_ldm503.needsdata",
-                           "sphinxext_ldm503.needfilter"],
+    proc = subprocess.run([sys.executable, "-c", BLOCKER, "sphinxext_ldm503.core.needsdata",
+                           "sphinxext_ldm503.core.needfilter"],
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stderr
 
 
 def test_selection_parsing() -> None:
-    from sphinxext_ldm503.needsdata import Selection, parse_selection
+    from sphinxext_ldm503.core.needsdata import Selection, parse_selection
 
     assert parse_selection(None) == (None, [])
     assert parse_selection('type == "req"') == (Selection(filter='type == "req"'), [])
@@ -595,7 +595,7 @@ def test_a_selected_need_clashing_with_a_milestone_is_still_one_warning(make_app
 
 
 def test_needs_filter_language_is_a_safe_subset() -> None:
-    from sphinxext_ldm503.needfilter import compile_filter
+    from sphinxext_ldm503.core.needfilter import compile_filter
 
     need = {"id": "REQ_001", "type": "req", "status": "open", "tags": ["camera", "dm"]}
     cases = {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinxext_ldm503.importer import model_from_review, parse_review
+from sphinxext_ldm503.core.importer import model_from_review, parse_review
 
 REPO = Path(__file__).parent.parent
 SEED = Path(__file__).parent / "data" / "seed-review.txt"
@@ -187,7 +187,7 @@ def test_log_has_no_float_too_large_or_wide_overfull_box(pdf_build) -> None:
 
 def test_whole_plan_labels_at_least_six_points(pdf_build) -> None:
     """The whole-plan diagrams' 12-point labels, as scaled on paper (logged by the style)."""
-    from sphinxext_ldm503.graph.style import FONT_SIZE
+    from sphinxext_ldm503.render.graph.style import FONT_SIZE
 
     (log,) = pdf_build.glob("*.log")
     content = log.read_text(encoding="latin-1").replace("\n", "")  # TeX wraps at 79

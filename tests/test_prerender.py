@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sphinxext_ldm503 import batchdot
-from sphinxext_ldm503.prerender import image_name
+from sphinxext_ldm503.speed import batchdot
+from sphinxext_ldm503.speed.prerender import image_name
 
 DOT = shutil.which("dot")
 pytestmark = pytest.mark.skipif(DOT is None, reason="Graphviz dot is not installed")
@@ -292,7 +292,7 @@ def test_the_helper_relinks_the_file_and_inlines_it_for_each_page(tmp_path):
     helper process instead of the build's own."""
     import threading
 
-    from sphinxext_ldm503.svgtext import inline_svg
+    from sphinxext_ldm503.render.svgtext import inline_svg
 
     code = ('digraph "g" { graph [id="plan-1"]; a [id="plan-1-a" URL="../ch.html#a" '
             'tooltip="A & <b>"]; a -> b [URL="ch.html#b"] }')
@@ -336,7 +336,7 @@ def _pages(outdir: Path) -> dict[str, bytes]:
 
 def _forking(monkeypatch, started: list) -> None:
     """Fork for any number of diagrams, and remember each copy started."""
-    from sphinxext_ldm503 import prefork
+    from sphinxext_ldm503.speed import prefork
 
     monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)
     real_start = prefork.start
@@ -386,7 +386,7 @@ def test_a_forked_copy_does_the_dry_run_with_the_same_pages(make_app, rootdir, t
 def _noting_when_started(monkeypatch, when: list):
     """Note, at each copy started, whether Sphinx had checked consistency yet (the
     domain's env-updated runs just before); returns what to connect to each app."""
-    from sphinxext_ldm503 import prefork
+    from sphinxext_ldm503.speed import prefork
 
     checked: list = []
     real_start = prefork.start
@@ -486,7 +486,7 @@ def test_when_the_forked_copy_fails_the_build_does_the_rest(make_app, rootdir, t
                                                             monkeypatch):
     """A copy that dies after its first chunk: the pages it did not do are dry-run in
     the build's process, still drawn in batches, with the same pages as a result."""
-    from sphinxext_ldm503 import prerender
+    from sphinxext_ldm503.speed import prerender
 
     src, wrapper, log, unforked = _unforked_build(make_app, rootdir, tmp_path)
     started: list = []
@@ -500,7 +500,7 @@ def test_when_the_forked_copy_fails_the_build_does_the_rest(make_app, rootdir, t
 
     monkeypatch.setattr(prerender, "_chunks", dying)
     monkeypatch.setattr(prerender, "_workers", lambda app: 1)
-    monkeypatch.setattr("sphinxext_ldm503.batchdot.MIN_BATCH", 1)  # a chunk per page
+    monkeypatch.setattr("sphinxext_ldm503.speed.batchdot.MIN_BATCH", 1)  # a chunk per page
     broken = make_app("html", srcdir=src, builddir=tmp_path / "broken",
                       confoverrides={"graphviz_dot": str(wrapper)})
     broken.build()
@@ -529,7 +529,7 @@ def test_no_fork_while_other_threads_run(make_app, rootdir, tmp_path, monkeypatc
 
 
 def test_prefork_hands_over_chunks_in_order_and_reports_failure():
-    from sphinxext_ldm503 import prefork
+    from sphinxext_ldm503.speed import prefork
 
     forked = prefork.start(lambda: iter([["a"], ["b", "c"], ["d"]]))
     assert forked is not None
@@ -582,7 +582,7 @@ def test_a_silent_copy_is_stopped_and_the_build_goes_on(monkeypatch):
     without a chunk it is stopped, and what it did not do falls to the build."""
     import time
 
-    from sphinxext_ldm503 import prefork
+    from sphinxext_ldm503.speed import prefork
 
     monkeypatch.setattr(prefork, "SILENCE_LIMIT", 0.2)
 

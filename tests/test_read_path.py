@@ -103,7 +103,7 @@ def test_both_read_paths_give_the_same_milestone(tmp_path: Path, case: str) -> N
 ])
 def test_which_milestones_take_the_short_path(tmp_path: Path, monkeypatch, case: str,
                                               fast: bool) -> None:
-    from sphinxext_ldm503.directives import MilestoneDirective
+    from sphinxext_ldm503.framework.directives import MilestoneDirective
 
     taken: list[bool] = []
     original = MilestoneDirective._simple_prerequisites

@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from test_checks_sphinx import build, only, project
 
-from sphinxext_ldm503.parsing import check_id, invisible_characters
+from sphinxext_ldm503.core.parsing import check_id, invisible_characters
 
 # -- invisible characters in IDs -------------------------------------------------
 
@@ -382,7 +382,7 @@ See :ms:`LDM-503-77`.
 
 
 def test_mark_repeated_options_keeps_lines_and_touches_only_our_directives() -> None:
-    from sphinxext_ldm503.directives import mark_repeated_options
+    from sphinxext_ldm503.framework.directives import mark_repeated_options
 
     text = """\
 .. milestone:: A

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sphinxext_ldm503 import batchdot
+from sphinxext_ldm503.speed import batchdot
 
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
@@ -177,7 +177,7 @@ def test_draw_places_only_a_complete_file(tmp_path, fmt) -> None:
 @pytest.mark.parametrize("fork", [False, True])
 def test_no_dot_is_left_running_after_a_build_with_a_hanging_dot(
         make_app, rootdir, tmp_path, monkeypatch, fork) -> None:
-    from sphinxext_ldm503 import prefork
+    from sphinxext_ldm503.speed import prefork
 
     if fork:
         if not prefork.can_fork():

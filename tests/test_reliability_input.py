@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from sphinxext_ldm503 import timeline as T
-from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
-from sphinxext_ldm503.schedule import impact, parse_slip
+from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.core.schedule import impact, parse_slip
+from sphinxext_ldm503.render import chart as T
 
 DOT = shutil.which("dot")
 
@@ -171,7 +171,7 @@ Plan $x^{2$
 # -- 3. slip arithmetic past 9999-12-31 ------------------------------------------------------
 
 def test_add_days_is_total() -> None:
-    from sphinxext_ldm503.schedule import add_days
+    from sphinxext_ldm503.core.schedule import add_days
 
     assert add_days(date(2020, 1, 1), 31) == date(2020, 2, 1)
     assert add_days(date.max, 1) is None
@@ -213,7 +213,7 @@ Plan
 
 
 def test_impact_cli_past_the_calendar_is_bad_input(tmp_path, capsys) -> None:
-    from sphinxext_ldm503.cli import main
+    from sphinxext_ldm503.cli.main import main
 
     src = write_project(tmp_path, "Plan\n====\n\n.. milestone:: X-1: Placeholder\n"
                                   "   :due: 9999-12-31\n")
@@ -227,7 +227,7 @@ def test_impact_cli_past_the_calendar_is_bad_input(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize("epoch", ["300000000000", "253402300800"])
 def test_source_date_epoch_past_9999_falls_back(make_app, tmp_path, monkeypatch, epoch) -> None:
-    from sphinxext_ldm503.domain import today
+    from sphinxext_ldm503.framework.domain import today
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     assert today(None) == date.today()
@@ -241,7 +241,7 @@ def test_source_date_epoch_past_9999_falls_back(make_app, tmp_path, monkeypatch,
 
 
 def test_source_date_epoch_still_used(monkeypatch) -> None:
-    from sphinxext_ldm503.domain import epoch_problem, today
+    from sphinxext_ldm503.framework.domain import epoch_problem, today
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1577836800")
     assert today(None) == date(2020, 1, 1) and epoch_problem() is None
@@ -254,7 +254,7 @@ HOSTILE_IDS = ("A<script>alert(1)</script>", 'B"/onload="alert(1)', "C'x", "D`x`
 
 @pytest.mark.parametrize("ms_id", HOSTILE_IDS)
 def test_ids_with_markup_characters_are_refused(ms_id: str) -> None:
-    from sphinxext_ldm503 import parsing
+    from sphinxext_ldm503.core import parsing
 
     with pytest.raises(ValueError, match="IDs cannot contain"):
         parsing.check_id(ms_id)
@@ -267,7 +267,7 @@ def test_ids_with_markup_characters_are_refused(ms_id: str) -> None:
 def test_graphviz_alt_is_escaped_for_html_only() -> None:
     from types import SimpleNamespace
 
-    from sphinxext_ldm503.diagrams import graphviz_alt
+    from sphinxext_ldm503.features.diagrams import graphviz_alt
 
     text = 'What moves: T&SC-1, B"/onload="x, <script>'
     assert graphviz_alt(text, SimpleNamespace(format="html")) == (
@@ -347,8 +347,8 @@ COMPOSED, DECOMPOSED = "Caf\u00e9-1", "Cafe\u0301-1"
 
 
 def test_id_key_and_anchor_compare_in_nfc() -> None:
-    from sphinxext_ldm503.model import anchor_for, id_key
-    from sphinxext_ldm503.parsing import check_id, nfc_message
+    from sphinxext_ldm503.core.model import anchor_for, id_key
+    from sphinxext_ldm503.core.parsing import check_id, nfc_message
 
     assert COMPOSED != DECOMPOSED
     assert id_key(COMPOSED) == id_key(DECOMPOSED) == id_key("CAF\u00c9-1")
@@ -397,7 +397,7 @@ See :ms:`{DECOMPOSED}`.
 
 
 def test_nfc_catalog_row_is_warned(tmp_path) -> None:
-    from sphinxext_ldm503.catalog import load_catalog
+    from sphinxext_ldm503.core.catalog import load_catalog
 
     path = tmp_path / "ms.csv"
     path.write_text(f"id,title,due\n{DECOMPOSED},Cafe,2020-01-01\n", encoding="utf-8")
@@ -463,7 +463,7 @@ def test_milestone_inside_only_warned_in_incremental_builds(make_app, tmp_path) 
 
 
 def test_documents_without_only_are_not_walked(make_app, tmp_path, monkeypatch) -> None:
-    from sphinxext_ldm503 import conditional
+    from sphinxext_ldm503.framework import conditional
 
     walked: list[str] = []
     real = conditional.declared_inside_only

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import sphinxext_ldm503.checks as checks_module
-from sphinxext_ldm503 import reuse
-from sphinxext_ldm503.domain import get_domain
+import sphinxext_ldm503.core.checks as checks_module
+from sphinxext_ldm503.framework import reuse
+from sphinxext_ldm503.framework.domain import get_domain
 
 
 @pytest.fixture

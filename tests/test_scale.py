@@ -112,7 +112,7 @@ def test_20000_milestones_and_a_2000_node_diagram(tmp_path: Path) -> None:
 
 def model_plan(size: int):
     """The benchmark plan as model records, without Sphinx."""
-    from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
+    from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite
 
     bench = _bench()
     declared = []
@@ -127,7 +127,7 @@ def model_plan(size: int):
 
 
 def test_redundant_prerequisite_check_scales() -> None:
-    from sphinxext_ldm503.checks import CheckConfig, check_redundant_prerequisite
+    from sphinxext_ldm503.core.checks import CheckConfig, check_redundant_prerequisite
 
     # Used to be quadratic (networkx.transitive_reduction): minutes at this size. No
     # timing assertion here (see benchmarks/); the plan must simply be checked.

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from seedplan import read_seed
 
-from sphinxext_ldm503 import schedule as S
-from sphinxext_ldm503.catalog import load_catalog, parse_catalog, split_predecessors
-from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.core import schedule as S
+from sphinxext_ldm503.core.catalog import load_catalog, parse_catalog, split_predecessors
+from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite
 
 DATA = Path(__file__).parent / "data"
 OLD = DATA / "ldm503-milestones-2018-03.csv"
@@ -355,9 +355,9 @@ def test_real_critical_path_and_impact() -> None:
 
 
 def test_schedule_drift_check_without_sphinx() -> None:
-    from sphinxext_ldm503.checks import DEFAULT_SEVERITY, CheckConfig, run_checks
-    from sphinxext_ldm503.export import plan_from_json, to_json_document
-    from sphinxext_ldm503.model import Waiver
+    from sphinxext_ldm503.core.checks import DEFAULT_SEVERITY, CheckConfig, run_checks
+    from sphinxext_ldm503.core.export import plan_from_json, to_json_document
+    from sphinxext_ldm503.core.model import Waiver
 
     assert DEFAULT_SEVERITY["schedule-drift"] == "info"
     catalog, _ = parse_catalog("id,prerequisites\nA,B;DMTC-1\nW,B\n")

@@ -263,7 +263,7 @@ def test_critical_path_defaults_to_root_and_missing_previous_catalog(make_app, t
 
 
 def test_critical_path_option():
-    from sphinxext_ldm503.graph import parse_graph_options
+    from sphinxext_ldm503.render.graph import parse_graph_options
 
     assert parse_graph_options({}).critical_path is None
     assert parse_graph_options({"critical-path": None, "root": "A, B"}).critical_path == ""
@@ -273,8 +273,8 @@ def test_critical_path_option():
 def test_long_critical_paths_are_shown_shortened():
     from datetime import date, timedelta
 
-    from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
-    from sphinxext_ldm503.schedule_sphinx import critical_path_summary
+    from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite
+    from sphinxext_ldm503.features.schedule_views import critical_path_summary
 
     chain = [Milestone(f"M{i}", location=Location("p", i + 1),
                        due=date(2020, 1, 1) + timedelta(days=i),

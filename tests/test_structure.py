@@ -19,47 +19,47 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinxext_ldm503 import config as ldm_config
-from sphinxext_ldm503.checks import (
+from sphinxext_ldm503.core import config as ldm_config
+from sphinxext_ldm503.core.checks import (
     CHECK_NAMES,
     DEFAULT_SEVERITY,
     REGISTRY,
     CheckConfig,
     run_checks,
 )
-from sphinxext_ldm503.classify import Classifier
-from sphinxext_ldm503.diagnostics import SUBTYPES
-from sphinxext_ldm503.export import to_json_document
-from sphinxext_ldm503.graph import GRAPH_OPTIONS, GraphOptions, build_dot, node_style
-from sphinxext_ldm503.graph.style import KIND_STYLES
-from sphinxext_ldm503.model import CheckName, Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.core.classify import Classifier
+from sphinxext_ldm503.core.export import to_json_document
+from sphinxext_ldm503.core.model import CheckName, Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.framework.diagnostics import SUBTYPES
+from sphinxext_ldm503.render.graph import GRAPH_OPTIONS, GraphOptions, build_dot, node_style
+from sphinxext_ldm503.render.graph.style import KIND_STYLES
 
 ROOT = Path(__file__).parent.parent
 
 #: Modules that must work without Sphinx and docutils: the command line's
 #: ``check``/``export`` read JSON with them, and the checks are unit-tested bare.
 PURE_MODULES = (
-    "sphinxext_ldm503.model",
-    "sphinxext_ldm503.classify",
-    "sphinxext_ldm503.config",
-    "sphinxext_ldm503.titles",
-    "sphinxext_ldm503.reachability",
-    "sphinxext_ldm503.parsing",
-    "sphinxext_ldm503.catalog",
-    "sphinxext_ldm503.checks",
-    "sphinxext_ldm503.export",
-    "sphinxext_ldm503.ciformats",
-    "sphinxext_ldm503.needsdata",
-    "sphinxext_ldm503.needfilter",
-    "sphinxext_ldm503.batchdot",
-    "sphinxext_ldm503.svgtext",
-    "sphinxext_ldm503.graph",
-    "sphinxext_ldm503.graph.dot",
-    "sphinxext_ldm503.graph.legend",
-    "sphinxext_ldm503.graph.timeline",
-    "sphinxext_ldm503.schedule",
-    "sphinxext_ldm503.schedule_dot",
-    "sphinxext_ldm503.timeline",
+    "sphinxext_ldm503.core.model",
+    "sphinxext_ldm503.core.classify",
+    "sphinxext_ldm503.core.config",
+    "sphinxext_ldm503.core.titles",
+    "sphinxext_ldm503.core.reachability",
+    "sphinxext_ldm503.core.parsing",
+    "sphinxext_ldm503.core.catalog",
+    "sphinxext_ldm503.core.checks",
+    "sphinxext_ldm503.core.export",
+    "sphinxext_ldm503.core.ciformats",
+    "sphinxext_ldm503.core.needsdata",
+    "sphinxext_ldm503.core.needfilter",
+    "sphinxext_ldm503.speed.batchdot",
+    "sphinxext_ldm503.render.svgtext",
+    "sphinxext_ldm503.render.graph",
+    "sphinxext_ldm503.render.graph.dot",
+    "sphinxext_ldm503.render.graph.legend",
+    "sphinxext_ldm503.render.graph.timeline",
+    "sphinxext_ldm503.core.schedule",
+    "sphinxext_ldm503.render.schedule_dot",
+    "sphinxext_ldm503.render.chart",
 )
 
 BLOCKER = """
@@ -85,7 +85,7 @@ def test_pure_modules_import_without_sphinx_or_docutils():
 
 
 def test_the_blocker_really_blocks():
-    proc = subprocess.run([sys.executable, "-c", BLOCKER, "sphinxext_ldm503.domain"],
+    proc = subprocess.run([sys.executable, "-c", BLOCKER, "sphinxext_ldm503.framework.domain"],
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode != 0
     assert "the pure core imported" in proc.stderr
@@ -139,8 +139,8 @@ def test_severity_validation_uses_the_registry():
 
 
 def test_graph_options_are_declared_once():
-    from sphinxext_ldm503.cli import make_parser
-    from sphinxext_ldm503.diagrams import MilestoneGraphDirective
+    from sphinxext_ldm503.cli.main import make_parser
+    from sphinxext_ldm503.features.diagrams import MilestoneGraphDirective
 
     assert MilestoneGraphDirective.known_options == tuple(s.name for s in GRAPH_OPTIONS)
     export = make_parser()._subparsers._group_actions[0].choices["export"]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sphinxext_ldm503 import timeline as T
-from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.render import chart as T
 
 
 def d(text: str) -> date:

@@ -27,13 +27,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_hostile import build, check_warnings  # the fuzz's build and warning checks
 
-from sphinxext_ldm503 import timeline as T
-from sphinxext_ldm503.checks import CheckConfig, run_checks
-from sphinxext_ldm503.export import dumps, plan_from_json, to_json_document
-from sphinxext_ldm503.graph import GraphOptions, build_dot
-from sphinxext_ldm503.model import Location, Milestone, Plan, Prerequisite
-from sphinxext_ldm503.report import lateness
-from sphinxext_ldm503.schedule import (
+from sphinxext_ldm503.core.checks import CheckConfig, run_checks
+from sphinxext_ldm503.core.export import dumps, plan_from_json, to_json_document
+from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite
+from sphinxext_ldm503.core.schedule import (
     Slip,
     critical_path,
     diff_catalogs,
@@ -42,7 +39,10 @@ from sphinxext_ldm503.schedule import (
     min_slack,
     schedule_drift,
 )
-from sphinxext_ldm503.svgtext import inline_svg
+from sphinxext_ldm503.features.report import lateness
+from sphinxext_ldm503.render import chart as T
+from sphinxext_ldm503.render.graph import GraphOptions, build_dot
+from sphinxext_ldm503.render.svgtext import inline_svg
 
 DOT = shutil.which("dot")
 

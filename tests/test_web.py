@@ -13,11 +13,16 @@ import graphviz
 import pytest
 from bs4 import BeautifulSoup
 
-from sphinxext_ldm503.graph import GraphOptions, build_legend_dot, parse_graph_options, select
-from sphinxext_ldm503.graph.legend import legend_keys
-from sphinxext_ldm503.model import Milestone, Plan, Prerequisite
-from sphinxext_ldm503.report import lateness
-from sphinxext_ldm503.svgtext import inline_svg
+from sphinxext_ldm503.core.model import Milestone, Plan, Prerequisite
+from sphinxext_ldm503.features.report import lateness
+from sphinxext_ldm503.render.graph import (
+    GraphOptions,
+    build_legend_dot,
+    parse_graph_options,
+    select,
+)
+from sphinxext_ldm503.render.graph.legend import legend_keys
+from sphinxext_ldm503.render.svgtext import inline_svg
 
 REPO = Path(__file__).parent.parent
 DOT = shutil.which("dot")
@@ -83,7 +88,7 @@ def test_legend_shows_only_what_the_diagram_uses() -> None:
 
 
 def test_alt_text_names_every_root() -> None:
-    from sphinxext_ldm503.diagrams import _alt_text
+    from sphinxext_ldm503.features.diagrams import _alt_text
 
     several = parse_graph_options({"root": "LDM-503-1, DM-AP-1", "depth": "1"})
     assert _alt_text(several, 5) == (
@@ -127,8 +132,8 @@ def test_inlining_dot_output_as_text_equals_inlining_it_parsed() -> None:
     with hostile tooltips and links."""
     import xml.etree.ElementTree as ET
 
-    from sphinxext_ldm503.graph.escape import _link, _tooltip_text
-    from sphinxext_ldm503.svgtext import _inline_parsed_svg
+    from sphinxext_ldm503.render.graph.escape import _link, _tooltip_text
+    from sphinxext_ldm503.render.svgtext import _inline_parsed_svg
 
     graph = graphviz.Digraph(name="g", graph_attr={"id": "plan-1"})
     first = {"tooltip": _tooltip_text('Tip "quoted" & <tagged> \u2013 \u00e9'),

@@ -3,8 +3,8 @@
 Each check runs on a small plan of its own (:data:`EXAMPLES`), built here from the
 model, so the finding the guide shows is what the code says today; the ``invalid``
 example is a configuration problem reported by :meth:`CheckConfig.problems`. The
-command line's help comes from :func:`sphinxext_ldm503.cli.make_parser`, and the
-JSON keys from :func:`sphinxext_ldm503.export.to_json_document` run on a plan.
+command line's help comes from :func:`sphinxext_ldm503.cli.main.make_parser`, and the
+JSON keys from :func:`sphinxext_ldm503.core.export.to_json_document` run on a plan.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from sphinxext_ldm503.checks import REGISTRY, CheckConfig, run_checks
-from sphinxext_ldm503.cli import format_finding, make_parser
-from sphinxext_ldm503.export import dumps, to_json_document
-from sphinxext_ldm503.model import (
+from sphinxext_ldm503.cli.main import format_finding, make_parser
+from sphinxext_ldm503.core.checks import REGISTRY, CheckConfig, run_checks
+from sphinxext_ldm503.core.export import dumps, to_json_document
+from sphinxext_ldm503.core.model import (
     Finding,
     Location,
     Milestone,

@@ -14,11 +14,15 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from sphinxext_ldm503.checks import REGISTRY
-from sphinxext_ldm503.config import CONFIG_VALUES
-from sphinxext_ldm503.directives import MilestoneDirective, PrerequisiteDirective, QueryDirective
-from sphinxext_ldm503.graph import GRAPH_OPTIONS
-from sphinxext_ldm503.report import MilestoneReportDirective, MilestoneTableDirective
+from sphinxext_ldm503.core.checks import REGISTRY
+from sphinxext_ldm503.core.config import CONFIG_VALUES
+from sphinxext_ldm503.features.report import MilestoneReportDirective, MilestoneTableDirective
+from sphinxext_ldm503.framework.directives import (
+    MilestoneDirective,
+    PrerequisiteDirective,
+    QueryDirective,
+)
+from sphinxext_ldm503.render.graph import GRAPH_OPTIONS
 
 
 def _table(headers: list[str], rows: list[list[str]], classes: str) -> nodes.table:

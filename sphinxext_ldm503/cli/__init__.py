@@ -1,0 +1,2 @@
+"""The ``ldm503`` command line: checks, exports, imports and schedule tools over the core.
+"""

@@ -1,0 +1,582 @@
+"""Sphinx side of the dependency diagrams: the directive and the placeholder renderer.
+
+DOT comes from :mod:`sphinxext_ldm503.render.graph` (pure, built from the model); the
+image is produced by ``sphinx.ext.graphviz`` (caching by content hash,
+``graphviz_output_format``, LaTeX/PDF), whose node we emit at resolve time.
+Without ``dot`` each diagram becomes a readable list of the same dependencies
+and one warning says what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.errors import NoUri
+from sphinx.ext.graphviz import graphviz
+
+from ..core.model import Milestone
+from ..framework import nodes as ldm_nodes
+from ..framework.diagnostics import warn
+from ..framework.directives import PlanPlaceholderDirective, badge, ms_xref
+from ..framework.domain import get_domain
+from ..framework.placeholders import PlaceholderTransform, add_renderer
+from ..render.graph import (
+    FIGURE_OPTIONS,
+    GRAPH_OPTIONS,
+    GraphOptions,
+    build_dot,
+    build_legend_dot,
+    parse_graph_options,
+    select,
+    size_warning,
+    text_outline,
+)
+from ..render.graph.dot import Statements
+from ..render.graph.escape import _html_id, html_text
+from ..render.graph.legend import legend_keys
+from ..render.svgtext import relink_for_images
+from ..speed import batchdot
+from ..speed.prerender import image_path
+from .latex import LATEX_LINK, print_graph_attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+
+    from ..framework.domain import MilestoneDomain
+
+INSTALL_HINT = (
+    "install Graphviz (Debian/Ubuntu: 'apt-get install graphviz', Fedora: 'dnf install "
+    "graphviz', macOS: 'brew install graphviz') or set graphviz_dot to its path"
+)
+NEIGHBOURHOOD_KEY = (
+    "Arrows point from a prerequisite to the milestone that needs it; the thick outline is "
+    "this milestone. Dashed orange arrow: open query; dotted grey: dropped. Fill: green "
+    "completed, orange at risk, grey descoped; dashed outline: declared nowhere in this plan."
+)
+
+
+class MilestoneGraphDirective(PlanPlaceholderDirective):
+    """``.. milestone-graph::``: a Graphviz diagram of the plan or part of it."""
+
+    node_class = ldm_nodes.milestone_graph
+    known_options = tuple(spec.name for spec in GRAPH_OPTIONS)
+
+    def run(self) -> list[nodes.Node]:
+        self.unknown_options()
+        graph_options = {k: v for k, v in self.options.items() if k in self.known_options}
+        try:
+            parse_graph_options(graph_options)
+            if "class" in graph_options:
+                # As Sphinx's own directives do: each name becomes a safe identifier.
+                graph_options["class"] = " ".join(
+                    directives.class_option(graph_options["class"] or ""))
+        except ValueError as exc:
+            self.invalid(f"milestone-graph: {exc}")
+            return []
+        if "align" in graph_options:
+            graph_options["align"] = (graph_options["align"] or "").strip().lower()
+        legend = (self.options.get("legend") or "yes").strip().lower() != "no"
+        node = ldm_nodes.milestone_graph(options=graph_options, docname=self.env.docname,
+                                         legend=legend)
+        self.set_source_info(node)
+        self.domain.note_whole_plan(self.env.docname)
+        caption = self.options.get("caption")
+        if not caption and "name" not in self.options:
+            return [node]
+        figure = nodes.figure(classes=["ldm503-figure"])
+        self.set_source_info(figure)
+        figure += node
+        if caption:
+            inline, messages = self.state.inline_text(" ".join(caption.split()), self.lineno)
+            figure += nodes.caption(caption, "", *inline)
+            figure += messages
+        self.add_name(figure)
+        return [figure]
+
+
+def _probe_dot(program: str, timeout: float) -> str | None:
+    """Why ``dot`` cannot draw diagrams, or None when a tiny graph renders in time.
+
+    sphinx.ext.graphviz runs ``dot`` without a time limit; probing once lets a
+    missing, broken or hanging program cost one warning and a text rendering
+    instead of a failed or stuck build.
+    """
+    path = shutil.which(program)
+    if path is None:
+        return f"Graphviz's dot program ({program!r}) was not found"
+    try:
+        result = batchdot.run([path, "-Tsvg"], input=b"digraph probe { a -> b }",
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"Graphviz's dot program ({program!r}) did not answer within {timeout:g} s"
+    except OSError as exc:
+        return f"Graphviz's dot program ({program!r}) does not work ({exc})"
+    if result.returncode != 0 or not batchdot.parseable_svg(result.stdout):
+        return (f"Graphviz's dot program ({program!r}) does not work (exit status "
+                f"{result.returncode}, {len(result.stdout)} bytes of SVG)")
+    return None
+
+
+def dot_problem(config: Any, domain: MilestoneDomain) -> str:
+    """Why ``dot`` cannot draw diagrams ("" when it can), probed once per ``dot`` binary.
+
+    The answer is kept in the domain's data, keyed by the program's path, size and
+    modification time and by the timeout, so a rebuild with the same Graphviz
+    starts no ``dot`` process just to ask.
+    """
+    program = str(config.graphviz_dot)
+    path = shutil.which(program)
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        stat = None
+    key = (f"{path}:{stat.st_size}:{stat.st_mtime_ns}" if stat else f"missing:{program}")
+    key += f":{config.ldm503_dot_timeout}"
+    probes: dict[str, str] = domain.data.setdefault("dot-probes", {})
+    if key not in probes:
+        probes.clear()  # only the current binary matters
+        probes[key] = _probe_dot(program, config.ldm503_dot_timeout) or ""
+    return probes[key]
+
+
+def _matplotlib_installed() -> bool:
+    """Whether matplotlib can be imported, without importing it (a second or more)."""
+    import importlib.util
+    import sys
+
+    if "matplotlib" in sys.modules:
+        return sys.modules["matplotlib"] is not None
+    try:
+        return importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def on_env_get_outdated(app: Sphinx, env: Any, added: set[str], changed: set[str],
+                        removed: set[str]) -> list[str]:
+    """Pages with diagrams or charts are read again when what draws them changed.
+
+    A page drawn without ``dot`` (or matplotlib) shows lists; once it is installed
+    (or breaks), nothing of the page's own changed, so Sphinx would keep serving
+    the lists, without a warning, until ``-E``. The probe's answer (keyed by the
+    binary, :func:`dot_problem`) and whether matplotlib is installed are kept with
+    the environment; a changed answer outdates the pages with diagrams (``dot``)
+    or that show the whole plan (impact diagrams, timelines, among others).
+    """
+    domain = get_domain(env)
+    previous: dict[str, str] | None = domain.data.get("renderers")
+    if previous is None:
+        return []  # nothing drawn yet, or by an earlier version
+    answers = _renderer_answers(app, domain)
+    if previous == answers:
+        return []
+    from ..framework.domain import WHOLE_PLAN
+
+    pages = {doc for doc, deps in domain.data["deps"].items() if WHOLE_PLAN in deps}
+    if previous.get("dot") != answers["dot"]:
+        pages |= set(domain.data["diagrams"])
+    return sorted(pages & set(env.found_docs))
+
+
+def _renderer_answers(app: Sphinx, domain: MilestoneDomain) -> dict[str, str]:
+    """What can draw this build's diagrams and charts (kept: see on_env_get_outdated)."""
+    answers = {"dot": dot_problem(app.config, domain) or "works",
+               "matplotlib": "installed" if _matplotlib_installed() else "missing"}
+    domain.data["renderers"] = answers
+    return answers
+
+
+def on_env_updated(app: Sphinx, env: Any) -> None:
+    """Remember what drew the pages about to be written (for the next build)."""
+    domain = get_domain(env)
+    if domain.data["diagrams"] or domain.data["deps"]:
+        _renderer_answers(app, domain)
+
+
+def _dot_missing(builder: Builder, domain: MilestoneDomain) -> bool:
+    """True (after one warning per build) when ``dot`` cannot draw the diagrams."""
+
+    def problem() -> str:
+        found = dot_problem(builder.config, domain)
+        if found:
+            warn(f"{found}, so the dependency diagrams are shown as lists: {INSTALL_HINT}",
+                 "graph")
+        return found
+
+    return bool(domain.per_build("dot-problem", problem))
+
+
+def _page_path(builder: Builder, docname: str) -> str:
+    """The output file of a document, relative to the output directory."""
+    uri = urlsplit(builder.get_target_uri(docname)).path
+    if not uri or uri.endswith("/"):  # dirhtml serves directories
+        uri += "index" + getattr(builder, "out_suffix", ".html")
+    return uri
+
+
+def milestone_page(builder: Builder, ms: Milestone) -> str | None:
+    """The output file (relative to the output directory) of a declared milestone's page."""
+    if not ms.declared or ms.docname is None:
+        return None
+    try:
+        return _page_path(builder, ms.docname)
+    except NoUri:
+        return None
+
+
+def _url_for(builder: Builder, docname: str) -> Any:
+    """Links for diagram nodes, relative to the page the diagram is on.
+
+    They are computed from the builder's image path so that they survive
+    sphinx.ext.graphviz rewriting SVG links relative to ``_images/``, also for
+    dirhtml (pages in directories) and singlehtml (one page), where a plain
+    relative URI can be empty or only a fragment.
+    """
+    if builder.format == "latex":
+        # Not a URL a reader sees: latex.py turns it into a hyperref link over the node.
+        return lambda ms: (f"{LATEX_LINK}{ms.docname}#{ms.anchor}"
+                           if ms.declared and ms.docname is not None else None)
+    if builder.format != "html":
+        return lambda ms: None
+
+    # (image path, document) -> the document's page from pages at that image path, via
+    # _images: the same for every diagram of every page in one directory.
+    pages: dict[tuple[str, str], str | None] = get_domain(builder.env).per_build(
+        "diagram-pages", dict)
+
+    def url_for(ms: Milestone) -> str | None:
+        if not ms.declared or ms.docname is None:
+            return None
+        key = (imgpath, ms.docname)
+        if key not in pages:
+            target = milestone_page(builder, ms)
+            pages[key] = None if target is None else posixpath.normpath(
+                posixpath.join(imgpath, posixpath.relpath(target, builder.imagedir)))
+        page = pages[key]
+        return None if page is None else f"{page}#{ms.anchor}"
+
+    imgpath = image_path(builder, docname)
+    return url_for
+
+
+#: A tooltip's ``\n`` line break in DOT (an escaped quote never precedes it: tooltip
+#: text has no backslashes of its own, see graph._tooltip_text).
+_TOOLTIP = re.compile(r'(\btooltip=")((?:[^"\\]|\\.)*)(")')
+
+
+def one_line_tooltips(code: str) -> str:
+    """The DOT with every tooltip on one line, its lines joined by " | ".
+
+    For PNG, HTML carries a client-side image map that sphinx.ext.graphviz copies
+    from ``dot -Tcmapx`` line by line, keeping only lines with a link: a tooltip
+    spanning lines leaves an ``<area`` with an open ``title="`` quote and no
+    ``coords``, which swallows the markup after it. SVG keeps the line breaks.
+    """
+    return _TOOLTIP.sub(lambda m: m[1] + m[2].replace("\\n", " | ") + m[3], code)
+
+
+def for_output_format(code: str, builder: Builder, config: Any) -> str:
+    """DOT as the builder's image format needs it (image maps want one-line tooltips)."""
+    if builder.format == "html" and config.graphviz_output_format.lower() != "svg":
+        return one_line_tooltips(code)
+    return code
+
+
+def _outline(
+    domain: MilestoneDomain, options: GraphOptions, docname: str,
+    link: Callable[[str], nodes.Node] | None = None,
+) -> nodes.Node:
+    """The diagram's dependencies as a nested list, for builders or machines without dot.
+
+    ``link`` makes the link to a milestone (default: a ``pending_xref``, for lists
+    made before references are resolved).
+    """
+    link = link or (lambda ms_id: ms_xref(ms_id, docname))
+    outer = nodes.bullet_list(classes=["ldm503-graph-outline"])
+    for ms, edges in text_outline(domain.plan, options):
+        para = nodes.paragraph()
+        para += link(ms.id)
+        if ms.title:
+            para += nodes.Text(" " + ms.title)
+        item = nodes.list_item("", para)
+        if edges:
+            inner = nodes.bullet_list()
+            for edge in edges:
+                line = nodes.paragraph("", "requires ")
+                line += link(edge.target.id)
+                if edge.prerequisite.title or edge.target.title:
+                    line += nodes.Text(" " + (edge.prerequisite.title or edge.target.title))
+                if edge.prerequisite.query:
+                    line += nodes.Text(" ")
+                    line += badge(f"{edge.prerequisite.query} query",
+                                  f"ldm503-query-{edge.prerequisite.query}")
+                inner += nodes.list_item("", line)
+            item += inner
+        outer += item
+    return outer
+
+
+def _alt_text(options: GraphOptions, count: int) -> str:
+    """What the diagram shows, in words: for screen readers and builders without images."""
+    roots = [r for r in (options.root, *options.more_roots) if r]
+    size = f"{count} milestone{'s' if count != 1 else ''}"
+    if options.neighbourhood and roots:
+        return f"Dependencies of milestone {roots[0]} ({size})"
+    if len(roots) > 1:
+        return f"Dependency diagram of milestones {', '.join(roots)} ({size})"
+    if roots:
+        return f"Dependency diagram of milestone {roots[0]} ({size})"
+    return f"Dependency diagram of the plan ({size})"
+
+
+def render_graph(
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain, index: int
+) -> list[nodes.Node]:
+    builder = transform.builder
+    config = transform.config
+    docname = transform.env.docname
+    classifier = domain.check_config().classifier
+    base = GraphOptions(classifier=classifier,
+                        kind_labels=tuple(sorted(config.ldm503_kind_labels.items())))
+    location = (node.get("docname", docname), node.line)
+    if node.get("neighbourhood"):
+        options = GraphOptions.for_neighbourhood(node["options"]["root"], classifier=classifier)
+    else:
+        try:
+            raw = {k: v for k, v in node["options"].items() if k not in FIGURE_OPTIONS}
+            options = parse_graph_options(raw, base=base)
+        except ValueError:
+            return []  # already reported while reading
+    plan = domain.plan
+    unknown = [r for r in (options.root, *options.more_roots) if r and r not in plan]
+    if unknown:
+        warn(f"milestone-graph: :root: {', '.join(unknown)} is not a milestone of this plan",
+             "graph", location)
+        return []
+    subplan = select(plan, options)
+    if options.neighbourhood and not subplan.edges:
+        return []  # a lone milestone: nothing worth drawing
+    advice = size_warning(subplan, config.ldm503_graph_max_nodes)
+    if advice:
+        warn(advice, "graph", location)
+    # no-search: the key under each milestone's diagram is the same words every time.
+    container = nodes.container(classes=["ldm503-graph", "no-search"])
+    if _dot_missing(builder, domain):
+        container += _outline(domain, options, docname)
+        return [container]
+
+    # The document is part of the name: singlehtml puts every page's SVG ids in one page.
+    name = f"ldm503-{_html_id(docname)}-{options.root or 'plan'}-{index + 1}"
+    scope = "neighbourhood" if options.neighbourhood else "root" if options.root else "plan"
+    # On paper the whole plan is packed tighter and its legend is a strip (see latex.py).
+    printed = builder.format == "latex" and scope == "plan"
+    graph_attrs, node_attrs = print_graph_attrs(options.layout) if printed else ({}, {})
+    from .schedule_views import graph_styles
+
+    critical = options.root if options.critical_path == "" else options.critical_path
+    node_extra, edge_extra = graph_styles(plan, critical, location)
+    code = build_dot(plan, options, url_for=_url_for(builder, docname), at_risk=domain.at_risk,
+                     name=name, subplan=subplan, graph_attrs=graph_attrs, node_attrs=node_attrs,
+                     node_extra=node_extra, edge_extra=edge_extra,
+                     statements=domain.per_build("dot-statements", Statements))
+    image = ldm503_diagram()
+    image["code"] = for_output_format(code, builder, config)
+    # What to list instead of the image when dot does not finish in time: the list
+    # itself is made then (see visit_diagram), not for each of a plan's diagrams.
+    image["ldm503_outline"] = options
+    image["options"] = {"docname": docname}
+    alt = node["options"].get("alt") or _alt_text(options, len(subplan))
+    image["alt"] = graphviz_alt(alt, builder)
+    image["classes"] = ["ldm503-graph-image", *(node["options"].get("class") or "").split()]
+    image["svg_id"] = _html_id(name)
+    image["explorable"] = not options.neighbourhood
+    if "align" in node["options"]:
+        image["align"] = node["options"]["align"]
+    image.line = node.line
+    # Not classes (HTML stays as it is): how the PDF sizes the diagram.
+    image["ldm503_scope"] = scope
+    image["ldm503_layout"] = options.layout
+    image["ldm503_milestones"] = len(subplan)
+    textual = builder.format in ("text", "man")
+    # In text, "[graph: ...]" is inline: its own paragraph keeps it off the caption.
+    container += nodes.paragraph("", "", image) if textual else image
+    if options.neighbourhood:
+        container += nodes.paragraph(NEIGHBOURHOOD_KEY, NEIGHBOURHOOD_KEY,
+                                     classes=["ldm503-graph-key"])
+    elif node.get("legend", True) and not textual:  # a legend in words says nothing
+        legend = ldm503_diagram()
+        legend["code"] = for_output_format(build_legend_dot(
+            options, used=legend_keys(subplan, options, domain.at_risk), strip=printed),
+            builder, config)
+        legend["options"] = {"docname": docname}
+        legend["alt"] = graphviz_alt("Legend of the diagram above", builder)
+        legend["classes"] = ["ldm503-legend"]
+        legend.line = node.line  # where its warnings point
+        # A direct child: latex.py sizes legends it finds among the container's children.
+        container += legend
+    return [container]
+
+
+class DiagramTransform(PlaceholderTransform):
+    node_class = ldm_nodes.milestone_graph
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        from ..speed.prerender import take_prerendered
+
+        done = take_prerendered(domain, self.env.docname, index, node)
+        return done if done is not None else render_graph(self, node, domain, index)
+
+
+def setup(app: Sphinx) -> None:
+    """The ``milestone-graph`` directive, its placeholder and the diagrams under milestones."""
+    app.setup_extension("sphinx.ext.graphviz")
+    app.add_directive("milestone-graph", MilestoneGraphDirective)
+    app.add_directive_to_domain("ldm503", "milestone-graph", MilestoneGraphDirective)
+    ldm_nodes.add_placeholder(app, ldm_nodes.milestone_graph)
+    add_renderer(app, DiagramTransform)
+    add_diagram_node(app)
+    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-updated", on_env_updated)
+
+
+def graphviz_alt(text: str, builder: Builder) -> str:
+    """The ``alt`` of a graphviz node, escaped for HTML builders.
+
+    sphinx.ext.graphviz writes ``alt`` into the page as it is (a ``<p>`` inside the
+    ``<object>`` for SVG, an ``<img alt="...">`` attribute for PNG), and so does
+    the inline SVG's ``aria-label`` (web.py): IDs, roots and captions are author
+    text. Every graphviz node of the extension gets its alt text here.
+    """
+    return html_text(text) if builder.format == "html" else text
+
+
+def add_diagram_node(app: Sphinx) -> None:
+    """Our diagrams' node, drawn by sphinx.ext.graphviz's visitors under a time limit."""
+    from sphinx.ext import graphviz as ext
+
+    from .web import html_visit_inline
+
+    app.add_node(
+        ldm503_diagram,
+        # In HTML our diagrams are inlined as SVG (web.py); legends stay <object>s.
+        html=(visit_diagram(html_visit_inline, "html"), _depart_diagram),
+        latex=(visit_diagram(ext.latex_visit_graphviz, "pdf"), _depart_diagram),
+        texinfo=(ext.texinfo_visit_graphviz, None),
+        text=(ext.text_visit_graphviz, None),
+        man=(ext.man_visit_graphviz, None),
+    )
+
+
+class ldm503_diagram(graphviz):  # docutils names node classes in lower case
+    """sphinx.ext.graphviz's node for our diagrams, drawn with a time limit.
+
+    Its children (the diagram as a list) are rendered only when dot does not
+    finish in time; otherwise sphinx.ext.graphviz's visitor draws the image and
+    skips them.
+    """
+
+
+def _depart_diagram(self: Any, node: nodes.Element) -> None:
+    pass
+
+
+def visit_diagram(sphinx_visit: Any, fmt: str) -> Any:
+    """A visitor that lets sphinx.ext.graphviz draw the diagram once dot has done so in time.
+
+    sphinx.ext.graphviz runs dot without a time limit, so a dot that answers the
+    probe but hangs on a real diagram would hang the build. Here dot writes the
+    image first, under ``ldm503_dot_render_timeout``, to the very file
+    sphinx.ext.graphviz then finds in its cache. On timeout the diagram is shown as
+    a list, with a warning.
+    """
+
+    def visit(self: Any, node: nodes.Element) -> None:
+        output = self.builder.config.graphviz_output_format if fmt == "html" else fmt
+        if _prerender(self, node, output.lower()):
+            sphinx_visit(self, node)  # raises SkipNode
+        # else: the diagram as a list, made now; the writer goes on into the children.
+        options = node.get("ldm503_outline")
+        if options is not None and not node.children:
+            node += resolved_outline(self.builder, node["options"]["docname"], options)
+
+    return visit
+
+
+def resolved_outline(builder: Builder, docname: str, options: GraphOptions) -> nodes.Node:
+    """:func:`_outline` with its links made at once (references are resolved already)."""
+    domain = get_domain(builder.env)
+
+    def link(ms_id: str) -> nodes.Node:
+        label = nodes.literal(ms_id, ms_id)
+        try:
+            return domain.reference(docname, builder, ms_id, label) or label
+        except NoUri:
+            return label
+
+    return _outline(domain, options, docname, link)
+
+
+def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:
+    """Draw the diagram as sphinx.ext.graphviz's render_dot would name it, but with a
+    time limit and whole files only (:func:`.batchdot.draw`).
+
+    False (after a warning located in the diagram's document) when dot did not
+    draw it: out of time, an error, or a file it left incomplete. The diagram is
+    then shown as a list, and nothing is left under the image's name for a later
+    build to take for a drawing. A file there already counts only when complete.
+    """
+    from ..speed.prerender import DRAWN_AS, image_name, relink_dirs
+
+    drawn = node.get(DRAWN_AS)
+    if drawn is not None and drawn.endswith(f".{fmt}") and batchdot.complete(drawn, fmt):
+        return True  # drawn by a batch under the name the dry run worked out
+    builder, config = self.builder, self.builder.config
+    code, options = node["code"], node["options"]
+    program = options.get("graphviz_dot", config.graphviz_dot)
+    outfn = builder.outdir / builder.imagedir / image_name(builder, code, options, fmt)
+    if not program or fmt not in ("png", "svg", "pdf"):
+        return True
+    if outfn.is_file():
+        if batchdot.complete(outfn, fmt) and (
+                fmt != "png" or batchdot.complete(f"{outfn}.map", "cmapx")):
+            return True
+        outfn.unlink(missing_ok=True)  # what a dot that died left: never served
+    timeout = config.ldm503_dot_render_timeout
+    docname = options.get("docname", "index")
+    location = (docname, node.line)
+    finish = None
+    if fmt == "svg" and builder.format == "html":
+        # Links relative to the page being written, made relative to _images/ (as
+        # sphinx.ext.graphviz's fix_svg_relative_paths, without re-serialising).
+        page_dir, images = relink_dirs(builder, getattr(builder, "current_docname", "") or docname)
+
+        def finish(text: str) -> str:
+            return relink_for_images(text, page_dir, images)
+
+    try:
+        problem = batchdot.draw(code, outfn, fmt, program=program,
+                                args=config.graphviz_dot_args, timeout=timeout,
+                                cwd=(builder.srcdir / docname).parent,
+                                image_map=fmt == "png", finish=finish)
+    except subprocess.TimeoutExpired:
+        warn(f"Graphviz's dot did not draw this diagram within {timeout:g} s "
+             "(ldm503_dot_render_timeout), so it is shown as a list", "graph", location)
+        return False
+    except OSError as exc:
+        problem = f"dot could not be run ({exc})"
+    if problem is not None:
+        warn(f"dot could not draw a diagram ({problem}), so it is shown as a list",
+             "graph", location)
+        return False
+    return True

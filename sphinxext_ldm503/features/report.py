@@ -1,0 +1,313 @@
+"""Sphinx side of the consistency report: ``milestone-report`` and ``milestone-table``.
+
+Both render from the merged plan and findings at resolve time (their documents
+depend on the whole plan, so the domain rewrites them whenever it changes).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+
+from ..core.checks import CHECK_NAMES
+from ..core.model import SEVERITIES, Finding, Milestone, id_key, natural_key
+from ..framework import nodes as ldm_nodes
+from ..framework.directives import PlanPlaceholderDirective, badge, ms_xref
+from ..framework.placeholders import PlaceholderTransform, add_renderer, status_badge
+from ..render.graph import matches_globs
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+    from ..framework.domain import MilestoneDomain
+
+TABLE_COLUMNS: dict[str, str] = {
+    "id": "ID",
+    "title": "Title",
+    "due": "Due",
+    "forecast": "Forecast",
+    "completed": "Completed",
+    "status": "Status",
+    "queries": "Open queries",
+    "findings": "Findings",
+    "slack": "Slack",
+}
+#: Columns shown when ``:columns:`` is not given (``slack`` only on request).
+DEFAULT_COLUMNS: tuple[str, ...] = tuple(c for c in TABLE_COLUMNS if c != "slack")
+SORT_KEYS = ("id", "due", "forecast")
+
+
+class MilestoneReportDirective(PlanPlaceholderDirective):
+    """``.. milestone-report::``: the findings of the checks, as a summary and a table."""
+
+    node_class = ldm_nodes.milestone_report
+    known_options = ("checks", "severity", "class")
+
+    def parse_options(self) -> dict[str, Any]:
+        return {
+            "checks": self.names("checks", CHECK_NAMES),
+            "severity": self.names("severity", SEVERITIES, lower=True),
+            "class": self.classes(),
+        }
+
+
+class MilestoneTableDirective(PlanPlaceholderDirective):
+    """``.. milestone-table::``: the plan's schedule, one row per milestone."""
+
+    node_class = ldm_nodes.milestone_table
+    known_options = ("include", "exclude", "columns", "sort", "class")
+
+    def parse_options(self) -> dict[str, Any]:
+        sort = self.names("sort", SORT_KEYS, lower=True)
+        if sort is not None and len(sort) > 1:
+            self.invalid(f"{self.name}: :sort: takes one of {', '.join(SORT_KEYS)}")
+        return {
+            "include": self.globs("include"),
+            "exclude": self.globs("exclude"),
+            "columns": self.names("columns", tuple(TABLE_COLUMNS), lower=True) or None,
+            "sort": sort[0] if sort else "id",
+            "class": self.classes(),
+        }
+
+
+#: A table cell: the nodes of its paragraph.
+Cell = list[nodes.Node]
+#: A table row: its cells and the row's CSS classes.
+Row = tuple[list[Cell], list[str]]
+
+
+def make_table(
+    headers: Sequence[str], rows: Iterable[Row],
+    widths: Sequence[int], classes: Sequence[str], column_classes: Sequence[str] = (),
+) -> nodes.table:
+    """A docutils table; each row is (cells, row classes), each cell a node list.
+
+    ``colwidths-given`` makes HTML honour the widths, so messages get the room;
+    ``column_classes`` lets CSS keep dates and IDs on one line.
+    """
+    table = nodes.table(classes=["colwidths-given", *classes])
+    tgroup = nodes.tgroup(cols=len(headers))
+    table += tgroup
+    for width in widths:
+        tgroup += nodes.colspec(colwidth=width)
+    head = nodes.row()
+    for header in headers:
+        head += nodes.entry("", nodes.paragraph(header, header))
+    tgroup += nodes.thead("", head)
+    body = nodes.tbody()
+    for cells, row_classes in rows:
+        row = nodes.row(classes=row_classes)
+        for i, cell in enumerate(cells):
+            entry_classes = [column_classes[i]] if i < len(column_classes) else []
+            # An empty cell is an empty entry: a plan's table is mostly empty dates
+            # and counts, and a paragraph in each is a third of a large table's nodes.
+            content = [nodes.paragraph("", "", *cell)] if cell else []
+            row += nodes.entry("", *content, classes=entry_classes)
+        body += row
+    tgroup += body
+    return table
+
+
+def _text(value: object) -> list[nodes.Node]:
+    text = "" if value is None else str(value)
+    return [nodes.Text(text)] if text else []
+
+
+def _links(ids: Iterable[str], docname: str) -> list[nodes.Node]:
+    out: list[nodes.Node] = []
+    for i, ms_id in enumerate(ids):
+        if i:
+            out.append(nodes.Text(", "))
+        out.append(ms_xref(ms_id, docname))
+    return out
+
+
+def render_report(
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
+) -> list[nodes.Node]:
+    options: dict[str, Any] = node["options"]
+    docname = transform.env.docname
+    findings = list(domain.findings)
+    if options.get("checks") is not None:
+        wanted = set(options["checks"])
+        findings = [f for f in findings if f.check in wanted]
+    if options.get("severity") is not None:
+        severities = set(options["severity"])
+        findings = [f for f in findings if f.severity in severities]
+    container = nodes.container(classes=["ldm503-report", *options.get("class", ())])
+    container += _summary(findings)
+    if not findings:
+        container += nodes.paragraph("No findings.", "No findings.")
+        return [container]
+    rows = [_finding_row(f, docname, transform.env) for f in findings]
+    container += make_table(
+        ["Severity", "Check", "Milestone", "Related", "Message", "Source"], rows,
+        [8, 14, 11, 13, 42, 12], ["ldm503-report", "longtable"],
+        ["ldm503-col-severity", "ldm503-col-check", "ldm503-col-id", "ldm503-col-related",
+         "ldm503-col-message", "ldm503-col-source"],
+    )
+    return [container]
+
+
+def _summary(findings: list[Finding]) -> nodes.Node:
+    counts: Counter[tuple[str, str]] = Counter(
+        (f.check, "waived" if f.waived else f.severity) for f in findings)
+    present = {f.check for f in findings}
+    checks = [name for name in CHECK_NAMES if name in present]  # the registry's order
+    columns = [*SEVERITIES, "waived"]
+    rows: list[Row] = []
+    for check in checks:
+        cells: list[Cell] = [[nodes.literal(check, check)]]
+        cells += [_text(counts.get((check, col), "") or "") for col in columns]
+        rows.append((cells, []))
+    totals: list[Cell] = [[nodes.strong("Total", "Total")]]
+    totals += [_text(sum(n for (_c, col2), n in counts.items() if col2 == col) or "")
+               for col in columns]
+    rows.append((totals, ["ldm503-total"]))
+    return make_table(["Check", *columns], rows, [20, 8, 8, 8, 8], ["ldm503-summary"])
+
+
+def source_text(env: BuildEnvironment, finding: Finding) -> str:
+    """``chapter.rst:12`` for a document, the file name for the catalog."""
+    loc = finding.location
+    assert loc is not None
+    if loc.docname in env.all_docs:
+        path = str(env.doc2path(loc.docname, False))
+    else:
+        path = Path(loc.docname).name
+    return f"{path}:{loc.line}" if loc.line else path
+
+
+def _finding_row(finding: Finding, docname: str, env: BuildEnvironment) -> Row:
+    sev = finding.severity
+    severity: list[nodes.Node] = [nodes.inline(sev, sev, classes=[f"ldm503-severity-{sev}"])]
+    if finding.waived:
+        reason = f"waived: {finding.waiver_reason}" if finding.waiver_reason else "waived"
+        severity += [nodes.Text(" "), badge(reason, "ldm503-waived")]
+    milestone = _links([finding.milestone], docname) if finding.milestone else []
+    source = _text(source_text(env, finding)) if finding.location else []
+    classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
+    return (
+        [severity, [nodes.literal(finding.check, finding.check)], milestone,
+         _links(finding.related, docname), _text(finding.message), source],
+        classes,
+    )
+
+
+def lateness(ms: Milestone, today: date) -> str | None:
+    """How a milestone stands against its due date, in the words the table shows.
+
+    ``overdue``: the due date has passed and the milestone is not complete.
+    ``forecast late``: still ahead of its due date, but forecast to finish after
+    it (a warning, not a missed date). ``completed late``: done, after the due
+    date. None: on time, descoped, or undated.
+    """
+    if ms.effective_status == "descoped" or not ms.due:
+        return None
+    if ms.is_completed:
+        return "completed late" if ms.completed and ms.completed > ms.due else None
+    if ms.due < today:
+        return "overdue"
+    if ms.forecast and ms.forecast > ms.due:
+        return "forecast late"
+    return None
+
+
+def is_overdue(ms: Milestone, today: date) -> bool:
+    """The due date has passed and the milestone is not complete."""
+    return lateness(ms, today) == "overdue"
+
+
+def render_table(
+    transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
+) -> list[nodes.Node]:
+    options: dict[str, Any] = node["options"]
+    docname = transform.env.docname
+    plan = domain.plan
+    include = options.get("include") or ()
+    exclude = options.get("exclude") or ()
+    milestones = [ms for ms in plan if (matches_globs(ms.id, include) if include else ms.declared)]
+    milestones = [ms for ms in milestones if not matches_globs(ms.id, exclude)]
+    columns = list(options.get("columns") or DEFAULT_COLUMNS)
+    sort = options.get("sort") or "id"
+    if sort == "id":
+        milestones.sort(key=lambda m: natural_key(m.id))
+    else:
+        milestones.sort(key=lambda m: (getattr(m, sort) is None, getattr(m, sort) or date.min,
+                                       natural_key(m.id)))
+
+    today = domain.check_config().today or date.today()
+    per_milestone = Counter(id_key(f.milestone) for f in domain.findings
+                            if f.milestone and not f.waived and f.severity != "info")
+    rows = []
+    for ms in milestones:
+        late = lateness(ms, today)
+        cells = [_table_cell(col, ms, docname, late, domain, per_milestone) for col in columns]
+        # Only an overdue row is tinted: a slipped forecast or a late completion is a badge.
+        rows.append((cells, [f"ldm503-{late.replace(' ', '-')}"] if late else []))
+    widths = {"id": 12, "title": 34, "queries": 8, "findings": 8}
+    table = make_table([TABLE_COLUMNS[c] for c in columns], rows,
+                       [widths.get(c, 10) for c in columns],
+                       ["ldm503-table", "longtable", *options.get("class", ())],
+                       [f"ldm503-col-{c}" for c in columns])
+    return [table]
+
+
+def _table_cell(column: str, ms: Milestone, docname: str, late: str | None,
+                domain: MilestoneDomain, per_milestone: Counter[str]) -> list[nodes.Node]:
+    if column == "id":
+        return [ms_xref(ms.id, docname)]
+    if column == "title":
+        return _text(ms.title)
+    if column in ("due", "forecast", "completed"):
+        value = getattr(ms, column)
+        return _text(value.isoformat() if value else "")
+    if column == "status":
+        cell: list[nodes.Node] = [status_badge(ms, ms.key in domain.at_risk)]
+        if late:
+            css = "ldm503-overdue" if late == "overdue" else f"ldm503-{late.replace(' ', '-')}"
+            cell += [nodes.Text(" "), badge(late, css)]
+        return cell
+    if column == "queries":
+        count = sum(1 for p in ms.prerequisites if p.query == "open")
+        count += sum(1 for q in ms.queries if q.status == "open")
+        return _text(count or "")
+    if column == "slack":
+        from ..core.schedule import min_slack
+
+        slack = min_slack(domain.plan, ms.id)
+        return _text("" if slack is None else slack)
+    count = per_milestone.get(ms.key, 0)
+    return _text(count or "")
+
+
+class ReportTransform(PlaceholderTransform):
+    node_class = ldm_nodes.milestone_report
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_report(self, node, domain)
+
+
+class TableTransform(PlaceholderTransform):
+    node_class = ldm_nodes.milestone_table
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_table(self, node, domain)
+
+
+def setup(app: Sphinx) -> None:
+    """``milestone-report`` and ``milestone-table``: directives, placeholders, renderers."""
+    for name, directive, transform in (
+        ("milestone-report", MilestoneReportDirective, ReportTransform),
+        ("milestone-table", MilestoneTableDirective, TableTransform),
+    ):
+        app.add_directive(name, directive)
+        app.add_directive_to_domain("ldm503", name, directive)
+        ldm_nodes.add_placeholder(app, transform.node_class)
+        add_renderer(app, transform)

@@ -1,0 +1,363 @@
+"""Filling the placeholders once every document has been read.
+
+Each feature (milestone metadata and "Required by" here, diagrams, report and
+table in their own modules) subclasses :class:`PlaceholderTransform` for its
+placeholder node and registers it with :func:`add_renderer`; one post-transform,
+:class:`Placeholders`, walks each page once and fills them all just before links
+are resolved, so the links they insert are ordinary ``pending_xref`` nodes that
+every builder (HTML, LaTeX, singlehtml, text, epub) resolves its own way.
+:class:`LinkResolver` then resolves those to declared milestones directly.
+Post-transforms run in the main process even for ``-j N`` writes, where the
+merged plan is available.
+
+HTML builders fill the ``late`` kinds (the blocks under every milestone) in
+:class:`LatePlaceholders` instead, after Sphinx's own post-transforms: those
+walk the whole page a dozen times looking for nodes these blocks never contain,
+and the blocks double a large plan's pages. Their links are resolved there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.errors import NoUri
+from sphinx.transforms.post_transforms import ReferencesResolver, SphinxPostTransform
+
+from ..core.model import Edge, Milestone
+from . import nodes as ldm_nodes
+from .blocks import (
+    Block,
+    Emphasis,
+    Fields,
+    Item,
+    MsLink,
+    Para,
+    Span,
+    Strong,
+    Target,
+    html_block,
+    to_html_node,
+    to_nodes,
+    visit_html_block,
+)
+from .blocks import translator_allows_html as _translator_allows_html
+from .directives import badge, ms_xref
+from .domain import MilestoneDomain, get_domain
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+
+
+def builder_of(env: Any) -> Builder:
+    """The current builder, without the deprecated ``app`` attributes (gone in Sphinx 11)."""
+    app = getattr(env, "_app", None) or env.app
+    return app.builder
+
+
+class PlaceholderTransform(SphinxPostTransform):
+    """Renders placeholders of ``node_class``: each feature subclasses it and registers
+    the subclass with :func:`add_renderer`.
+
+    The subclasses are not post-transforms of their own: :class:`Placeholders` walks
+    each page once for all of them (a walk over a page of a large plan costs as much
+    as rendering a kind of placeholder), and hands each node to its renderer.
+    """
+
+    node_class: ClassVar[type[nodes.Element]] = ldm_nodes.ldm503_placeholder
+    #: Filled after Sphinx's post-transforms on HTML pages: only for renderers whose
+    #: output no post-transform but link resolution needs to see (no images, code,
+    #: ``only`` nodes or signatures) and that LaTeX does not lay out differently.
+    late: ClassVar[bool] = False
+    #: Set while filling late: links are made at once (see :meth:`link`).
+    direct_links: bool = False
+
+    @property
+    def builder(self) -> Builder:
+        return builder_of(self.env)
+
+    def run(self, **kwargs: Any) -> None:
+        raise TypeError("renderers run inside Placeholders; register them with add_renderer()")
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        """The nodes that stand in for ``node``, the ``index``-th of its kind on the page."""
+        raise NotImplementedError
+
+    def link(self, milestone_id: str, content: nodes.Element | None = None) -> nodes.Element:
+        """A link to a milestone (``content``, else its ID as code).
+
+        Early, a ``pending_xref`` that every builder resolves its own way (and LaTeX
+        lays out first); late on HTML pages, where no resolver runs any more, the
+        reference itself (a pending link only for a target the domain cannot link).
+        """
+        docname = self.env.docname
+        if content is None:
+            content = nodes.literal(milestone_id, milestone_id)
+        if self.direct_links:
+            try:
+                ref = get_domain(self.env).reference(docname, self.builder, milestone_id,
+                                                     content)
+            except NoUri:
+                ref = None
+            if ref is not None:
+                return ref
+        return ms_xref(milestone_id, docname, content)
+
+    def block(self, block: Block) -> nodes.Element:
+        """``block`` as nodes, or late on an HTML page as one node written straight to
+        HTML (see :mod:`.blocks`)."""
+        if self.direct_links and self._html_blocks():
+            node = to_html_node(block, self._target)
+            if node is not None:
+                return node
+        return to_nodes(block, self.link)
+
+    def _html_blocks(self) -> bool:
+        builder = self.builder
+        return bool(get_domain(self.env).per_build(
+            f"html-blocks:{builder.name}", lambda: _translator_allows_html(builder)))
+
+    def _target(self, milestone_id: str) -> Target | None:
+        try:
+            return get_domain(self.env).link_target(self.env.docname, self.builder,
+                                                    milestone_id)
+        except NoUri:
+            return None
+
+
+#: The renderer of each placeholder node class (filled by the features' setup()).
+RENDERERS: dict[type[nodes.Element], type[PlaceholderTransform]] = {}
+
+
+def add_renderer(app: Sphinx, renderer: type[PlaceholderTransform]) -> None:
+    """Register the renderer of ``renderer.node_class`` placeholders."""
+    RENDERERS[renderer.node_class] = renderer
+
+
+def _is_html(builder: Builder) -> bool:
+    return builder.format == "html"
+
+
+class Placeholders(SphinxPostTransform):
+    """Fills every placeholder of the page, in one walk over it."""
+
+    default_priority = 5  # before ReferencesResolver (10), which resolves our links
+
+    def run(self, **kwargs: Any) -> None:
+        fill(self.document, self.env, late=False if _is_html(builder_of(self.env)) else None)
+
+
+class LatePlaceholders(SphinxPostTransform):
+    """Fills the ``late`` placeholders of an HTML page and resolves their links."""
+
+    default_priority = 900  # after Sphinx's own (up to 401 for HTML)
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        filled = fill(self.document, self.env, late=True)
+        # Links the domain could not make (undeclared targets): Sphinx's resolver and
+        # its missing-reference handling, as for every other link.
+        if any(next(node.findall(addnodes.pending_xref), None) for node in filled):
+            ReferencesResolver(self.document).apply()
+
+
+def fill(document: nodes.document, env: Any, *, late: bool | None = None) -> list[nodes.Node]:
+    """Replace the page's placeholders by their renderers' nodes; returns those nodes.
+
+    ``late`` True fills only the ``late`` kinds, False all others, None every kind.
+    """
+    found = list(document.findall(ldm_nodes.ldm503_placeholder))
+    if not found:
+        return []
+    domain = get_domain(env)
+    renderers: dict[type[PlaceholderTransform], PlaceholderTransform] = {}
+    counts: dict[type[PlaceholderTransform], int] = {}
+    filled: list[nodes.Node] = []
+    for node in found:
+        kind = RENDERERS.get(type(node))
+        if kind is None or node.parent is None:
+            continue  # not ours to fill, or inside a placeholder filled already
+        if late is not None and kind.late != late:
+            continue
+        renderer = renderers.get(kind)
+        if renderer is None:
+            renderer = renderers[kind] = kind(document)
+            renderer.direct_links = late is True
+        index = counts.get(kind, 0)
+        counts[kind] = index + 1
+        new = renderer.render(node, domain, index)
+        node.replace_self(new)
+        filled.extend(new)
+    return filled
+
+
+class LinkResolver(SphinxPostTransform):
+    """Links to declared milestones, made without Sphinx's general resolver.
+
+    A large plan has tens of thousands of them (prerequisites, "Required by",
+    critical paths); Sphinx's resolver asks every domain in turn and deep-copies
+    each link's content first. Links it cannot make here (undeclared targets, a
+    document outside a LaTeX target) stay for Sphinx, whose ``missing-reference``
+    handling applies as before. Runs after the LaTeX layout (7), which marks up
+    the IDs inside unresolved links.
+    """
+
+    default_priority = 9
+
+    def run(self, **kwargs: Any) -> None:
+        domain = get_domain(self.env)
+        docname = self.env.docname
+        builder = builder_of(self.env)
+        for node in list(self.document.findall(addnodes.pending_xref)):
+            resolve_link(node, domain, docname, builder)
+
+
+def resolve_link(node: addnodes.pending_xref, domain: MilestoneDomain, docname: str,
+                 builder: Builder) -> bool:
+    """Replace ``node``, a link to a declared milestone, by the reference; False when
+    it is not one (left for Sphinx's resolver)."""
+    if node.get("refdomain") != "ldm503" or node.get("reftype") != "ms":
+        return False
+    if len(node.children) != 1 or not isinstance(node[0], nodes.Element):
+        return False
+    try:
+        ref = domain.reference(node.get("refdoc", docname), builder, node["reftarget"],
+                               node[0], explicit=bool(node.get("refexplicit")))
+    except NoUri:
+        return False
+    if ref is None:
+        return False
+    node.replace_self(ref)
+    return True
+
+
+class MetaTransform(PlaceholderTransform):
+    node_class = ldm_nodes.milestone_meta
+    late = True
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_meta(node, domain, self.block)
+
+
+class RequiredByTransform(PlaceholderTransform):
+    node_class = ldm_nodes.required_by
+    late = True
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        plain = self.builder.format == "text"
+        return [self.block(required_by(domain, node["milestone_id"], plain=plain))]
+
+
+def status_badge(ms: Milestone, at_risk: bool = False) -> nodes.inline:
+    span = status_span(ms, at_risk)
+    return badge(span.text, *span.classes[1:])
+
+
+def status_span(ms: Milestone, at_risk: bool = False) -> Span:
+    status = ms.effective_status
+    if at_risk and status not in ("completed", "descoped", "at-risk"):
+        return Span(f"{status}, at risk",
+                    ("ldm503-badge", f"ldm503-status-{status}", "ldm503-status-at-risk"))
+    return Span(status, ("ldm503-badge", f"ldm503-status-{status}"))
+
+
+def render_meta(
+    node: nodes.Element, domain: MilestoneDomain, block: Callable[[Block], nodes.Element]
+) -> list[nodes.Node]:
+    ms = domain.plan.get(node["milestone_id"])
+    if ms is None:
+        return []
+    fields: list[tuple[str, tuple[Item, ...]]] = []
+    for label, value in (("Due", ms.due), ("Forecast", ms.forecast), ("Completed", ms.completed)):
+        if value is not None:
+            fields.append((label, (value.isoformat(),)))
+    fields.append(("Status", (status_span(ms, ms.key in domain.at_risk),)))
+    if ms.level is not None:
+        fields.append(("Level", (str(ms.level),)))
+    if ms.tags:
+        fields.append(("Tags", (", ".join(ms.tags),)))
+    if ms.external:
+        fields.append(("Owner", ("external to this plan",)))
+    if ms.catalog_title and ms.catalog_title != ms.title:
+        fields.append(("Schedule title", (ms.catalog_title,)))
+    from ..features.schedule_views import critical_path_para
+
+    path = critical_path_para(domain, ms.id)
+    meta = block(Fields(("ldm503-meta",), tuple(fields)))
+    return [meta] if path is None else [meta, block(path)]
+
+
+def required_by(domain: MilestoneDomain, milestone_id: str, *, plain: bool = False) -> Para:
+    """The milestones that need this one. ``plain`` for the text builder, which
+    would print a bold label with its asterisks."""
+    edges = one_per_source(domain.plan.required_by(milestone_id))
+    label = "Required by: "
+    items: list[Item] = [label if plain else Strong(label)]
+    if not edges:
+        items.append(Emphasis("no milestone of this plan"))
+    for i, edge in enumerate(edges):
+        if i:
+            items.append(", ")
+        items.append(MsLink(edge.source.id, edge.source.label))
+        query = edge.prerequisite.query
+        if query:
+            items += [" ", Span(f"{query} query", ("ldm503-badge", f"ldm503-query-{query}"))]
+    # no-search: links to other milestones, found on their own pages; a search for a
+    # title should not list every page that merely links to it.
+    return Para(("ldm503-required-by", "no-search"), tuple(items))
+
+
+def setup(app: Sphinx) -> None:
+    app.add_post_transform(Placeholders)
+    app.add_post_transform(LinkResolver)
+    app.add_post_transform(LatePlaceholders)
+    # Made only on HTML pages (LatePlaceholders runs for the HTML format alone).
+    app.add_node(html_block, html=(visit_html_block, None))
+    for renderer in (MetaTransform, RequiredByTransform, CopiedPrerequisitesTransform):
+        add_renderer(app, renderer)
+
+
+def one_per_source(edges: list[Edge]) -> list[Edge]:
+    """The first edge from each requiring milestone: a relation listed twice is one relation
+    (the repetition itself is reported while reading)."""
+    seen: set[str] = set()
+    out = []
+    for edge in edges:
+        if edge.source.key not in seen:
+            seen.add(edge.source.key)
+            out.append(edge)
+    return out
+
+
+class CopiedPrerequisitesTransform(PlaceholderTransform):
+    node_class = ldm_nodes.copied_prerequisites
+
+    def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
+        return render_copied_prerequisites(node, domain, self.env.docname)
+
+
+def render_copied_prerequisites(
+    node: nodes.Element, domain: MilestoneDomain, docname: str
+) -> list[nodes.Node]:
+    """A ``:no-index:`` copy lists its declaration's prerequisites, as the declaration does."""
+    ms = domain.plan.get(node["milestone_id"])
+    docname = node.get("docname") or docname
+    edges = [] if ms is None or not ms.declared else domain.plan.requires(ms.id)
+    if not edges:
+        return [nodes.paragraph("None declared.", "None declared.", classes=["ldm503-none"])]
+    items = nodes.bullet_list(classes=["ldm503-prerequisites"])
+    for edge in edges:
+        pre = edge.prerequisite
+        para = nodes.paragraph()
+        para += ms_xref(pre.id, docname)
+        if pre.title:
+            para += nodes.Text(" " + pre.title)
+        if pre.query:
+            para += nodes.Text(" ")
+            para += badge(f"{pre.query} query", f"ldm503-query-{pre.query}")
+        items += nodes.list_item("", para, classes=["ldm503-prerequisite"])
+    return [items]
