@@ -23,6 +23,7 @@ from sphinx.util.docutils import docutils_namespace
 
 from sphinxext_ldm503 import __version__
 from sphinxext_ldm503.cli import main as cli
+from sphinxext_ldm503.cli import project as cli_project
 from sphinxext_ldm503.core.importer import model_from_review, parse_review, render_rst
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +91,7 @@ def example(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def example_project(example) -> cli.BuiltProject:
-    return cli.build_project(str(example / "example-docs"), str(example))
+    return cli_project.build_project(str(example / "example-docs"), str(example))
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def cached_example(example, example_project, monkeypatch):
         assert Path(sourcedir).resolve() == (example / "example-docs").resolve()
         return example_project
 
-    monkeypatch.setattr(cli, "build_project", build)
+    monkeypatch.setattr(cli_project, "build_project", build)  # what load_project calls
     monkeypatch.chdir(example)
     return example
 
@@ -675,7 +676,7 @@ def test_one_line_keeps_the_cause_of_a_conf_traceback():
         "    x = 1/0\n"
         "ZeroDivisionError: division by zero\n"
     )
-    assert cli._one_line(exc) == (
+    assert cli.one_line(exc) == (
         "/p/conf.py:3: There is a programmable error in your configuration file: "
         "ZeroDivisionError: division by zero"
     )
@@ -688,7 +689,7 @@ def test_count_other_warnings():
         "/p/c.rst:3: WARNING: too many nodes [ldm503.graph]\n"
         "/p/d.rst:4: ERROR: Unknown directive type \"milestne\".\n"
     )
-    assert cli.count_other_warnings(captured) == 3
+    assert cli_project.count_other_warnings(captured) == 3
 
 
 # -- as users run it -----------------------------------------------------------------

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from sphinxext_ldm503.features.images import image_name
 from sphinxext_ldm503.speed import batchdot
-from sphinxext_ldm503.speed.prerender import image_name
 
 DOT = shutil.which("dot")
 pytestmark = pytest.mark.skipif(DOT is None, reason="Graphviz dot is not installed")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sphinxext_ldm503.speed import batchdot
+from sphinxext_ldm503.render import dotrun
 
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
@@ -130,7 +130,7 @@ def test_a_dot_dying_while_writing_leaves_no_file_and_a_located_warning(
         assert "ldm503-graph-outline" not in html
         assert html.count("<svg") >= 1 and inline_svgs_balanced(html)
     for image in (Path(again.outdir) / "_images").glob("*.svg"):
-        assert batchdot.parseable_svg(image.read_bytes()), image
+        assert dotrun.parseable_svg(image.read_bytes()), image
 
 
 @needs_dot
@@ -146,7 +146,7 @@ def test_a_truncated_image_left_by_an_earlier_run_is_drawn_again(make_app, rootd
     again = make_app("html", srcdir=src, builddir=out, freshenv=True)
     again.build()
     for image in images:
-        assert batchdot.parseable_svg(image.read_bytes()), image
+        assert dotrun.parseable_svg(image.read_bytes()), image
     for page in ("index.html", "plan.html"):
         html = (out / "html" / page).read_text(encoding="utf-8")
         assert inline_svgs_balanced(html) and "ldm503-graph-outline" not in html
@@ -157,16 +157,16 @@ def test_a_truncated_image_left_by_an_earlier_run_is_drawn_again(make_app, rootd
 def test_draw_places_only_a_complete_file(tmp_path, fmt) -> None:
     fake = fake_dot(tmp_path, DIES_WRITING)
     target = tmp_path / "img" / f"graph.{fmt}"
-    problem = batchdot.draw("digraph g { a -> b }", target, fmt, program=str(fake),
+    problem = dotrun.draw("digraph g { a -> b }", target, fmt, program=str(fake),
                             timeout=30, image_map=fmt == "png")
     assert problem is not None and "status -9" in problem
     assert not target.exists() and list(target.parent.iterdir()) == []
-    assert batchdot.draw("digraph g { a -> b }", target, fmt, program=DOT, timeout=30,
+    assert dotrun.draw("digraph g { a -> b }", target, fmt, program=DOT, timeout=30,
                          image_map=fmt == "png") is None
-    assert batchdot.complete(target, fmt)
+    assert dotrun.complete(target, fmt)
     cut = target.read_bytes()[: target.stat().st_size // 2]
     target.write_bytes(cut)
-    assert not batchdot.complete(target, fmt)
+    assert not dotrun.complete(target, fmt)
 
 
 # -- 7: a dot that hangs is killed with whatever started it --------------------------------

@@ -274,7 +274,7 @@ def test_long_critical_paths_are_shown_shortened():
     from datetime import date, timedelta
 
     from sphinxext_ldm503.core.model import Location, Milestone, Plan, Prerequisite
-    from sphinxext_ldm503.features.schedule_views import critical_path_summary
+    from sphinxext_ldm503.core.schedule import critical_path_summary
 
     chain = [Milestone(f"M{i}", location=Location("p", i + 1),
                        due=date(2020, 1, 1) + timedelta(days=i),

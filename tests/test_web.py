@@ -132,17 +132,17 @@ def test_inlining_dot_output_as_text_equals_inlining_it_parsed() -> None:
     with hostile tooltips and links."""
     import xml.etree.ElementTree as ET
 
-    from sphinxext_ldm503.render.graph.escape import _link, _tooltip_text
+    from sphinxext_ldm503.render.graph.escape import add_link, tooltip_text
     from sphinxext_ldm503.render.svgtext import _inline_parsed_svg
 
     graph = graphviz.Digraph(name="g", graph_attr={"id": "plan-1"})
-    first = {"tooltip": _tooltip_text('Tip "quoted" & <tagged> \u2013 \u00e9'),
+    first = {"tooltip": tooltip_text('Tip "quoted" & <tagged> \u2013 \u00e9'),
              "id": "plan-1-ms-a"}
-    _link(first, "../ch.html#ms-a?x=1&y=2")
+    add_link(first, "../ch.html#ms-a?x=1&y=2")
     graph.node("m_a", graphviz.nohtml("A"), **first)
     graph.node("m_b", graphviz.nohtml("B"), tooltip="no link")
-    edge = {"tooltip": _tooltip_text("line\nbreak")}
-    _link(edge, "ch.html#b")
+    edge = {"tooltip": tooltip_text("line\nbreak")}
+    add_link(edge, "ch.html#b")
     graph.edge("m_a", "m_b", **edge)
     svg = subprocess.run(["dot", "-Tsvg"], input=graph.source, capture_output=True, text=True,
                          check=True).stdout

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..core.model import Milestone
 from ..core.schedule import days_text
-from .main import EXIT_FINDINGS, EXIT_OK, PROG, CliError, display_path, load_project
+from .project import EXIT_FINDINGS, EXIT_OK, PROG, CliError, display_path, load_project
 
 DIFF_EPILOG = """\
 Compares two schedule exports (CSV: id,title,due,forecast,completed,status and

@@ -86,6 +86,12 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Seconds dot may take to draw one diagram before it is shown as a list instead.",
     ),
     ConfigValue(
+        "ldm503_speed", True, "", (bool,),
+        "The speed layer: diagrams drawn in batches ahead of their pages (and in a forked "
+        "copy), and the GC freeze. Off: each diagram is drawn when its page is written; "
+        "the same pages, slower, and nothing process-wide.",
+    ),
+    ConfigValue(
         "ldm503_fork_diagrams", True, "", (bool,),
         "For 200 diagrams or more, work out and draw them in a forked copy of the build "
         "while pages are written (faster; the copy takes memory of its own while it runs).",
@@ -240,6 +246,7 @@ VALIDATORS: dict[str, Callable[[str, object], Validated]] = {
     "ldm503_graph_max_nodes": _count,
     "ldm503_dot_timeout": _seconds,
     "ldm503_dot_render_timeout": _seconds,
+    "ldm503_speed": _flag,
     "ldm503_fork_diagrams": _flag,
     "ldm503_gc_freeze": _flag,
     "ldm503_json": _flag,

@@ -645,3 +645,29 @@ def change_counts(changes: Iterable[Change]) -> dict[str, int]:
         for kind in change.kinds:
             counts[kind] += 1
     return counts
+
+
+# -- critical path in the milestone block -------------------------------------------
+
+
+#: A longer critical path is shown as its first link, "…", the milestone's own
+#: prerequisite on it and the milestone: the root cause and the prerequisite that
+#: fixes the date are what a reader acts on (a ``:critical-path:`` diagram draws
+#: the whole chain), and every link under every milestone of a large plan costs
+#: build time and page weight.
+PATH_HEAD = 1
+PATH_TAIL = 2
+
+
+def critical_path_summary(
+        plan: Plan, milestone_id: str) -> tuple[tuple[str | int, ...], date | None]:
+    """What the milestone block shows: IDs, with the count of left-out ones in between,
+    and the end date; ``((), None)`` when the milestone waits on nothing dated."""
+    path = critical_path(plan, milestone_id)
+    if path is None or len(path.ids) < 2:
+        return (), None
+    ids: tuple[str | int, ...] = path.ids
+    if len(ids) > PATH_HEAD + PATH_TAIL + 1:
+        ids = (*path.ids[:PATH_HEAD], len(path.ids) - PATH_HEAD - PATH_TAIL,
+               *path.ids[-PATH_TAIL:])
+    return ids, path.end

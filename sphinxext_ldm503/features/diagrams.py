@@ -23,11 +23,13 @@ from sphinx.errors import NoUri
 from sphinx.ext.graphviz import graphviz
 
 from ..core.model import Milestone
+from ..core.schedule import critical_path
 from ..framework import nodes as ldm_nodes
 from ..framework.diagnostics import warn
 from ..framework.directives import PlanPlaceholderDirective, badge, ms_xref
 from ..framework.domain import get_domain
 from ..framework.placeholders import PlaceholderTransform, add_renderer
+from ..render import dotrun
 from ..render.graph import (
     FIGURE_OPTIONS,
     GRAPH_OPTIONS,
@@ -39,12 +41,10 @@ from ..render.graph import (
     size_warning,
     text_outline,
 )
-from ..render.graph.dot import Statements
-from ..render.graph.escape import _html_id, html_text
+from ..render.graph.escape import html_id, html_text
 from ..render.graph.legend import legend_keys
 from ..render.svgtext import relink_for_images
-from ..speed import batchdot
-from ..speed.prerender import image_path
+from .images import DRAWN_AS, image_name, image_path, relink_dirs
 from .latex import LATEX_LINK, print_graph_attrs
 
 if TYPE_CHECKING:
@@ -116,13 +116,13 @@ def _probe_dot(program: str, timeout: float) -> str | None:
     if path is None:
         return f"Graphviz's dot program ({program!r}) was not found"
     try:
-        result = batchdot.run([path, "-Tsvg"], input=b"digraph probe { a -> b }",
+        result = dotrun.run([path, "-Tsvg"], input=b"digraph probe { a -> b }",
                               timeout=timeout)
     except subprocess.TimeoutExpired:
         return f"Graphviz's dot program ({program!r}) did not answer within {timeout:g} s"
     except OSError as exc:
         return f"Graphviz's dot program ({program!r}) does not work ({exc})"
-    if result.returncode != 0 or not batchdot.parseable_svg(result.stdout):
+    if result.returncode != 0 or not dotrun.parseable_svg(result.stdout):
         return (f"Graphviz's dot program ({program!r}) does not work (exit status "
                 f"{result.returncode}, {len(result.stdout)} bytes of SVG)")
     return None
@@ -198,13 +198,17 @@ def _renderer_answers(app: Sphinx, domain: MilestoneDomain) -> dict[str, str]:
 
 
 def on_env_updated(app: Sphinx, env: Any) -> None:
-    """Remember what drew the pages about to be written (for the next build)."""
+    """Remember what drew the pages about to be written (for the next build).
+
+    ``dot`` is probed now, while the domain's data is still to be saved, so that a
+    rebuild with the same Graphviz asks nothing (see :func:`dot_problem`).
+    """
     domain = get_domain(env)
-    if domain.data["diagrams"] or domain.data["deps"]:
+    if domain.data["milestones"] or domain.data["diagrams"] or domain.data["deps"]:
         _renderer_answers(app, domain)
 
 
-def _dot_missing(builder: Builder, domain: MilestoneDomain) -> bool:
+def dot_missing(builder: Builder, domain: MilestoneDomain) -> bool:
     """True (after one warning per build) when ``dot`` cannot draw the diagrams."""
 
     def problem() -> str:
@@ -214,7 +218,9 @@ def _dot_missing(builder: Builder, domain: MilestoneDomain) -> bool:
                  "graph")
         return found
 
-    return bool(domain.per_build("dot-problem", problem))
+    if domain.build.dot_problem is None:
+        domain.build.dot_problem = problem()
+    return bool(domain.build.dot_problem)
 
 
 def _page_path(builder: Builder, docname: str) -> str:
@@ -235,7 +241,7 @@ def milestone_page(builder: Builder, ms: Milestone) -> str | None:
         return None
 
 
-def _url_for(builder: Builder, docname: str) -> Any:
+def diagram_links(builder: Builder, docname: str) -> Any:
     """Links for diagram nodes, relative to the page the diagram is on.
 
     They are computed from the builder's image path so that they survive
@@ -252,8 +258,7 @@ def _url_for(builder: Builder, docname: str) -> Any:
 
     # (image path, document) -> the document's page from pages at that image path, via
     # _images: the same for every diagram of every page in one directory.
-    pages: dict[tuple[str, str], str | None] = get_domain(builder.env).per_build(
-        "diagram-pages", dict)
+    pages = get_domain(builder.env).build.diagram_pages
 
     def url_for(ms: Milestone) -> str | None:
         if not ms.declared or ms.docname is None:
@@ -271,7 +276,7 @@ def _url_for(builder: Builder, docname: str) -> Any:
 
 
 #: A tooltip's ``\n`` line break in DOT (an escaped quote never precedes it: tooltip
-#: text has no backslashes of its own, see graph._tooltip_text).
+#: text has no backslashes of its own, see graph.tooltip_text).
 _TOOLTIP = re.compile(r'(\btooltip=")((?:[^"\\]|\\.)*)(")')
 
 
@@ -372,24 +377,22 @@ def render_graph(
         warn(advice, "graph", location)
     # no-search: the key under each milestone's diagram is the same words every time.
     container = nodes.container(classes=["ldm503-graph", "no-search"])
-    if _dot_missing(builder, domain):
+    if dot_missing(builder, domain):
         container += _outline(domain, options, docname)
         return [container]
 
     # The document is part of the name: singlehtml puts every page's SVG ids in one page.
-    name = f"ldm503-{_html_id(docname)}-{options.root or 'plan'}-{index + 1}"
+    name = f"ldm503-{html_id(docname)}-{options.root or 'plan'}-{index + 1}"
     scope = "neighbourhood" if options.neighbourhood else "root" if options.root else "plan"
     # On paper the whole plan is packed tighter and its legend is a strip (see latex.py).
     printed = builder.format == "latex" and scope == "plan"
     graph_attrs, node_attrs = print_graph_attrs(options.layout) if printed else ({}, {})
-    from .schedule_views import graph_styles
-
     critical = options.root if options.critical_path == "" else options.critical_path
     node_extra, edge_extra = graph_styles(plan, critical, location)
-    code = build_dot(plan, options, url_for=_url_for(builder, docname), at_risk=domain.at_risk,
+    code = build_dot(plan, options, url_for=diagram_links(builder, docname), at_risk=domain.at_risk,
                      name=name, subplan=subplan, graph_attrs=graph_attrs, node_attrs=node_attrs,
                      node_extra=node_extra, edge_extra=edge_extra,
-                     statements=domain.per_build("dot-statements", Statements))
+                     statements=domain.build.dot_statements)
     image = ldm503_diagram()
     image["code"] = for_output_format(code, builder, config)
     # What to list instead of the image when dot does not finish in time: the list
@@ -399,7 +402,7 @@ def render_graph(
     alt = node["options"].get("alt") or _alt_text(options, len(subplan))
     image["alt"] = graphviz_alt(alt, builder)
     image["classes"] = ["ldm503-graph-image", *(node["options"].get("class") or "").split()]
-    image["svg_id"] = _html_id(name)
+    image["svg_id"] = html_id(name)
     image["explorable"] = not options.neighbourhood
     if "align" in node["options"]:
         image["align"] = node["options"]["align"]
@@ -432,10 +435,19 @@ class DiagramTransform(PlaceholderTransform):
     node_class = ldm_nodes.milestone_graph
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
-        from ..speed.prerender import take_prerendered
-
-        done = take_prerendered(domain, self.env.docname, index, node)
+        # Made ahead of the page by the speed layer, if it is on and has it; the same
+        # nodes either way (test_speed_layer_off).
+        prepared = domain.build.prepared
+        done = prepared.take(self.env.docname, index, node) if prepared is not None else None
         return done if done is not None else render_graph(self, node, domain, index)
+
+
+def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    """Remember which documents hold diagrams (and how many), so that only those are
+    looked at again: when what draws them changes, and by the speed layer."""
+    count = sum(1 for _ in doctree.findall(ldm_nodes.milestone_graph))
+    if count:
+        get_domain(app.env).data["diagrams"][app.env.docname] = count
 
 
 def setup(app: Sphinx) -> None:
@@ -446,6 +458,7 @@ def setup(app: Sphinx) -> None:
     ldm_nodes.add_placeholder(app, ldm_nodes.milestone_graph)
     add_renderer(app, DiagramTransform)
     add_diagram_node(app)
+    app.connect("doctree-read", on_doctree_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-updated", on_env_updated)
 
@@ -529,17 +542,15 @@ def resolved_outline(builder: Builder, docname: str, options: GraphOptions) -> n
 
 def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:
     """Draw the diagram as sphinx.ext.graphviz's render_dot would name it, but with a
-    time limit and whole files only (:func:`.batchdot.draw`).
+    time limit and whole files only (:func:`.dotrun.draw`).
 
     False (after a warning located in the diagram's document) when dot did not
     draw it: out of time, an error, or a file it left incomplete. The diagram is
     then shown as a list, and nothing is left under the image's name for a later
     build to take for a drawing. A file there already counts only when complete.
     """
-    from ..speed.prerender import DRAWN_AS, image_name, relink_dirs
-
     drawn = node.get(DRAWN_AS)
-    if drawn is not None and drawn.endswith(f".{fmt}") and batchdot.complete(drawn, fmt):
+    if drawn is not None and drawn.endswith(f".{fmt}") and dotrun.complete(drawn, fmt):
         return True  # drawn by a batch under the name the dry run worked out
     builder, config = self.builder, self.builder.config
     code, options = node["code"], node["options"]
@@ -548,8 +559,8 @@ def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:
     if not program or fmt not in ("png", "svg", "pdf"):
         return True
     if outfn.is_file():
-        if batchdot.complete(outfn, fmt) and (
-                fmt != "png" or batchdot.complete(f"{outfn}.map", "cmapx")):
+        if dotrun.complete(outfn, fmt) and (
+                fmt != "png" or dotrun.complete(f"{outfn}.map", "cmapx")):
             return True
         outfn.unlink(missing_ok=True)  # what a dot that died left: never served
     timeout = config.ldm503_dot_render_timeout
@@ -565,7 +576,7 @@ def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:
             return relink_for_images(text, page_dir, images)
 
     try:
-        problem = batchdot.draw(code, outfn, fmt, program=program,
+        problem = dotrun.draw(code, outfn, fmt, program=program,
                                 args=config.graphviz_dot_args, timeout=timeout,
                                 cwd=(builder.srcdir / docname).parent,
                                 image_map=fmt == "png", finish=finish)
@@ -580,3 +591,18 @@ def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:
              "graph", location)
         return False
     return True
+
+
+def graph_styles(plan: Any, milestone_id: str | None, location: tuple[str, int | None]) -> Any:
+    """``node_extra``/``edge_extra`` for a ``milestone-graph``: slack tooltips always,
+    and the highlighted ``:critical-path:`` when one is asked for."""
+    from ..render.schedule_dot import critical_path_styles
+
+    path = None
+    if milestone_id:
+        milestone_id = milestone_id.strip()
+        path = critical_path(plan, milestone_id)
+        if path is None:
+            warn(f"milestone-graph: :critical-path: {milestone_id} is not a milestone of "
+                 "this plan", "graph", location)
+    return critical_path_styles(path)

@@ -39,7 +39,7 @@ from sphinx.util.texescape import escape as tex_escape
 
 from ..framework.diagnostics import warn
 from ..framework.domain import get_domain
-from ..speed import batchdot
+from ..render import dotrun
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -171,7 +171,7 @@ def link_boxes(
         if cache.is_file():
             text = cache.read_bytes()
         else:
-            result = batchdot.run([config.graphviz_dot, "-Tjson"], input=code.encode("utf-8"),
+            result = dotrun.run([config.graphviz_dot, "-Tjson"], input=code.encode("utf-8"),
                                   timeout=config.ldm503_dot_timeout)
             text = result.stdout
             if result.returncode != 0:
@@ -314,7 +314,7 @@ class LatexLayout(SphinxPostTransform):
     def warn_unprintable(self, ms_id: str, node: nodes.Node) -> None:
         """Once per ID and build: it cannot be printed unbroken, and where it is declared."""
         domain = get_domain(self.env)
-        warned: set[str] = domain.per_build("latex-unprintable-ids", set)
+        warned = domain.build.latex_unprintable_ids
         if ms_id.casefold() in warned:
             return
         warned.add(ms_id.casefold())
@@ -421,7 +421,7 @@ class LatexLayout(SphinxPostTransform):
 
     def samples(self, kind: str, cells: Sequence[nodes.Element]) -> list[str] | None:
         """LaTeX for the widest things a column must hold unbroken, or None: flexible."""
-        texts = [_text(c) for c in cells]
+        texts = [cell_text(c) for c in cells]
         if kind in ("id", "related", "check"):
             words = [w.strip(",") for t in texts for w in t.split()]
             if kind != "check":  # check names are ours and short; IDs are anyone's
@@ -583,7 +583,7 @@ class LatexReferenceIds(SphinxPostTransform):
                 inline += nodes.Text(text[len(head):])
 
 
-def _text(node: nodes.Element) -> str:
+def cell_text(node: nodes.Element) -> str:
     """What a cell prints, without the LaTeX of raw nodes (the breaks in long IDs)."""
     if not any(True for _ in node.findall(nodes.raw)):
         return node.astext()

@@ -43,6 +43,7 @@ from ..core.needsdata import (
 from ..core.parsing import forbidden_message
 from ..framework.diagnostics import warn
 from ..framework.domain import get_domain
+from ..framework.events import conf_location
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -56,8 +57,6 @@ CONFIG_NAME = "ldm503_needs_as_milestones"
 #: After sphinx-needs has resolved the project's need types (12) and loaded its
 #: fields (500), before it checks the configuration (600).
 CONFIG_PRIORITY = 520
-#: Documents read in this build (the domain's per-build state).
-READ_KEY = "needs:read"
 
 
 def setup(app: Sphinx) -> None:
@@ -90,12 +89,6 @@ def supported() -> bool:
     return major == 9 and minor >= 1
 
 
-def _conf_location(app: Sphinx, name: str) -> str | None:
-    from ..framework.events import _conf_location as locate
-
-    return locate(app, name)
-
-
 def _before_needs_load_config(app: Sphinx, config: Config) -> None:
     """A project's own ``milestone`` need type: keep Sphinx quiet about its directive.
 
@@ -118,14 +111,14 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     if not enabled(app):
         if config[CONFIG_NAME]:
             warn(f"{CONFIG_NAME} is set but sphinx_needs is not in extensions; it is ignored",
-                 "invalid", _conf_location(app, CONFIG_NAME))
+                 "invalid", conf_location(app, CONFIG_NAME))
         return
     if not supported():
         import sphinx_needs
 
         warn(f"sphinx-needs {getattr(sphinx_needs, '__version__', '?')} is not supported "
              f"(supported: {SUPPORTED}); milestones are not registered as needs",
-             "invalid", _conf_location(app, "extensions"))
+             "invalid", conf_location(app, "extensions"))
         return
     _register_type(app)
     _register_links(app, config)
@@ -136,7 +129,7 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
 
     selection, problems = parse_selection(config[CONFIG_NAME])
     for problem in problems:
-        warn(f"{CONFIG_NAME}: {problem}", "invalid", _conf_location(app, CONFIG_NAME))
+        warn(f"{CONFIG_NAME}: {problem}", "invalid", conf_location(app, CONFIG_NAME))
     if selection is not None:
         # After sphinx-needs' own handler, which reads what precedes each need node.
         app.connect("doctree-read", on_doctree_read, priority=600)
@@ -167,7 +160,7 @@ def _register_type(app: Sphinx) -> None:
     if differ:
         warn(f"needs_types already has a {NEED_TYPE!r} type with another "
              f"{' and '.join(differ)}; milestones are registered as needs of that type "
-             "as configured", "invalid", _conf_location(app, "needs_types"))
+             "as configured", "invalid", conf_location(app, "needs_types"))
 
 
 def _register_links(app: Sphinx, config: Config) -> None:
@@ -187,7 +180,7 @@ def _register_links(app: Sphinx, config: Config) -> None:
             where = "needs_links" if name in theirs else "needs_extra_links"
             warn(f"{where} already has a link type {name!r} (incoming "
                  f"{existing.get('incoming')!r}); prerequisites use it as configured",
-                 "invalid", _conf_location(app, where))
+                 "invalid", conf_location(app, where))
     if merged != theirs:
         config.needs_links = merged
 
@@ -263,7 +256,7 @@ def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[s
     from sphinx_needs.api import del_need
 
     to_read = set(docnames)
-    get_domain(env).per_build(READ_KEY, set).update(to_read)
+    get_domain(env).build.needs_read.update(to_read)
     for need_id, need in sorted(_needs(env).items()):
         if (need["type"] == NEED_TYPE and need["docname"] in to_read
                 and not need["is_import"] and not need["is_external"]):
@@ -387,7 +380,7 @@ def _need_problems(
     if severity == "off":
         return
     location = milestone.location
-    read = domain.per_build(READ_KEY, set)
+    read = domain.build.needs_read
     for problem in problems:
         message = f"need {milestone.id}: {problem}"
         if severity != "info" and location is not None and location.docname in read:
@@ -405,5 +398,5 @@ def _passes(app: Sphinx, need: Any, filter_string: str) -> tuple[bool, bool]:
         return bool(filter_single_need(need, NeedsSphinxConfig(app.config), filter_string)), False
     except Exception as exc:  # sphinx-needs raises several kinds for a bad filter
         warn(f"{CONFIG_NAME}: filter {filter_string!r} cannot be used: {exc}", "invalid",
-             _conf_location(app, CONFIG_NAME))
+             conf_location(app, CONFIG_NAME))
         return False, True

@@ -114,7 +114,7 @@ def make_table(
     return table
 
 
-def _text(value: object) -> list[nodes.Node]:
+def text_cell(value: object) -> list[nodes.Node]:
     text = "" if value is None else str(value)
     return [nodes.Text(text)] if text else []
 
@@ -164,16 +164,16 @@ def _summary(findings: list[Finding]) -> nodes.Node:
     rows: list[Row] = []
     for check in checks:
         cells: list[Cell] = [[nodes.literal(check, check)]]
-        cells += [_text(counts.get((check, col), "") or "") for col in columns]
+        cells += [text_cell(counts.get((check, col), "") or "") for col in columns]
         rows.append((cells, []))
     totals: list[Cell] = [[nodes.strong("Total", "Total")]]
-    totals += [_text(sum(n for (_c, col2), n in counts.items() if col2 == col) or "")
+    totals += [text_cell(sum(n for (_c, col2), n in counts.items() if col2 == col) or "")
                for col in columns]
     rows.append((totals, ["ldm503-total"]))
     return make_table(["Check", *columns], rows, [20, 8, 8, 8, 8], ["ldm503-summary"])
 
 
-def source_text(env: BuildEnvironment, finding: Finding) -> str:
+def finding_source(env: BuildEnvironment, finding: Finding) -> str:
     """``chapter.rst:12`` for a document, the file name for the catalog."""
     loc = finding.location
     assert loc is not None
@@ -191,11 +191,11 @@ def _finding_row(finding: Finding, docname: str, env: BuildEnvironment) -> Row:
         reason = f"waived: {finding.waiver_reason}" if finding.waiver_reason else "waived"
         severity += [nodes.Text(" "), badge(reason, "ldm503-waived")]
     milestone = _links([finding.milestone], docname) if finding.milestone else []
-    source = _text(source_text(env, finding)) if finding.location else []
+    source = text_cell(finding_source(env, finding)) if finding.location else []
     classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
     return (
         [severity, [nodes.literal(finding.check, finding.check)], milestone,
-         _links(finding.related, docname), _text(finding.message), source],
+         _links(finding.related, docname), text_cell(finding.message), source],
         classes,
     )
 
@@ -264,10 +264,10 @@ def _table_cell(column: str, ms: Milestone, docname: str, late: str | None,
     if column == "id":
         return [ms_xref(ms.id, docname)]
     if column == "title":
-        return _text(ms.title)
+        return text_cell(ms.title)
     if column in ("due", "forecast", "completed"):
         value = getattr(ms, column)
-        return _text(value.isoformat() if value else "")
+        return text_cell(value.isoformat() if value else "")
     if column == "status":
         cell: list[nodes.Node] = [status_badge(ms, ms.key in domain.at_risk)]
         if late:
@@ -277,14 +277,14 @@ def _table_cell(column: str, ms: Milestone, docname: str, late: str | None,
     if column == "queries":
         count = sum(1 for p in ms.prerequisites if p.query == "open")
         count += sum(1 for q in ms.queries if q.status == "open")
-        return _text(count or "")
+        return text_cell(count or "")
     if column == "slack":
         from ..core.schedule import min_slack
 
         slack = min_slack(domain.plan, ms.id)
-        return _text("" if slack is None else slack)
+        return text_cell("" if slack is None else slack)
     count = per_milestone.get(ms.key, 0)
-    return _text(count or "")
+    return text_cell(count or "")
 
 
 class ReportTransform(PlaceholderTransform):

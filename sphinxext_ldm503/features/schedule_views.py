@@ -21,7 +21,6 @@ from ..core.schedule import (
     Change,
     Slip,
     change_counts,
-    critical_path,
     days_text,
     diff_catalogs,
     impact,
@@ -30,11 +29,10 @@ from ..core.schedule import (
     worst_slip,
 )
 from ..framework import nodes as ldm_nodes
-from ..framework.blocks import Code, Item, MsLink, Para, Span, Strong
 from ..framework.diagnostics import warn
 from ..framework.directives import PlanPlaceholderDirective, ms_xref
 from ..framework.placeholders import PlaceholderTransform, add_renderer
-from .report import _text, make_table
+from .report import make_table, text_cell
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -187,10 +185,11 @@ def render_impact(
     for move in result.moves:
         old = move.old.isoformat() if move.old else "no date"
         new = move.new.isoformat() if move.new else "no date"
-        why: list[nodes.Node] = (_text("slips") if move.via is None
+        why: list[nodes.Node] = (text_cell("slips") if move.via is None
                                  else [ms_xref(move.via, docname)])
-        rows.append(([[ms_xref(move.id, docname)], _text(move.title),
-                      _text(f"+{days_text(move.days)}"), _text(f"{old} \u2192 {new}"), why], []))
+        rows.append(([[ms_xref(move.id, docname)], text_cell(move.title),
+                      text_cell(f"+{days_text(move.days)}"),
+                      text_cell(f"{old} \u2192 {new}"), why], []))
     container += make_table(["Milestone", "Title", "Moves", "Date", "Pushed by"], rows,
                             [12, 34, 9, 22, 12], ["ldm503-impact-table"],
                             ["ldm503-col-id", "ldm503-col-title", "ldm503-col-slip",
@@ -208,10 +207,10 @@ def _impact_diagram(
 
     from ..render.graph import GraphOptions, build_dot
     from ..render.schedule_dot import impact_styles
-    from .diagrams import _dot_missing, _url_for, graphviz_alt
+    from .diagrams import diagram_links, dot_missing, graphviz_alt
 
     builder = transform.builder
-    if _dot_missing(builder, domain):
+    if dot_missing(builder, domain):
         return []  # the table says it all
     docname = transform.env.docname
     ids = tuple(m.id for m in result.moves)
@@ -220,7 +219,7 @@ def _impact_diagram(
     counter = getattr(transform, "_ldm503_graphs", 0) + 1
     transform._ldm503_graphs = counter  # type: ignore[attr-defined]
     image = graphviz()
-    image["code"] = build_dot(domain.plan, options, url_for=_url_for(builder, docname),
+    image["code"] = build_dot(domain.plan, options, url_for=diagram_links(builder, docname),
                               at_risk=domain.at_risk, name=f"ldm503-impact-{counter}",
                               node_extra=node_extra, edge_extra=edge_extra)
     image["options"] = {"docname": docname}
@@ -305,7 +304,7 @@ def _change_row(change: Change, docname: str) -> tuple[list[list[nodes.Node]], l
     kinds: list[nodes.Node] = [nodes.Text("; ".join(change.describe()))]
     slip = f"+{change.days}" if "slipped" in change.kinds and change.days else (
         str(change.days) if "moved-earlier" in change.kinds else "")
-    return ([[ms_xref(change.id, docname)], _text(change.title), kinds, _text(slip)],
+    return ([[ms_xref(change.id, docname)], text_cell(change.title), kinds, text_cell(slip)],
             [f"ldm503-change-{k}" for k in change.kinds])
 
 
@@ -438,54 +437,6 @@ def visit_timeline_latex(self: Any, node: nodes.Element) -> None:
     raise nodes.SkipNode
 
 
-# -- critical path in the milestone block -------------------------------------------
-
-
-#: A longer critical path is shown as its first link, "…", the milestone's own
-#: prerequisite on it and the milestone: the root cause and the prerequisite that
-#: fixes the date are what a reader acts on (a ``:critical-path:`` diagram draws
-#: the whole chain), and every link under every milestone of a large plan costs
-#: build time and page weight.
-PATH_HEAD = 1
-PATH_TAIL = 2
-
-
-def critical_path_summary(plan: Any, milestone_id: str) -> tuple[tuple[str | int, ...], Any]:
-    """What the milestone block shows: IDs, with the count of left-out ones in between,
-    and the end date; ``((), None)`` when the milestone waits on nothing dated."""
-    path = critical_path(plan, milestone_id)
-    if path is None or len(path.ids) < 2:
-        return (), None
-    ids: tuple[str | int, ...] = path.ids
-    if len(ids) > PATH_HEAD + PATH_TAIL + 1:
-        ids = (*path.ids[:PATH_HEAD], len(path.ids) - PATH_HEAD - PATH_TAIL,
-               *path.ids[-PATH_TAIL:])
-    return ids, path.end
-
-
-def critical_path_para(domain: MilestoneDomain, milestone_id: str) -> Para | None:
-    """"Critical path: A -> B -> C (ends 2019-11-11)" under a milestone's facts, IDs linked.
-
-    None for a milestone that waits on nothing dated.
-    """
-    ids, end = critical_path_summary(domain.plan, milestone_id)
-    if not ids:
-        return None
-    items: list[Item] = [Strong("Critical path: ")]
-    for i, item in enumerate(ids):
-        if i:
-            items.append(" -> ")
-        if isinstance(item, int):
-            items.append(Span(f"\u2026 ({item} more)", ("ldm503-critical-path-elided",)))
-        elif i == len(ids) - 1:  # the milestone itself: no link to where the reader is
-            items.append(Code(item))
-        else:
-            items.append(MsLink(item))
-    if end:
-        items.append(f" (ends {end.isoformat()})")
-    return Para(("ldm503-critical-path", "no-search"), tuple(items))  # as Required by
-
-
 # -- wiring -------------------------------------------------------------------------
 
 
@@ -534,18 +485,3 @@ def setup(app: Sphinx) -> None:
     app.add_node(timeline_image, html=(visit_timeline_html, None),
                  latex=(visit_timeline_latex, None), text=skip, man=skip, texinfo=skip)
     app.connect("config-inited", on_config_inited)
-
-
-def graph_styles(plan: Any, milestone_id: str | None, location: tuple[str, int | None]) -> Any:
-    """``node_extra``/``edge_extra`` for a ``milestone-graph``: slack tooltips always,
-    and the highlighted ``:critical-path:`` when one is asked for."""
-    from ..render.schedule_dot import critical_path_styles
-
-    path = None
-    if milestone_id:
-        milestone_id = milestone_id.strip()
-        path = critical_path(plan, milestone_id)
-        if path is None:
-            warn(f"milestone-graph: :critical-path: {milestone_id} is not a milestone of "
-                 "this plan", "graph", location)
-    return critical_path_styles(path)

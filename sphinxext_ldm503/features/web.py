@@ -25,9 +25,10 @@ from sphinx.ext.graphviz import GraphvizError, graphviz, html_visit_graphviz, re
 
 from ..framework.compat import image_paths
 from ..framework.diagnostics import warn
+from ..framework.domain import get_domain
 from ..render.graph.escape import html_text
 from ..render.svgtext import SVG_NS, XLINK_NS, inline_svg
-from ..speed.prerender import DRAWN_AS, inlined
+from .images import DRAWN_AS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -51,7 +52,9 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
     # image's name is the one the dry run worked out, and render_dot (a hash of the
     # DOT and two lookups of the file) has nothing to add.
     drawn = node.get(DRAWN_AS)
-    svg = inlined(self.builder, drawn, imgpath, prefix) if drawn is not None else None
+    prepared = get_domain(self.builder.env).build.prepared
+    svg = (prepared.inlined(self.builder, drawn, imgpath, prefix)
+           if drawn is not None and prepared is not None else None)
     if svg is not None:
         relfn = PurePosixPath(imgpath, os.path.basename(drawn))
     else:
@@ -66,7 +69,8 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
             html_visit_graphviz(self, node)  # sphinx.ext.graphviz explains what is missing
             return
         relfn, outfn = image_paths(found, written)
-        svg = inlined(self.builder, outfn, imgpath, prefix)
+        svg = (prepared.inlined(self.builder, outfn, imgpath, prefix)
+               if prepared is not None else None)
         if svg is None:
             svg = inline_svg(outfn.read_text(encoding="utf-8"), imgpath, prefix)
     if _xhtml(self.builder):

@@ -114,7 +114,7 @@ def _paragraph(classes: tuple[str, ...], items: tuple[Item, ...], link: Link
     return out
 
 
-def _text(items: tuple[Item, ...]) -> str:
+def items_text(items: tuple[Item, ...]) -> str:
     return "".join(item if isinstance(item, str) else _link_text(item)
                    if isinstance(item, MsLink) else item.text for item in items)
 
@@ -138,10 +138,10 @@ def to_html_node(block: Block, target: Callable[[str], Target | None]) -> html_b
         if any(c.startswith("field-indent-") for c in block.classes):
             return None  # a style the translator works out: left to it
         item_lists = [items for _name, items in block.fields]
-        text = " ".join(f"{name} {_text(items)}" for name, items in block.fields)
+        text = " ".join(f"{name} {items_text(items)}" for name, items in block.fields)
     else:
         item_lists = [block.items]
-        text = _text(block.items)
+        text = items_text(block.items)
     targets = []
     for items in item_lists:
         for item in items:

@@ -98,10 +98,9 @@ def dropped(builder: Builder, exprs: tuple[str, ...]) -> bool:
 def on_write_started(app: Sphinx, builder: Builder) -> None:
     """Name every milestone this builder leaves out, at its declaration."""
     domain = get_domain(app.env)
-    named = domain.per_build("conditional-named", lambda: [False])  # once per build
-    if named[0]:
+    if domain.build.conditional_named:  # once per build
         return
-    named[0] = True
+    domain.build.conditional_named = True
     for docname in sorted(domain.data["conditional"]):
         for ms_id, exprs, location in domain.data["conditional"][docname]:
             if dropped(builder, exprs):

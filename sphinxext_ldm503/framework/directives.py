@@ -724,13 +724,15 @@ class PlanPlaceholderDirective(Ldm503Directive):
 def setup(app: Sphinx) -> None:
     """The milestone directives, also without the ``ldm503:`` prefix.
 
-    The domain declares them in its class body; the placeholders they leave for
+    In the domain (``ldm503:milestone``) through the public
+    ``app.add_directive_to_domain``; the placeholders they leave for
     metadata and "Required by" are registered here, with a visitor per builder.
     """
     for name, directive in (("milestone", MilestoneDirective),
                             ("prerequisite", PrerequisiteDirective),
                             ("query", QueryDirective)):
         app.add_directive(name, directive)
+        app.add_directive_to_domain("ldm503", name, directive)
     for node_class in (ldm_nodes.milestone_meta, ldm_nodes.required_by,
                        ldm_nodes.copied_prerequisites):
         ldm_nodes.add_placeholder(app, node_class)

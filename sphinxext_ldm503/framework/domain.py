@@ -10,7 +10,7 @@ the domain instance (never pickled) until the data changes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Set
+from collections.abc import Iterable, Iterator, Set
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -20,10 +20,9 @@ from sphinx.domains import Domain, ObjType
 
 from ..core.config import DEFAULTS
 from ..core.model import Edge, Finding, Location, Milestone, Plan, Reference, Severity, id_key
-from . import directives as ldm_directives
 from . import reuse
-from . import roles as ldm_roles
 from .diagnostics import warn
+from .state import BuildState
 
 if TYPE_CHECKING:
     from docutils.parsers.rst import Directive
@@ -49,12 +48,11 @@ class MilestoneDomain(Domain):
     name = "ldm503"
     label = "Test plan milestones"
     object_types: ClassVar[dict[str, ObjType]] = {"milestone": ObjType("milestone", "ms")}
-    directives: ClassVar[dict[str, type[Directive]]] = {
-        "milestone": ldm_directives.MilestoneDirective,
-        "prerequisite": ldm_directives.PrerequisiteDirective,
-        "query": ldm_directives.QueryDirective,
-    }
-    roles: ClassVar[dict[str, RoleFunction | XRefRole]] = {"ms": ldm_roles.MilestoneRole()}
+    # The directives and the role are added with ``app.add_directive_to_domain`` and
+    # ``app.add_role_to_domain`` (directives.setup, roles.setup): they need the domain,
+    # so the domain does not import them.
+    directives: ClassVar[dict[str, type[Directive]]] = {}
+    roles: ClassVar[dict[str, RoleFunction | XRefRole]] = {}
     initial_data: ClassVar[dict[str, Any]] = {
         "milestones": {},  # docname -> [Milestone]
         "references": {},  # docname -> [Reference]
@@ -83,7 +81,8 @@ class MilestoneDomain(Domain):
         self._catalog: tuple[list[Milestone], list[Finding]] | None = None
         self._signatures: dict[str, str] = {}
         self._facts: dict[str, str] = {}  # id key -> digest of what pages show of it
-        self._per_build: dict[str, Any] = {}
+        #: What this build works out once (never pickled): see :mod:`.state`.
+        self.build = BuildState()
         self._inputs: str | None = None
         #: Documents read (or removed) since the fingerprints were last compared.
         self._cleared: set[str] = set()
@@ -156,16 +155,10 @@ class MilestoneDomain(Domain):
         # A whole-file problem (of the catalog, say) has no line; its message names the file.
         return f"{location.docname}:{location.line}" if location.line else None
 
-    def per_build(self, key: str, factory: Callable[[], Any]) -> Any:
-        """A value computed once per build (never pickled): e.g. the probe of ``dot``."""
-        if key not in self._per_build:
-            self._per_build[key] = factory()
-        return self._per_build[key]
-
     def end_build(self) -> None:
         """Forget the per-build values: an application that builds again (tests,
         a watcher) keeps its environment, and so this domain, between builds."""
-        self._per_build.clear()
+        self.build = BuildState()
 
     def start_build(self) -> None:
         """Read the catalog again in this build, and recompute what depends on it.
@@ -373,7 +366,7 @@ class MilestoneDomain(Domain):
         parts += [(brief(e.source), e.prerequisite.query) for e in plan.required_by(key)]
         parts += [(brief(e.target), e.prerequisite.query) for e in plan.requires(key)]
         parts += neighbourhood_facts(plan, ms, at_risk, self._facts)
-        from ..features.schedule_views import critical_path_summary
+        from ..core.schedule import critical_path_summary
 
         parts.append(critical_path_summary(plan, ms.id))  # shown in the block; may reach far
         # A digest, not the text: kept for every milestone while the build runs
@@ -466,7 +459,7 @@ class MilestoneDomain(Domain):
             return None
         if fromdocname == ms.docname:
             return None, ms.anchor, ms.label
-        uris = cast("dict[tuple[str, str], str]", self.per_build(f"uris:{builder.name}", dict))
+        uris = self.build.uris.setdefault(builder.name, {})
         key = (fromdocname, ms.docname)
         uri = uris.get(key)
         if uri is None:  # NoUri (a document outside a LaTeX target) propagates

@@ -44,7 +44,7 @@ def setup(app: Sphinx) -> None:
                 priority=999)
 
 
-def _conf_location(app: Sphinx, name: str) -> str | None:
+def conf_location(app: Sphinx, name: str) -> str | None:
     """``conf.py:LINE`` where ``name`` is assigned, so a config warning is located."""
     if not app.confdir:
         return None
@@ -71,18 +71,18 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
 
     fixed, problems = validate({value.name: config[value.name] for value in CONFIG_VALUES})
     for name, problem in problems:
-        warn(f"{name}: {problem}", "invalid", _conf_location(app, name))
+        warn(f"{name}: {problem}", "invalid", conf_location(app, name))
     for name, value in fixed.items():
         config[name] = value
     for problem in CheckConfig(severity=dict(config.ldm503_check_severity)).problems():
-        warn(problem, "invalid", _conf_location(app, "ldm503_check_severity"))
+        warn(problem, "invalid", conf_location(app, "ldm503_check_severity"))
     config.ldm503_catalog = project_file(app, config.ldm503_catalog)
     from .domain import epoch_problem
 
     # An unusable SOURCE_DATE_EPOCH falls back to today's date (domain.today), once said.
     epoch = None if config.ldm503_today else epoch_problem()
     if epoch:
-        warn(epoch, "invalid", _conf_location(app, "ldm503_today"))
+        warn(epoch, "invalid", conf_location(app, "ldm503_today"))
 
 
 def project_file(app: Sphinx, configured: str | None) -> str | None:
@@ -98,12 +98,8 @@ def project_file(app: Sphinx, configured: str | None) -> str | None:
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Pages showing other documents' data are rewritten when that data changed."""
     domain = get_domain(env)
-    if domain.data["milestones"] or domain.data["deps"]:
-        from ..features.diagrams import dot_problem
-
-        dot_problem(app.config, domain)  # probed now, while the domain data is still saved
     outdated = domain.outdated_by_others(f"{app.builder.name}:{app.outdir}")
-    domain.per_build("outdated-by-others", list).extend(outdated)
+    domain.build.outdated_by_others.extend(outdated)
     if domain.findings_changed() and not outdated and app.config.root_doc in env.all_docs:
         # Sphinx checks consistency (where the findings become warnings) only when
         # some document is outdated: a catalog-only change, say a bad row, or a

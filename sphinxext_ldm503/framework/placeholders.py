@@ -26,9 +26,11 @@ from sphinx.errors import NoUri
 from sphinx.transforms.post_transforms import ReferencesResolver, SphinxPostTransform
 
 from ..core.model import Edge, Milestone
+from ..core.schedule import critical_path_summary
 from . import nodes as ldm_nodes
 from .blocks import (
     Block,
+    Code,
     Emphasis,
     Fields,
     Item,
@@ -118,8 +120,10 @@ class PlaceholderTransform(SphinxPostTransform):
 
     def _html_blocks(self) -> bool:
         builder = self.builder
-        return bool(get_domain(self.env).per_build(
-            f"html-blocks:{builder.name}", lambda: _translator_allows_html(builder)))
+        known = get_domain(self.env).build.html_blocks
+        if builder.name not in known:
+            known[builder.name] = _translator_allows_html(builder)
+        return known[builder.name]
 
     def _target(self, milestone_id: str) -> Target | None:
         try:
@@ -284,7 +288,6 @@ def render_meta(
         fields.append(("Owner", ("external to this plan",)))
     if ms.catalog_title and ms.catalog_title != ms.title:
         fields.append(("Schedule title", (ms.catalog_title,)))
-    from ..features.schedule_views import critical_path_para
 
     path = critical_path_para(domain, ms.id)
     meta = block(Fields(("ldm503-meta",), tuple(fields)))
@@ -361,3 +364,26 @@ def render_copied_prerequisites(
             para += badge(f"{pre.query} query", f"ldm503-query-{pre.query}")
         items += nodes.list_item("", para, classes=["ldm503-prerequisite"])
     return [items]
+
+
+def critical_path_para(domain: MilestoneDomain, milestone_id: str) -> Para | None:
+    """"Critical path: A -> B -> C (ends 2019-11-11)" under a milestone's facts, IDs linked.
+
+    None for a milestone that waits on nothing dated.
+    """
+    ids, end = critical_path_summary(domain.plan, milestone_id)
+    if not ids:
+        return None
+    items: list[Item] = [Strong("Critical path: ")]
+    for i, item in enumerate(ids):
+        if i:
+            items.append(" -> ")
+        if isinstance(item, int):
+            items.append(Span(f"\u2026 ({item} more)", ("ldm503-critical-path-elided",)))
+        elif i == len(ids) - 1:  # the milestone itself: no link to where the reader is
+            items.append(Code(item))
+        else:
+            items.append(MsLink(item))
+    if end:
+        items.append(f" (ends {end.isoformat()})")
+    return Para(("ldm503-critical-path", "no-search"), tuple(items))  # as Required by

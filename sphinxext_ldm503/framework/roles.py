@@ -73,5 +73,6 @@ class MilestoneRole(XRefRole):
 
 
 def setup(app: Sphinx) -> None:
-    """``:ms:`` without the domain prefix too (the domain declares ``:ldm503:ms:``)."""
+    """``:ldm503:ms:`` and ``:ms:`` without the domain prefix."""
+    app.add_role_to_domain("ldm503", "ms", MilestoneRole())
     app.add_role("ms", MilestoneRole())

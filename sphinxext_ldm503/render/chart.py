@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from ..core.model import Milestone, Plan
 from ..core.schedule import active_edges, matches_globs, milestone_date
-from .graph.escape import _clean
+from .graph.escape import clean_text
 
 Group = Literal["campaign", "prefix", "none"]
 GROUPS: tuple[str, ...] = ("campaign", "prefix", "none")
@@ -141,11 +141,11 @@ def select_rows(plan: Plan, options: TimelineOptions) -> tuple[list[Row], list[M
 
 
 def _label(ms: Milestone) -> str:
-    # _clean: XML cannot hold control characters, and an SVG with one is not drawn at all.
-    title = _clean(ms.title)
+    # clean_text: XML cannot hold control characters, and an SVG with one is not drawn at all.
+    title = clean_text(ms.title)
     if len(title) > TITLE_CHARS:
         title = title[: TITLE_CHARS - 1].rstrip() + "\u2026"
-    return f"{_clean(ms.id)}  {title}" if title else _clean(ms.id)
+    return f"{clean_text(ms.id)}  {title}" if title else clean_text(ms.id)
 
 
 def render(
@@ -189,7 +189,7 @@ def render(
         group_heads: list[tuple[float, str]] = []
         for row in rows:
             if options.group != "none" and row.group != previous_group:
-                head = _clean(options.group_labels.get(row.group, row.group))
+                head = clean_text(options.group_labels.get(row.group, row.group))
                 group_heads.append((y, head))
                 y += 1
                 previous_group = row.group

@@ -74,8 +74,8 @@ def _give_back(freezer: _Freezer) -> Callable[[bool], None]:
 
 def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     build = guard.begin(app)
-    if (app.config.ldm503_gc_freeze and not build.has(_STEP) and gc.isenabled()
-            and gc.get_freeze_count() == 0):
+    if (app.config.ldm503_gc_freeze and app.config.ldm503_speed and not build.has(_STEP)
+            and gc.isenabled() and gc.get_freeze_count() == 0):
         freezer = _Freezer()
         build.add(_STEP, _give_back(freezer))  # registered first: undone whatever happens
         gc.freeze()

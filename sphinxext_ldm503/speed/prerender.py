@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import logging as std_logging
 import os
-import posixpath
 import shutil
-from collections.abc import Iterator
-from hashlib import sha1
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -36,8 +35,8 @@ from docutils import nodes
 from sphinx.ext.graphviz import graphviz
 from sphinx.util import logging
 from sphinx.util.nodes import inline_all_toctrees
-from sphinx.util.osutil import relative_uri
 
+from ..features.images import DRAWN_AS, image_name, image_path, relink_dirs
 from ..framework import guard
 from ..framework import nodes as ldm_nodes
 from ..framework.compat import written_doctree
@@ -50,10 +49,6 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
     from ..framework.domain import MilestoneDomain
-
-#: The attribute the dry run gives each diagram it rendered: the path of its image,
-#: which the visitors then take as sphinx.ext.graphviz's ``render_dot`` would name it.
-DRAWN_AS = "ldm503_image"
 
 #: The image format sphinx.ext.graphviz uses, by builder format.
 FORMATS = {"html": None, "latex": "pdf", "texinfo": "png"}
@@ -68,15 +63,6 @@ def image_format(builder: Builder) -> str | None:
     return FORMATS[builder.format]
 
 
-def image_name(builder: Builder, code: str, options: dict[str, Any], fmt: str) -> str:
-    """The file name sphinx.ext.graphviz's ``render_dot`` gives a diagram's image."""
-    hashkey = "".join((
-        code, str(options), str(options.get("graphviz_dot", builder.config.graphviz_dot)),
-        str(builder.config.graphviz_dot_args),
-    )).encode()
-    return f"graphviz-{sha1(hashkey, usedforsecurity=False).hexdigest()}.{fmt}"
-
-
 class _DryRun:
     """What the diagram renderer reads of its post-transform, for a page not yet written."""
 
@@ -84,6 +70,55 @@ class _DryRun:
         self.builder = builder
         self.config = builder.config
         self.env = builder.env
+
+
+@dataclass
+class Drawing:
+    """The batches of this build under way: what the pages wait for while written."""
+
+    pending: batchdot.Pending
+    #: page -> the images its diagrams show (a page waits for those only)
+    targets: dict[str, set[Path]] = field(default_factory=dict)
+    #: pages whose images are known to be drawn
+    ready: set[str] = field(default_factory=set)
+    #: with a forked copy: pages it has not handed over yet, and what it needs
+    forked: prefork.Forked | None = None
+    unseen: set[str] = field(default_factory=set)
+    builder: Builder | None = None
+    fmt: str = "svg"
+    program: str = "dot"
+    diagrams: int = 0
+    parallel: bool = False
+
+
+@dataclass
+class DryRun:
+    """The speed layer's answer to :class:`..framework.state.PreparedDrawings`: the
+    placeholders rendered ahead of their pages and the batches drawing their images.
+    Kept in the domain's :class:`..framework.state.BuildState` for one build."""
+
+    domain: MilestoneDomain
+    #: placeholder key -> (its nodes, the warnings its rendering gave)
+    prerendered: dict[tuple[Any, ...], tuple[list[nodes.Node], list[Any]]] = field(
+        default_factory=dict)
+    fork_tried: bool = False
+    drawing: Drawing | None = None
+
+    def take(self, docname: str, index: int,
+             node: nodes.Element) -> list[nodes.Node] | None:
+        return take_prerendered(self.domain, docname, index, node)
+
+    def inlined(self, builder: Builder, outfn: Path | str, imgpath: str,
+                prefix: str) -> str | None:
+        return inlined(builder, outfn, imgpath, prefix)
+
+
+def dry_run_state(domain: MilestoneDomain) -> DryRun:
+    """This build's :class:`DryRun`, made on first use and offered to the features."""
+    prepared = domain.build.prepared
+    if not isinstance(prepared, DryRun):
+        prepared = domain.build.prepared = DryRun(domain)
+    return prepared
 
 
 def pages_to_write(builder: Builder, domain: MilestoneDomain) -> set[str]:
@@ -96,8 +131,8 @@ def pages_to_write(builder: Builder, domain: MilestoneDomain) -> set[str]:
     pages = set(builder.env.found_docs) if isinstance(outdated, str) else set(outdated)
     if _assembled(builder) is not None:  # whole books are assembled and written every time
         return pages if domain.data["diagrams"] else set()
-    pages |= set(domain.per_build("read-docs", list))
-    pages |= set(domain.per_build("outdated-by-others", list))
+    pages |= set(domain.build.read_docs)
+    pages |= set(domain.build.outdated_by_others)
     return pages & set(domain.data["diagrams"]) & set(builder.env.found_docs)
 
 
@@ -201,7 +236,7 @@ def _placeholders(domain: MilestoneDomain, docname: str,
     so copies the memory they sit on (at 2,000 diagrams this saved little, some
     8 MiB of the copy's 140; where the rest goes was not measured).
     """
-    known: list[nodes.Element] | None = domain.per_build("placeholders", dict).get(docname)
+    known = domain.build.placeholders.get(docname)
     if known and all(node.document is doctree for node in known):
         return known
     return list(doctree.findall(ldm_nodes.milestone_graph))
@@ -248,25 +283,12 @@ def collect_jobs(builder: Builder, domain: MilestoneDomain, fmt: str,
 
     The rendered placeholders are kept for the post-transform (:func:`take_prerendered`).
     """
-    memo = domain.per_build("prerendered", dict)
+    memo = dry_run_state(domain).prerendered
     found = JobSet(builder, fmt)
     for page in dry_run_pages(builder, domain, fmt, pages):
         memo.update(page.rendered)
         found.add(page)
     return found.jobs(), found.page_of
-
-
-def image_path(builder: Builder, docname: str) -> str:
-    """The builder's ``imgpath`` while it writes ``docname`` (set only then)."""
-    return relative_uri(builder.get_target_uri(docname), builder.imagedir)
-
-
-def relink_dirs(builder: Builder, docname: str) -> tuple[str, str]:
-    """(page directory, images directory) for links dot wrote on ``docname``'s page:
-    sphinx.ext.graphviz makes them relative to the images, as the file is loaded
-    from there (the same from any page showing it)."""
-    page_dir = posixpath.dirname(builder.get_target_uri(docname))
-    return page_dir, posixpath.normpath(posixpath.join(page_dir, image_path(builder, docname)))
 
 
 def _memo_key(docname: str, index: int, node: nodes.Element) -> tuple[Any, ...]:
@@ -278,7 +300,7 @@ def take_prerendered(domain: MilestoneDomain, docname: str, index: int,
                      node: nodes.Element) -> list[nodes.Node] | None:
     """What the dry run rendered for this placeholder (its warnings replayed), or None."""
     _receive(domain, docname)
-    found = domain.per_build("prerendered", dict).pop(_memo_key(docname, index, node), None)
+    found = dry_run_state(domain).prerendered.pop(_memo_key(docname, index, node), None)
     if found is None:
         return None
     wait_for_images(domain, docname)
@@ -301,7 +323,7 @@ class Chunk(NamedTuple):
 
 
 def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str],
-            drawing: dict[str, Any]) -> Iterator[Chunk]:
+            drawing: Drawing) -> Iterator[Chunk]:
     """The dry run of ``pages`` and the drawing of their diagrams, in the forked copy,
     in chunks of about a batch each (the first smaller: the first page waits for it).
 
@@ -311,7 +333,7 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
     # One dot at a time here, so chunks are not cut per core; fewer, larger ones
     # start fewer dot processes (~12 ms each) and pickle fewer times. PNGs are drawn
     # with every source file on dot's command line: at most MAX_FILES_PER_RUN.
-    size = max(2 * batchdot.MIN_BATCH, drawing["diagrams"] // batchdot.MAX_BATCHES_PER_WORKER)
+    size = max(2 * batchdot.MIN_BATCH, drawing.diagrams // batchdot.MAX_BATCHES_PER_WORKER)
     if fmt != "svg":
         size = min(size, batchdot.MAX_FILES_PER_RUN)
     drawn: set[Path] = set()  # by earlier chunks (a legend shown on several pages)
@@ -330,13 +352,13 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
         jobs = [job for job in found.jobs() if job.target not in drawn]
         drawn.update(job.target for job in jobs)
         batch = batchdot.begin_here(
-            jobs, fmt, program=drawing["program"], directory=drawing["pending"].directory(),
+            jobs, fmt, program=drawing.program, directory=drawing.pending.directory(),
             name=f"fork{number}", args=builder.config.graphviz_dot_args,
             timeout=_batch_timeout(builder, len(jobs)),
             # Pages written in parallel are written in Sphinx's forked workers: the
             # build's own process would keep every inlined form in memory until the
             # end. A file is read by the worker that needs it instead.
-            keep_inlined=not drawing["parallel"])
+            keep_inlined=not drawing.parallel)
         if waiting is not None:
             yield _completed(waiting)
         waiting = Chunk([page.docname for page in run], rendered, batch,
@@ -371,21 +393,20 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
             or diagrams < prefork.MIN_DIAGRAMS or program is None
             or not builder.config.ldm503_fork_diagrams):
         return False
-    tried: list[bool] = domain.per_build("fork-tried", list)
-    if tried:
+    state = dry_run_state(domain)
+    if state.fork_tried:
         return False  # at env-updated already, and it could not fork
-    tried.append(True)
+    state.fork_tried = True
     workers = _workers(app)
-    drawing = domain.per_build("drawing", dict)
-    drawing.update(pending=batchdot.Pending(workers), targets={}, ready=set(),
-                   unseen=set(pages), builder=builder, fmt=fmt, program=program,
-                   workers=workers, diagrams=diagrams, parallel=app.parallel > 1)
-    drawing["pending"].directory()  # made before the fork: the copy draws into it
+    drawing = state.drawing = Drawing(
+        pending=batchdot.Pending(workers), unseen=set(pages), builder=builder, fmt=fmt,
+        program=program, diagrams=diagrams, parallel=app.parallel > 1)
+    drawing.pending.directory()  # made before the fork: the copy draws into it
     _guard_drawing(app, domain)
-    drawing["forked"] = prefork.start(lambda: _chunks(builder, domain, fmt, pages, drawing))
-    if drawing["forked"] is None:
-        drawing["pending"].wait_all()
-        drawing.clear()
+    drawing.forked = prefork.start(lambda: _chunks(builder, domain, fmt, pages, drawing))
+    if drawing.forked is None:
+        drawing.pending.wait_all()
+        state.drawing = None
         return False
     return True
 
@@ -395,19 +416,19 @@ def _receive(domain: MilestoneDomain, docname: str) -> None:
 
     If the copy fails, the pages it did not do are dry-run here, as without it.
     """
-    drawing = domain.per_build("drawing", dict)
-    forked: prefork.Forked | None = drawing.get("forked")
-    if forked is None:
+    drawing = dry_run_state(domain).drawing
+    forked = drawing.forked if drawing is not None else None
+    if drawing is None or forked is None:
         return
-    unseen: set[str] = drawing["unseen"]
+    unseen = drawing.unseen
     block = False
     while True:
         for chunk in forked.take(block=block):
             unseen.difference_update(chunk.pages)
-            domain.per_build("prerendered", dict).update(chunk.rendered)
-            _note_images(drawing["targets"], chunk.targets)
+            dry_run_state(domain).prerendered.update(chunk.rendered)
+            _note_images(drawing.targets, chunk.targets)
             if chunk.batch is not None:
-                drawing["pending"].adopt(chunk.batch)
+                drawing.pending.adopt(chunk.batch)
         # Wait while this page is not in. Once every page is, wait for the copy's end
         # too (all it has left is to say so and exit), rather than kill it at the end
         # of the build.
@@ -417,13 +438,13 @@ def _receive(domain: MilestoneDomain, docname: str) -> None:
     if not forked.over:
         return
     forked.close()
-    drawing["forked"] = None
-    if unseen:
-        builder = drawing["builder"]
-        jobs, page_of = collect_jobs(builder, domain, drawing["fmt"], set(unseen))
-        _note_images(drawing["targets"], _images_by_page(page_of))
-        pending: batchdot.Pending = drawing["pending"]
-        pending.add(jobs, drawing["fmt"], program=drawing["program"],
+    drawing.forked = None
+    if unseen and drawing.builder is not None:
+        builder = drawing.builder
+        jobs, page_of = collect_jobs(builder, domain, drawing.fmt, set(unseen))
+        _note_images(drawing.targets, _images_by_page(page_of))
+        pending = drawing.pending
+        pending.add(jobs, drawing.fmt, program=drawing.program,
                     args=builder.config.graphviz_dot_args,
                     timeout=_batch_timeout(builder, len(jobs)))
         pending.poll()
@@ -490,17 +511,17 @@ def on_write_started(app: Sphinx, builder: Builder) -> None:
     finally:
         # The placeholders found while reading were for the dry run (forked or not)
         # only: kept any longer, they would keep every written page's doctree alive.
-        domain.per_build("placeholders", dict).clear()
+        domain.build.placeholders.clear()
 
 
 def _draw_ahead(app: Sphinx, builder: Builder) -> None:
-    from ..features.diagrams import _dot_missing
+    from ..features.diagrams import dot_missing
 
     fmt = image_format(builder)
     domain = get_domain(builder.env)
-    if fmt is None or _dot_missing(builder, domain):
+    if fmt is None or dot_missing(builder, domain):
         return
-    if domain.per_build("drawing", dict):
+    if dry_run_state(domain).drawing is not None:
         return  # the forked copy started at env-updated
     pages = pages_to_write(builder, domain)
     if not pages or _start_forked(app, builder, domain, fmt, pages):
@@ -512,17 +533,18 @@ def _draw_ahead(app: Sphinx, builder: Builder) -> None:
     pending = batchdot.start(missing, fmt, dot=builder.config.graphviz_dot,
                              args=builder.config.graphviz_dot_args,
                              workers=_workers(app), timeout=_batch_timeout(builder, len(missing)))
-    domain.per_build("drawing", dict)["pending"] = pending
+    state = dry_run_state(domain)
+    state.drawing = Drawing(pending=pending)
     _guard_drawing(app, domain)
     if builder.format != "html":
         _finish(app, pending)  # LaTeX and texinfo assemble pages differently: all now
-        domain.per_build("drawing", dict).clear()
+        state.drawing = None
         return
     # HTML pages are written one by one in page order: each waits for its own images
     # (take_prerendered), while dot draws the next pages' on the other cores.
     targets: dict[str, set[Path]] = {}
     _note_images(targets, _images_by_page(page_of))
-    domain.per_build("drawing", dict).update(pending=pending, targets=targets, ready=set())
+    state.drawing.targets = targets
 
 
 def _finish(app: Sphinx, pending: batchdot.Pending) -> None:
@@ -534,10 +556,10 @@ def _finish(app: Sphinx, pending: batchdot.Pending) -> None:
 
 def wait_for_images(domain: MilestoneDomain, docname: str) -> None:
     """Return once the images of ``docname``'s diagrams are drawn (or failed)."""
-    drawing = domain.per_build("drawing", dict)
-    if drawing and docname not in drawing["ready"]:
-        drawing["pending"].wait(drawing["targets"].get(docname, ()))
-        drawing["ready"].add(docname)  # asked again for each of the page's diagrams
+    drawing = dry_run_state(domain).drawing
+    if drawing is not None and docname not in drawing.ready:
+        drawing.pending.wait(drawing.targets.get(docname, ()))
+        drawing.ready.add(docname)  # asked again for each of the page's diagrams
 
 
 def _guard_drawing(app: Sphinx, domain: MilestoneDomain) -> None:
@@ -550,52 +572,60 @@ def abort_drawing(domain: MilestoneDomain) -> None:
     """Stop the drawing under way, if any, at once: the forked copy, the batches and
     their ``dot`` runs killed, their files removed. (At the end of a build that was
     not interrupted, :func:`on_build_finished` has done so already, after waiting.)"""
-    drawing = domain.per_build("drawing", dict)
-    forked: prefork.Forked | None = drawing.pop("forked", None)
-    if forked is not None:
-        forked.close()
-    pending: batchdot.Pending | None = drawing.pop("pending", None)
-    if pending is not None:
-        pending.abort()
-    drawing.clear()
+    state = dry_run_state(domain)
+    drawing, state.drawing = state.drawing, None
+    if drawing is None:
+        return
+    if drawing.forked is not None:
+        drawing.forked.close()
+    drawing.pending.abort()
 
 
 def on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
     """Every batch is done (pages not written, an error) and its files cleaned up."""
-    drawing = get_domain(app.env).per_build("drawing", dict)
-    if drawing:
-        if drawing.get("forked") is not None:
-            drawing.pop("forked").close()
-        _finish(app, drawing.pop("pending"))
-        drawing.clear()
+    state = dry_run_state(get_domain(app.env))
+    drawing, state.drawing = state.drawing, None
+    if drawing is not None:
+        if drawing.forked is not None:
+            drawing.forked.close()
+        _finish(app, drawing.pending)
 
 
 def inlined(builder: Builder, outfn: Path | str, imgpath: str, prefix: str) -> str | None:
     """The inlined SVG a batch made for this page (None: the caller inlines the file)."""
-    drawing = get_domain(builder.env).per_build("drawing", dict)
-    pending = drawing.get("pending")
-    return pending.fragment(Path(outfn), imgpath, prefix) if pending is not None else None
+    drawing = dry_run_state(get_domain(builder.env)).drawing
+    return (drawing.pending.fragment(Path(outfn), imgpath, prefix)
+            if drawing is not None else None)
 
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    """Remember which documents hold diagrams, so only those are looked at (and,
-    for this build, where: see :func:`_placeholders`)."""
-    found = list(doctree.findall(ldm_nodes.milestone_graph))
+    """Where this build's diagrams are, so the dry run need not walk every page for
+    them (see :func:`_placeholders`)."""
+    found: list[nodes.Element] = list(doctree.findall(ldm_nodes.milestone_graph))
     if found:
-        domain = get_domain(app.env)
-        domain.data["diagrams"][app.env.docname] = len(found)
-        domain.per_build("placeholders", dict)[app.env.docname] = found
+        get_domain(app.env).build.placeholders[app.env.docname] = found
 
 
 def on_env_before_read_docs(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    get_domain(env).per_build("read-docs", list).extend(docnames)
+    get_domain(env).build.read_docs.extend(docnames)
+
+
+def _when_on(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler``, run only while ``ldm503_speed`` is on: off, the features draw each
+    diagram as its page is written and nothing here takes part."""
+
+    def run(app: Sphinx, *args: Any) -> Any:
+        return handler(app, *args) if app.config.ldm503_speed else None
+
+    run.__name__ = run.__qualname__ = handler.__name__
+    return run
 
 
 def setup(app: Sphinx) -> None:
-    app.connect("env-before-read-docs", on_env_before_read_docs)
-    app.connect("doctree-read", on_doctree_read)
+    app.connect("env-before-read-docs", _when_on(on_env_before_read_docs))
+    app.connect("doctree-read", _when_on(on_doctree_read))
     # Before the domain's own env-updated (500), after sphinx-needs' (400), whose needs
     # may become milestones.
-    app.connect("env-updated", on_env_updated, priority=450)
-    app.connect("write-started", on_write_started)
-    app.connect("build-finished", on_build_finished, priority=100)
+    app.connect("env-updated", _when_on(on_env_updated), priority=450)
+    app.connect("write-started", _when_on(on_write_started))
+    app.connect("build-finished", _when_on(on_build_finished), priority=100)

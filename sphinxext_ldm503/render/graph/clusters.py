@@ -9,7 +9,7 @@ from typing import cast
 import graphviz
 
 from ...core.model import Milestone
-from .escape import _html_id, _label_text
+from .escape import html_id, label_text
 from .options import GraphOptions
 
 _PREFIX_NUMBER = re.compile(r"^(?P<prefix>.+)-\d+[A-Za-z]*$")
@@ -31,7 +31,7 @@ def prefix_of(milestone_id: str) -> str:
     return match.group("prefix") if match else milestone_id
 
 
-def _cluster_key(ms: Milestone, options: GraphOptions) -> tuple[int, str] | None:
+def cluster_key(ms: Milestone, options: GraphOptions) -> tuple[int, str] | None:
     """Which cluster a milestone goes to; the int sorts undeclared groups last."""
     if options.cluster == "prefix":
         return (0, prefix_of(ms.id))
@@ -40,7 +40,7 @@ def _cluster_key(ms: Milestone, options: GraphOptions) -> tuple[int, str] | None
     return None
 
 
-def _grouped_nodes(
+def grouped_nodes(
     dot: graphviz.Digraph,
     milestones: Iterable[Milestone],
     options: GraphOptions,
@@ -48,14 +48,14 @@ def _grouped_nodes(
 ) -> None:
     groups: dict[tuple[int, str] | None, list[Milestone]] = {}
     for ms in milestones:
-        groups.setdefault(_cluster_key(ms, options), []).append(ms)
+        groups.setdefault(cluster_key(ms, options), []).append(ms)
     for ms in groups.pop(None, []):
         add_node(dot, ms)
     clustered = cast(dict[tuple[int, str], list[Milestone]], groups)
     for index, key in enumerate(sorted(clustered)):
-        with dot.subgraph(name=f"cluster_{index}_{_html_id(key[1]).replace('-', '_')}") as sub:
+        with dot.subgraph(name=f"cluster_{index}_{html_id(key[1]).replace('-', '_')}") as sub:
             sub.attr(
-                label=graphviz.nohtml(_label_text(key[1])),
+                label=graphviz.nohtml(label_text(key[1])),
                 style="rounded,dashed" if key[0] else "rounded",
                 color="#c7cdd4",
                 fontcolor="#4b5563",

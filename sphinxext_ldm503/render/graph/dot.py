@@ -19,8 +19,8 @@ from functools import lru_cache
 import graphviz
 
 from ...core.model import Edge, Milestone, Plan, id_key
-from .clusters import _grouped_nodes
-from .escape import _html_id, _label_text, _link, _node_names, _short_name, _short_title
+from .clusters import grouped_nodes
+from .escape import add_link, html_id, label_text, node_names, short_name, short_title
 from .options import GraphOptions
 from .select import SubPlan, select
 from .style import (
@@ -28,13 +28,13 @@ from .style import (
     FONT_SIZE,
     LATE_COLOR,
     TIMELINE_EDGE_COLOR,
-    _is_late,
     edge_style,
     edge_tooltip,
+    is_late,
     node_style,
     node_tooltip,
 )
-from .timeline import _timeline_body
+from .timeline import timeline_body
 
 
 def _graph_attrs(options: GraphOptions, name: str) -> dict[str, str]:
@@ -46,7 +46,7 @@ def _graph_attrs(options: GraphOptions, name: str) -> dict[str, str]:
         "newrank": "true",
         # Edges under nodes: filled boxes then hide lines passing behind them.
         "outputorder": "edgesfirst",
-        "id": _html_id(name),
+        "id": html_id(name),
     }
     if options.layout == "timeline":
         # Ranks are quarters and edges take no part in placing nodes: straight
@@ -58,7 +58,7 @@ def _graph_attrs(options: GraphOptions, name: str) -> dict[str, str]:
     return attrs
 
 
-def _node_defaults(options: GraphOptions) -> dict[str, str]:
+def node_defaults(options: GraphOptions) -> dict[str, str]:
     return {
         "fontname": FONT,
         "fontsize": str(FONT_SIZE),
@@ -69,7 +69,7 @@ def _node_defaults(options: GraphOptions) -> dict[str, str]:
     }
 
 
-def _edge_defaults() -> dict[str, str]:
+def edge_defaults() -> dict[str, str]:
     return {"arrowsize": "0.55", "penwidth": "0.9", "fontname": FONT, "fontsize": "9"}
 
 
@@ -151,9 +151,9 @@ class Statements:
 
 
 def _node_label(ms: Milestone, options: GraphOptions) -> str:
-    parts = [_label_text(ms.id)]
+    parts = [label_text(ms.id)]
     if options.labels == "title" and ms.title:
-        parts += [_label_text(line) for line in _short_title(ms.title)]
+        parts += [label_text(line) for line in short_title(ms.title)]
     return "\\n".join(parts)
 
 
@@ -191,15 +191,15 @@ def build_dot(
     risky = _keys(frozenset(at_risk))  # the same object when it is one already
     # Every root of a several-root diagram is outlined, not only the first.
     roots = {id_key(r) for r in (options.root, *options.more_roots) if r}
-    names = _node_names(ms.key for ms in subplan.milestones)
-    id_prefix = _html_id(name)
+    names = node_names(ms.key for ms in subplan.milestones)
+    id_prefix = html_id(name)
 
-    dot = graphviz.Digraph(name=_html_id(name).replace("-", "_"))
+    dot = graphviz.Digraph(name=html_id(name).replace("-", "_"))
     # The statements the package writes for graph_attr, node_attr and edge_attr, with
     # the quoting remembered (most of them are the same in every diagram).
     for kind, attrs in (("graph", {**_graph_attrs(options, name), **(graph_attrs or {})}),
-                        ("node", {**_node_defaults(options), **(node_attrs or {})}),
-                        ("edge", _edge_defaults())):
+                        ("node", {**node_defaults(options), **(node_attrs or {})}),
+                        ("edge", edge_defaults())):
         dot.body.append(_default_statement(
             kind, tuple((k, v, type(v)) for k, v in attrs.items())))
 
@@ -225,19 +225,19 @@ def build_dot(
             if is_root:
                 attrs["penwidth"] = str(max(float(attrs.get("penwidth", "1.1")), 2.2))
             attrs["tooltip"] = node_tooltip(ms, at_risk=at_risk_here)
-            _link(attrs, url)
+            add_link(attrs, url)
             if node_extra is not None:
                 attrs.update(node_extra(ms))
             parts = _attr_list_around(graphviz.nohtml(_node_label(ms, options)), attrs, "id")
             statements.put(key, ms, parts)
-        node_id = unique_id(_short_name(f"{id_prefix}-{ms.anchor}"))
+        node_id = unique_id(short_name(f"{id_prefix}-{ms.anchor}"))
         target.body.append(
             f"\t{_quote(names[ms.key])}{parts[0]}id={_quote_id(node_id)}{parts[1]}\n")
 
     if options.layout == "timeline":
-        _timeline_body(dot, subplan, options, add_node, names)
+        timeline_body(dot, subplan, options, add_node, names)
     else:
-        _grouped_nodes(dot, subplan.milestones, options, add_node)
+        grouped_nodes(dot, subplan.milestones, options, add_node)
 
     for edge in subplan.edges:
         url = url_for(edge.source)
@@ -252,16 +252,16 @@ def build_dot(
                 attrs["constraint"] = "false"
                 if not edge.prerequisite.query:
                     attrs.update(color=TIMELINE_EDGE_COLOR, penwidth="0.7")
-                if _is_late(edge) and edge.prerequisite.active:
+                if is_late(edge) and edge.prerequisite.active:
                     attrs.update(color=LATE_COLOR, penwidth="1.4")
             attrs["tooltip"] = edge_tooltip(edge)
-            _link(attrs, url)
+            add_link(attrs, url)
             if edge_extra is not None:
                 attrs.update(edge_extra(edge))
             parts = _attr_list_around(None, attrs, "id")
             statements.put(key, edge, parts)
         edge_id = unique_id(
-            _short_name(f"{id_prefix}-e-{edge.target.anchor}-{edge.source.anchor}"))
+            short_name(f"{id_prefix}-e-{edge.target.anchor}-{edge.source.anchor}"))
         # Work flows from the prerequisite to the milestone that needs it.
         dot.body.append(f"\t{_quote(names[edge.target.key])} -> {_quote(names[edge.source.key])}"
                         f"{parts[0]}id={_quote_id(edge_id)}{parts[1]}\n")

@@ -46,7 +46,7 @@ def _cap(text: str, limit: int = _MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def _short_name(text: str, sep: str = "-", limit: int = _MAX_NAME) -> str:
+def short_name(text: str, sep: str = "-", limit: int = _MAX_NAME) -> str:
     """A generated name cut to ``limit`` characters, kept unique by a hash of the whole."""
     if len(text) <= limit:
         return text
@@ -54,7 +54,7 @@ def _short_name(text: str, sep: str = "-", limit: int = _MAX_NAME) -> str:
     return f"{text[: limit - 13]}{sep}{digest.hexdigest()[:12]}"
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     """One line of text that SVG can carry.
 
     Newlines and runs of spaces become single spaces; control characters,
@@ -78,25 +78,25 @@ def _entities(text: str) -> str:
 
 
 @lru_cache(maxsize=1 << 15)  # pure, and asked the same for every diagram
-def _label_text(text: str) -> str:
+def label_text(text: str) -> str:
     """Text for an escString label, shown literally.
 
     Doubling backslashes keeps ``\\N``, ``\\l`` and friends from being expanded
     (graphviz's own quoting leaves them alone on purpose); ``nohtml`` keeps a
     title like ``<b>x</b>`` from becoming an HTML-like label.
     """
-    return _entities(_cap(_clean(text)).replace("\\", "\\\\"))
+    return _entities(_cap(clean_text(text)).replace("\\", "\\\\"))
 
 
 @lru_cache(maxsize=1 << 15)  # pure, and asked the same for every diagram
-def _tooltip_text(text: str) -> str:
+def tooltip_text(text: str) -> str:
     """Text for a tooltip line.
 
     Graphviz 2.4x runs tooltips through escape processing twice, so no number
     of doubled backslashes is right on every version: a look-alike character
     stands in for the backslash instead, and nothing can expand into a node name.
     """
-    return _entities(_cap(_clean(text)).replace("\\", _BACKSLASH_LOOKALIKE))
+    return _entities(_cap(clean_text(text)).replace("\\", _BACKSLASH_LOOKALIKE))
 
 
 #: What may stay as written in a URL: its syntax characters (and ``%`` of existing
@@ -110,7 +110,7 @@ def _url_text(url: str) -> str:
     return graphviz.nohtml(_entities(quote(url, safe=_URL_SAFE)))
 
 
-def _link(attrs: dict[str, str], url: str | None) -> None:
+def add_link(attrs: dict[str, str], url: str | None) -> None:
     """Make a node or edge clickable, unless its URL is too long for dot."""
     if url:
         text = _url_text(url)
@@ -119,19 +119,19 @@ def _link(attrs: dict[str, str], url: str | None) -> None:
             attrs["target"] = "_top"
 
 
-def _html_id(text: str) -> str:
-    return _short_name(re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "g")
+def html_id(text: str) -> str:
+    return short_name(re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "g")
 
 
 @lru_cache(maxsize=1 << 16)  # a milestone is in several diagrams of a build
 def _base_name(key: str) -> str:
-    return _short_name("m_" + _NAME_UNSAFE.sub("_", key).strip("_"), "_")
+    return short_name("m_" + _NAME_UNSAFE.sub("_", key).strip("_"), "_")
 
 
 _NAME_UNSAFE = re.compile(r"[^a-z0-9]+")
 
 
-def _node_names(keys: Iterable[str]) -> dict[str, str]:
+def node_names(keys: Iterable[str]) -> dict[str, str]:
     """DOT node names derived from ID keys: readable, stable, and never quoted.
 
     IDs may contain ``:`` (a port separator in edge statements) and other
@@ -152,9 +152,9 @@ def _node_names(keys: Iterable[str]) -> dict[str, str]:
 
 
 @lru_cache(maxsize=8192)  # a title is wrapped for every diagram its milestone is in
-def _short_title(title: str, width: int = 22, lines: int = 2) -> tuple[str, ...]:
+def short_title(title: str, width: int = 22, lines: int = 2) -> tuple[str, ...]:
     wrapped = textwrap.wrap(
-        _clean(title), width=width, break_long_words=True, break_on_hyphens=False
+        clean_text(title), width=width, break_long_words=True, break_on_hyphens=False
     )
     if len(wrapped) > lines:
         wrapped = wrapped[:lines]

@@ -9,8 +9,8 @@ import graphviz
 
 from ...core.config import DEFAULT_INTERNAL_PATTERNS, KIND_LABEL_KEYS
 from ...core.model import Milestone, id_key
-from .dot import _edge_defaults, _node_defaults
-from .escape import _html_id, _label_text, _tooltip_text
+from .dot import edge_defaults, node_defaults
+from .escape import html_id, label_text, tooltip_text
 from .options import GraphOptions, kind_of
 from .select import SubPlan
 from .style import (
@@ -18,7 +18,7 @@ from .style import (
     EDGE_STYLES,
     FONT,
     LATE_COLOR,
-    _is_late,
+    is_late,
     node_state,
     node_style,
 )
@@ -72,7 +72,7 @@ def legend_keys(
             used.add("undeclared")
     for edge in subplan.edges:
         used.add(edge.prerequisite.query or "plain")
-        if options.layout == "timeline" and edge.prerequisite.active and _is_late(edge):
+        if options.layout == "timeline" and edge.prerequisite.active and is_late(edge):
             used.add("late")
     return frozenset(used)
 
@@ -94,13 +94,13 @@ def build_legend_dot(
     options = options or GraphOptions()
     wanted = set(LEGEND_KEYS if used is None else used)
     dot = graphviz.Digraph(
-        name=_html_id(name).replace("-", "_"),
+        name=html_id(name).replace("-", "_"),
         graph_attr={
             "rankdir": "TB", "fontname": FONT, "fontsize": "11", "bgcolor": "transparent",
-            "nodesep": "0.15", "ranksep": "0.12", "id": _html_id(name), "newrank": "true",
+            "nodesep": "0.15", "ranksep": "0.12", "id": html_id(name), "newrank": "true",
         },
-        node_attr=_node_defaults(options),
-        edge_attr=_edge_defaults(),
+        node_attr=node_defaults(options),
+        edge_attr=edge_defaults(),
     )
     words = kind_words(options)
     samples = [
@@ -130,8 +130,8 @@ def build_legend_dot(
         with dot.subgraph() as sub:
             sub.attr(rank="same")
             for key, ms, text in row:
-                sub.node(f"n_{key}", label=graphviz.nohtml(_label_text(text)),
-                         tooltip=graphviz.nohtml(_tooltip_text(text)),
+                sub.node(f"n_{key}", label=graphviz.nohtml(label_text(text)),
+                         tooltip=graphviz.nohtml(tooltip_text(text)),
                          **node_style(ms, SAMPLE_OPTIONS))
         rows.append([f"n_{key}" for key, _, _ in row])
     for start in range(0, len(edges), edges_per_row):
@@ -142,7 +142,7 @@ def build_legend_dot(
                 # A flat edge between two points of one rank is drawn left to right.
                 sub.node(f"t_{key}", label="", shape="point", width="0.04", color="#9aa3ad")
                 sub.node(f"h_{key}", label="", shape="point", width="0.04", color="#9aa3ad")
-                sub.node(f"d_{key}", label=graphviz.nohtml(_label_text(text)),
+                sub.node(f"d_{key}", label=graphviz.nohtml(label_text(text)),
                          shape="plaintext", margin="0.02,0")
                 attrs = dict(EDGE_PLAIN)
                 attrs.update({k: v for k, v in style.items() if k != "constraint"})

@@ -13,7 +13,7 @@ import textwrap
 import graphviz
 
 from ...core.model import Edge, Milestone
-from .escape import _clean, _tooltip_text
+from .escape import clean_text, tooltip_text
 from .options import GraphOptions, kind_of
 
 FONT = "Helvetica"
@@ -97,7 +97,7 @@ def edge_style(edge: Edge) -> dict[str, str]:
     return attrs
 
 
-def _is_late(edge: Edge) -> bool:
+def is_late(edge: Edge) -> bool:
     """The prerequisite finishes after the milestone that needs it."""
     before, after = edge.target.finish, edge.source.finish
     return before is not None and after is not None and before > after
@@ -125,7 +125,7 @@ def node_tooltip(ms: Milestone, *, at_risk: bool = False) -> str:
     if not ms.declared:
         lines.append("not declared in this plan")
     # nohtml: a tooltip such as "<x> requires <y>" is not an HTML-like string.
-    return graphviz.nohtml("\\n".join(_tooltip_text(line) for line in lines))
+    return graphviz.nohtml("\\n".join(tooltip_text(line) for line in lines))
 
 
 def edge_tooltip(edge: Edge) -> str:
@@ -137,6 +137,6 @@ def edge_tooltip(edge: Edge) -> str:
     if pre.title:
         lines.append(f"as: {pre.title}")
     if pre.discussion:
-        lines.append(textwrap.shorten(_clean(pre.discussion), 300, placeholder=" \u2026"))
+        lines.append(textwrap.shorten(clean_text(pre.discussion), 300, placeholder=" \u2026"))
     # nohtml: a tooltip such as "<x> requires <y>" is not an HTML-like string.
-    return graphviz.nohtml("\\n".join(_tooltip_text(line) for line in lines))
+    return graphviz.nohtml("\\n".join(tooltip_text(line) for line in lines))

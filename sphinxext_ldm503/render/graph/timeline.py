@@ -12,7 +12,7 @@ from datetime import date
 import graphviz
 
 from ...core.model import Milestone
-from .clusters import _cluster_key, _grouped_nodes
+from .clusters import cluster_key, grouped_nodes
 from .options import GraphOptions
 from .select import SubPlan
 from .style import FONT_BOLD
@@ -50,7 +50,7 @@ def _axis(dated: list[tuple[int, int]]) -> list[tuple[int, int] | int]:
     return out
 
 
-def _timeline_body(
+def timeline_body(
     dot: graphviz.Digraph,
     subplan: SubPlan,
     options: GraphOptions,
@@ -71,11 +71,11 @@ def _timeline_body(
     clustered = options.cluster != "none"
     limit, lane_of = options.row_limit, None
     if clustered:
-        lane_count = len({_cluster_key(ms, options) for ms in subplan.milestones})
+        lane_count = len({cluster_key(ms, options) for ms in subplan.milestones})
         limit = max(1, options.row_limit // max(lane_count, 1))
 
         def lane_of(ms: Milestone) -> object:
-            return _cluster_key(ms, options)
+            return cluster_key(ms, options)
 
     rows: list[tuple[str, list[Milestone], bool]] = []  # (axis label, milestones, dated)
     if dated:
@@ -119,7 +119,7 @@ def _timeline_body(
                 # An invisible flat edge keeps the axis at the left of its row.
                 row.edge(axis, names[ms.key], style="invis")
     if clustered:
-        _grouped_nodes(dot, subplan.milestones, options, add_node)
+        grouped_nodes(dot, subplan.milestones, options, add_node)
 
 
 def _wrap_row(

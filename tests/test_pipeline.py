@@ -1,0 +1,107 @@
+"""One diagram pipeline (issue 24): the speed layer is an implementation detail.
+
+With ``ldm503_speed = False`` every diagram goes directive -> placeholder -> DOT ->
+one ``dot`` run as its page is written; with it on, the same diagrams are made
+ahead of their pages and drawn in batches (or in a forked copy). A reader must not
+be able to tell: the pages, the images and the LaTeX are the same.
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+
+
+def build(src: Path, out: Path, builder: str, **overrides: object):
+    from sphinx.testing.util import SphinxTestApp
+
+    app = SphinxTestApp(builder, srcdir=src, builddir=out, freshenv=True, status=StringIO(),
+                        warning=StringIO(), confoverrides=overrides)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app
+
+
+def bodies(outdir: Path) -> dict[str, str]:
+    pages = {}
+    for page in sorted(outdir.glob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        pages[page.name] = str(soup.find("div", class_="body") or soup.body)
+    return pages
+
+
+@pytest.mark.parametrize("fork", [False, True], ids=["batches", "forked-copy"])
+def test_speed_layer_off_gives_the_same_html(rootdir, tmp_path, monkeypatch, fork) -> None:
+    from sphinxext_ldm503.speed import prefork
+
+    if fork:
+        if not prefork.can_fork():
+            pytest.skip("fork is unavailable here")
+        monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)  # test-graphs is small
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-graphs", src)
+    on = build(src, tmp_path / "on", "html", ldm503_fork_diagrams=fork)
+    off = build(src, tmp_path / "off", "html", ldm503_speed=False)
+    assert on._warning.getvalue() == off._warning.getvalue()
+    pages_on, pages_off = bodies(Path(on.outdir)), bodies(Path(off.outdir))
+    assert pages_on == pages_off
+    assert any("<svg" in page for page in pages_on.values())  # diagrams were drawn
+    images_on = sorted(p.name for p in (Path(on.outdir) / "_images").iterdir())
+    images_off = sorted(p.name for p in (Path(off.outdir) / "_images").iterdir())
+    assert images_on == images_off and images_on
+
+
+def test_speed_layer_off_gives_the_same_latex(rootdir, tmp_path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-latex", src)
+    on = build(src, tmp_path / "on", "latex")
+    off = build(src, tmp_path / "off", "latex", ldm503_speed=False)
+    tex_on = sorted(Path(on.outdir).glob("*.tex"))
+    assert tex_on
+    for tex in tex_on:
+        assert tex.read_text(encoding="utf-8") == (Path(off.outdir) / tex.name).read_text(
+            encoding="utf-8")
+    assert sorted(p.name for p in Path(on.outdir).glob("graphviz-*.pdf")) == sorted(
+        p.name for p in Path(off.outdir).glob("graphviz-*.pdf"))
+
+
+def test_speed_layer_off_touches_nothing_process_wide(rootdir, tmp_path, monkeypatch) -> None:
+    """Off, the build neither freezes the collector nor forks: a host process sees no
+    difference at any point of the build."""
+    import os
+
+    from sphinxext_ldm503.speed import gcfreeze
+
+    forks: list[int] = []
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or -1)
+    seen: list[int] = []
+
+    def look(app, *args) -> None:
+        seen.append(gc.get_freeze_count())
+
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-graphs", src)
+    before = gc.get_freeze_count()
+    from sphinx.testing.util import SphinxTestApp
+
+    app = SphinxTestApp("html", srcdir=src, builddir=tmp_path / "out", freshenv=True,
+                        status=StringIO(), warning=StringIO(),
+                        confoverrides={"ldm503_speed": False})
+    for event in ("env-updated", "write-started", "build-finished"):
+        app.connect(event, look, priority=999)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert seen and set(seen) == {before}
+    assert forks == []
+    assert not any(isinstance(cb, gcfreeze._Freezer) for cb in gc.callbacks)
