@@ -149,7 +149,14 @@ def sphinx_build(src: Path, out: Path, *, jobs: int = 1) -> Timing:
     started = time.perf_counter()
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
-        _pid, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            # Stopped meanwhile (Ctrl-C, SIGTERM): the build stops too, rather than
+            # running on, unwatched, into the work directory being deleted.
+            proc.kill()
+            proc.wait()
+            raise
         elapsed = time.perf_counter() - started
         code = os.waitstatus_to_exitcode(status)
         if code != 0:
@@ -417,7 +424,7 @@ def legacy_section(above: str) -> str:
     Those runs had no load of their own; kept (headings one level down) so that a
     first ``--busy`` run does not throw the last quiet results away.
     """
-    body = [line for line in above.strip().splitlines() if line != "# Benchmark results"]
+    body = above.replace("# Benchmark results\n", "", 1).strip().splitlines()
     body = ["#" + line if line.startswith("## ") else line for line in body]
     return "\n".join([begin_marker("quiet"),
                       f"## {MODES['quiet']} (an earlier run, before busy mode)", "", *body,
