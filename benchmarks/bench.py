@@ -35,15 +35,17 @@ before the first round until the run ends, however it ends (finished, failed,
 Ctrl-C, SIGTERM; the loop also stops by itself when this process is gone): how
 the builds fare on a machine that something else uses too. Quiet and busy runs
 are written to sections of their own in ``results.md``; a run replaces only its
-own mode's section, and the notes below ``NOTES_MARKER``.
+own mode's section, and the hand-written notes below ``NOTES_MARKER`` stay.
 
 Medians of the rounds are written to ``benchmarks/results.md``: per size, a row
 of wall seconds and a row of CPU seconds per variant, each with its ratios to
 plain Sphinx and to the floor ("1.10x plain / 1.32x floor"), and the peak memory;
 with the machine, the versions and the mode, plus a plot of clean build time
 against plan size (``results.png``, ``results-busy.png`` for ``--busy``, when
-matplotlib is installed: ``pip install '.[bench]'``). Timing never appears in the
-unit tests; the test suite only runs a smoke round at N = 50.
+matplotlib is installed: ``pip install '.[bench]'``). ``plain`` and ``floor`` are
+built whatever ``--variants`` says: every ratio is to both. Timing never appears in
+the unit tests; the test suite only runs a smoke round at N = 50 and a busy one at
+N = 20.
 
     .venv/bin/python benchmarks/bench.py                  # N = 500, 1000, 2000, 4000
     .venv/bin/python benchmarks/bench.py --sizes 2000 --rounds 3
