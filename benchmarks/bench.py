@@ -2,7 +2,12 @@
 
 Every build is ``python -m sphinx -b html`` in a fresh process. For each plan
 size, each round builds every variant in turn (interleaved, so a machine that
-gets busier slows all variants alike) and measures:
+gets busier slows all variants alike); the variants are ``generate.py``'s, among
+them ``plain`` (plain Sphinx) and ``floor``: plain Sphinx with the process-wide
+speed-ups the extension gives every build it is loaded in (today the garbage
+collector's freeze), done by ``floor_ext.py`` without importing the extension. What
+the extension gains against ``floor`` is its own doing; what it gains only against
+``plain``, any project could have without it. Each round measures:
 
 - ``clean``: a clean serial build (fresh output and doctrees), and its peak RSS;
 - ``clean -j2``: the same with ``-j 2``;
@@ -14,18 +19,38 @@ gets busier slows all variants alike) and measures:
   batch, which with plain Sphinx's clean build is the floor a diagrammed build is
   compared with.
 
-At N = 20,000 (``--large``) only the clean serial builds of plain Sphinx and
-``ours+diagrams`` (with ``dot alone``) are run: what the scale target compares.
+At N = 20,000 (``--large``) only the clean serial builds of plain Sphinx, the
+floor and ``ours+diagrams`` (with ``dot alone``) are run: what the scale target
+compares.
 
-Medians of the rounds are written to ``benchmarks/results.md`` as seconds and as
-ratios to plain Sphinx, with the machine and the versions, plus a plot of clean
-build time against plan size (``results.png``, when matplotlib is installed:
-``pip install '.[bench]'``). Timing never appears in the unit tests; the test
-suite only runs a smoke round at N = 50.
+Every build is timed twice: wall seconds, and CPU seconds (user + system) of the
+build's process and of every process it waited for: Sphinx's ``-j`` workers, the
+extension's forked copy, its ``dot`` runs and helper processes (``os.wait4`` of
+the build; a process left running or killed without being waited for is not
+counted). On a shared machine CPU time varies far less than the wall clock; a
+build that works in parallel shows more CPU than wall time.
+
+``--busy``: a second process (a Python busy loop) keeps one core loaded from
+before the first round until the run ends, however it ends (finished, failed,
+Ctrl-C, SIGTERM; the loop also stops by itself when this process is gone): how
+the builds fare on a machine that something else uses too. Quiet and busy runs
+are written to sections of their own in ``results.md``; a run replaces only its
+own mode's section, and the hand-written notes below ``NOTES_MARKER`` stay.
+
+Medians of the rounds are written to ``benchmarks/results.md``: per size, a row
+of wall seconds and a row of CPU seconds per variant, each with its ratios to
+plain Sphinx and to the floor ("1.10x plain / 1.32x floor"), and the peak memory;
+with the machine, the versions and the mode, plus a plot of clean build time
+against plan size (``results.png``, ``results-busy.png`` for ``--busy``, when
+matplotlib is installed: ``pip install '.[bench]'``). ``plain`` and ``floor`` are
+built whatever ``--variants`` says: every ratio is to both. Timing never appears in
+the unit tests; the test suite only runs a smoke round at N = 50 and a busy one at
+N = 20.
 
     .venv/bin/python benchmarks/bench.py                  # N = 500, 1000, 2000, 4000
     .venv/bin/python benchmarks/bench.py --sizes 2000 --rounds 3
     .venv/bin/python benchmarks/bench.py --large          # adds N = 20,000
+    .venv/bin/python benchmarks/bench.py --busy           # with one core kept loaded
 """
 
 from __future__ import annotations
@@ -35,13 +60,18 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -52,7 +82,19 @@ METRICS: tuple[str, ...] = ("clean", "clean -j2", "prose edit", "prereq edit")
 NOTES_MARKER = "<!-- notes: kept by bench.py -->"
 #: ``--large``: the size, and the variants built at it (clean serial builds only).
 LARGE = 20_000
-LARGE_VARIANTS = ("plain", "ours+diagrams")
+LARGE_VARIANTS = ("plain", "floor", "ours+diagrams")
+#: The two modes a run measures in, and their sections' headings in ``results.md``.
+MODES = {"quiet": "Quiet machine",
+         "busy": "Busy machine: one core kept loaded by another process"}
+#: ``--busy``'s load: a loop that also ends once its parent (this script) is gone, so
+#: not even a SIGKILL of the benchmark leaves it spinning.
+BUSY_LOOP = """\
+import os
+parent = os.getppid()
+while os.getppid() == parent:
+    for _ in range(100_000):
+        pass
+"""
 
 
 @dataclass
@@ -60,27 +102,29 @@ class Timing:
     seconds: float
     peak_mib: float
     returncode: int
-    #: User + system CPU seconds of the build and the helpers it waited for (``dot``):
-    #: on a shared machine it varies far less between rounds than the wall clock.
+    #: User + system CPU seconds of the build and every process it waited for (its
+    #: ``-j`` workers, forked copy, ``dot`` runs and helpers): on a shared machine it
+    #: varies far less between rounds than the wall clock.
     cpu: float = 0.0
 
 
 @dataclass
 class Results:
-    """Every measurement: (size, variant, metric) -> list of seconds; peak MiB likewise."""
+    """Every measurement: (size, variant, metric) -> list of wall seconds, and of CPU
+    seconds; (size, variant) -> peak MiB of the clean serial builds."""
 
     seconds: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)
     peak: dict[tuple[int, str], list[float]] = field(default_factory=dict)
-    cpu: dict[tuple[int, str], list[float]] = field(default_factory=dict)
+    cpu: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)
 
     def add(self, size: int, variant: str, metric: str, timing: Timing) -> None:
         self.seconds.setdefault((size, variant, metric), []).append(timing.seconds)
+        self.cpu.setdefault((size, variant, metric), []).append(timing.cpu)
         if metric == "clean":
             self.peak.setdefault((size, variant), []).append(timing.peak_mib)
-            self.cpu.setdefault((size, variant), []).append(timing.cpu)
 
-    def median_cpu(self, size: int, variant: str) -> float | None:
-        values = self.cpu.get((size, variant))
+    def median_cpu(self, size: int, variant: str, metric: str = "clean") -> float | None:
+        values = self.cpu.get((size, variant, metric))
         return statistics.median(values) if values else None
 
     def median(self, size: int, variant: str, metric: str) -> float | None:
@@ -93,7 +137,13 @@ class Results:
 
 
 def sphinx_build(src: Path, out: Path, *, jobs: int = 1) -> Timing:
-    """One build in a fresh process: wall-clock seconds and the child's peak RSS."""
+    """One build in a fresh process: wall seconds, CPU seconds and peak RSS.
+
+    ``os.wait4`` of the build's process gives its usage together with that of every
+    process it waited for (on Linux, what ``RUSAGE_CHILDREN`` would add up in it):
+    its workers, forked copy and ``dot`` runs count, and nothing else of ours (the
+    ``--busy`` loop is this script's child, not the build's).
+    """
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(src), str(out),
                "-d", str(out / ".doctrees")]
     if jobs > 1:
@@ -101,7 +151,14 @@ def sphinx_build(src: Path, out: Path, *, jobs: int = 1) -> Timing:
     started = time.perf_counter()
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
-        _pid, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            # Stopped meanwhile (Ctrl-C, SIGTERM): the build stops too, rather than
+            # running on, unwatched, into the work directory being deleted.
+            proc.kill()
+            proc.wait()
+            raise
         elapsed = time.perf_counter() - started
         code = os.waitstatus_to_exitcode(status)
         if code != 0:
@@ -207,7 +264,8 @@ def measure(size: int, variant: str, work: Path, results: Results, *, quick: boo
     if variant == "ours+diagrams" and shutil.which("dot"):
         timing = dot_alone(diagram_sources(out / ".doctrees"))
         results.add(size, "dot alone", "clean", timing)
-        log.append(f"  {size:>6} {'dot alone':<16} {'clean':<12} {timing.seconds:7.2f} s")
+        log.append(f"  {size:>6} {'dot alone':<16} {'clean':<12} {timing.seconds:7.2f} s "
+                   f"{'':>10}  cpu {timing.cpu:7.2f} s")
         print(log[-1], flush=True)
     if clean_only:
         trash.discard(src)
@@ -240,76 +298,165 @@ def versions() -> list[str]:
     return lines
 
 
-def ratio(value: float | None, base: float | None) -> str:
+def ratios(value: float, plain: float | None, floor: float | None) -> str:
+    """``value``'s ratios to plain Sphinx's and to the floor's, those measured."""
+    parts = [f"{value / base:.2f}x {name}" for name, base in (("plain", plain),
+                                                             ("floor", floor)) if base]
+    return f" ({' / '.join(parts)})" if parts else ""
+
+
+def cell(value: float | None, plain: float | None, floor: float | None,
+         unit: str = "s") -> str:
+    """One measurement with its ratios ("1.21 s (1.10x plain / 1.32x floor)")."""
     if value is None:
         return "-"
-    if not base:
-        return f"{value:.2f} s"
-    return f"{value:.2f} s ({value / base:.2f}x)"
+    digits = 0 if unit == "MiB" else 2
+    return f"{value:.{digits}f} {unit}" + ratios(value, plain, floor)
 
 
-def report(results: Results, sizes: list[int], variants: tuple[str, ...], rounds: int) -> str:
-    lines = ["# Benchmark results", "",
-             "Written by `make bench` (`benchmarks/bench.py`): medians of "
-             f"{rounds} interleaved round(s); ratios are to plain Sphinx at the same size.", "",
+def variant_rows(results: Results, size: int, variant: str) -> list[str]:
+    """A variant's wall row and CPU row at one size; none if it was not built there.
+
+    Plain Sphinx's rows give its ratios to the floor, the floor's its ratios to
+    plain Sphinx, the others both.
+    """
+    def bases(read: Callable[[int, str, str], float | None],
+              metric: str) -> tuple[float | None, float | None]:
+        plain = read(size, "plain", metric) if variant != "plain" else None
+        floor = read(size, "floor", metric) if variant != "floor" else None
+        return plain, floor
+
+    wall = [cell(results.median(size, variant, m), *bases(results.median, m)) for m in METRICS]
+    cpu = [cell(results.median_cpu(size, variant, m), *bases(results.median_cpu, m))
+           for m in METRICS]
+    peak = results.median_peak(size, variant)
+    if peak is None and set(wall) == {"-"}:
+        return []  # not built at this size (--large builds only a few)
+    memory = cell(peak, results.median_peak(size, "plain") if variant != "plain" else None,
+                  results.median_peak(size, "floor") if variant != "floor" else None, "MiB")
+    return [f"| {variant} | wall | " + " | ".join(wall) + f" | {memory} |",
+            f"| {variant} | cpu | " + " | ".join(cpu) + " | |"]
+
+
+def diagram_rows(results: Results, size: int) -> list[str]:
+    """ours+diagrams against plain Sphinx + dot alone and the floor + dot alone."""
+    rows = []
+    for label, read in (("wall", results.median), ("cpu", results.median_cpu)):
+        plain, floor, dot, ours = (read(size, v, "clean") for v in
+                                   ("plain", "floor", "dot alone", "ours+diagrams"))
+        if plain is None or dot is None or ours is None:
+            return []
+        with_dot = [None if base is None else base + dot for base in (plain, floor)]
+        peak = results.median_peak(size, "ours+diagrams") if label == "wall" else None
+        shown = [cell(v, None, None) for v in (plain, floor, dot, *with_dot, ours)]
+        ratio = ratios(ours, *with_dot).strip(" ()") or "-"
+        rows.append(f"| {size:,} | {label} | " + " | ".join(shown) + f" | {ratio} | "
+                    + (f"{peak:.0f} MiB" if peak else "") + " |")
+    return rows
+
+
+def report(results: Results, sizes: list[int], variants: tuple[str, ...], rounds: int,
+           *, busy: bool = False) -> str:
+    """The run's section of ``results.md``: its mode's heading, between its markers."""
+    mode = "busy" if busy else "quiet"
+    load = ("While every build ran, another process kept one core busy (`--busy`: a Python "
+            "busy loop, started before the first round).") if busy else \
+        "Nothing but the builds ran on behalf of the benchmark (no `--busy` load)."
+    lines = [begin_marker(mode), f"## {MODES[mode]}", "",
+             f"Medians of {rounds} interleaved round(s). {load} Each variant has a wall row "
+             "(seconds) and a cpu row (user + system seconds of the build and every process "
+             "it waited for); ratios are to plain Sphinx and to the floor (plain Sphinx "
+             "with the extension's process-wide speed-ups) at the same size and metric.", "",
              "Machine and versions: " + "; ".join(versions()) + ".", ""]
     for size in sizes:
-        lines += [f"## N = {size:,} milestones in {-(-size // generate.PER_DOCUMENT)} documents",
-                  "", "| variant | " + " | ".join(METRICS) + " | peak memory |",
-                  "|---" * (len(METRICS) + 2) + "|"]
-        base = {m: results.median(size, "plain", m) for m in METRICS}
-        base_peak = results.median_peak(size, "plain")
+        lines += [f"### N = {size:,} milestones in {-(-size // generate.PER_DOCUMENT)} documents",
+                  "", "| variant | time | " + " | ".join(METRICS) + " | peak memory |",
+                  "|---" * (len(METRICS) + 3) + "|"]
         for variant in variants:
-            cells = [ratio(results.median(size, variant, m), base[m] if variant != "plain"
-                           else None) for m in METRICS]
-            peak = results.median_peak(size, variant)
-            if peak is None and set(cells) == {"-"}:
-                continue  # not built at this size (--large builds only a few)
-            if peak is None:
-                memory = "-"
-            elif variant == "plain" or not base_peak:
-                memory = f"{peak:.0f} MiB"
-            else:
-                memory = f"{peak:.0f} MiB ({peak / base_peak:.2f}x)"
-            lines.append(f"| {variant} | " + " | ".join(cells) + f" | {memory} |")
+            lines += variant_rows(results, size, variant)
         lines.append("")
-    floor = [(size, results.median(size, "plain", "clean"),
-              results.median(size, "dot alone", "clean"),
-              results.median(size, "ours+diagrams", "clean"),
-              results.median_peak(size, "ours+diagrams")) for size in sizes]
-    floor = [row for row in floor if None not in row[1:4]]
-    if floor:
-        lines += ["## A diagram under every milestone, against plain Sphinx + dot alone", "",
+    diagrams = [row for size in sizes for row in diagram_rows(results, size)]
+    if diagrams:
+        lines += ["### A diagram under every milestone, against plain Sphinx or the floor "
+                  "+ dot alone", "",
                   "`dot alone`: one `dot -Tsvg` over the DOT of every diagram of the build, "
-                  "in one batch.", "",
-                  "| N | plain | dot alone | plain + dot alone | ours+diagrams | ratio | "
-                  "peak memory |", "|---|---|---|---|---|---|---|"]
-        for size, plain, dot, ours, peak in floor:
-            assert plain is not None and dot is not None and ours is not None
-            lines.append(f"| {size:,} | {plain:.2f} s | {dot:.2f} s | {plain + dot:.2f} s | "
-                         f"{ours:.2f} s | {ours / (plain + dot):.2f}x | "
-                         f"{peak or 0:.0f} MiB |")
-        lines.append("")
-    cpu_rows = [(size, variant, results.cpu.get((size, variant)))
+                  "in one batch; the ratio is ours+diagrams' to plain + dot alone and to "
+                  "floor + dot alone.", "",
+                  "| N | time | plain | floor | dot alone | plain + dot alone | "
+                  "floor + dot alone | ours+diagrams | ratio | peak memory |",
+                  "|---" * 10 + "|", *diagrams, ""]
+    cpu_rows = [(size, variant, results.cpu.get((size, variant, "clean")))
                 for size in sizes for variant in (*variants, "dot alone")]
     cpu_rows = [row for row in cpu_rows if row[2]]
     if cpu_rows:
-        lines += ["## CPU time of the clean serial builds", "",
-                  "User + system seconds of the build process and the helpers it waited for "
-                  "(`dot`, our batch helpers), each round and the median; ratios to plain "
-                  "Sphinx's median. CPU time varies far less than wall time on a shared "
-                  "machine; a build that draws in parallel uses more CPU than wall time.",
+        lines += ["### CPU time of the clean serial builds, round by round", "",
+                  "User + system seconds of the build process and every process it waited "
+                  "for (Sphinx's workers, our forked copy, `dot`, our batch helpers), each "
+                  "round and the median, with its ratios to plain Sphinx's and the floor's "
+                  "medians. CPU time varies far less than wall time on a shared machine; a "
+                  "build that draws in parallel uses more CPU than wall time.",
                   "", "| N | variant | rounds | median |", "|---|---|---|---|"]
         for size, variant, values in cpu_rows:
             assert values
             median = statistics.median(values)
-            plain_cpu = results.median_cpu(size, "plain")
-            shown = (f"{median:.2f} s" if variant in ("plain", "dot alone") or not plain_cpu
-                     else f"{median:.2f} s ({median / plain_cpu:.2f}x)")
+            baseline = variant not in ("plain", "floor", "dot alone")
+            shown = cell(median,
+                         results.median_cpu(size, "plain") if baseline or variant == "floor"
+                         else None,
+                         results.median_cpu(size, "floor") if baseline or variant == "plain"
+                         else None)
             lines.append(f"| {size:,} | {variant} | "
                          + ", ".join(f"{v:.2f}" for v in values) + f" | {shown} |")
         lines.append("")
+    lines.append(end_marker(mode))
     return "\n".join(lines) + "\n"
+
+
+def begin_marker(mode: str) -> str:
+    return f"<!-- bench mode: {mode} -->"
+
+
+def end_marker(mode: str) -> str:
+    return f"<!-- end of bench mode: {mode} -->"
+
+
+def legacy_section(above: str) -> str:
+    """A results.md written before the modes: its tables, as the quiet section.
+
+    Those runs had no load of their own; kept (headings one level down) so that a
+    first ``--busy`` run does not throw the last quiet results away.
+    """
+    body = above.replace("# Benchmark results\n", "", 1).strip().splitlines()
+    body = ["#" + line if line.startswith("## ") else line for line in body]
+    return "\n".join([begin_marker("quiet"),
+                      f"## {MODES['quiet']} (an earlier run, before busy mode)", "", *body,
+                      end_marker("quiet")]) + "\n"
+
+
+def compose(section: str, mode: str, previous: str | None) -> str:
+    """``results.md``: this run's section, the other mode's as it was, then the notes.
+
+    A quiet run and a busy run are different measurements, and both are worth
+    keeping: each run replaces only its own mode's section. Hand-written analysis
+    below ``NOTES_MARKER`` survives every run.
+    """
+    sections = {mode: section}
+    notes = ""
+    if previous:
+        above, marker, below = previous.partition(NOTES_MARKER)
+        notes = marker + below
+        for other in MODES:
+            start, end = begin_marker(other), end_marker(other)
+            if other != mode and start in above and end in above.split(start, 1)[1]:
+                sections[other] = start + above.split(start, 1)[1].split(end, 1)[0] + end + "\n"
+        if mode == "busy" and "quiet" not in sections and begin_marker("quiet") not in above \
+                and "| variant |" in above:
+            sections["quiet"] = legacy_section(above)
+    text = "\n".join(["# Benchmark results", "",
+                      "Written by `make bench` (`benchmarks/bench.py`). A quiet run and a busy "
+                      "run (`--busy`) each keep a section of their own; a run replaces only "
+                      "its own.", "", *(sections[m] for m in MODES if m in sections)])
+    return text + ("\n" + notes if notes else "")
 
 
 def plot(results: Results, sizes: list[int], path: Path) -> bool:
@@ -321,7 +468,7 @@ def plot(results: Results, sizes: list[int], path: Path) -> bool:
     except ImportError:
         return False
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    for variant in ("plain", "ours", "ours+diagrams", "needs"):
+    for variant in ("plain", "floor", "ours", "ours+diagrams", "needs"):
         points = [(n, results.median(n, variant, "clean")) for n in sizes]
         points = [(n, s) for n, s in points if s is not None]
         if points:
@@ -335,6 +482,37 @@ def plot(results: Results, sizes: list[int], path: Path) -> bool:
     fig.savefig(path)
     plt.close(fig)
     return True
+
+
+@contextmanager
+def busy_core(enabled: bool) -> Iterator[subprocess.Popen[bytes] | None]:
+    """``--busy``: one core kept loaded by another process until the block is left.
+
+    Stopped however the run ends: the ``finally`` runs on an exception, on Ctrl-C
+    (KeyboardInterrupt) and on SIGTERM (turned into SystemExit meanwhile, which a
+    default SIGTERM would not be: the process would end without running it). The
+    loop runs in a session of its own, so Ctrl-C reaches it only through us, and it
+    ends by itself if this process dies without a chance to stop it (SIGKILL).
+    """
+    if not enabled:
+        yield None
+        return
+
+    def terminated(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    # Only the main thread may set handlers; elsewhere SIGTERM keeps its own.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminated) if main_thread else None
+    loop = subprocess.Popen([sys.executable, "-c", BUSY_LOOP], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        yield loop
+    finally:
+        loop.kill()
+        loop.wait()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def compile_package() -> None:
@@ -357,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
                         ", ".join(generate.VARIANTS))
     parser.add_argument("--quick", action="store_true",
                         help="only the clean serial build and the prose edit (smoke test)")
+    parser.add_argument("--busy", action="store_true",
+                        help="keep one core loaded by another process while the builds run")
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
     parser.add_argument("--work", type=Path, help="where to generate the projects")
     args = parser.parse_args(argv)
@@ -365,12 +545,14 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(LARGE)
     chosen = generate.variants(v.strip() for v in args.variants.split(",")
                                ) if args.variants else generate.VARIANTS
-    if "plain" not in chosen:
-        chosen = ("plain", *chosen)
+    # The two baselines every ratio is to, built first in each round.
+    chosen = ("plain", "floor", *(v for v in chosen if v not in ("plain", "floor")))
     compile_package()
     results = Results()
     log: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="ldm503-bench-") as tmp:
+    mode = "busy" if args.busy else "quiet"
+    with tempfile.TemporaryDirectory(prefix="ldm503-bench-") as tmp, busy_core(args.busy):
+        print(f"mode: {MODES[mode]}", flush=True)
         work = args.work or Path(tmp)
         trash = Trash(work)
         trash.empty()  # a run stopped early leaves its trash behind
@@ -383,16 +565,13 @@ def main(argv: list[str] | None = None) -> int:
                     measure(size, variant, work, results, quick=args.quick, log=log,
                             trash=trash, clean_only=size >= LARGE)
         trash.empty()
-    text = report(results, sizes, chosen, args.rounds)
-    # Hand-written analysis below the marker survives a new run.
-    if args.output.exists():
-        previous = args.output.read_text(encoding="utf-8")
-        if NOTES_MARKER in previous:
-            text += "\n" + NOTES_MARKER + previous.split(NOTES_MARKER, 1)[1]
-    args.output.write_text(text, encoding="utf-8")
-    if plot(results, sizes, args.output.with_suffix(".png")):
-        print(f"plot: {args.output.with_suffix('.png')}")
-    print(text)
+    section = report(results, sizes, chosen, args.rounds, busy=args.busy)
+    previous = args.output.read_text(encoding="utf-8") if args.output.exists() else None
+    args.output.write_text(compose(section, mode, previous), encoding="utf-8")
+    picture = args.output.with_name(args.output.stem + ("-busy" if args.busy else "") + ".png")
+    if plot(results, sizes, picture):
+        print(f"plot: {picture}")
+    print(section)
     return 0
 
 

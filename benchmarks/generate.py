@@ -5,6 +5,9 @@ variant, so build times compare like with like:
 
 - ``plain``: a labelled section per milestone, a field list for its date and a
   bullet list of prerequisites linked with ``:ref:``;
+- ``floor``: the same pages, with ``floor_ext.py`` (copied into the project) doing
+  what the extension does to every build's process (the garbage collector's
+  freeze) and nothing else: plain Sphinx at its best, the honest floor;
 - ``ours``: ``milestone`` directives with titled ``prerequisite`` directives
   (``report`` adds a page with ``milestone-report`` and ``milestone-table``;
   ``diagrams`` draws a neighbourhood diagram under every milestone; ``needs``
@@ -23,6 +26,7 @@ before it. A fixed seed makes the plan the same on every run. Imported by
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,8 +36,11 @@ SEED = 503
 #: Milestones per document: a chapter of a real plan, not one huge file.
 PER_DOCUMENT = 50
 
-VARIANTS: tuple[str, ...] = ("plain", "ours", "ours+report", "ours+diagrams", "ours+needs",
-                             "needs", "needs+needtable")
+VARIANTS: tuple[str, ...] = ("plain", "floor", "ours", "ours+report", "ours+diagrams",
+                             "ours+needs", "needs", "needs+needtable")
+
+#: The stand-alone extension of the ``floor`` variant, copied into its project.
+FLOOR_EXTENSION = Path(__file__).with_name("floor_ext.py")
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,12 @@ def needs_rst(ms: PlanMilestone) -> list[str]:
 
 RENDER = {"plain": plain_rst, "ours": ours_rst, "needs": needs_rst}
 
+
+def family(variant: str) -> str:
+    """How a variant writes its pages: the floor writes plain Sphinx's."""
+    name = variant.partition("+")[0]
+    return "plain" if name == "floor" else name
+
 NEEDS_CONF = """\
 extensions = ["sphinx_needs"]
 needs_types = [dict(directive="milestone", title="Milestone", prefix="MS_",
@@ -128,15 +141,21 @@ suppress_warnings = ["needs.beta"]
 
 
 def conf_py(variant: str) -> str:
-    family, _, extra = variant.partition("+")
+    kind, _, extra = variant.partition("+")
     lines = ['project = "Generated plan"', 'exclude_patterns = ["_build"]']
-    if family == "ours":
+    if kind == "floor":
+        # floor_ext.py sits beside conf.py (write_project copies it): the project needs
+        # nothing of the benchmark's or the extension's on its path.
+        lines += ["import os", "import sys", "",
+                  "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))",
+                  'extensions = ["floor_ext"]']
+    elif kind == "ours":
         loaded = '["sphinx_needs", "sphinxext_ldm503"]' if extra == "needs" else \
             '["sphinxext_ldm503"]'
         lines += [f"extensions = {loaded}", 'graphviz_output_format = "svg"',
                   f"ldm503_milestone_graphs = {extra == 'diagrams'}",
                   'ldm503_today = "2020-01-01"']
-    elif family == "needs":
+    elif kind == "needs":
         lines += [NEEDS_CONF]
         if extra == "needtable":
             lines += ["needs_build_json = True"]
@@ -162,6 +181,8 @@ def write_project(src: Path, milestones: list[PlanMilestone], variant: str,
     """Write one variant of the plan into ``src``; returns the documents' names."""
     src.mkdir(parents=True, exist_ok=True)
     (src / "conf.py").write_text(conf_py(variant), encoding="utf-8")
+    if variant.partition("+")[0] == "floor":  # its extension beside its conf.py
+        shutil.copyfile(FLOOR_EXTENSION, src / FLOOR_EXTENSION.name)
     chunks = [milestones[i:i + per_document] for i in range(0, len(milestones), per_document)]
     names = [document_name(n) for n in range(len(chunks))]
     extra = extra_page(variant)
@@ -171,7 +192,7 @@ def write_project(src: Path, milestones: list[PlanMilestone], variant: str,
     (src / "index.rst").write_text("\n".join(index), encoding="utf-8")
     if extra:
         (src / "report.rst").write_text("\n".join(extra), encoding="utf-8")
-    render = RENDER[variant.partition("+")[0]]
+    render = RENDER[family(variant)]
     for name, chunk in zip(names, chunks, strict=True):
         lines = [name, "=" * len(name), ""]
         for ms in chunk:
@@ -193,7 +214,7 @@ def edit_prose(src: Path, names: list[str], round_: int) -> None:
 def edit_prerequisite(src: Path, names: list[str], milestones: list[PlanMilestone],
                       variant: str) -> None:
     """Point one prerequisite of a milestone in the middle document somewhere else."""
-    family = variant.partition("+")[0]
+    kind = family(variant)
     path = src / f"{names[len(names) // 2]}.rst"
     text = path.read_text(encoding="utf-8")
     first = (len(names) // 2) * PER_DOCUMENT
@@ -202,11 +223,11 @@ def edit_prerequisite(src: Path, names: list[str], milestones: list[PlanMileston
             old, new = ms.prerequisites[0], ms.prerequisites[0] - 1
             if new in ms.prerequisites:
                 continue
-            ident = need_id if family == "needs" else ms_id
+            ident = need_id if kind == "needs" else ms_id
             before = {"plain": f"<{label(old)}>`", "ours": f"prerequisite:: {ms_id(old)} ",
-                      "needs": f"{need_id(old)}"}[family]
+                      "needs": f"{need_id(old)}"}[kind]
             after = {"plain": f"<{label(new)}>`", "ours": f"prerequisite:: {ms_id(new)} ",
-                     "needs": f"{need_id(new)}"}[family]
+                     "needs": f"{need_id(new)}"}[kind]
             block_start = text.index(ident(ms.index))
             block_end = text.find("\n.. ", block_start)
             block_end = len(text) if block_end < 0 else block_end

@@ -1,14 +1,22 @@
 """A smoke round of the benchmark suite: every variant builds, and the report is written.
 
 No timing is asserted (the machine running the tests is not a benchmark machine);
-the suite itself is ``make bench``.
+the suite itself is ``make bench``. What is checked is the report's shape (wall and
+CPU rows, ratios to plain Sphinx and to the floor, the quiet and busy sections),
+and that the floor is honest: plain Sphinx that freezes the collector as the
+extension does, without loading the extension.
 """
 
 from __future__ import annotations
 
+import ast
+import gc
 import importlib.util
+import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -49,27 +57,186 @@ def test_smoke_round_at_50_milestones(tmp_path):
     assert bench.main(["--sizes", "50", "--rounds", "1", "--quick",
                        "--output", str(output), "--work", str(tmp_path / "work")]) == 0
     text = output.read_text()
-    assert "## N = 50 milestones in 1 documents" in text
-    for variant in ("plain", "ours", "ours+report", "ours+diagrams", "needs",
-                    "needs+needtable"):
-        assert f"| {variant} | " in text
-    assert "x) |" in text  # ratios to plain
+    assert "## Quiet machine" in text and "Busy machine" not in text
+    assert "### N = 50 milestones in 1 documents" in text
+    assert "| variant | time | clean | clean -j2 | prose edit | prereq edit | peak memory |" \
+        in text
+    for variant in ("plain", "floor", "ours", "ours+report", "ours+diagrams", "ours+needs",
+                    "needs", "needs+needtable"):
+        assert f"| {variant} | wall | " in text
+        assert f"| {variant} | cpu | " in text
+    number = r"([\d.]+)"
+    # Every ratio against both baselines, and each baseline against the other.
+    ours = re.search(rf"\| ours \| cpu \| {number} s \({number}x plain / {number}x floor\) \|",
+                     text)
+    plain = re.search(rf"\| plain \| cpu \| {number} s \({number}x floor\) \|", text)
+    floor = re.search(rf"\| floor \| cpu \| {number} s \({number}x plain\) \|", text)
+    assert ours and plain and floor
+    assert float(ours[1]) > 0 and float(plain[1]) > 0 and float(floor[1]) > 0
+    assert abs(float(ours[1]) / float(plain[1]) - float(ours[2])) < 0.02
+    assert abs(float(ours[1]) / float(floor[1]) - float(ours[3])) < 0.02
+    assert re.search(r"\| ours \| wall \| [\d.]+ s \([\d.]+x plain / [\d.]+x floor\) \|",
+                     text)
     if shutil.which("dot"):
-        # The floor of a diagrammed build: plain Sphinx plus dot alone on its graphs.
-        row = re.search(r"\| 50 \| ([\d.]+) s \| ([\d.]+) s \| ([\d.]+) s \| ([\d.]+) s \| "
-                        r"([\d.]+)x \|", text)
+        # A diagrammed build against plain Sphinx, or the floor, plus dot alone on its graphs.
+        row = re.search(r"\| 50 \| cpu \| " + r" \| ".join([rf"{number} s"] * 6)
+                        + rf" \| {number}x plain / {number}x floor \|", text)
         assert row is not None
-        plain, dot, floor, ours, ratio = map(float, row.groups())
-        assert dot > 0 and abs(plain + dot - floor) < 0.02
-        assert abs(ours / floor - ratio) < 0.02
-    # CPU time of each clean build: the round's value, the median and its ratio to plain.
-    cpu = re.search(r"\| 50 \| ours \| ([\d.]+) \| ([\d.]+) s \(([\d.]+)x\) \|", text)
+        plain_s, floor_s, dot, plain_dot, floor_dot, diagrams, to_plain, to_floor = \
+            map(float, row.groups())
+        assert dot > 0 and abs(plain_s + dot - plain_dot) < 0.02
+        assert abs(floor_s + dot - floor_dot) < 0.02
+        assert abs(diagrams / plain_dot - to_plain) < 0.02
+        assert abs(diagrams / floor_dot - to_floor) < 0.02
+        assert re.search(r"\| 50 \| wall \| ([\d.]+ s \| ){6}[\d.]+x plain", text)
+    # CPU time of each clean build: the round's value, the median and its ratios.
+    cpu = re.search(rf"\| 50 \| ours \| {number} \| {number} s \({number}x plain / "
+                    rf"{number}x floor\) \|", text)
     assert cpu is not None
-    plain_cpu = re.search(r"\| 50 \| plain \| ([\d.]+) \| ([\d.]+) s \|", text)
-    assert plain_cpu is not None
     assert float(cpu[1]) == float(cpu[2]) > 0  # one round: its value is the median
-    assert abs(float(cpu[2]) / float(plain_cpu[2]) - float(cpu[3])) < 0.02
+    assert float(cpu[2]) == float(ours[1])  # the same median as in the size's table
     assert text.rstrip().endswith("my analysis")
+
+
+@pytest.mark.requires_extra("matplotlib")
+def test_busy_round_keeps_the_quiet_section(tmp_path):
+    """A --busy run writes its own section; the quiet one and the notes stay."""
+    bench = _load("bench")
+    output = tmp_path / "results.md"
+    quiet = bench.report(bench.Results(), [], ("plain",), 3)
+    output.write_text(bench.compose(quiet, "quiet", "\n<!-- notes: kept by bench.py -->\nmine\n"))
+    assert bench.main(["--sizes", "20", "--rounds", "1", "--quick", "--variants", "plain",
+                       "--busy", "--output", str(output), "--work", str(tmp_path / "work")]) == 0
+    text = output.read_text()
+    assert text.count("# Benchmark results") == 1
+    assert "## Quiet machine" in text and "Medians of 3 interleaved" in text
+    busy = text.split("## Busy machine", 1)[1]
+    assert "another process kept one core busy" in busy
+    assert "| floor | cpu | " in busy  # the floor is always built, with plain Sphinx
+    assert text.rstrip().endswith("mine")
+    assert (tmp_path / "results-busy.png").exists()
+    # A quiet run again replaces only its own section.
+    section = bench.report(bench.Results(), [], ("plain",), 1)
+    again = bench.compose(section, "quiet", text)
+    assert "Medians of 3 interleaved" not in again and "Medians of 1 interleaved" in again
+    assert again.split("## Busy machine", 1)[1] == busy
+
+
+def test_a_busy_run_keeps_an_older_quiet_report(tmp_path):
+    """results.md from before the modes: its tables become the quiet section."""
+    bench = _load("bench")
+    old = ("# Benchmark results\n\nMedians of 3.\n\n## N = 500 milestones in 10 documents\n\n"
+           "| variant | clean |\n|---|---|\n| plain | 3.99 s |\n\n"
+           "<!-- notes: kept by bench.py -->\n## My notes\n")
+    text = bench.compose(bench.report(bench.Results(), [], ("plain",), 1, busy=True), "busy",
+                         old)
+    quiet, busy = text.split("## Busy machine")
+    assert "### N = 500 milestones" in quiet and "| plain | 3.99 s |" in quiet
+    assert "N = 500" not in busy
+    assert text.count("# Benchmark results") == 1
+    assert text.rstrip().endswith("## My notes")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("ending", [None, KeyboardInterrupt, RuntimeError])
+def test_the_busy_loop_stops_however_the_run_ends(ending):
+    bench = _load("bench")
+    try:
+        with bench.busy_core(True) as loop:
+            assert loop is not None and loop.poll() is None  # running
+            pid = loop.pid
+            if ending is not None:
+                raise ending
+    except (KeyboardInterrupt, RuntimeError):
+        assert ending is not None
+    assert loop.returncode is not None and not _alive(pid)  # killed and reaped
+    with bench.busy_core(False) as nothing:
+        assert nothing is None
+
+
+def test_the_floor_extension_is_stand_alone():
+    """The floor loads nothing of the extension: it must not pay for our import, nor break
+    when our modules move."""
+    generate = _load("generate")
+    for source in (generate.FLOOR_EXTENSION.read_text(), generate.conf_py("floor")):
+        for node in ast.walk(ast.parse(source)):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(name.startswith("sphinxext_ldm503") for name in names)
+    assert "sphinxext_ldm503" not in generate.conf_py("floor")
+
+
+# Builds a floor project in a fresh interpreter (this one has imported the extension,
+# and its collector is pytest's) and reports what the collector looked like.
+_FLOOR_PROBE = """
+import gc, json, sys
+from sphinx.application import Sphinx
+
+seen = {}
+def look(name):
+    def handler(*args):
+        seen[name] = gc.get_freeze_count()
+        seen[name + " callbacks"] = len(gc.callbacks)
+    return handler
+
+src, out = sys.argv[1], sys.argv[2]
+app = Sphinx(src, src, out, out + "/.doctrees", "html", status=None, warning=sys.stderr)
+app.connect("env-before-read-docs", look("reading"), priority=950)  # after the floor's
+app.connect("write-started", look("writing"), priority=500)
+gc.collect()  # a full collection while reading would be frozen; this one is not
+app.build()
+seen["after"] = gc.get_freeze_count()
+seen["after callbacks"] = len(gc.callbacks)
+seen["extensions"] = sorted(app.extensions)
+seen["ours imported"] = any(m.startswith("sphinxext_ldm503") for m in sys.modules)
+print(json.dumps(seen))
+"""
+
+
+def test_the_floor_freezes_the_collector_for_the_build_only(tmp_path):
+    generate = _load("generate")
+    src = tmp_path / "floor"
+    generate.write_project(src, generate.plan(60), "floor")
+    proc = subprocess.run([sys.executable, "-c", _FLOOR_PROBE, str(src), str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "floor_ext" in seen["extensions"]
+    assert not seen["ours imported"]
+    # Frozen from before reading, with the hook that freezes each full collection's
+    # survivors; frozen again when writing starts; given back when the build ends.
+    assert seen["reading"] > 0 and seen["reading callbacks"] == 1
+    assert seen["writing"] >= seen["reading"]
+    assert seen["after"] == 0 and seen["after callbacks"] == 0
+
+
+def test_the_floor_leaves_a_collector_it_did_not_find_free():
+    """As the extension does: a host's frozen objects, or a collector turned off, are not
+    the build's to manage."""
+    floor_ext = _load("floor_ext")
+
+    class App:
+        pass
+
+    app = App()
+    before = gc.get_freeze_count()
+    gc.disable()
+    try:
+        floor_ext.on_env_before_read_docs(app, None, [])
+        assert gc.get_freeze_count() == before
+        assert floor_ext.freeze_survivors not in gc.callbacks
+    finally:
+        gc.enable()
+    floor_ext.on_write_started(app, None)  # not this build's collector: nothing to do
+    floor_ext.on_build_finished(app, None)
+    assert gc.get_freeze_count() == before
 
 
 def test_dot_alone_is_given_the_graphs_the_build_drew(make_app, tmp_path):
