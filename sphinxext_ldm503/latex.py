@@ -69,10 +69,16 @@ SIDEWAYS_MILESTONES = 20
 
 #: Graphviz attributes of the whole-plan dependency diagram in the PDF: tighter
 #: boxes and ``ratio=compress`` pack its 142 milestones into a landscape page
-#: at half size, so 12-point labels stay at 6 points on paper.
+#: at half size, so 12-point labels stay at 6 points on paper. The boxes keep
+#: a tenth of an inch beside and a twentieth above their labels: with less, a
+#: label touched or crossed a rounded (DM) or dashed (undeclared) outline, whose
+#: corners cut into the margin dot leaves.
 PLAN_PRINT_ATTRS = {"ratio": "compress", "size": "16,10", "nodesep": "0.04",
                     "ranksep": "0.16"}
-PLAN_PRINT_NODE_ATTRS = {"height": "0.2", "margin": "0.04,0.01"}
+PLAN_PRINT_NODE_ATTRS = {"height": "0.2", "margin": "0.1,0.05"}
+#: Every other diagram in the PDF (a milestone's own, a root's): more room around
+#: labels of two or three lines than dot's default (0.11, 0.055), for the same reason.
+PRINT_NODE_ATTRS = {"margin": "0.16,0.08"}
 #: Fields of a milestone's facts line kept whole on one line (short values).
 SHORT_FACTS = frozenset({"Due", "Forecast", "Completed", "Status", "Level"})
 
@@ -100,8 +106,11 @@ class sideways_figure(nodes.figure):
     """A figure on a float page of its own, turned sideways (``sidewaysfigure``)."""
 
 
-def print_graph_attrs(layout: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Graph and node attributes of a whole-plan diagram drawn for the PDF."""
+def print_graph_attrs(layout: str, scope: str = "plan") -> tuple[dict[str, str], dict[str, str]]:
+    """Graph and node attributes of a diagram drawn for the PDF (``scope`` as
+    ``ldm503_scope``: plan, root, neighbourhood)."""
+    if scope != "plan":
+        return {}, dict(PRINT_NODE_ATTRS)
     if layout == "timeline":
         return dict(TIMELINE_PRINT_ATTRS), {}
     return dict(PLAN_PRINT_ATTRS), dict(PLAN_PRINT_NODE_ATTRS)
