@@ -39,6 +39,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.ext.graphviz import GraphvizError, graphviz, render_dot, render_dot_latex
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import texescape
 from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.texescape import escape as tex_escape
 
@@ -716,6 +717,9 @@ def maketitle(handle: str | None, plan_date: str | None, engine: str = "pdflatex
     The plan date replaces the build date Sphinx prints, so the title page is the
     same in every build of the same plan.
     """
+    # The escaping tables are filled when the LaTeX builder starts, after config-inited:
+    # without this a fresh process would write the handle unescaped.
+    texescape.init()
     return "\\ldmmaketitle{%s}{%s}" % (tex_escape(" ".join((handle or "").split()), engine),
                                        tex_escape(plan_date or "", engine))
 

@@ -214,7 +214,8 @@ def test_hostile_titles_and_ids_compile(tmp_path) -> None:
     src = tmp_path / "src"
     shutil.copytree(REPO / "tests" / "roots" / "test-latex", src)
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-M", "latexpdf", str(src), str(tmp_path / "b"), "-q"],
+        [sys.executable, "-m", "sphinx", "-M", "latexpdf", str(src), str(tmp_path / "b"), "-q",
+         "-D", "ldm503_document_handle=T&SC_#1 {x} 100%", "-D", "ldm503_plan_date=2019-04-30"],
         capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -224,6 +225,9 @@ def test_hostile_titles_and_ids_compile(tmp_path) -> None:
                           text=True, check=True).stdout
     assert "Costs 100% & $5 #1 {x} \\relax" in text
     assert "T&SC_#1%-1150-0600" in text
+    # The title page's handle and plan date, escaped like every other text.
+    title = text.split("\f", 1)[0]
+    assert "T&SC_#1 {x} 100%" in title and "Plan date: 2019-04-30" in title
 
 
 def test_ms_references_carry_page_numbers(pages) -> None:
