@@ -457,3 +457,24 @@ def test_impact_shifts_sit_inside_their_boxes(pdf, pages) -> None:
                      and w[0] <= centre <= w[2] and -3 <= y0 - w[3] <= 6]
             assert above, (number, word, x0, y0)
     assert shifts >= 8  # 2 + 1 + 6 moved milestones in the example's three views
+
+
+def test_milestone_headings_never_end_a_page(pages) -> None:
+    """A heading is followed on its page by the milestone's dates (the facts line)."""
+    first = next(i for i, p in enumerate(pages) if "EARLY INTEGRATION" in p
+                 and "CHAPTER" in p.upper() and "CONTENTS" not in p.upper())
+    last = next(i for i, p in enumerate(pages) if i > first and "DEPENDENCY DIAGRAMS" in p)
+    headings = 0
+    for number in range(first, last):
+        lines = [line for line in pages[number].splitlines() if line.strip()]
+        for index, line in enumerate(lines):
+            # At the margin, and no reference (those carry "(page N)" in this PDF).
+            if not re.match(r"LDM-503-\w+: \S", line) or "(page" in line:
+                continue
+            headings += 1
+            # The next line, or the one after when the title wraps; never the page number.
+            following = [text.strip() for text in lines[index + 1:index + 3]
+                         if index + 1 < len(lines) - 1]
+            assert any(re.match(r"(Due|Forecast|Completed|Status)\b", text, re.IGNORECASE)
+                       for text in following), (number + 1, line.strip(), following)
+    assert headings == len(declared_ids())
