@@ -365,12 +365,13 @@ def test_contents_fit_one_page(pages) -> None:
     assert not leaders.search(pages[number + 1])
 
 
-def _page_fill(pdf: Path, number: int, dpi: int = 30, margin_in: float = 0.75) -> float | None:
-    """How far down the text block the page's ink reaches (0 to 1), None if landscape.
+def _page_fill(pdf: Path, number: int, dpi: int = 30, margin_in: float = 0.75) -> float:
+    """How far down the text block the page's ink reaches (0 to 1).
 
-    The page is rendered grey (``pdftoppm -gray``, one byte a pixel); the text block is
-    the page less conf.py's 0.75-inch margins, so the running head and foot, which sit
-    in the margins, do not count. Diagrams count as ink, as a reader sees them.
+    The page is rendered grey (``pdftoppm -gray``, one byte a pixel), as a viewer shows
+    it (a landscape page turned upright); the text block is the page less conf.py's
+    0.75-inch margins (the same on every side), so the running head and foot, which
+    sit in the margins, do not count. Diagrams count as ink, as a reader sees them.
     """
     out = subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-f", str(number), "-l",
                           str(number), str(pdf)], capture_output=True, check=True,
@@ -378,8 +379,6 @@ def _page_fill(pdf: Path, number: int, dpi: int = 30, margin_in: float = 0.75) -
     magic, width, height, _maxval, data = out.split(maxsplit=4)
     assert magic == b"P5"
     w, h = int(width), int(height)
-    if w > h:
-        return None
     top, bottom = round(margin_in * dpi), h - round(margin_in * dpi)
     inked = [row for row in range(top, bottom) if min(data[row * w:(row + 1) * w]) < 160]
     return (inked[-1] - top + 1) / (bottom - top) if inked else 0.0
@@ -397,7 +396,7 @@ def test_no_page_left_half_empty_within_a_chapter(pdf, pages) -> None:
             continue  # a chapter's (or the document's) last page
         fill = _page_fill(pdf, number)
         fills[number] = fill
-        if fill is not None and fill < 0.5:
+        if fill < 0.5:
             short.append((number, round(fill, 2)))
     assert len(fills) > 40
     assert not short
