@@ -77,7 +77,7 @@ SIDEWAYS_MILESTONES = 20
 PLAN_PRINT_ATTRS = {"ratio": "compress", "size": "16,10", "nodesep": "0.04",
                     "ranksep": "0.16"}
 PLAN_PRINT_NODE_ATTRS = {"height": "0.2", "margin": "0.1,0.05"}
-#: Every other diagram in the PDF (a milestone's own, a root's): more room around
+#: Every other diagram in the PDF (a milestone's own, a root's, an impact view): more room around
 #: labels of two or three lines than dot's default (0.11, 0.055), for the same reason.
 PRINT_NODE_ATTRS = {"margin": "0.16,0.08"}
 #: Fields of a milestone's facts line kept whole on one line (short values).
@@ -109,7 +109,7 @@ class sideways_figure(nodes.figure):
 
 def print_graph_attrs(layout: str, scope: str = "plan") -> tuple[dict[str, str], dict[str, str]]:
     """Graph and node attributes of a diagram drawn for the PDF (``scope`` as
-    ``ldm503_scope``: plan, root, neighbourhood)."""
+    ``ldm503_scope``: plan, root, neighbourhood; or impact, the schedule's view)."""
     if scope != "plan":
         return {}, dict(PRINT_NODE_ATTRS)
     if layout == "timeline":
