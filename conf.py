@@ -4,6 +4,11 @@
 """
 
 project = "LDM-503 test milestones"
+# The PDF's title page: the document's handle, its version and the date the plan is as of
+# (the review's), not the build date.
+version = release = "2019.04"
+ldm503_document_handle = "LDM-503"
+ldm503_plan_date = "2019-04-30"
 author = "Rubin Observatory Data Management"
 copyright = "2019, AURA/LSST"
 extensions = ["sphinx_needs", "sphinxext_ldm503"]
@@ -50,11 +55,18 @@ latex_documents = [
     ("index", "ldm503-test-milestones.tex", "LDM-503: Test milestones and their dependencies",
      author, "manual"),
 ]
+# Figures numbered within their chapter ("Figure 4.2"), in the PDF as on the web.
+numfig = True
+numfig_secnum_depth = 1
+numfig_format = {"figure": "Figure %s"}
 latex_elements = {
+    "releasename": "Version",
     "papersize": "letterpaper",
     "sphinxsetup": "hmargin=0.75in, vmargin=0.75in",
     # One-sided: chapters start on the next page, not the next odd one (no blank pages).
     "extraclassoptions": "openany,oneside",
-    # The contents list every milestone: in a smaller size they fit one page.
-    "preamble": r"\makeatletter\g@addto@macro\sphinxtableofcontentshook{\small}\makeatother",
+    # The contents list every milestone: in a smaller size, with less space between
+    # chapters (sphinxext-ldm503.sty), they fit one page.
+    "preamble": r"\makeatletter\g@addto@macro\sphinxtableofcontentshook{\ldmtightcontents}"
+                r"\makeatother",
 }

@@ -143,7 +143,7 @@ def test_long_ids_wrap_after_their_hyphens(app, warning) -> None:
     id_column = dict(samples)["t0ca"]
     assert id_column.endswith("\\sphinxcode{\\sphinxupquote{%s}}" % escape("INTEGRATION-"))
     # The milestone's heading wraps the same way; its contents line too.
-    assert "\\sphinxbfcode{\\sphinxupquote{%s}}" % "\\allowbreak{}".join(
+    assert "\\sphinxbfcode{\\sphinxupquote{\\DUrole{ldm503-heading}{%s}}}" % "\\allowbreak{}".join(
         escape(p) for p in LONG_PIECES) in tex
     assert "{chapter}{%s: Forty" % "\\texorpdfstring{\\allowbreak}{}".join(
         escape(p) for p in LONG_PIECES) in tex
@@ -173,3 +173,94 @@ def test_an_id_no_page_can_hold_warns_once_at_its_declaration(make_app, tmp_path
     tex = tex_of(app)
     chunk = "\\DUrole{ldm503-id}{\\sphinxcode{\\sphinxupquote{%s}}}" % ("A" * 24)
     assert tex.count(chunk + "\\allowbreak{}") >= 7
+
+
+# -- the PDF a project manager signs (issue 27, items 7 and 8) ------------------------
+
+
+@pytest.mark.sphinx("latex", testroot="latex", freshenv=True,
+                    confoverrides={"ldm503_document_handle": "T&SC_#1 {x}",
+                                   "ldm503_plan_date": "2019-04-30", "release": "1.0"})
+def test_title_page_has_handle_and_plan_date_escaped(app) -> None:
+    app.build()
+    tex = tex_of(app)
+    assert "\\ldmmaketitle{%s}{%s}" % (escape("T&SC_#1 {x}"), escape("2019-04-30")) in tex
+    assert "\\sphinxmaketitle" not in tex.split("\\begin{document}", 1)[1]
+    assert "\\release{1.0}" in tex
+
+
+@pytest.mark.sphinx("latex", testroot="latex", freshenv=True,
+                    confoverrides={"latex_elements": {"maketitle": "\\mytitle"}})
+def test_a_projects_own_title_page_is_kept(app) -> None:
+    app.build()
+    tex = tex_of(app)
+    assert "\\mytitle" in tex and "\\ldmmaketitle" not in tex
+
+
+def test_maketitle_without_handle_or_date() -> None:
+    from sphinxext_ldm503.latex import maketitle
+
+    # Empty arguments: the style prints Sphinx's date and no handle.
+    assert maketitle(None, None) == "\\ldmmaketitle{}{}"
+    assert maketitle(" LDM-503 \n", "2019-04-30") == "\\ldmmaketitle{%s}{%s}" % (
+        escape("LDM-503"), escape("2019-04-30"))
+
+
+def test_plan_date_is_validated() -> None:
+    from datetime import date
+
+    from sphinxext_ldm503.config import validate
+
+    fixed, problems = validate({"ldm503_plan_date": "30/04/2019"})
+    assert fixed["ldm503_plan_date"] is None
+    assert problems == [("ldm503_plan_date", "invalid date '30/04/2019': use YYYY-MM-DD; "
+                         "the title page shows the build date")]
+    fixed, problems = validate({"ldm503_plan_date": date(2019, 4, 30)})
+    assert fixed["ldm503_plan_date"] == "2019-04-30" and not problems
+
+
+@pytest.mark.sphinx("latex", testroot="latex", freshenv=True)
+def test_milestone_heading_and_one_line_facts(app) -> None:
+    app.build()
+    tex = tex_of(app)
+    # A rule before every milestone; its ID and title a size up.
+    assert tex.count("\\ldmmilestonehead\n") == tex.count("\\pysigstartsignatures") >= 2
+    assert "\\DUrole{ldm503-heading}{LDM\\sphinxhyphen{}503\\sphinxhyphen{}02}" in tex
+    # Dates and status: one paragraph of facts, no field list.
+    assert ("\\ldmfact{Due}{2017\\sphinxhyphen{}11\\sphinxhyphen{}30}\\ldmfactsep{}"
+            "\\ldmfact{Completed}{2018\\sphinxhyphen{}01\\sphinxhyphen{}02}\\ldmfactsep{}"
+            "\\ldmfact{Status}{\\DUrole{ldm503-badge}{\\DUrole{ldm503-status-completed}"
+            "{completed}}}") in tex
+    assert "\\sphinxlineitem{Due}" not in tex
+
+
+@pytest.mark.sphinx("html", testroot="latex", freshenv=True)
+def test_html_keeps_its_field_list(app) -> None:
+    app.build()
+    html = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    assert "ldm503-meta" in html and "ldmfact" not in html and "ldmmilestonehead" not in html
+
+
+@pytest.mark.sphinx("latex", testroot="latex", freshenv=True,
+                    confoverrides={"ldm503_milestone_graphs": True})
+def test_milestone_diagrams_are_captioned(app) -> None:
+    if shutil.which(app.config.graphviz_dot) is None and not os.environ.get("CI"):
+        pytest.skip("Graphviz's dot is missing")
+    app.build()
+    tex = tex_of(app)
+    assert "\\ldmcaption{Dependencies of %s}" % escape("LDM-503-02") in tex
+    # The caption follows the diagram and its key, inside the diagram's group.
+    diagram = tex.index("{neighbourhood}", tex.index("ms-ldm-503-02"))
+    assert tex.index("Arrows point from", diagram) < tex.index(
+        "\\ldmcaption{Dependencies of %s}" % escape("LDM-503-02"), diagram)
+
+
+def test_print_attributes_leave_room_around_labels() -> None:
+    from sphinxext_ldm503.latex import print_graph_attrs
+
+    graph, node = print_graph_attrs("dependencies")
+    assert graph["ratio"] == "compress"
+    x, y = (float(v) for v in node["margin"].split(","))
+    assert x >= 0.1 and y >= 0.05  # 0.04 and 0.01 let labels cross rounded outlines
+    assert print_graph_attrs("timeline")[1] == {}
+    assert print_graph_attrs("dependencies", "neighbourhood") == ({}, {"margin": "0.16,0.08"})

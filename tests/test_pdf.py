@@ -214,7 +214,8 @@ def test_hostile_titles_and_ids_compile(tmp_path) -> None:
     src = tmp_path / "src"
     shutil.copytree(REPO / "tests" / "roots" / "test-latex", src)
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-M", "latexpdf", str(src), str(tmp_path / "b"), "-q"],
+        [sys.executable, "-m", "sphinx", "-M", "latexpdf", str(src), str(tmp_path / "b"), "-q",
+         "-D", "ldm503_document_handle=T&SC_#1 {x} 100%", "-D", "ldm503_plan_date=2019-04-30"],
         capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -224,6 +225,9 @@ def test_hostile_titles_and_ids_compile(tmp_path) -> None:
                           text=True, check=True).stdout
     assert "Costs 100% & $5 #1 {x} \\relax" in text
     assert "T&SC_#1%-1150-0600" in text
+    # The title page's handle and plan date, escaped like every other text.
+    title = text.split("\f", 1)[0]
+    assert "T&SC_#1 {x} 100%" in title and "Plan date: 2019-04-30" in title
 
 
 def test_ms_references_carry_page_numbers(pages) -> None:
@@ -305,3 +309,171 @@ def test_long_ids_are_whole_and_stay_in_their_column(long_ids_pdf) -> None:
     assert re.search(r"^LDM-503-01 \(milestone\)", index, re.MULTILINE)
     assert re.search(r"^LDM-503-INTEGRATION-TESTS-FOR-THE-PROMPT-\n\s+SVC-1 \(milestone\)",
                      index, re.MULTILINE)
+
+
+# -- the PDF a project manager signs (issue 27, items 7 and 8) ------------------------
+
+
+def test_title_page_names_handle_version_and_plan_date(pages) -> None:
+    """Handle, title, version and plan date from conf.py; never the build's date."""
+    title = " ".join(pages[0].split())
+    assert title.startswith("LDM-503 LDM-503: Test milestones and their dependencies")
+    assert "Version 2019.04" in title
+    assert "Plan date: 2019-04-30" in title
+    assert not re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d\d, \d{4}",
+                         title)
+
+
+def test_figures_are_numbered_within_their_chapter(pages) -> None:
+    """"Figure 4.2", once each, in order within each chapter; no bare "Fig. 1"."""
+    numbers: list[tuple[int, int]] = []
+    chapter = 0
+    for page in pages[3:]:  # after the title page and the contents
+        head = " ".join(page.split()[:3]).upper()
+        if head.startswith("CHAPTER"):
+            chapter += 1
+        for c, n in re.findall(r"Figure (\d+)\.(\d+):", page):
+            numbers.append((int(c), int(n)))
+            # A figure floats, but never out of its chapter (one page at most, at its end).
+            assert int(c) in (chapter, chapter - 1), (c, n, chapter)
+    assert len(numbers) >= 30
+    assert len(set(numbers)) == len(numbers), "a figure number is printed twice"
+    assert not re.search(r"\bFig\. \d+:", "\n".join(pages))
+    by_chapter: dict[int, list[int]] = {}
+    for c, n in numbers:
+        by_chapter.setdefault(c, []).append(n)
+    for c, ns in by_chapter.items():
+        assert sorted(ns) == list(range(1, len(ns) + 1)), (c, ns)
+    assert len(by_chapter) >= 4
+
+
+def test_every_milestone_diagram_is_captioned(text) -> None:
+    """"Figure 1.2: Dependencies of LDM-503-02" under each test milestone's diagram."""
+    flat = " ".join(text.split())
+    captioned = set(re.findall(r"Figure \d+\.\d+: Dependencies of (\S+)", flat))
+    missing = [ms_id for ms_id in declared_ids() if ms_id not in captioned]
+    assert not missing
+
+
+def test_contents_fit_one_page(pages) -> None:
+    """Every chapter and milestone line on the contents' page, the index's line last."""
+    (number,) = [i for i, page in enumerate(pages[:6]) if "CONTENTS" in page.upper()
+                 and "Early integration" in page]
+    lines = [line.strip() for line in pages[number].splitlines() if line.strip()]
+    assert re.match(r"Index\s+\d+$", lines[-2]), lines[-3:]  # the last is the page number
+    leaders = re.compile(r"(\. ){4,}")
+    assert not leaders.search(pages[number + 1])
+
+
+def _page_fill(pdf: Path, number: int, dpi: int = 30, margin_in: float = 0.75) -> float:
+    """How far down the text block the page's ink reaches (0 to 1).
+
+    The page is rendered grey (``pdftoppm -gray``, one byte a pixel), as a viewer shows
+    it (a landscape page turned upright); the text block is the page less conf.py's
+    0.75-inch margins (the same on every side), so the running head and foot, which
+    sit in the margins, do not count. Diagrams count as ink, as a reader sees them.
+    """
+    out = subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-f", str(number), "-l",
+                          str(number), str(pdf)], capture_output=True, check=True,
+                         timeout=120).stdout
+    magic, width, height, _maxval, data = out.split(maxsplit=4)
+    assert magic == b"P5"
+    w, h = int(width), int(height)
+    top, bottom = round(margin_in * dpi), h - round(margin_in * dpi)
+    inked = [row for row in range(top, bottom) if min(data[row * w:(row + 1) * w]) < 160]
+    return (inked[-1] - top + 1) / (bottom - top) if inked else 0.0
+
+
+def test_no_page_left_half_empty_within_a_chapter(pdf, pages) -> None:
+    """Before a float page (the whole-plan diagrams) or a diagram too tall for the rest
+    of a page, at least half the page is used; only a chapter's last page may be short.
+    (The dependency chapter's first page was a quarter full before its two figures.)"""
+    fills = {}
+    short = []
+    for number in range(2, len(pages) - 1):  # after the title page; the text ends with \f
+        following = pages[number]  # pages[] is 0-based: the page after this one
+        if "CHAPTER" in " ".join(following.split()[:3]).upper() or "INDEX" in following[:200]:
+            continue  # a chapter's (or the document's) last page
+        fill = _page_fill(pdf, number)
+        fills[number] = fill
+        if fill < 0.5:
+            short.append((number, round(fill, 2)))
+    assert len(fills) > 40
+    assert not short
+
+
+def test_float_pages_name_no_other_section(pages) -> None:
+    """The whole-plan diagram's page (section 5.1) ran under the foot "5.2. By quarter"."""
+    (page,) = [p for p in pages if "Figure 5.1: LDM-503 test milestones and their" in p]
+    assert "By quarter" not in page
+    assert "LDM-503: Test milestones and their dependencies" in page  # the head stays
+
+
+def test_milestone_dates_and_status_on_one_line(text) -> None:
+    """Item 7: Due, Forecast, Completed and Status one line, not four two-line fields."""
+    assert re.search(r"Due\s+2017-11-30\s+Forecast\s+2017-12-01\s+Completed\s+2017-12-01"
+                     r"\s+Status\s+\[\s*completed\s*\]", text, re.IGNORECASE)
+    lines = text.splitlines()
+    assert not [line for line in lines if line.strip() in ("Due", "Forecast", "Status")]
+
+
+def _words(pdf: Path, first: int, last: int) -> list[tuple[float, float, float, float, str]]:
+    """``(x0, y0, x1, y1, word)`` of every word on the pages (``pdftotext -bbox``)."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(first), "-l", str(last), str(pdf),
+                          "-"], capture_output=True, text=True, check=True).stdout
+    return [(float(x0), float(y0), float(x1), float(y1), word)
+            for x0, y0, x1, y1, word in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                r"([^<]*)</word>", out)]
+
+
+def test_milestone_headings_are_larger_than_body_text(pdf, pages) -> None:
+    """A milestone's title is set a size up from the running text around it."""
+    (number,) = [i for i, page in enumerate(pages, start=1)
+                 if re.search(r"^\s*LDM-503-02: HSC reprocessing\s*$", page, re.MULTILINE)]
+    words = _words(pdf, number, number)
+    (heading,) = [w for w in words if w[4] == "LDM-503-02:"]
+    title = [w for w in words if abs(w[3] - heading[3]) < 1 and w[0] > heading[0]]
+    assert [w[4] for w in title] == ["HSC", "reprocessing"]
+    heights = sorted(w[3] - w[1] for w in words)
+    body = heights[len(heights) // 2]
+    assert min(w[3] - w[1] for w in title) > 1.15 * body
+
+
+def test_impact_shifts_sit_inside_their_boxes(pdf, pages) -> None:
+    """Each "+90d" is right under an ID (in its box), not floating between boxes."""
+    numbers = [i for i, page in enumerate(pages, start=1)
+               if re.search(r"(?<![\w-])\+\d+d(?!\w)", page)]
+    shifts = 0
+    for number in numbers:
+        words = _words(pdf, number, number)
+        for x0, y0, x1, _y1, word in words:
+            if not re.fullmatch(r"\+\d+d", word):
+                continue
+            shifts += 1
+            centre = (x0 + x1) / 2
+            above = [w for w in words if re.fullmatch(r"(LDM|DM)-[\w-]+", w[4])
+                     and w[0] <= centre <= w[2] and -3 <= y0 - w[3] <= 6]
+            assert above, (number, word, x0, y0)
+    assert shifts >= 8  # 2 + 1 + 6 moved milestones in the example's three views
+
+
+def test_milestone_headings_never_end_a_page(pages) -> None:
+    """A heading is followed on its page by the milestone's dates (the facts line)."""
+    first = next(i for i, p in enumerate(pages) if "EARLY INTEGRATION" in p
+                 and "CHAPTER" in p.upper() and "CONTENTS" not in p.upper())
+    last = next(i for i, p in enumerate(pages) if i > first and "DEPENDENCY DIAGRAMS" in p)
+    headings = 0
+    for number in range(first, last):
+        lines = [line for line in pages[number].splitlines() if line.strip()]
+        for index, line in enumerate(lines):
+            # At the margin, and no reference (those carry "(page N)" in this PDF).
+            if not re.match(r"LDM-503-\w+: \S", line) or "(page" in line:
+                continue
+            headings += 1
+            # The next line, or the one after when the title wraps; never the page number.
+            following = [text.strip() for text in lines[index + 1:index + 3]
+                         if index + 1 < len(lines) - 1]
+            assert any(re.match(r"(Due|Forecast|Completed|Status)\b", text, re.IGNORECASE)
+                       for text in following), (number + 1, line.strip(), following)
+    assert headings == len(declared_ids())

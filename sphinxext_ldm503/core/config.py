@@ -116,6 +116,16 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "'DM milestone' with the default internal patterns and 'project milestone' with "
         "a plan's own, 'external milestone'.",
     ),
+    ConfigValue(
+        "ldm503_document_handle", None, "", (str, type(None)),
+        "The document's handle (e.g. 'LDM-503'), printed above the title on the PDF's "
+        "title page.",
+    ),
+    ConfigValue(
+        "ldm503_plan_date", None, "", (str, date, type(None)),
+        "ISO date the plan is issued as of, printed on the PDF's title page in place of "
+        "the build date (so the page a manager signs does not change with each build).",
+    ),
 )
 DEFAULTS: dict[str, Any] = {value.name: value.default for value in CONFIG_VALUES}
 
@@ -192,6 +202,19 @@ def _today(name: str, value: object) -> Validated:
     return str(value), []
 
 
+def _plan_date(name: str, value: object) -> Validated:
+    if isinstance(value, date):
+        return value.isoformat(), []
+    if not value:
+        return None, []
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        return None, [f"invalid date {value!r}: use YYYY-MM-DD; the title page shows the "
+                      "build date"]
+    return str(value), []
+
+
 def _flag(name: str, value: object) -> Validated:
     if isinstance(value, bool):
         return value, []
@@ -252,6 +275,8 @@ VALIDATORS: dict[str, Callable[[str, object], Validated]] = {
     "ldm503_json": _flag,
     "ldm503_title_prefixes": lambda n, v: _strings(n, v, regex=False),
     "ldm503_kind_labels": _kind_labels,
+    "ldm503_document_handle": _optional_text,
+    "ldm503_plan_date": _plan_date,
 }
 
 

@@ -386,7 +386,8 @@ def render_graph(
     scope = "neighbourhood" if options.neighbourhood else "root" if options.root else "plan"
     # On paper the whole plan is packed tighter and its legend is a strip (see latex.py).
     printed = builder.format == "latex" and scope == "plan"
-    graph_attrs, node_attrs = print_graph_attrs(options.layout) if printed else ({}, {})
+    graph_attrs, node_attrs = (print_graph_attrs(options.layout, scope)
+                               if builder.format == "latex" else ({}, {}))
     critical = options.root if options.critical_path == "" else options.critical_path
     node_extra, edge_extra = graph_styles(plan, critical, location)
     code = build_dot(plan, options, url_for=diagram_links(builder, docname), at_risk=domain.at_risk,

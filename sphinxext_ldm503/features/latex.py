@@ -13,7 +13,12 @@ the placeholders are filled and before references are resolved:
 * every milestone gets a contents line (hence a PDF bookmark) under its chapter,
   and ``:ms:`` references in running text get the page number;
 * diagrams are sized so that each figure, with its legend and caption, fits one
-  page; the whole-plan diagram gets a sideways float page of its own.
+  page; the whole-plan diagram gets a sideways float page of its own; a
+  milestone's own diagram gets a numbered caption ("Dependencies of ...");
+* a milestone's heading is set off by a rule and a larger font, and its dates and
+  status take one line instead of a field list of five;
+* the title page shows the document's handle, version and plan date
+  (``ldm503_document_handle``, ``release``, ``ldm503_plan_date``).
 """
 
 # LaTeX is all braces: %-formatting keeps it readable where f-strings would double them.
@@ -34,6 +39,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.ext.graphviz import GraphvizError, graphviz, render_dot, render_dot_latex
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import texescape
 from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.texescape import escape as tex_escape
 
@@ -43,6 +49,7 @@ from ..render import dotrun
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.config import Config
     from sphinx.writers.latex import LaTeXTranslator
 
 TEXINPUTS = Path(__file__).parent.parent / "texinputs"
@@ -63,10 +70,19 @@ SIDEWAYS_MILESTONES = 20
 
 #: Graphviz attributes of the whole-plan dependency diagram in the PDF: tighter
 #: boxes and ``ratio=compress`` pack its 142 milestones into a landscape page
-#: at half size, so 12-point labels stay at 6 points on paper.
+#: at half size, so 12-point labels stay at 6 points on paper. The boxes keep
+#: a tenth of an inch beside and a twentieth above their labels: with less, a
+#: label touched or crossed a rounded (DM) or dashed (undeclared) outline, whose
+#: corners cut into the margin dot leaves.
 PLAN_PRINT_ATTRS = {"ratio": "compress", "size": "16,10", "nodesep": "0.04",
                     "ranksep": "0.16"}
-PLAN_PRINT_NODE_ATTRS = {"height": "0.2", "margin": "0.04,0.01"}
+PLAN_PRINT_NODE_ATTRS = {"height": "0.2", "margin": "0.1,0.05"}
+#: Every other diagram in the PDF (a milestone's own, a root's, an impact view): more room around
+#: labels of two or three lines than dot's default (0.11, 0.055), for the same reason.
+PRINT_NODE_ATTRS = {"margin": "0.16,0.08"}
+#: Fields of a milestone's facts line kept whole on one line (short values).
+SHORT_FACTS = frozenset({"Due", "Forecast", "Completed", "Status", "Level"})
+
 #: The timeline is tall: shorter rows let it fit a portrait page at 6 points.
 TIMELINE_PRINT_ATTRS = {"ranksep": "0.12"}
 
@@ -91,8 +107,11 @@ class sideways_figure(nodes.figure):
     """A figure on a float page of its own, turned sideways (``sidewaysfigure``)."""
 
 
-def print_graph_attrs(layout: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Graph and node attributes of a whole-plan diagram drawn for the PDF."""
+def print_graph_attrs(layout: str, scope: str = "plan") -> tuple[dict[str, str], dict[str, str]]:
+    """Graph and node attributes of a diagram drawn for the PDF (``scope`` as
+    ``ldm503_scope``: plan, root, neighbourhood; or impact, the schedule's view)."""
+    if scope != "plan":
+        return {}, dict(PRINT_NODE_ATTRS)
     if layout == "timeline":
         return dict(TIMELINE_PRINT_ATTRS), {}
     return dict(PLAN_PRINT_ATTRS), dict(PLAN_PRINT_NODE_ATTRS)
@@ -259,6 +278,7 @@ class LatexLayout(SphinxPostTransform):
         self.wrap_ids()
         self.add_pagerefs()
         self.add_toc_entries()
+        self.style_milestones()
         wide: list[tuple[nodes.Element, nodes.Element]] = []
         for table in list(self.document.findall(nodes.table)):
             if any(c.startswith("ldm503-") for c in table["classes"]):
@@ -358,6 +378,43 @@ class LatexLayout(SphinxPostTransform):
             ms = domain.plan.get(ms_id)
             title = ms.title if ms is not None else ""
             desc.insert(0, milestone_tocentry(milestone_id=ms_id, title=title or ""))
+
+    # milestone blocks
+
+    def style_milestones(self) -> None:
+        """Milestone headings that read as headings, and their facts on one line.
+
+        In print the field list of dates and status (up to five two-line fields:
+        Due, Forecast, Completed, Status, Schedule title) pushed the prerequisites
+        half a page down; a line of ``name value`` pairs says the same. HTML keeps
+        its field list.
+        """
+        for desc in list(self.document.findall(addnodes.desc)):
+            if desc.get("domain") != "ldm503" or desc.get("objtype") != "milestone":
+                continue
+            desc.parent.insert(desc.parent.index(desc), _raw("\\ldmmilestonehead\n"))
+            for name in desc.findall(addnodes.desc_name):
+                name[:] = [nodes.inline("", "", *name.children, classes=["ldm503-heading"])]
+            for fields in list(desc.findall(nodes.field_list)):
+                if "ldm503-meta" in fields["classes"]:
+                    fields.replace_self(self.facts_line(fields))
+
+    def facts_line(self, fields: nodes.field_list) -> nodes.paragraph:
+        """One paragraph of ``\\ldmfact{name}{value}`` pairs; long values may wrap."""
+        line = nodes.paragraph(classes=["ldm503-facts"])
+        for index, field in enumerate(fields.findall(nodes.field)):
+            name = field[0].astext()
+            body = [child for para in field[1].children
+                    for child in (para.children if isinstance(para, nodes.paragraph)
+                                  else [para])]
+            if index:
+                line += _raw("\\ldmfactsep{}")
+            # Dates, status and level are short: each stays whole on its line.
+            command = "ldmfact" if name in SHORT_FACTS else "ldmfactlong"
+            line += _raw("\\%s{%s}{" % (command, self.escape(name)))
+            line.extend(node.deepcopy() for node in body)
+            line += _raw("}")
+        return line
 
     # tables
 
@@ -489,6 +546,10 @@ class LatexLayout(SphinxPostTransform):
             legend_height = "60pt" if scope == "plan" else ".2\\textheight"
             container.insert(container.index(legend),
                              _raw("\\ldmimagemaxheight{%s}\n" % legend_height))
+        if scope == "neighbourhood" and figure is None:
+            ms_id = _diagram_root(image, container)
+            if ms_id:
+                container += _raw("\\ldmcaption{Dependencies of %s}\n" % self.escape(ms_id))
         linked = linked_graphviz(image.rawsource, *image.children, **image.attributes)
         linked.source, linked.line = image.source, image.line
         image.replace_self(linked)
@@ -544,6 +605,19 @@ class LatexLayout(SphinxPostTransform):
                     end.parent.remove(end)
                     following.parent.remove(following)
                 break
+
+
+def _diagram_root(image: nodes.Element, container: nodes.Element) -> str | None:
+    """The milestone a neighbourhood diagram is drawn for: its root, else its block's ID."""
+    root = getattr(image.get("ldm503_outline"), "root", None)
+    if isinstance(root, str) and root:
+        return root
+    parent = container.parent
+    while parent is not None and not isinstance(parent, addnodes.desc):
+        parent = parent.parent
+    sig = next(iter(parent.findall(addnodes.desc_signature)), None) if parent else None
+    parts = sig.get("_toc_parts") if sig is not None else None
+    return parts[0] if parts else None
 
 
 def _environments(node: nodes.Node) -> list[int]:
@@ -623,9 +697,37 @@ def copy_style(app: Sphinx, exception: Exception | None) -> None:
         copy_asset_file(TEXINPUTS / f"{STY}.sty", app.outdir, force=True)
 
 
+def title_page(app: Sphinx, config: Config) -> None:
+    """The title page shows the handle and plan date from ``conf.py`` (:func:`maketitle`).
+
+    Runs after the ``ldm503_*`` values are validated (priority 800 > 500). A project
+    that writes its own ``maketitle`` keeps it.
+    """
+    elements = dict(config.latex_elements or {})
+    if "maketitle" in elements:
+        return
+    elements["maketitle"] = maketitle(config.ldm503_document_handle, config.ldm503_plan_date,
+                                      config.latex_engine)
+    config.latex_elements = elements
+
+
+def maketitle(handle: str | None, plan_date: str | None, engine: str = "pdflatex") -> str:
+    """``\\ldmmaketitle{handle}{plan date}``, both escaped for LaTeX (either may be empty).
+
+    The plan date replaces the build date Sphinx prints, so the title page is the
+    same in every build of the same plan.
+    """
+    # The escaping tables are filled when the LaTeX builder starts, after config-inited:
+    # without this a fresh process would write the handle unescaped.
+    texescape.init()
+    return "\\ldmmaketitle{%s}{%s}" % (tex_escape(" ".join((handle or "").split()), engine),
+                                       tex_escape(plan_date or "", engine))
+
+
 def setup(app: Sphinx) -> None:
     """The PDF: style package, LaTeX-only nodes and the layout transform."""
     app.add_latex_package(STY)
+    app.connect("config-inited", title_page, priority=800)
     # The nodes exist only in LaTeX doctrees; other builders skip them should one leak.
     none = (skip, None)
     for node_class, visit in ((milestone_tocentry, visit_tocentry),

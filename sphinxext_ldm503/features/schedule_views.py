@@ -208,6 +208,7 @@ def _impact_diagram(
     from ..render.graph import GraphOptions, build_dot
     from ..render.schedule_dot import impact_styles
     from .diagrams import diagram_links, dot_missing, graphviz_alt
+    from .latex import print_graph_attrs
 
     builder = transform.builder
     if dot_missing(builder, domain):
@@ -219,9 +220,13 @@ def _impact_diagram(
     counter = getattr(transform, "_ldm503_graphs", 0) + 1
     transform._ldm503_graphs = counter  # type: ignore[attr-defined]
     image = graphviz()
+    # On paper, the room around labels every other small diagram gets (latex.py).
+    node_attrs = print_graph_attrs(options.layout, "impact")[1] \
+        if builder.format == "latex" else None
     image["code"] = build_dot(domain.plan, options, url_for=diagram_links(builder, docname),
                               at_risk=domain.at_risk, name=f"ldm503-impact-{counter}",
-                              node_extra=node_extra, edge_extra=edge_extra)
+                              node_attrs=node_attrs, node_extra=node_extra,
+                              edge_extra=edge_extra)
     image["options"] = {"docname": docname}
     image["alt"] = graphviz_alt(f"What moves: {', '.join(ids)}", builder)
     image["classes"] = ["ldm503-graph-image"]

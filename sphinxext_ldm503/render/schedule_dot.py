@@ -15,6 +15,7 @@ import graphviz
 from ..core.model import Edge, Milestone, id_key
 from ..core.schedule import CriticalPath, Impact, days_text, edge_slack
 from .graph import edge_tooltip
+from .graph.dot import LABEL_LINE
 
 PATH_COLOR = "#1d4ed8"
 DIM_COLOR = "#d1d5db"
@@ -75,7 +76,7 @@ def critical_path_styles(path: CriticalPath | None) -> tuple[NodeExtra, EdgeExtr
 
 
 def impact_styles(result: Impact) -> tuple[NodeExtra, EdgeExtra]:
-    """Moved milestones in red with their shift as an outside label; the push in red."""
+    """Moved milestones in red with their shift under their ID; the push in red."""
     moves = {id_key(m.id): m for m in result.moves}
 
     def node_extra(ms: Milestone) -> dict[str, str]:
@@ -83,7 +84,7 @@ def impact_styles(result: Impact) -> tuple[NodeExtra, EdgeExtra]:
         if move is None:
             return {"color": DIM_COLOR, "fontcolor": DIM_TEXT, "fillcolor": DIM_FILL}
         return {"color": SLIP_COLOR, "fillcolor": SLIP_FILL, "penwidth": "2.0",
-                "xlabel": graphviz.nohtml(f"+{move.days}d"), "fontcolor": "#111827"}
+                LABEL_LINE: f"+{move.days}d", "fontcolor": "#111827"}
 
     def edge_extra(edge: Edge) -> dict[str, str]:
         attrs = slack_tooltip(edge)

@@ -150,6 +150,11 @@ class Statements:
         self._parts[key] = (owner, *parts)
 
 
+#: The key of ``node_extra``'s attributes that is no Graphviz attribute: a line of
+#: text added to the node's label, under its ID (and title).
+LABEL_LINE = "ldm503_label_line"
+
+
 def _node_label(ms: Milestone, options: GraphOptions) -> str:
     parts = [label_text(ms.id)]
     if options.labels == "title" and ms.title:
@@ -228,7 +233,13 @@ def build_dot(
             add_link(attrs, url)
             if node_extra is not None:
                 attrs.update(node_extra(ms))
-            parts = _attr_list_around(graphviz.nohtml(_node_label(ms, options)), attrs, "id")
+            label = _node_label(ms, options)
+            # A line a view adds inside the box (the impact view's "+90d"): an outside
+            # label (xlabel) is placed after the layout, between boxes, over them.
+            extra_line = attrs.pop(LABEL_LINE, None)
+            if extra_line:
+                label += "\\n" + label_text(extra_line)
+            parts = _attr_list_around(graphviz.nohtml(label), attrs, "id")
             statements.put(key, ms, parts)
         node_id = unique_id(short_name(f"{id_prefix}-{ms.anchor}"))
         target.body.append(

@@ -99,7 +99,9 @@ def build_legend_dot(
             "rankdir": "TB", "fontname": FONT, "fontsize": "11", "bgcolor": "transparent",
             "nodesep": "0.15", "ranksep": "0.12", "id": html_id(name), "newrank": "true",
         },
-        node_attr=node_defaults(options),
+        # On paper (strip) the samples get the room around their words that the
+        # printed diagrams' boxes get: rounded and dashed outlines cut into less.
+        node_attr={**node_defaults(options), **({"margin": "0.12,0.05"} if strip else {})},
         edge_attr=edge_defaults(),
     )
     words = kind_words(options)
