@@ -9,6 +9,7 @@ be able to tell: the pages, the images and the LaTeX are the same.
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -60,6 +61,28 @@ def test_speed_layer_off_gives_the_same_html(rootdir, tmp_path, monkeypatch, for
     assert images_on == images_off and images_on
 
 
+def test_without_fork_the_speed_layer_draws_in_batches(rootdir, tmp_path, monkeypatch) -> None:
+    """A machine that cannot fork (or a host with threads) gets the same pages: the
+    forked copy is an implementation of the dry run, never a requirement."""
+    from sphinxext_ldm503.speed import prefork
+
+    monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)
+    monkeypatch.setattr(prefork, "can_fork", lambda: False)
+    forks: list[int] = []
+
+    def no_fork() -> int:
+        forks.append(1)
+        raise OSError("fork is unavailable here")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-graphs", src)
+    without = build(src, tmp_path / "without", "html", ldm503_fork_diagrams=True)
+    off = build(src, tmp_path / "off", "html", ldm503_speed=False)
+    assert bodies(Path(without.outdir)) == bodies(Path(off.outdir))
+    assert forks == []
+
+
 def test_speed_layer_off_gives_the_same_latex(rootdir, tmp_path) -> None:
     src = tmp_path / "src"
     shutil.copytree(rootdir / "test-latex", src)
@@ -77,8 +100,6 @@ def test_speed_layer_off_gives_the_same_latex(rootdir, tmp_path) -> None:
 def test_speed_layer_off_touches_nothing_process_wide(rootdir, tmp_path, monkeypatch) -> None:
     """Off, the build neither freezes the collector nor forks: a host process sees no
     difference at any point of the build."""
-    import os
-
     from sphinxext_ldm503.speed import gcfreeze
 
     forks: list[int] = []

@@ -43,6 +43,7 @@ from sphinx.util import texescape
 from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.texescape import escape as tex_escape
 
+from ..framework.compat import latex_page_ref, latex_replace_closing, latex_section_names, toc_parts
 from ..framework.diagnostics import warn
 from ..framework.domain import get_domain
 from ..render import dotrun
@@ -126,7 +127,7 @@ def visit_tocentry(self: LaTeXTranslator, node: milestone_tocentry) -> None:
     hyperref turns each contents line into a bookmark, anchored by the
     ``\\phantomsection`` at the milestone's signature.
     """
-    names = self.sectionnames
+    names = latex_section_names(self)
     level = names[min(max(self.sectionlevel + 1, 0), len(names) - 1)]
     # A long ID may wrap between its pieces; bookmarks (PDF strings) get none of it.
     parts, _forced = id_parts(node["milestone_id"])
@@ -139,7 +140,7 @@ def visit_tocentry(self: LaTeXTranslator, node: milestone_tocentry) -> None:
 
 def visit_pageref(self: LaTeXTranslator, node: milestone_pageref) -> None:
     """Sphinx's own page reference style (``latex_show_pagerefs``), for ``:ms:`` only."""
-    self.body.append(" (%s)" % self.hyperpageref(node["target"]))
+    self.body.append(" (%s)" % latex_page_ref(self, node["target"]))
     raise nodes.SkipNode
 
 
@@ -152,7 +153,7 @@ def visit_sideways_figure(self: LaTeXTranslator, node: sideways_figure) -> None:
     # \ifdefined: the PDF engines' page attribute; other engines just turn the page.
     self.body[opening] = ("\n\\begin{sidewaysfigure}\n"
                           "\\ifdefined\\pdfpageattr\\ldmrotatethispage\\fi\n")
-    self.context[-1] = "\\end{sidewaysfigure}\n"
+    latex_replace_closing(self, "\\end{sidewaysfigure}\n")
 
 
 def visit_linked_graphviz(self: LaTeXTranslator, node: linked_graphviz) -> None:
@@ -374,7 +375,7 @@ class LatexLayout(SphinxPostTransform):
             if sig is None or not sig["ids"]:
                 continue
             # The ID: _toc_name is "ID: title" for the HTML contents (issue 15).
-            ms_id = (sig.get("_toc_parts") or ("",))[0]
+            ms_id = (toc_parts(sig) or ("",))[0]
             ms = domain.plan.get(ms_id)
             title = ms.title if ms is not None else ""
             desc.insert(0, milestone_tocentry(milestone_id=ms_id, title=title or ""))
@@ -616,7 +617,7 @@ def _diagram_root(image: nodes.Element, container: nodes.Element) -> str | None:
     while parent is not None and not isinstance(parent, addnodes.desc):
         parent = parent.parent
     sig = next(iter(parent.findall(addnodes.desc_signature)), None) if parent else None
-    parts = sig.get("_toc_parts") if sig is not None else None
+    parts = toc_parts(sig) if sig is not None else None
     return parts[0] if parts else None
 
 

@@ -203,11 +203,9 @@ def _impact_diagram(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain, result: Any
 ) -> list[nodes.Node]:
     """The moved milestones and the edges between them, drawn like the other diagrams."""
-    from sphinx.ext.graphviz import graphviz
-
     from ..render.graph import GraphOptions, build_dot
     from ..render.schedule_dot import impact_styles
-    from .diagrams import diagram_links, dot_missing, graphviz_alt
+    from .diagrams import diagram_links, dot_missing, graphviz_alt, ldm503_diagram
     from .latex import print_graph_attrs
 
     builder = transform.builder
@@ -217,9 +215,11 @@ def _impact_diagram(
     ids = tuple(m.id for m in result.moves)
     options = GraphOptions(include=ids, classifier=domain.check_config().classifier)
     node_extra, edge_extra = impact_styles(result)
-    counter = getattr(transform, "_ldm503_graphs", 0) + 1
-    transform._ldm503_graphs = counter  # type: ignore[attr-defined]
-    image = graphviz()
+    made = domain.build.impact_diagrams
+    counter = made[docname] = made.get(docname, 0) + 1
+    # Our diagram node: drawn under ldm503_dot_render_timeout, whole files only, as
+    # every other diagram (the table above says it all if dot fails).
+    image = ldm503_diagram()
     # On paper, the room around labels every other small diagram gets (latex.py).
     node_attrs = print_graph_attrs(options.layout, "impact")[1] \
         if builder.format == "latex" else None
@@ -236,18 +236,7 @@ def _impact_diagram(
 
 def _previous_rows(domain: MilestoneDomain, location: tuple[str, int | None]) -> list[Milestone]:
     """Rows of ``ldm503_catalog_previous``, read once per build; problems warned once."""
-    cached = getattr(domain, "_ldm503_previous", None)
-    configured = domain.env.config.ldm503_catalog_previous
-    if cached is not None and cached[0] == configured:
-        return cached[1]
-    from ..core.catalog import load_catalog
-
-    rows, problems = load_catalog(Path(configured))
-    for problem in problems:
-        where: Any = f"{configured}:{problem.row}" if problem.row else location
-        warn(f"ldm503_catalog_previous: {problem.message}", "invalid", where)
-    domain._ldm503_previous = (configured, rows)  # type: ignore[attr-defined]
-    return rows
+    return domain.previous_catalog_rows(Location(location[0], location[1]))
 
 
 def render_changes(
@@ -351,8 +340,8 @@ def render_timeline(
         container += nodes.paragraph("No dated milestone to draw.", "No dated milestone to draw.")
         return [container]
     if fmt is None or not available():
-        if fmt is not None and not getattr(builder, "_ldm503_no_matplotlib", False):
-            builder._ldm503_no_matplotlib = True  # type: ignore[attr-defined]
+        if fmt is not None and not domain.build.no_matplotlib_said:
+            domain.build.no_matplotlib_said = True
             warn("milestone-timeline: matplotlib is not installed, so timelines are shown as "
                  "lists: pip install 'sphinxext-ldm503[timeline]'", "graph", _location(node))
         container += _timeline_list(rows)

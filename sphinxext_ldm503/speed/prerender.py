@@ -39,7 +39,7 @@ from sphinx.util.nodes import inline_all_toctrees
 from ..features.images import DRAWN_AS, image_name, image_path, relink_dirs
 from ..framework import guard
 from ..framework import nodes as ldm_nodes
-from ..framework.compat import written_doctree
+from ..framework.compat import reading_as, suppress_logging, written_doctree
 from ..framework.domain import get_domain
 from . import batchdot, prefork
 
@@ -198,15 +198,13 @@ def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
     env: BuildEnvironment = builder.env
     outdir = Path(builder.outdir) / getattr(builder, "imagedir", "")
     dry_run = _DryRun(builder)
-    previous = env.temp_data.get("docname")
-    try:
-        with logging.suppress_logging():
-            for docname, doctree in _doctrees(builder, pages):
-                env.temp_data["docname"] = docname
+    with suppress_logging():
+        for docname, doctree in _doctrees(builder, pages):
+            with reading_as(env, docname):
                 imgpath = image_path(builder, docname) if fmt == "svg" else ""
                 page = PageDiagrams(docname, {}, [])
                 for index, node in enumerate(_placeholders(domain, docname, doctree)):
-                    with logging.suppress_logging() as captured:
+                    with suppress_logging() as captured:
                         results = render_graph(dry_run, node, domain, index)  # type: ignore[arg-type]
                     page.rendered[_memo_key(docname, index, node)] = (results, captured.clear())
                     for result in results:
@@ -220,11 +218,6 @@ def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
                                        if fmt == "svg" and image.get("svg_id") else None)
                             page.images.append((target, image["code"], variant))
                 yield page
-    finally:
-        if previous is None:
-            env.temp_data.pop("docname", None)
-        else:
-            env.temp_data["docname"] = previous
 
 
 def _placeholders(domain: MilestoneDomain, docname: str,
