@@ -18,9 +18,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from fnmatch import fnmatchcase
-from functools import lru_cache
 
+from .classify import matches_any, matches_globs
 from .model import Edge, Location, Milestone, Plan, id_key, natural_key
 
 # -- dates and slack --------------------------------------------------------------
@@ -501,11 +500,6 @@ def diff_catalogs(old: Iterable[Milestone], new: Iterable[Milestone]) -> list[Ch
     return changes
 
 
-def matches_globs(milestone_id: str, patterns: Iterable[str]) -> bool:
-    """Whether an ID matches any glob, ignoring case (as ``:include:`` does everywhere)."""
-    return any(fnmatchcase(id_key(milestone_id), id_key(p)) for p in patterns)
-
-
 def select_changes(
     changes: Iterable[Change],
     *,
@@ -565,22 +559,6 @@ class Drift:
         return text
 
 
-@lru_cache(maxsize=256)
-def _compile(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error:
-        return None
-
-
-def _ignored(milestone_id: str, patterns: Sequence[str]) -> bool:
-    for pattern in patterns:
-        compiled = _compile(pattern)
-        if compiled is not None and compiled.search(milestone_id):
-            return True
-    return False
-
-
 def schedule_drift(plan: Plan, ignore_patterns: Sequence[str] = ()) -> list[Drift]:
     """Plan milestones whose prerequisites and schedule predecessors disagree.
 
@@ -600,9 +578,9 @@ def schedule_drift(plan: Plan, ignore_patterns: Sequence[str] = ()) -> list[Drif
             continue
         mine = tuple(dict.fromkeys(
             e.target.id for e in prerequisite_edges(plan, ms.id)
-            if not _ignored(e.target.id, ignore_patterns)
+            if not matches_any(e.target.id, ignore_patterns)
         ))
-        theirs = tuple(i for i in row.schedule_predecessors if not _ignored(i, ignore_patterns))
+        theirs = tuple(i for i in row.schedule_predecessors if not matches_any(i, ignore_patterns))
         mine_keys = {id_key(i) for i in mine}
         theirs_keys = {id_key(i) for i in theirs}
         plan_only = tuple(sorted((i for i in mine if id_key(i) not in theirs_keys), key=id_key))
