@@ -417,8 +417,8 @@ def render_graph(
     elif node.get("legend", True) and not textual:  # a legend in words says nothing
         legend = ldm503_diagram()
         legend["code"] = for_output_format(build_legend_dot(
-            options, used=legend_keys(subplan, options, domain.at_risk), strip=printed),
-            builder, config)
+            options, used=_legend_keys(plan, subplan, options, domain.at_risk, critical),
+            strip=printed), builder, config)
         legend["options"] = {"docname": docname}
         legend["alt"] = graphviz_alt("Legend of the diagram above", builder)
         legend["classes"] = ["ldm503-legend"]
@@ -426,6 +426,19 @@ def render_graph(
         # A direct child: latex.py sizes legends it finds among the container's children.
         container += legend
     return [container]
+
+
+def _legend_keys(plan: Any, subplan: Any, options: GraphOptions, at_risk: Any,
+                 critical: str | None) -> frozenset[str]:
+    """The key's entries: what the diagram draws, its critical path included."""
+    from .model import id_key
+    from .schedule import critical_path
+
+    path = critical_path(plan, critical.strip()) if critical and critical.strip() else None
+    if path is None:
+        return legend_keys(subplan, options, at_risk)
+    return legend_keys(subplan, options, at_risk,
+                       on_path={id_key(i) for i in path.ids}, path_edges=path.edges)
 
 
 class DiagramTransform(PlaceholderTransform):

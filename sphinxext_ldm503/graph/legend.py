@@ -14,9 +14,14 @@ from .escape import _html_id, _label_text, _tooltip_text
 from .options import GraphOptions, kind_of
 from .select import SubPlan
 from .style import (
+    CRITICAL_EDGE,
+    CRITICAL_NODE,
+    DIMMED_EDGE,
+    DIMMED_NODE,
     EDGE_PLAIN,
     EDGE_STYLES,
     FONT,
+    KIND_STYLES,
     LATE_COLOR,
     _is_late,
     node_state,
@@ -33,8 +38,12 @@ SAMPLE_OPTIONS = GraphOptions()
 #: Every entry the legend can show, in its order.
 LEGEND_KEYS: tuple[str, ...] = (
     "test", "dm", "external", "completed", "in-progress", "at-risk", "descoped", "undeclared",
-    "plain", "open", "resolved", "dropped", "late",
+    "critical", "off-path",
+    "critical-edge", "off-path-edge", "plain", "open", "resolved", "dropped", "late",
 )
+#: The entries only a critical-path diagram draws: there colour says "on the path" or
+#: not, and a milestone's kind is told by its shape alone.
+CRITICAL_KEYS = frozenset({"critical", "off-path", "critical-edge", "off-path-edge"})
 
 
 def kind_words(options: GraphOptions) -> dict[str, str]:
@@ -58,20 +67,45 @@ def kind_words(options: GraphOptions) -> dict[str, str]:
 
 
 def legend_keys(
-    subplan: SubPlan, options: GraphOptions, at_risk: Iterable[str] = ()
+    subplan: SubPlan, options: GraphOptions, at_risk: Iterable[str] = (), *,
+    on_path: Collection[str] | None = None, path_edges: Collection[tuple[str, str]] = (),
 ) -> frozenset[str]:
-    """The legend entries one diagram needs: the kinds, states and edge styles it draws."""
+    """The legend entries one diagram needs: the kinds, states and edge styles it draws.
+
+    ``on_path`` (ID keys) and ``path_edges`` ((dependent key, prerequisite key), as
+    :attr:`.schedule.CriticalPath.edges`) describe a highlighted critical path, None
+    for none. Its styles override others (schedule_dot.critical_path_styles): a
+    dimmed milestone shows no state, a dimmed edge no "plain" colour, an edge on the
+    path no query's dashes. The key lists what is drawn, nothing else.
+    """
     risky = {id_key(x) for x in at_risk}
+    critical = on_path is not None
+    path_nodes = set(on_path or ())
+    path = set(path_edges)
     used: set[str] = set()
     for ms in subplan.milestones:
         used.add(kind_of(ms, options))
+        dimmed = critical and ms.key not in path_nodes
+        if critical:
+            used.add("off-path" if dimmed else "critical")
         state = node_state(ms, at_risk=ms.key in risky)
-        if state != "planned":
+        if state != "planned" and not dimmed:
             used.add(state)
         if not ms.declared:
             used.add("undeclared")
     for edge in subplan.edges:
-        used.add(edge.prerequisite.query or "plain")
+        query = edge.prerequisite.query
+        if critical and (edge.source.key, edge.target.key) in path:
+            used.add("critical-edge")
+            if query == "resolved":  # its circle stays; dashes and dots turn solid
+                used.add(query)
+            continue
+        if critical:
+            used.add("off-path-edge")
+            if query:
+                used.add(query)
+            continue
+        used.add(query or "plain")
         if options.layout == "timeline" and edge.prerequisite.active and _is_late(edge):
             used.add("late")
     return frozenset(used)
@@ -113,8 +147,21 @@ def build_legend_dot(
         ("descoped", Milestone("DM-AP-2", status="descoped"), "descoped"),
         ("undeclared", Milestone("DM-AP-3", declared=False), "not declared here"),
     ]
+    critical = bool(wanted & CRITICAL_KEYS)
+    samples += [
+        ("critical", Milestone("DM-AP-7"), "on the critical path"),
+        ("off-path", Milestone("DM-AP-8"), "not on the critical path"),
+    ]
     samples = [sample for sample in samples if sample[0] in wanted]
+    overrides: dict[str, dict[str, str]] = {"critical": CRITICAL_NODE, "off-path": DIMMED_NODE}
+    if critical:
+        # Blue and grey mean "on the path" and "not on it" here: the kinds are shown in
+        # one neutral outline, told apart by shape, as the diagram tells them.
+        neutral = {k: KIND_STYLES["dm"][k] for k in ("color", "fontcolor")}
+        overrides.update({kind: neutral for kind in KIND_STYLES})
     edges = [
+        ("critical-edge", CRITICAL_EDGE, "critical path"),
+        ("off-path-edge", DIMMED_EDGE, "other prerequisite"),
         ("plain", {}, "prerequisite \u2192 milestone"),
         ("open", EDGE_STYLES["open"], "open review query"),
         ("resolved", EDGE_STYLES["resolved"], "resolved query"),
@@ -132,7 +179,7 @@ def build_legend_dot(
             for key, ms, text in row:
                 sub.node(f"n_{key}", label=graphviz.nohtml(_label_text(text)),
                          tooltip=graphviz.nohtml(_tooltip_text(text)),
-                         **node_style(ms, SAMPLE_OPTIONS))
+                         **{**node_style(ms, SAMPLE_OPTIONS), **overrides.get(key, {})})
         rows.append([f"n_{key}" for key, _, _ in row])
     for start in range(0, len(edges), edges_per_row):
         row_names: list[str] = []

@@ -59,6 +59,19 @@ EDGE_STYLES: dict[str, dict[str, str]] = {
 LATE_COLOR = "#b91c1c"
 TIMELINE_EDGE_COLOR = "#9ca3af"
 
+#: A critical path (``milestone-graph :critical-path:``): its milestones and edges in
+#: thick blue, the rest dimmed. Here, not in schedule_dot, so that the key draws them
+#: from the same table as the diagram. Dimmed, a label still reads: #5b6470 on the
+#: dimmed fill is 5.6:1 (WCAG asks 4.5), where the grey it replaces (#9ca3af) was 2.5:1.
+PATH_COLOR = "#1d4ed8"
+DIM_COLOR = "#d1d5db"
+DIM_TEXT = "#5b6470"
+DIM_FILL = "#f9fafb"
+CRITICAL_NODE: dict[str, str] = {"color": PATH_COLOR, "penwidth": "2.6"}
+CRITICAL_EDGE: dict[str, str] = {"color": PATH_COLOR, "penwidth": "2.4", "style": "solid"}
+DIMMED_NODE: dict[str, str] = {"color": DIM_COLOR, "fontcolor": DIM_TEXT, "fillcolor": DIM_FILL}
+DIMMED_EDGE: dict[str, str] = {"color": DIM_COLOR}
+
 
 def node_state(ms: Milestone, *, at_risk: bool = False) -> str:
     """The state a node's fill shows: completed and descoped win over at risk."""
