@@ -371,10 +371,15 @@ def render_graph(
     if advice:
         warn(advice, "graph", location)
     # no-search: the key under each milestone's diagram is the same words every time.
+    # ldm503-wide: an overview (the whole plan, a root's chains) may take the room a
+    # theme leaves beside its column (ldm503.css): its labels are then read without
+    # zooming (issue 27). A milestone's own small diagram stays in the column.
     container = nodes.container(classes=["ldm503-graph", "no-search"])
     if _dot_missing(builder, domain):
         container += _outline(domain, options, docname)
         return [container]
+    if not options.neighbourhood:
+        container["classes"].insert(1, "ldm503-wide")
 
     # The document is part of the name: singlehtml puts every page's SVG ids in one page.
     name = f"ldm503-{_html_id(docname)}-{options.root or 'plan'}-{index + 1}"

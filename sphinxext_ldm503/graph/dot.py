@@ -53,8 +53,14 @@ def _graph_attrs(options: GraphOptions, name: str) -> dict[str, str]:
         # lines keep them inside the picture instead of looping round it.
         attrs.update(nodesep="0.10", ranksep="0.22", splines="line")
     else:
-        # Multi-line title labels need a little air between them; ID labels don't.
-        attrs.update(nodesep="0.10" if options.labels == "title" else "0.06", ranksep="0.20")
+        # Multi-line title labels need a little air between them; ID labels don't. With
+        # ID labels a rank is one column of boxes (rankdir LR) and the page scales the
+        # whole width to fit: the less room between ranks, the larger the labels (the
+        # example's plan: 1,140 pt wide instead of 1,222, issue 27).
+        if options.labels == "title":
+            attrs.update(nodesep="0.10", ranksep="0.20")
+        else:
+            attrs.update(nodesep="0.06", ranksep="0.10")
     return attrs
 
 
@@ -64,7 +70,8 @@ def _node_defaults(options: GraphOptions) -> dict[str, str]:
         "fontsize": str(FONT_SIZE),
         "height": "0.24",
         "width": "0.3",
-        "margin": "0.07,0.025",
+        # A label's box hugs it: its width, not the space around, is what counts.
+        "margin": "0.05,0.025",
         "penwidth": "1.1",
     }
 

@@ -36,6 +36,9 @@
     this.buildBar();
     this.bindNodes();
     this.bindPan();
+    this.sizeKey();
+    var self = this;
+    window.addEventListener("resize", function () { self.sizeKey(); });
     root.classList.add("ldm503-ready");
   }
 
@@ -346,6 +349,24 @@
     return pt * 96 / 72;
   };
 
+  /* The key under the diagram (sphinx.ext.graphviz's <object>, its text the size of the
+     diagram's labels at their natural size) drawn at the diagram's scale, never above
+     its natural size: a key larger than the labels it explains outshouts them, and one
+     wider than the diagram pulls the eye away from it (issue 27). CSS zoom scales the
+     object's box too, so nothing is left empty around it. In full size the diagram is
+     at its natural size, and so is the key's copy (see buildKey). */
+  Explorer.prototype.sizeKey = function () {
+    var container = this.root.closest && this.root.closest(".ldm503-graph");
+    if (!container) { return; }
+    var zoom = Math.min(1, this.currentScale());
+    if (!(zoom > 0)) { return; }
+    Array.prototype.forEach.call(container.children, function (child) {
+      if (child.querySelector && child.querySelector("object.ldm503-legend")) {
+        child.style.zoom = zoom >= 1 ? "" : String(Math.round(zoom * 1000) / 1000);
+      }
+    });
+  };
+
   Explorer.prototype.setScale = function (scale) {
     this.scale = scale;
     if (!scale) {
@@ -353,6 +374,7 @@
       this.svg.style.maxWidth = "";
       this.frame.classList.remove("ldm503-zoomable");
       if (!this.root.classList.contains("ldm503-fullscreen")) { this.frame.style.maxHeight = ""; }
+      this.sizeKey();
       return;
     }
     this.svg.style.maxWidth = "none";
@@ -360,6 +382,7 @@
     this.svg.style.height = "auto";
     this.frame.classList.add("ldm503-zoomable");
     if (!this.root.classList.contains("ldm503-fullscreen")) { this.frame.style.maxHeight = "80vh"; }
+    this.sizeKey();
   };
 
   Explorer.prototype.currentScale = function () {
@@ -404,6 +427,7 @@
       Array.prototype.forEach.call(part.querySelectorAll ? part.querySelectorAll("[id]") : [],
         function (el) { el.removeAttribute("id"); });
       if (part.removeAttribute) { part.removeAttribute("id"); }
+      if (part.style) { part.style.zoom = ""; }  /* at its natural size, as the diagram */
       key.appendChild(part);
     });
     this.root.insertBefore(key, this.frame.nextSibling);
