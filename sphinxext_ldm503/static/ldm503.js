@@ -13,7 +13,10 @@
  *     (Ctrl, Cmd, Shift) is the browser's own; Escape, "Unpin" or a click on the
  *     background unpins;
  *   - a search box that finds a node by its ID (or by the start of it: several
- *     matches are listed) and pins it.
+ *     matches are listed) and pins it;
+ *   - on a touch screen, a tap on a diagram whose labels are drawn too small to read
+ *     opens it at full size;
+ *   - the key under the diagram follows the diagram's scale (never above 1).
  * A line under the buttons says so. In full size the diagram's key and caption
  * come along (copies, made the first time).
  * The dependency graph is read from the SVG itself: Graphviz titles each edge
@@ -22,6 +25,9 @@
  */
 (function () {
   "use strict";
+
+  /* Labels smaller than this (CSS px) are not read but guessed at. */
+  var READABLE = 11;
 
   function textOf(el) { return el ? (el.textContent || "").trim() : ""; }
 
@@ -257,6 +263,21 @@
         if (self.search) { self.search.value = self.lastQuery = self.nodes[name].id; }
       });
     });
+    /* A finger on a diagram drawn too small to read (labels under READABLE px, a whole
+       plan on a phone): the tap opens it at full size, where the labels are at their
+       natural size and a tap pins, rather than pinning a node the reader cannot see.
+       Listened to while capturing, so that it comes before the node's own click. */
+    this.frame.addEventListener("pointerdown", function (ev) {
+      self.pointerType = ev.pointerType;
+    }, true);
+    this.frame.addEventListener("click", function (ev) {
+      if (self.pointerType !== "touch" || self.scale ||
+          self.root.classList.contains("ldm503-fullscreen") || !self.fullButton ||
+          self.labelSize() >= READABLE) { return; }
+      ev.preventDefault();
+      ev.stopPropagation();
+      self.toggleFull(true);
+    }, true);
     /* A click on the background (not the end of a drag) unpins. */
     this.frame.addEventListener("click", function (ev) {
       if (self.dragged || !self.pinned) { return; }
@@ -383,6 +404,15 @@
     this.frame.classList.add("ldm503-zoomable");
     if (!this.root.classList.contains("ldm503-fullscreen")) { this.frame.style.maxHeight = "80vh"; }
     this.sizeKey();
+  };
+
+  /* The size of the node labels as drawn now, in CSS pixels. */
+  Explorer.prototype.labelSize = function () {
+    var text = this.svg.querySelector("g.node text");
+    var box = this.svg.viewBox && this.svg.viewBox.baseVal;
+    if (!text || !box || !box.width) { return 0; }
+    var size = parseFloat(text.getAttribute("font-size")) || 14;
+    return size * this.svg.getBoundingClientRect().width / box.width;
   };
 
   Explorer.prototype.currentScale = function () {
