@@ -44,7 +44,7 @@ WHOLE_PLAN: dict[str, str | None] = {}
 TIMELINE: dict[str, str | None] = {"layout": "timeline"}
 CRITICAL: dict[str, str | None] = {
     "root": "LDM-503-17", "include": "LDM-503-*, DM-AP-16", "transitive": "hide",
-    "critical-path": "LDM-503-17"}
+    "critical-path": "LDM-503-17", "rankdir": "TB"}
 
 
 # -- reading DOT back --------------------------------------------------------------------
