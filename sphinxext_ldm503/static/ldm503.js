@@ -276,7 +276,14 @@
           self.labelSize() >= READABLE) { return; }
       ev.preventDefault();
       ev.stopPropagation();
+      /* The part tapped is the part wanted: it comes to the middle of the full size. */
+      var box = self.svg.getBoundingClientRect();
+      var fx = (ev.clientX - box.left) / box.width, fy = (ev.clientY - box.top) / box.height;
       self.toggleFull(true);
+      box = self.svg.getBoundingClientRect();
+      var frame = self.frame.getBoundingClientRect();
+      self.frame.scrollLeft += box.left + fx * box.width - (frame.left + frame.width / 2);
+      self.frame.scrollTop += box.top + fy * box.height - (frame.top + frame.height / 2);
     }, true);
     /* A click on the background (not the end of a drag) unpins. */
     this.frame.addEventListener("click", function (ev) {
