@@ -26,11 +26,13 @@ from sphinxext_ldm503.graph.options import GraphOptions
 from sphinxext_ldm503.graph.select import select
 from sphinxext_ldm503.graph.style import (
     DIM_COLOR,
+    DIM_EDGE_COLOR,
     DIM_FILL,
     EDGE_PLAIN,
     FONT_BOLD,
     LATE_COLOR,
     PATH_COLOR,
+    ROOT_MIN_PENWIDTH,
     STATE_FILLS,
 )
 from sphinxext_ldm503.schedule import critical_path
@@ -183,7 +185,12 @@ def diagram(project: cli.BuiltProject, raw: dict[str, str | None]) -> tuple[str,
     return code, build_legend_dot(options, used=used)
 
 
-CASES = {"whole plan": WHOLE_PLAN, "timeline": TIMELINE, "critical path": CRITICAL}
+#: early-integration.rst: several roots, one level each.
+ROOTED: dict[str, str | None] = {
+    "root": "LDM-503-01, LDM-503-02, LDM-503-03, LDM-503-04, LDM-503-04b, LDM-503-05",
+    "depth": "1", "include": "LDM-503-*, DM-*, F18S"}
+CASES = {"whole plan": WHOLE_PLAN, "timeline": TIMELINE, "critical path": CRITICAL,
+         "rooted": ROOTED}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -221,12 +228,13 @@ NODE_SIGNS: dict[str, Sign] = {
     **{state: (lambda fill: lambda a: a.get("fillcolor") == fill)(STATE_FILLS[state])
        for state in ("completed", "in-progress", "at-risk", "descoped")},
     "undeclared": lambda a: "dashed" in _style(a),
+    "root": lambda a: a.get("penwidth") == str(ROOT_MIN_PENWIDTH),
     "critical": lambda a: a.get("color") == PATH_COLOR,
     "off-path": lambda a: a.get("color") == DIM_COLOR and a.get("fillcolor") == DIM_FILL,
 }
 EDGE_SIGNS: dict[str, Sign] = {
     "critical-edge": lambda a: a.get("color") == PATH_COLOR,
-    "off-path-edge": lambda a: a.get("color") == DIM_COLOR,
+    "off-path-edge": lambda a: a.get("color") == DIM_EDGE_COLOR,
     "plain": lambda a: a.get("color") == EDGE_PLAIN["color"] and not _style(a) - {""},
     "open": lambda a: "dashed" in _style(a),
     "resolved": lambda a: a.get("arrowtail") == "odot",

@@ -27,6 +27,7 @@ from .style import (
     FONT,
     FONT_SIZE,
     LATE_COLOR,
+    ROOT_MIN_PENWIDTH,
     TIMELINE_EDGE_COLOR,
     _is_late,
     edge_style,
@@ -230,7 +231,8 @@ def build_dot(
         if parts is None:
             attrs = node_style(ms, options, at_risk=at_risk_here)
             if is_root:
-                attrs["penwidth"] = str(max(float(attrs.get("penwidth", "1.1")), 2.2))
+                attrs["penwidth"] = str(max(float(attrs.get("penwidth", "1.1")),
+                                            ROOT_MIN_PENWIDTH))
             attrs["tooltip"] = node_tooltip(ms, at_risk=at_risk_here)
             _link(attrs, url)
             if node_extra is not None:

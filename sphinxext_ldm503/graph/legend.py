@@ -23,6 +23,7 @@ from .style import (
     FONT,
     KIND_STYLES,
     LATE_COLOR,
+    ROOT_MIN_PENWIDTH,
     _is_late,
     node_state,
     node_style,
@@ -38,7 +39,7 @@ SAMPLE_OPTIONS = GraphOptions()
 #: Every entry the legend can show, in its order.
 LEGEND_KEYS: tuple[str, ...] = (
     "test", "dm", "external", "completed", "in-progress", "at-risk", "descoped", "undeclared",
-    "critical", "off-path",
+    "root", "critical", "off-path",
     "critical-edge", "off-path-edge", "plain", "open", "resolved", "dropped", "late",
 )
 #: The entries only a critical-path diagram draws: there colour says "on the path" or
@@ -79,6 +80,7 @@ def legend_keys(
     path no query's dashes. The key lists what is drawn, nothing else.
     """
     risky = {id_key(x) for x in at_risk}
+    roots = {id_key(r) for r in (options.root, *options.more_roots) if r}
     critical = on_path is not None
     path_nodes = set(on_path or ())
     path = set(path_edges)
@@ -93,6 +95,8 @@ def legend_keys(
             used.add(state)
         if not ms.declared:
             used.add("undeclared")
+        if ms.key in roots and not (critical and not dimmed):  # on the path: its outline
+            used.add("root")
     for edge in subplan.edges:
         query = edge.prerequisite.query
         if critical and (edge.source.key, edge.target.key) in path:
@@ -146,6 +150,7 @@ def build_legend_dot(
         ("at-risk", Milestone("DM-AP-6", status="at-risk"), "at risk"),
         ("descoped", Milestone("DM-AP-2", status="descoped"), "descoped"),
         ("undeclared", Milestone("DM-AP-3", declared=False), "not declared here"),
+        ("root", Milestone("DM-AP-9"), "root of this diagram"),
     ]
     critical = bool(wanted & CRITICAL_KEYS)
     samples += [
@@ -153,7 +158,9 @@ def build_legend_dot(
         ("off-path", Milestone("DM-AP-8"), "not on the critical path"),
     ]
     samples = [sample for sample in samples if sample[0] in wanted]
-    overrides: dict[str, dict[str, str]] = {"critical": CRITICAL_NODE, "off-path": DIMMED_NODE}
+    overrides: dict[str, dict[str, str]] = {
+        "critical": CRITICAL_NODE, "off-path": DIMMED_NODE,
+        "root": {"penwidth": str(ROOT_MIN_PENWIDTH)}}
     if critical:
         # Blue and grey mean "on the path" and "not on it" here: the kinds are shown in
         # one neutral outline, told apart by shape, as the diagram tells them.
