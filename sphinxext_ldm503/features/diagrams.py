@@ -22,7 +22,7 @@ from docutils.parsers.rst import directives
 from sphinx.errors import NoUri
 from sphinx.ext.graphviz import graphviz
 
-from ..core.model import Milestone
+from ..core.model import Milestone, id_key
 from ..core.schedule import critical_path
 from ..framework import nodes as ldm_nodes
 from ..framework.diagnostics import warn
@@ -376,10 +376,15 @@ def render_graph(
     if advice:
         warn(advice, "graph", location)
     # no-search: the key under each milestone's diagram is the same words every time.
+    # ldm503-wide: an overview (the whole plan, a root's chains) may take the room a
+    # theme leaves beside its column (ldm503.css): its labels are then read without
+    # zooming (issue 27). A milestone's own small diagram stays in the column.
     container = nodes.container(classes=["ldm503-graph", "no-search"])
     if dot_missing(builder, domain):
         container += _outline(domain, options, docname)
         return [container]
+    if not options.neighbourhood:
+        container["classes"].insert(1, "ldm503-wide")
 
     # The document is part of the name: singlehtml puts every page's SVG ids in one page.
     name = f"ldm503-{html_id(docname)}-{options.root or 'plan'}-{index + 1}"
@@ -421,8 +426,8 @@ def render_graph(
     elif node.get("legend", True) and not textual:  # a legend in words says nothing
         legend = ldm503_diagram()
         legend["code"] = for_output_format(build_legend_dot(
-            options, used=legend_keys(subplan, options, domain.at_risk), strip=printed),
-            builder, config)
+            options, used=legend_entries(plan, subplan, options, domain.at_risk, critical),
+            strip=printed), builder, config)
         legend["options"] = {"docname": docname}
         legend["alt"] = graphviz_alt("Legend of the diagram above", builder)
         legend["classes"] = ["ldm503-legend"]
@@ -430,6 +435,16 @@ def render_graph(
         # A direct child: latex.py sizes legends it finds among the container's children.
         container += legend
     return [container]
+
+
+def legend_entries(plan: Any, subplan: Any, options: GraphOptions, at_risk: Any,
+                 critical: str | None) -> frozenset[str]:
+    """The key's entries: what the diagram draws, its critical path included."""
+    path = critical_path(plan, critical.strip()) if critical and critical.strip() else None
+    if path is None:
+        return legend_keys(subplan, options, at_risk)
+    return legend_keys(subplan, options, at_risk,
+                       on_path={id_key(i) for i in path.ids}, path_edges=path.edges)
 
 
 class DiagramTransform(PlaceholderTransform):
