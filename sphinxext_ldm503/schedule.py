@@ -417,8 +417,9 @@ class Change:
         out: list[str] = []
         for kind in self.kinds:
             if kind in ("slipped", "moved-earlier"):
-                word = "slipped" if kind == "slipped" else "earlier"
-                out.append(f"{word} {_iso(self.old_date)} -> {_iso(self.new_date)}")
+                word = "slipped" if kind == "slipped" else "earlier by"
+                out.append(f"{word} {days_text(abs(self.days or 0))}: {_iso(self.old_date)} "
+                           f"-> {_iso(self.new_date)}")
             elif kind == "completed":
                 out.append(f"completed {_iso(self.new_completed)}" if self.new_completed
                            else "completed")
@@ -564,6 +565,21 @@ def ranked_slips(changes: Iterable[Change]) -> list[Change]:
     slipped = [c for c in changes if "slipped" in c.kinds and c.days]
     slipped.sort(key=lambda c: (-(c.days or 0), natural_key(c.id)))
     return slipped
+
+
+def most_significant(changes: Iterable[Change], count: int) -> list[Change]:
+    """The ``count`` changes that matter most, in their given order.
+
+    What matters most: a change's first kind in :data:`CHANGE_KINDS` order
+    (a slip before a completion, a rename before predecessor churn), then the
+    size of the move, then natural ID order. A printed changes table that must
+    stay short keeps these rows and says how many it left out.
+    """
+    changes = list(changes)
+    ranked = sorted(changes, key=lambda c: (CHANGE_KINDS.index(c.kinds[0]),
+                                            -abs(c.days or 0), natural_key(c.id)))
+    keep = {id(c) for c in ranked[:max(count, 0)]}
+    return [c for c in changes if id(c) in keep]
 
 
 def drop_ignored_predecessors(

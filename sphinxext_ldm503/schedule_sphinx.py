@@ -32,6 +32,7 @@ from .schedule import (
     diff_catalogs,
     drop_ignored_predecessors,
     impact,
+    most_significant,
     parse_slip,
     ranked_slips,
     select_changes,
@@ -112,10 +113,15 @@ class MilestoneChangesDirective(PlanPlaceholderDirective):
     """``.. milestone-changes::``: the changes since ``ldm503_catalog_previous``."""
 
     node_class = milestone_changes
-    known_options = ("include", "exclude", "kinds", "sort", "open", "class")
+    known_options = ("include", "exclude", "kinds", "sort", "open", "print-rows", "class")
 
     def run(self) -> list[nodes.Node]:
         out = super().run()
+        rows = (self.options.get("print-rows") or "").strip()
+        if "print-rows" in self.options and rows.lower() != "all" and not rows.isdigit():
+            # Checked while reading, so that it is warned once, by any builder.
+            self.invalid(f"milestone-changes: :print-rows: {rows!r} is not a number or "
+                         f"'all'; {PRINT_ROWS} rows are printed")
         # The page must be re-read when either export changes.
         for name in ("ldm503_catalog_previous", "ldm503_catalog"):
             configured = self.config[name]
@@ -297,13 +303,10 @@ def render_changes(
         container += slips
     if not changes:
         return [container]
-    columns = ["ldm503-col-id", "ldm503-col-title", "ldm503-col-message", "ldm503-col-slip"]
     if transform.builder.format != "html":
-        rows = [_brief_row(change, docname) for change in changes]
-        container += make_table(["Milestone", "Title", "Change", "Slip"], rows, [14, 40, 38, 8],
-                                ["ldm503-changes-table", "ldm503-changes-compact", "longtable"],
-                                columns)
+        container += _compact_table(changes, docname, _row_limit(options))
         return [container]
+    columns = ["ldm503-col-id", "ldm503-col-title", "ldm503-col-message", "ldm503-col-slip"]
     rows = [_change_row(change, docname) for change in changes]
     table = make_table(["Milestone", "Title", "Change", "Slip"], rows, [12, 30, 50, 8],
                        ["ldm503-changes-table"], columns)
@@ -423,11 +426,42 @@ def _change_row(change: Change, docname: str) -> tuple[list[list[nodes.Node]], l
             [f"ldm503-change-{k}" for k in change.kinds])
 
 
-def _brief_row(change: Change, docname: str) -> tuple[list[list[nodes.Node]], list[str]]:
-    """A row of the compact table: a few words per change, predecessors counted."""
-    return ([[ms_xref(change.id, docname)], _text(change.title),
-             _text("; ".join(change.brief())), _text(_slip_text(change))],
-            [f"ldm503-change-{k}" for k in change.kinds])
+#: Rows a printed changes table shows unless ``:print-rows:`` says otherwise: a
+#: baseline comparison of a real schedule has hundreds, twenty pages of a PDF.
+PRINT_ROWS = 80
+
+
+def _row_limit(options: dict[str, str]) -> int | None:
+    """``:print-rows:``: the rows a printed table shows at most, None for ``all``;
+    :data:`PRINT_ROWS` when unset or not a number (the directive warned while reading)."""
+    raw = (options.get("print-rows") or "").strip().lower()
+    if raw == "all":
+        return None
+    return int(raw) if raw.isdigit() else PRINT_ROWS
+
+
+def _compact_table(changes: list[Change], docname: str, limit: int | None) -> list[nodes.Node]:
+    """The rows for print and text: a line each (ID, a few words per change);
+    beyond ``limit`` rows, the most significant ones and a sentence on the rest."""
+    shown = changes if limit is None or len(changes) <= limit else most_significant(
+        changes, limit)
+    # The slip is in the words ("slipped 419 days: ..."): two columns leave the words
+    # the width of the page, a line per row.
+    rows: list[tuple[list[list[nodes.Node]], list[str]]] = [
+        ([[ms_xref(c.id, docname)], _text("; ".join(c.brief()))],
+         [f"ldm503-change-{k}" for k in c.kinds]) for c in shown]
+    out: list[nodes.Node] = [make_table(
+        ["Milestone", "Change"], rows, [16, 84],
+        ["ldm503-changes-table", "ldm503-changes-compact", "longtable"],
+        ["ldm503-col-id", "ldm503-col-message"])]
+    left = len(changes) - len(shown)
+    if left:
+        text = (f"{left} smaller change{'' if left == 1 else 's'} not printed: the rows "
+                "above are those that matter most (slips by size, then earlier dates, "
+                "completions, new and removed milestones, renames, predecessors). The HTML "
+                "page lists every change.")
+        out.append(nodes.paragraph(text, text, classes=["ldm503-changes-left-out"]))
+    return out
 
 
 def render_timeline(

@@ -316,9 +316,9 @@ def test_ranked_slips_and_brief() -> None:
     assert [(c.id, c.days) for c in S.ranked_slips(changes)] == [
         ("T", 60), ("S", 10), ("U", 10)]  # ties in natural ID order
     by_id = {c.id: c for c in changes}
-    assert by_id["S"].brief() == ["slipped 2020-01-01 -> 2020-01-11",
+    assert by_id["S"].brief() == ["slipped 10 days: 2020-01-01 -> 2020-01-11",
                                   "predecessors: 2 gained, 1 lost"]
-    assert by_id["E"].brief() == ["earlier 2020-01-10 -> 2020-01-01"]
+    assert by_id["E"].brief() == ["earlier by 9 days: 2020-01-10 -> 2020-01-01"]
 
 
 def test_diff_without_prerequisites_column_compares_no_predecessors() -> None:

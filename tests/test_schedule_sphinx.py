@@ -246,13 +246,33 @@ def test_changes_in_other_builders_summary_and_compact_table(make_app, churn):
     flat = " ".join(text.split())  # the slips' days are joined by no-break spaces
     summary = flat.index("2 slipped (the largest slip: 31 days)")
     assert summary < flat.index('Largest slips: "LDM-503-01" +31 days') < flat.index("+---")
-    assert "predecessors: 1 gained, 1 lost" in text and "slipped 2019-12-01 -> 2020-01-01" in text
+    assert "predecessors: 1 gained, 1 lost" in text
+    assert "slipped 31 days: 2019-12-01 -> 2020-01-01" in text
     assert "gained LDM-503-01" not in text and "DMTC" not in text and "All 3 changes" not in text
     app = make_app("latex", srcdir=churn, freshenv=True)
     app.build()
     tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
     assert "Largest slips" in tex and "predecessors: 1 gained, 1 lost" in tex and "DMTC" not in tex
     assert "Traceback" not in app._warning.getvalue()
+
+
+def test_changes_print_rows(make_app, churn):
+    """Beyond ``:print-rows:`` a printed table keeps the changes that matter most (the
+    larger slip here) and says how many it left out; a bad value is a located warning."""
+    (churn / "views.rst").write_text(
+        "Views\n=====\n\n.. milestone-changes::\n   :print-rows: 1\n\n"
+        ".. milestone-changes::\n   :print-rows: many\n", encoding="utf-8")
+    app = make_app("text", srcdir=churn, freshenv=True)
+    app.build()
+    first, second = (Path(app.outdir) / "views.txt").read_text(encoding="utf-8").split(
+        "2 slipped")[1:]
+    assert "LDM-503-01" in first.split("+---", 1)[1] and "DM-X-1" not in first.split(
+        "+---", 1)[1].split("not printed")[0]
+    assert "2 smaller changes not printed" in " ".join(first.split())
+    assert "not printed" not in second
+    warnings = app._warning.getvalue()
+    assert warnings.count(":print-rows:") == 1
+    assert "views.rst:7: WARNING: milestone-changes: :print-rows: 'many'" in warnings
 
 
 def test_drift_check_in_report_json_and_warnings(built):
