@@ -801,7 +801,7 @@ def test_milestone_facts_on_one_line(view, shots) -> None:
             assert line["height"] <= 1.6 * line["line"], (view.name, line)
             assert line["before"], (view.name, line)
         assert low_contrast(view, "p.ldm503-dates .ldm503-fact-name, p.ldm503-facts") == []
-        view.js("document.getElementById('ms-ldm-503-06').scrollIntoView()")
+        view.js("document.getElementById('ms-ldm-503-06').scrollIntoView(); scrollBy(0, -140)")
         view.driver.save_screenshot(str(shots / f"{view.name}-1440-milestone.png"))
     finally:
         view.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
