@@ -9,6 +9,7 @@ through :func:`setup`, so the rest of the extension does not need to know it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -390,15 +391,24 @@ def _id_list(ids: tuple[str, ...], docname: str) -> list[nodes.Node]:
     return out
 
 
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def _dated_text(text: str) -> list[nodes.Node]:
+    """``text`` with each ISO date in an ``ldm503-date`` span, which CSS keeps whole."""
+    return [nodes.inline(part, part, classes=["ldm503-date"]) if i % 2 else nodes.Text(part)
+            for i, part in enumerate(_DATE.split(text)) if part]
+
+
 def _change_cell(change: Change, docname: str) -> list[nodes.Node]:
     """:meth:`Change.describe`'s sentences, with each predecessor's ID as a link (when
-    declared) that never breaks at its hyphens."""
+    declared) and each ID and date never broken at its hyphens."""
     out: list[nodes.Node] = []
     for kind, line in zip(change.kinds, change.describe(), strict=True):
         if out:
             out.append(nodes.Text("; "))
         if kind != "predecessors":
-            out.append(nodes.Text(line))
+            out += _dated_text(line)
             continue
         out.append(nodes.Text("schedule predecessors "))
         if change.added:

@@ -851,7 +851,8 @@ function lines(el) {
   range.selectNodeContents(el);
   return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size;
 }
-return Array.from(document.querySelectorAll('div.ldm503-changes code'))
+return Array.from(document.querySelectorAll('div.ldm503-changes code, '
+                                           + 'div.ldm503-changes .ldm503-date'))
   .filter(e => e.getBoundingClientRect().width > 0 && lines(e) > 1)
   .map(e => e.textContent.trim());
 """

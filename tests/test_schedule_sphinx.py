@@ -227,6 +227,9 @@ def test_changes_summary_first_then_folded_rows(make_app, churn):
         "schedule predecessors gained LDM-503-01; lost DM-X-1")
     assert [a["href"] for a in cell.select("a")] == ["plan.html#ms-ldm-503-01"]
     assert "DMTC" not in page(app, "views").get_text()
+    # Dates are spans that CSS keeps on one line, like the IDs.
+    assert [d.get_text() for d in cells["LDM-503-01"].select("span.ldm503-date")][:2] == [
+        "2019-12-01", "2020-01-01"]
 
 
 def test_changes_open_option(make_app, churn):
