@@ -859,3 +859,123 @@ def test_the_themes_own_dark_switch(browser, sites, shots, theme) -> None:
     view.driver.save_screenshot(str(shots / f"{view.name}-camera-and-daq.png"))
     for selector in ("dl.ldm503.milestone > dt", ".ldm503-badge", ".ldm503-query p"):
         assert low_contrast(view, selector) == [], f"{view.name} {selector}"
+
+
+# -- compact milestone blocks, the changes page, navigation (issue 27 items 5 and 7) ----
+
+FACTS_JS = """
+const out = [];
+for (const p of Array.from(document.querySelectorAll('p.ldm503-dates')).slice(0, 6)) {
+  const cs = getComputedStyle(p);
+  let line = parseFloat(cs.lineHeight);
+  if (isNaN(line)) line = 1.2 * parseFloat(cs.fontSize);  // "normal"
+  const block = p.closest('dd');
+  const pre = block && block.querySelector('.ldm503-rubric, ul.ldm503-prerequisites');
+  out.push({text: p.textContent.trim(), height: p.getBoundingClientRect().height, line: line,
+            before: !pre || !!(p.compareDocumentPosition(pre) & Node.DOCUMENT_POSITION_FOLLOWING)});
+}
+return {lines: out, fieldLists: document.querySelectorAll('dl.ldm503-meta').length};
+"""
+
+
+def test_milestone_facts_on_one_line(view, shots) -> None:
+    """Status and dates: one line at 1,440 px, before the prerequisites, legible."""
+    _width(view, 1440)
+    try:
+        view.open("camera-and-daq")
+        found = view.js(FACTS_JS)
+        assert found["fieldLists"] == 0, view.name
+        assert len(found["lines"]) >= 5, view.name
+        for line in found["lines"]:
+            assert line["height"] <= 1.6 * line["line"], (view.name, line)
+            assert line["before"], (view.name, line)
+        assert low_contrast(view, "p.ldm503-dates .ldm503-fact-name, p.ldm503-facts") == []
+        view.js("document.getElementById('ms-ldm-503-06').scrollIntoView(); scrollBy(0, -140)")
+        view.driver.save_screenshot(str(shots / f"{view.name}-1440-milestone.png"))
+    finally:
+        view.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+NAV_JS = """
+const mono = /mono|courier|consolas|menlo/i;
+const containers = 'nav, .toctree-wrapper, .sphinxsidebar, .wy-menu, .toc-tree, .sidebar-tree, '
+                 + '.bd-toc-nav, .bd-sidenav';
+const out = [];
+for (const a of document.querySelectorAll('a[href*="#ms-"]')) {
+  if (!a.closest(containers) || a.closest('.ldm503-graph, dl.ldm503')) continue;
+  const r = a.getBoundingClientRect();
+  const fonts = [a, ...a.querySelectorAll('*')].map(e => getComputedStyle(e).fontFamily);
+  out.push({text: a.textContent.trim().slice(0, 30), mono: fonts.some(f => mono.test(f)),
+            code: a.querySelectorAll('code').length, shown: r.width > 0 && r.height > 0});
+}
+return out;
+"""
+
+
+def test_navigation_entries_in_the_body_font(view) -> None:
+    """The contents' milestone entries ("LDM-503-06: DM ComCam ...") are prose: no code
+    chip in "On this page", the sidebars or the front page's toctree."""
+    seen = 0
+    for page in ("index", "camera-and-daq"):
+        view.open(page)
+        entries = view.js(NAV_JS)
+        assert [e for e in entries if e["mono"] or e["code"]] == [], (view.name, page)
+        seen += sum(1 for e in entries if e["shown"])
+    assert seen >= 5, view.name
+
+
+CHANGES_JS = """
+const blocks = Array.from(document.querySelectorAll('div.ldm503-changes'));
+return {height: document.documentElement.scrollHeight,
+        blocks: blocks.map(b => ({
+          order: Array.from(b.children).map(c => c.tagName.toLowerCase() + '.' +
+                                            (c.className || '').split(' ')[0]),
+          open: !!b.querySelector('details[open]'),
+          rows: b.querySelectorAll('details tbody tr').length}))};
+"""
+
+CHANGES_BREAK_JS = """
+function lines(el) {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size;
+}
+return Array.from(document.querySelectorAll('div.ldm503-changes code, '
+                                           + 'div.ldm503-changes .ldm503-date'))
+  .filter(e => e.getBoundingClientRect().width > 0 && lines(e) > 1)
+  .map(e => e.textContent.trim());
+"""
+
+
+def test_changes_page_summary_first_rows_folded(theme_site, shots) -> None:
+    """At 1,440 px: each summary (counts, then slips by size) comes before its rows,
+    which are folded; the page is a small fraction of its height with every row open
+    (27,000 px in pydata before issue 27). Opened, no ID breaks at its hyphens."""
+    view = theme_site
+    _width(view, 1440)
+    view.open("changes")
+    folded = view.js(CHANGES_JS)
+    assert len(folded["blocks"]) == 3, view.theme
+    for block in folded["blocks"]:
+        assert block["order"] == ["p.ldm503-changes-summary", "p.ldm503-changes-slips",
+                                  "details.ldm503-changes-details"], (view.theme, block)
+        assert not block["open"] and block["rows"] > 0
+    assert folded["height"] < 2500, (view.theme, folded["height"])
+    view.driver.save_screenshot(str(shots / f"{view.theme}-1440-changes-folded.png"))
+    # The reader opens one: a click on its summary line.
+    summary = view.driver.find_element(By.CSS_SELECTOR, "details.ldm503-changes-details summary")
+    view.js("arguments[0].scrollIntoView({block: 'center'})", summary)
+    summary.click()
+    assert view.js(CHANGES_JS)["blocks"][0]["open"], view.theme
+    view.js("document.querySelectorAll('details.ldm503-changes-details')"
+            ".forEach(d => d.open = true)")
+    unfolded = view.js(CHANGES_JS)["height"]
+    assert folded["height"] <= 0.25 * unfolded, (view.theme, folded["height"], unfolded)
+    assert view.js(CHANGES_BREAK_JS) == [], view.theme
+    assert view.js("return document.documentElement.scrollWidth <= innerWidth"), view.theme
+    height = min(unfolded, 6000)
+    view.driver.set_window_size(1440, height)
+    try:
+        view.driver.save_screenshot(str(shots / f"{view.theme}-1440-changes-open.png"))
+    finally:
+        view.driver.set_window_size(1400, 1000)

@@ -721,6 +721,26 @@ class PlanPlaceholderDirective(Ldm503Directive):
         return [node]
 
 
+def toc_entries_as_prose(app: Sphinx, doctree: nodes.document) -> None:
+    """The contents' entries for this page's milestones as text, not code.
+
+    Sphinx's contents collector writes every object's entry as a ``literal`` (right
+    for a function's signature), so each theme's navigation ("On this page", the
+    sidebars, a toctree's sub-entries) showed "ID: title", a sentence, as a code
+    chip. It runs at ``doctree-read`` priority 500; this runs after it and changes
+    only the entries whose anchor is one of this page's milestone headings.
+    """
+    anchors = {f"#{sig['ids'][0]}" for sig in doctree.findall(addnodes.desc_signature)
+               if "ldm503-signature" in sig["classes"] and sig["ids"]}
+    toc = app.env.tocs.get(app.env.docname)
+    if not anchors or toc is None:
+        return
+    for ref in toc.findall(nodes.reference):
+        if ref.get("anchorname") in anchors and len(ref) == 1 \
+                and isinstance(ref[0], nodes.literal):
+            ref[0].replace_self(nodes.Text(ref[0].astext()))
+
+
 def setup(app: Sphinx) -> None:
     """The milestone directives, also without the ``ldm503:`` prefix.
 
@@ -740,3 +760,4 @@ def setup(app: Sphinx) -> None:
     # Repeated options would make docutils drop the whole directive.
     app.connect("source-read", on_source_read)
     app.connect("include-read", on_include_read)
+    app.connect("doctree-read", toc_entries_as_prose, priority=600)
