@@ -126,3 +126,28 @@ def test_speed_layer_off_touches_nothing_process_wide(rootdir, tmp_path, monkeyp
     assert seen and set(seen) == {before}
     assert forks == []
     assert not any(isinstance(cb, gcfreeze._Freezer) for cb in gc.callbacks)
+
+
+def test_latex_diagrams_are_drawn_under_the_time_limit_too(rootdir, tmp_path) -> None:
+    """Without the speed layer's batches, a PDF diagram is drawn when its page is
+    written, under ``ldm503_dot_render_timeout`` as in HTML: a dot that answers the
+    probe but hangs on a real diagram costs a warning and a list, never a stuck build."""
+    dot = shutil.which("dot")
+    hanging = tmp_path / "hangingdot"
+    hanging.write_text(f"""#!/bin/sh
+input=$(cat)
+case "$input" in
+  *"digraph probe"*) printf '%s' "$input" | exec {dot} "$@" ;;
+  *) exec sleep 60 ;;
+esac
+""")
+    hanging.chmod(0o755)
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-latex", src)
+    app = build(src, tmp_path / "out", "latex", ldm503_speed=False,
+                graphviz_dot=str(hanging), ldm503_dot_render_timeout=1)
+    warnings = app._warning.getvalue()
+    assert "did not draw this diagram within 1 s" in warnings
+    tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
+    assert "requires" in tex  # the diagram's dependencies, as a list
+    assert not list(Path(app.outdir).glob("graphviz-*.pdf"))

@@ -47,6 +47,7 @@ from ..framework.compat import latex_page_ref, latex_replace_closing, latex_sect
 from ..framework.diagnostics import warn
 from ..framework.domain import get_domain
 from ..render import dotrun
+from .drawing import draw_in_time, show_as_list
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -157,7 +158,15 @@ def visit_sideways_figure(self: LaTeXTranslator, node: sideways_figure) -> None:
 
 
 def visit_linked_graphviz(self: LaTeXTranslator, node: linked_graphviz) -> None:
-    """The image in a box, with an invisible link over each milestone's box."""
+    """The image in a box, with an invisible link over each milestone's box.
+
+    Drawn first under the time limit (drawing.draw_in_time), as in every other builder:
+    sphinx.ext.graphviz's ``render_dot`` then only finds the file. Not drawn, the
+    diagram is its list, which the writer walks into.
+    """
+    if not draw_in_time(self, node, "pdf"):
+        show_as_list(self, node)
+        return
     try:
         fname, outfn = render_dot(self, node["code"], node["options"], "pdf")
     except GraphvizError:
@@ -173,6 +182,10 @@ def visit_linked_graphviz(self: LaTeXTranslator, node: linked_graphviz) -> None:
     self.body.append("\n\\ldmlinkedgraphics{%s}{%d}{%d}{%s}{%s}\n"
                      % (fname, width, height, puts, node.get("ldm503_scope", "")))
     raise nodes.SkipNode
+
+
+def depart_linked_graphviz(self: LaTeXTranslator, node: linked_graphviz) -> None:
+    """Nothing: a drawn diagram skipped its children; a list closes itself."""
 
 
 def link_boxes(
@@ -736,7 +749,7 @@ def setup(app: Sphinx) -> None:
         app.add_node(node_class, latex=(visit, None), html=none, text=none, man=none,
                      texinfo=none)
     app.add_node(sideways_figure, latex=(visit_sideways_figure, depart_sideways_figure))
-    app.add_node(linked_graphviz, latex=(visit_linked_graphviz, None))
+    app.add_node(linked_graphviz, latex=(visit_linked_graphviz, depart_linked_graphviz))
     app.add_post_transform(LatexLayout)
     app.add_post_transform(LatexReferenceIds)
     app.connect("build-finished", copy_style)
