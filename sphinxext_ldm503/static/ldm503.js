@@ -41,6 +41,7 @@
     this.readGraph();
     this.buildBar();
     this.bindNodes();
+    this.bindPointer();
     this.bindPan();
     this.sizeKey();
     var self = this;
@@ -248,9 +249,19 @@
       var g = self.nodes[name].g;
       /* A pinned chain wins: hovering, or the node that a search or a zoom slides
          under a resting pointer, changes nothing until the reader unpins. */
-      g.addEventListener("mouseenter", function () { if (!self.pinned) { self.highlight(name); } });
-      g.addEventListener("mouseleave", function () { if (!self.pinned) { self.rest(); } });
-      g.addEventListener("focusin", function () { if (!self.pinned) { self.highlight(name); } });
+      /* Focus wins over a resting pointer too: a node focused from the keyboard is
+         scrolled into view, which slides the diagram under the pointer, and the browser
+         reports whatever is now under it as entered or left. Until the pointer really
+         moves (see bindPointer), hovering changes nothing. */
+      g.addEventListener("mouseenter", function () {
+        if (!self.pinned && !self.byKeyboard) { self.highlight(name); }
+      });
+      g.addEventListener("mouseleave", function () {
+        if (!self.pinned && !self.byKeyboard) { self.rest(); }
+      });
+      g.addEventListener("focusin", function () {
+        if (!self.pinned) { self.byKeyboard = true; self.highlight(name); }
+      });
       g.addEventListener("focusout", function () { if (!self.pinned) { self.clear(); } });
       /* Click or tap pins; on the pinned node it opens the milestone, as a link does.
          With a modifier the browser does what it always does (a new tab, a window). */
@@ -481,6 +492,15 @@
   };
 
   /* Drag the background to pan; Ctrl (or Cmd) + wheel to zoom. Links still click. */
+  Explorer.prototype.bindPointer = function () {
+    /* A real move of the mouse hands the highlight back to hovering. The moves a
+       browser makes up after scrolling carry no movement. */
+    var self = this;
+    document.addEventListener("mousemove", function (ev) {
+      if (ev.movementX || ev.movementY) { self.byKeyboard = false; }
+    }, { passive: true });
+  };
+
   Explorer.prototype.bindPan = function () {
     var self = this, start = null;
     this.frame.addEventListener("pointerdown", function (ev) {
