@@ -15,7 +15,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from test_interrupts import page_bodies
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 
@@ -32,14 +32,6 @@ def build(src: Path, out: Path, builder: str, **overrides: object):
     return app
 
 
-def bodies(outdir: Path) -> dict[str, str]:
-    pages = {}
-    for page in sorted(outdir.glob("*.html")):
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        pages[page.name] = str(soup.find("div", class_="body") or soup.body)
-    return pages
-
-
 @pytest.mark.parametrize("fork", [False, True], ids=["batches", "forked-copy"])
 def test_speed_layer_off_gives_the_same_html(rootdir, tmp_path, monkeypatch, fork) -> None:
     from sphinxext_ldm503.speed import prefork
@@ -53,7 +45,7 @@ def test_speed_layer_off_gives_the_same_html(rootdir, tmp_path, monkeypatch, for
     on = build(src, tmp_path / "on", "html", ldm503_fork_diagrams=fork)
     off = build(src, tmp_path / "off", "html", ldm503_speed=False)
     assert on._warning.getvalue() == off._warning.getvalue()
-    pages_on, pages_off = bodies(Path(on.outdir)), bodies(Path(off.outdir))
+    pages_on, pages_off = page_bodies(Path(on.outdir)), page_bodies(Path(off.outdir))
     assert pages_on == pages_off
     assert any("<svg" in page for page in pages_on.values())  # diagrams were drawn
     images_on = sorted(p.name for p in (Path(on.outdir) / "_images").iterdir())
@@ -79,7 +71,7 @@ def test_without_fork_the_speed_layer_draws_in_batches(rootdir, tmp_path, monkey
     shutil.copytree(rootdir / "test-graphs", src)
     without = build(src, tmp_path / "without", "html", ldm503_fork_diagrams=True)
     off = build(src, tmp_path / "off", "html", ldm503_speed=False)
-    assert bodies(Path(without.outdir)) == bodies(Path(off.outdir))
+    assert page_bodies(Path(without.outdir)) == page_bodies(Path(off.outdir))
     assert forks == []
 
 

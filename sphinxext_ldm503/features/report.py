@@ -119,7 +119,8 @@ def text_cell(value: object) -> list[nodes.Node]:
     return [nodes.Text(text)] if text else []
 
 
-def _links(ids: Iterable[str], docname: str) -> list[nodes.Node]:
+def id_links(ids: Iterable[str], docname: str) -> list[nodes.Node]:
+    """IDs as links (each resolved later, or left as text), comma-separated."""
     out: list[nodes.Node] = []
     for i, ms_id in enumerate(ids):
         if i:
@@ -190,12 +191,12 @@ def _finding_row(finding: Finding, docname: str, env: BuildEnvironment) -> Row:
     if finding.waived:
         reason = f"waived: {finding.waiver_reason}" if finding.waiver_reason else "waived"
         severity += [nodes.Text(" "), badge(reason, "ldm503-waived")]
-    milestone = _links([finding.milestone], docname) if finding.milestone else []
+    milestone = id_links([finding.milestone], docname) if finding.milestone else []
     source = text_cell(finding_source(env, finding)) if finding.location else []
     classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
     return (
         [severity, [nodes.literal(finding.check, finding.check)], milestone,
-         _links(finding.related, docname), text_cell(finding.message), source],
+         id_links(finding.related, docname), text_cell(finding.message), source],
         classes,
     )
 

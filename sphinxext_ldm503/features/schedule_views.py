@@ -36,7 +36,7 @@ from ..framework import nodes as ldm_nodes
 from ..framework.diagnostics import warn
 from ..framework.directives import PlanPlaceholderDirective, ms_xref
 from ..framework.placeholders import PlaceholderTransform, add_renderer
-from .report import make_table, text_cell
+from .report import id_links, make_table, text_cell
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -375,15 +375,6 @@ def _pass(self: Any, node: nodes.Element) -> None:
     """Other builders: the children alone."""
 
 
-def _id_list(ids: tuple[str, ...], docname: str) -> list[nodes.Node]:
-    out: list[nodes.Node] = []
-    for i, ms_id in enumerate(ids):
-        if i:
-            out.append(nodes.Text(", "))
-        out.append(ms_xref(ms_id, docname))
-    return out
-
-
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
@@ -406,10 +397,10 @@ def _change_cell(change: Change, docname: str) -> list[nodes.Node]:
         out.append(nodes.Text("schedule predecessors "))
         if change.added:
             out.append(nodes.Text("gained "))
-            out += _id_list(change.added, docname)
+            out += id_links(change.added, docname)
         if change.removed:
             out.append(nodes.Text("; lost " if change.added else "lost "))
-            out += _id_list(change.removed, docname)
+            out += id_links(change.removed, docname)
         if change.old_cut or change.new_cut:
             which = "old" if change.old_cut else "new"
             out.append(nodes.Text(f" (the {which} export cut the list short)"))
