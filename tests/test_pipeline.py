@@ -143,3 +143,46 @@ esac
     tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
     assert "requires" in tex  # the diagram's dependencies, as a list
     assert not list(Path(app.outdir).glob("graphviz-*.pdf"))
+
+
+def test_a_plan_changed_after_the_fork_is_drawn_as_it_ends_up(rootdir, tmp_path,
+                                                              monkeypatch) -> None:
+    """The forked copy starts at env-updated (priority 450); another extension's later
+    handler may still change the plan. Then the copy's diagrams are stale, and the
+    pages show the plan as it ended up, as a build without the speed layer does."""
+    from sphinx.testing.util import SphinxTestApp
+
+    from sphinxext_ldm503.core.model import Location, Milestone
+    from sphinxext_ldm503.framework.domain import get_domain
+    from sphinxext_ldm503.speed import prefork
+
+    if not prefork.can_fork():
+        pytest.skip("fork is unavailable here")
+    monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)
+    started: list[object] = []
+    real_start = prefork.start
+    monkeypatch.setattr(prefork, "start", lambda chunks: started.append(1) or real_start(chunks))
+
+    forked_before: list[int] = []
+
+    def late_extension(app, env) -> None:
+        forked_before.append(len(started))
+        late = Milestone("LDM-503-99", "Added late", location=Location("plan", 1))
+        get_domain(env).set_extra_declarations([late])
+
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-graphs", src)
+    pages = {}
+    for name, speed in (("forked", True), ("off", False)):
+        app = SphinxTestApp("html", srcdir=src, builddir=tmp_path / name, freshenv=True,
+                            status=StringIO(), warning=StringIO(),
+                            confoverrides={"ldm503_speed": speed})
+        app.connect("env-updated", late_extension, priority=900)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        pages[name] = page_bodies(Path(app.outdir))
+    assert forked_before[0] == 1  # the copy was forked before the late change
+    assert "LDM-503-99" in pages["off"]["index.html"]
+    assert pages["forked"] == pages["off"]

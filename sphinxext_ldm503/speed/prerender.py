@@ -103,9 +103,27 @@ class DryRun:
         default_factory=dict)
     fork_tried: bool = False
     drawing: Drawing | None = None
+    #: The plan's inputs when the forked copy started (at env-updated, before other
+    #: extensions' later handlers); None when the dry run ran at write-started.
+    forked_from: str | None = None
+    stale: bool = False
 
     def take(self, docname: str, index: int,
              node: nodes.Element) -> list[nodes.Node] | None:
+        if self.forked_from is not None:
+            # Checked once, at the first page written: a plan changed after the fork (a
+            # later env-updated handler added milestones, say) makes every diagram the
+            # copy made stale, so each is made again as its page is written (the copy
+            # is stopped with the build, its drawings unused).
+            self.stale = self.domain.inputs_digest() != self.forked_from
+            self.forked_from = None
+            if self.stale:
+                self.prerendered.clear()
+                logging.getLogger(__name__).verbose(
+                    "ldm503: the plan changed after the diagrams' copy was forked; "
+                    "its diagrams are made again")
+        if self.stale:
+            return None
         return take_prerendered(self.domain, docname, index, node)
 
     def inlined(self, builder: Builder, outfn: Path | str, imgpath: str,
@@ -390,6 +408,7 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     if state.fork_tried:
         return False  # at env-updated already, and it could not fork
     state.fork_tried = True
+    state.forked_from = domain.inputs_digest()
     workers = _workers(app)
     drawing = state.drawing = Drawing(
         pending=batchdot.Pending(workers), unseen=set(pages), builder=builder, fmt=fmt,
