@@ -50,6 +50,7 @@ from ..core.parsing import (
 )
 from . import nodes as ldm_nodes
 from .diagnostics import source_location
+from .domain import BLOCK, GRAPH
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -458,7 +459,8 @@ class MilestoneDirective(Ldm503Directive):
         content += required
         # A no-index milestone is another rendering of one declared elsewhere: it shows
         # that declaration's data, but draws no diagram of its own.
-        if self.config.ldm503_milestone_graphs and not no_graph and indexed:
+        drawn = bool(self.config.ldm503_milestone_graphs and not no_graph and indexed)
+        if drawn:
             graph = ldm_nodes.milestone_graph(
                 options={"root": ms_id, "neighbourhood": "yes"}, neighbourhood=True,
                 docname=docname,
@@ -473,7 +475,9 @@ class MilestoneDirective(Ldm503Directive):
             waivers=waivers,
         )
         domain = self.domain
-        domain.note_dependency(docname, id_key(ms_id))
+        # The block shows the milestone's neighbours and critical path, its diagram
+        # more: what a change elsewhere must rewrite this page for.
+        domain.note_dependency(docname, id_key(ms_id), GRAPH if drawn else BLOCK)
         if indexed:
             domain.note_milestone(milestone)
             # Other features (sphinx-needs, when loaded) may record the milestone too;

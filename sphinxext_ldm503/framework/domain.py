@@ -41,6 +41,15 @@ PER_DOC = ("milestones", "references", "deps", "invalid", "diagrams", "condition
 #: A document that renders data of the whole plan (report, table, wide diagram).
 WHOLE_PLAN = "*"
 
+#: How much of a milestone a page shows, the values of the per-document ``deps``:
+#: a link to it (or a mention), its block (facts, "Required by", critical-path line),
+#: its block with its neighbourhood diagram. Each shows more than the one before, and
+#: depends on more of the plan (see :meth:`MilestoneDomain._compute_signature`).
+LINK: str | None = None
+BLOCK = "block"
+GRAPH = "graph"
+SHOWS: tuple[str | None, ...] = (LINK, BLOCK, GRAPH)
+
 
 class MilestoneDomain(Domain):
     """Milestones and their prerequisites, cross-referenced across the project."""
@@ -56,7 +65,8 @@ class MilestoneDomain(Domain):
     initial_data: ClassVar[dict[str, Any]] = {
         "milestones": {},  # docname -> [Milestone]
         "references": {},  # docname -> [Reference]
-        "deps": {},  # docname -> {id key or WHOLE_PLAN: None}: what the document renders
+        # docname -> {id key or WHOLE_PLAN: one of SHOWS}: what the document renders
+        "deps": {},
         "invalid": {},  # docname -> [Finding] found while reading
         "diagrams": {},  # docname -> number of diagram placeholders (prerender.py)
         # docname -> milestones declared inside ``only`` blocks (conditional.py)
@@ -71,7 +81,7 @@ class MilestoneDomain(Domain):
         # builder:outdir -> inputs_digest() when its fingerprints were last computed
         "fingerprinted": {},
     }
-    data_version = 5
+    data_version = 6
 
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)
@@ -79,7 +89,7 @@ class MilestoneDomain(Domain):
         self._findings: list[Finding] | None = None
         self._at_risk: frozenset[str] | None = None
         self._catalog: tuple[list[Milestone], list[Finding]] | None = None
-        self._signatures: dict[str, str] = {}
+        self._signatures: dict[Any, str] = {}
         self._facts: dict[str, str] = {}  # id key -> digest of what pages show of it
         #: What this build works out once (never pickled): see :mod:`.state`.
         self.build = BuildState()
@@ -111,9 +121,15 @@ class MilestoneDomain(Domain):
         self.data["references"].setdefault(docname, []).append(reference)
         self._changed()
 
-    def note_dependency(self, docname: str, key: str) -> None:
-        """Record that ``docname`` renders data of milestone ``key`` (or the whole plan)."""
-        self.data["deps"].setdefault(docname, {})[key] = None  # an ordered set
+    def note_dependency(self, docname: str, key: str, shows: str | None = LINK) -> None:
+        """Record that ``docname`` renders data of milestone ``key`` (or the whole plan):
+        a link to it, its block or its block with a diagram (``shows``, see :data:`SHOWS`).
+
+        The most a page shows of a milestone is kept.
+        """
+        deps = self.data["deps"].setdefault(docname, {})
+        if key not in deps or SHOWS.index(shows) > SHOWS.index(deps[key]):
+            deps[key] = shows
 
     def note_whole_plan(self, docname: str) -> None:
         """Record that ``docname`` renders data of the whole plan (report, table, diagram)."""
@@ -345,30 +361,47 @@ class MilestoneDomain(Domain):
 
     # -- incremental builds ----------------------------------------------------
 
-    def _signature(self, key: str) -> str:
-        """What any page shows of milestone ``key``; a change means a rewrite."""
-        if key not in self._signatures:
-            self._signatures[key] = self._compute_signature(key)
-        return self._signatures[key]
+    def _signature(self, key: str, shows: str | None = GRAPH) -> str:
+        """What a page showing ``shows`` of milestone ``key`` shows of it (see
+        :data:`SHOWS`); a change means a rewrite."""
+        cache_key = (key, shows)
+        if cache_key not in self._signatures:
+            self._signatures[cache_key] = self._compute_signature(key, shows)
+        return self._signatures[cache_key]
 
-    def _compute_signature(self, key: str) -> str:
+    def _compute_signature(self, key: str, shows: str | None) -> str:
+        """The digest of what a page showing ``shows`` of milestone ``key`` shows of it.
+
+        A link (``None``) shows the milestone's own facts only: a page that merely
+        lists a milestone as a prerequisite is not rewritten when that milestone's
+        critical path or neighbours change. Its block (``"block"``) adds its
+        neighbours one edge away and its critical-path line; ``"graph"`` adds what its
+        neighbourhood diagram draws.
+        """
         plan = self.plan
         ms = plan.milestones.get(key)
         if ms is None:
             return f"{key}:missing"
         at_risk = self.at_risk
+        parts: list[Any] = [milestone_facts(ms, at_risk)]
+        if shows is not None:
+            def brief(m: Milestone) -> tuple[Any, ...]:
+                return (m.id, m.title, m.docname, m.declared, m.effective_status, m.due,
+                        m.forecast, m.completed, m.key in at_risk)
 
-        def brief(m: Milestone) -> tuple[Any, ...]:
-            return (m.id, m.title, m.docname, m.declared, m.effective_status, m.due,
-                    m.forecast, m.completed, m.key in at_risk)
+            parts += [(brief(e.source), e.prerequisite.query) for e in plan.required_by(key)]
+            parts += [(brief(e.target), edge_facts(e)) for e in plan.requires(key)]
+            line = self.env.config.ldm503_critical_path_line
+            if line != "off":
+                from ..core.schedule import critical_path_summary
 
-        parts: list[Any] = [brief(ms), ms.level, ms.tags, ms.external]
-        parts += [(brief(e.source), e.prerequisite.query) for e in plan.required_by(key)]
-        parts += [(brief(e.target), e.prerequisite.query) for e in plan.requires(key)]
-        parts += neighbourhood_facts(plan, ms, at_risk, self._facts)
-        from ..core.schedule import critical_path_summary
-
-        parts.append(critical_path_summary(plan, ms.id))  # shown in the block; may reach far
+                # "full" reaches as far upstream as the chain goes, "near" two links.
+                ids, end = critical_path_summary(plan, ms.id, line)
+                linked = [(m.id, m.label, m.docname, m.declared) for i in ids
+                          if isinstance(i, str) and (m := plan.get(i)) is not None]
+                parts.append((ids, end, linked))
+        if shows == GRAPH:
+            parts += neighbourhood_facts(plan, ms, at_risk, self._facts)
         # A digest, not the text: kept for every milestone while the build runs
         # (the text was ~1.4 KB each, 3 MiB at 2,000 milestones).
         return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
@@ -391,7 +424,7 @@ class MilestoneDomain(Domain):
             if key == WHOLE_PLAN:
                 digest.update(self._whole_plan_signature().encode())
             else:
-                digest.update(self._signature(key).encode())
+                digest.update(self._signature(key, deps[key]).encode())
         return digest.hexdigest()
 
     def outdated_by_others(self, output: str) -> list[str]:

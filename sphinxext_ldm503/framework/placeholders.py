@@ -369,16 +369,21 @@ def render_copied_prerequisites(
 def critical_path_para(domain: MilestoneDomain, milestone_id: str) -> Para | None:
     """"Critical path: A -> B -> C (ends 2019-11-11)" under a milestone's facts, IDs linked.
 
-    None for a milestone that waits on nothing dated.
+    None for a milestone that waits on nothing dated, or with
+    ``ldm503_critical_path_line = "off"``. What the line shows (``near`` or ``full``)
+    is :func:`~sphinxext_ldm503.core.schedule.critical_path_summary`'s.
     """
-    ids, end = critical_path_summary(domain.plan, milestone_id)
+    line = domain.env.config.ldm503_critical_path_line
+    ids, end = critical_path_summary(domain.plan, milestone_id, line)
     if not ids:
         return None
     items: list[Item] = [Strong("Critical path: ")]
     for i, item in enumerate(ids):
         if i:
             items.append(" -> ")
-        if isinstance(item, int):
+        if item is None:  # "near": the links before are left out, uncounted
+            items.append(Span("\u2026", ("ldm503-critical-path-elided",)))
+        elif isinstance(item, int):
             items.append(Span(f"\u2026 ({item} more)", ("ldm503-critical-path-elided",)))
         elif i == len(ids) - 1:  # the milestone itself: no link to where the reader is
             items.append(Code(item))
