@@ -18,6 +18,7 @@ from ..core.checks import CHECK_NAMES
 from ..core.model import SEVERITIES, Finding, Milestone, id_key, natural_key
 from ..framework import nodes as ldm_nodes
 from ..framework.directives import PlanPlaceholderDirective, badge, ms_xref
+from ..framework.domain import PLAN_FACTS
 from ..framework.placeholders import PlaceholderTransform, add_renderer, status_badge
 from ..render.graph import matches_globs
 
@@ -47,6 +48,7 @@ class MilestoneReportDirective(PlanPlaceholderDirective):
     """``.. milestone-report::``: the findings of the checks, as a summary and a table."""
 
     node_class = ldm_nodes.milestone_report
+    shows = PLAN_FACTS  # findings, and the milestones they name by link
     known_options = ("checks", "severity", "class")
 
     def parse_options(self) -> dict[str, Any]:
@@ -61,6 +63,7 @@ class MilestoneTableDirective(PlanPlaceholderDirective):
     """``.. milestone-table::``: the plan's schedule, one row per milestone."""
 
     node_class = ldm_nodes.milestone_table
+    shows = PLAN_FACTS  # a row of each milestone's own facts, queries, slack, findings
     known_options = ("include", "exclude", "columns", "sort", "class")
 
     def parse_options(self) -> dict[str, Any]:

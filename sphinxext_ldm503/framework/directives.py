@@ -50,7 +50,7 @@ from ..core.parsing import (
 )
 from . import nodes as ldm_nodes
 from .diagnostics import source_location
-from .domain import BLOCK, GRAPH
+from .domain import BLOCK, GRAPH, WHOLE_PLAN
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -712,6 +712,9 @@ class PlanPlaceholderDirective(Ldm503Directive):
     """Base of the directives that render the plan as a whole (graph, report, table)."""
 
     node_class: ClassVar[type[nodes.Element]] = ldm_nodes.ldm503_placeholder
+    #: What of the plan the page then shows: the whole plan, or (report, table) only
+    #: each milestone's own facts and the findings (``domain.PLAN_FACTS``).
+    shows: ClassVar[str] = WHOLE_PLAN
 
     def parse_options(self) -> dict[str, Any]:
         """The options, checked while reading (so problems are warned once, located)."""
@@ -721,7 +724,7 @@ class PlanPlaceholderDirective(Ldm503Directive):
         self.unknown_options()
         node = self.node_class(options=self.parse_options(), docname=self.env.docname)
         self.set_source_info(node)
-        self.domain.note_whole_plan(self.env.docname)
+        self.domain.note_whole_plan(self.env.docname, self.shows)
         return [node]
 
 

@@ -38,8 +38,12 @@ if TYPE_CHECKING:
 #: Per-document keys of the domain data; each maps docname -> list.
 PER_DOC = ("milestones", "references", "deps", "invalid", "diagrams", "conditional")
 
-#: A document that renders data of the whole plan (report, table, wide diagram).
+#: A document that renders data of the whole plan (a wide diagram, schedule views).
 WHOLE_PLAN = "*"
+#: A document that renders every milestone's own facts and the findings, and
+#: nothing of the plan's structure (report, table): see
+#: :meth:`MilestoneDomain._plan_facts_signature`.
+PLAN_FACTS = "*facts"
 
 #: How much of a milestone a page shows, the values of the per-document ``deps``:
 #: a link to it (or a mention), its block (facts, "Required by", critical-path line),
@@ -131,9 +135,10 @@ class MilestoneDomain(Domain):
         if key not in deps or SHOWS.index(shows) > SHOWS.index(deps[key]):
             deps[key] = shows
 
-    def note_whole_plan(self, docname: str) -> None:
-        """Record that ``docname`` renders data of the whole plan (report, table, diagram)."""
-        self.note_dependency(docname, WHOLE_PLAN)
+    def note_whole_plan(self, docname: str, key: str = WHOLE_PLAN) -> None:
+        """Record that ``docname`` renders data of the whole plan (a diagram), or only
+        the milestones' own facts and the findings (``key`` :data:`PLAN_FACTS`)."""
+        self.note_dependency(docname, key)
 
     def report_invalid(
         self, message: str, location: Location | None, milestone: str | None = None,
@@ -417,12 +422,36 @@ class MilestoneDomain(Domain):
             self._signatures[WHOLE_PLAN] = digest.hexdigest()
         return self._signatures[WHOLE_PLAN]
 
+    def _plan_facts_signature(self) -> str:
+        """What a report or a table shows: every milestone's own facts (its row), its
+        open queries and slack, and the findings; computed once per build.
+
+        Not the plan's structure: a changed prerequisite that leaves every row and
+        finding as it was does not rewrite a 2,000-row table.
+        """
+        if PLAN_FACTS not in self._signatures:
+            from ..core.schedule import min_slack
+
+            plan, at_risk = self.plan, self.at_risk
+            digest = hashlib.sha1(usedforsecurity=False)
+            for ms in plan.milestones.values():
+                queries = (sum(p.query == "open" for p in ms.prerequisites)
+                           + sum(q.status == "open" for q in ms.queries))
+                row = (milestone_facts(ms, at_risk), queries, min_slack(plan, ms.id))
+                digest.update(repr(row).encode())
+            digest.update(repr(self.findings).encode())
+            digest.update(repr(self.check_config().today).encode())  # overdue marks
+            self._signatures[PLAN_FACTS] = digest.hexdigest()
+        return self._signatures[PLAN_FACTS]
+
     def fingerprint(self, docname: str) -> str:
         deps = self.data["deps"].get(docname, {})
         digest = hashlib.sha1(usedforsecurity=False)
         for key in sorted(deps):
             if key == WHOLE_PLAN:
                 digest.update(self._whole_plan_signature().encode())
+            elif key == PLAN_FACTS:
+                digest.update(self._plan_facts_signature().encode())
             else:
                 digest.update(self._signature(key, deps[key]).encode())
         return digest.hexdigest()
