@@ -7,7 +7,7 @@ depend on the whole plan, so the domain rewrites them whenever it changes).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,7 @@ from docutils import nodes
 from ..core.checks import CHECK_NAMES
 from ..core.model import SEVERITIES, Finding, Milestone, id_key, natural_key
 from ..framework import nodes as ldm_nodes
-from ..framework.directives import PlanPlaceholderDirective, badge, ms_xref
+from ..framework.directives import PlanPlaceholderDirective, badge
 from ..framework.domain import PLAN_FACTS
 from ..framework.placeholders import PlaceholderTransform, add_renderer, status_badge
 from ..render.graph import matches_globs
@@ -122,12 +122,16 @@ def text_cell(value: object) -> list[nodes.Node]:
     return [nodes.Text(text)] if text else []
 
 
-def _links(ids: Iterable[str], docname: str) -> list[nodes.Node]:
+#: Makes the link to a milestone (:meth:`PlaceholderTransform.link`).
+Linker = Callable[[str], nodes.Element]
+
+
+def _links(ids: Iterable[str], link: Linker) -> list[nodes.Node]:
     out: list[nodes.Node] = []
     for i, ms_id in enumerate(ids):
         if i:
             out.append(nodes.Text(", "))
-        out.append(ms_xref(ms_id, docname))
+        out.append(link(ms_id))
     return out
 
 
@@ -135,7 +139,6 @@ def render_report(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
     options: dict[str, Any] = node["options"]
-    docname = transform.env.docname
     findings = list(domain.findings)
     if options.get("checks") is not None:
         wanted = set(options["checks"])
@@ -148,7 +151,7 @@ def render_report(
     if not findings:
         container += nodes.paragraph("No findings.", "No findings.")
         return [container]
-    rows = [_finding_row(f, docname, transform.env) for f in findings]
+    rows = [_finding_row(f, transform.link, transform.env) for f in findings]
     container += make_table(
         ["Severity", "Check", "Milestone", "Related", "Message", "Source"], rows,
         [8, 14, 11, 13, 42, 12], ["ldm503-report", "longtable"],
@@ -187,18 +190,18 @@ def finding_source(env: BuildEnvironment, finding: Finding) -> str:
     return f"{path}:{loc.line}" if loc.line else path
 
 
-def _finding_row(finding: Finding, docname: str, env: BuildEnvironment) -> Row:
+def _finding_row(finding: Finding, link: Linker, env: BuildEnvironment) -> Row:
     sev = finding.severity
     severity: list[nodes.Node] = [nodes.inline(sev, sev, classes=[f"ldm503-severity-{sev}"])]
     if finding.waived:
         reason = f"waived: {finding.waiver_reason}" if finding.waiver_reason else "waived"
         severity += [nodes.Text(" "), badge(reason, "ldm503-waived")]
-    milestone = _links([finding.milestone], docname) if finding.milestone else []
+    milestone = _links([finding.milestone], link) if finding.milestone else []
     source = text_cell(finding_source(env, finding)) if finding.location else []
     classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
     return (
         [severity, [nodes.literal(finding.check, finding.check)], milestone,
-         _links(finding.related, docname), text_cell(finding.message), source],
+         _links(finding.related, link), text_cell(finding.message), source],
         classes,
     )
 
@@ -231,7 +234,6 @@ def render_table(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
     options: dict[str, Any] = node["options"]
-    docname = transform.env.docname
     plan = domain.plan
     include = options.get("include") or ()
     exclude = options.get("exclude") or ()
@@ -251,7 +253,8 @@ def render_table(
     rows = []
     for ms in milestones:
         late = lateness(ms, today)
-        cells = [_table_cell(col, ms, docname, late, domain, per_milestone) for col in columns]
+        cells = [_table_cell(col, ms, transform.link, late, domain, per_milestone)
+                 for col in columns]
         # Only an overdue row is tinted: a slipped forecast or a late completion is a badge.
         rows.append((cells, [f"ldm503-{late.replace(' ', '-')}"] if late else []))
     widths = {"id": 12, "title": 34, "queries": 8, "findings": 8}
@@ -262,10 +265,10 @@ def render_table(
     return [table]
 
 
-def _table_cell(column: str, ms: Milestone, docname: str, late: str | None,
+def _table_cell(column: str, ms: Milestone, link: Linker, late: str | None,
                 domain: MilestoneDomain, per_milestone: Counter[str]) -> list[nodes.Node]:
     if column == "id":
-        return [ms_xref(ms.id, docname)]
+        return [link(ms.id)]
     if column == "title":
         return text_cell(ms.title)
     if column in ("due", "forecast", "completed"):
@@ -292,6 +295,10 @@ def _table_cell(column: str, ms: Milestone, docname: str, late: str | None,
 
 class ReportTransform(PlaceholderTransform):
     node_class = ldm_nodes.milestone_report
+    #: Tables of text and links: on HTML pages filled after Sphinx's post-transforms,
+    #: which would walk a report's thousands of nodes a dozen times, with its links
+    #: made at once rather than by the resolver (see PlaceholderTransform.late).
+    late = True
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
         return render_report(self, node, domain)
@@ -299,6 +306,7 @@ class ReportTransform(PlaceholderTransform):
 
 class TableTransform(PlaceholderTransform):
     node_class = ldm_nodes.milestone_table
+    late = True  # as ReportTransform: a row per milestone, of text and links
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
         return render_table(self, node, domain)
