@@ -17,9 +17,14 @@ from docutils import nodes
 from ..core.checks import CHECK_NAMES
 from ..core.model import SEVERITIES, Finding, Milestone, id_key, natural_key
 from ..framework import nodes as ldm_nodes
+from ..framework.blocks import Item, MsLink, Para, Span, html_block
 from ..framework.directives import PlanPlaceholderDirective, badge
 from ..framework.domain import PLAN_FACTS
-from ..framework.placeholders import PlaceholderTransform, add_renderer, status_badge
+from ..framework.placeholders import (
+    PlaceholderTransform,
+    add_renderer,
+    status_span,
+)
 from ..render.graph import matches_globs
 
 if TYPE_CHECKING:
@@ -79,8 +84,10 @@ class MilestoneTableDirective(PlanPlaceholderDirective):
         }
 
 
-#: A table cell: the nodes of its paragraph.
+#: A table cell: the nodes of its paragraph, or the paragraph itself (one of BLOCK_NODES).
 Cell = list[nodes.Node]
+#: What a block (framework/blocks.py) becomes: a paragraph, or on HTML pages one node.
+BLOCK_NODES = (nodes.paragraph, html_block)
 #: A table row: its cells and the row's CSS classes.
 Row = tuple[list[Cell], list[str]]
 
@@ -110,7 +117,9 @@ def make_table(
             entry_classes = [column_classes[i]] if i < len(column_classes) else []
             # An empty cell is an empty entry: a plan's table is mostly empty dates
             # and counts, and a paragraph in each is a third of a large table's nodes.
-            content = [nodes.paragraph("", "", *cell)] if cell else []
+            # A cell made as a block (a paragraph already) goes in as it is.
+            content = (cell if len(cell) == 1 and isinstance(cell[0], BLOCK_NODES)
+                       else [nodes.paragraph("", "", *cell)] if cell else [])
             row += nodes.entry("", *content, classes=entry_classes)
         body += row
     tgroup += body
@@ -250,47 +259,60 @@ def render_table(
     today = domain.check_config().today or date.today()
     per_milestone = Counter(id_key(f.milestone) for f in domain.findings
                             if f.milestone and not f.waived and f.severity != "info")
-    rows = []
+    rows: list[Row] = []
+    # Each cell a block (see framework/blocks.py): on HTML pages one node written
+    # straight to HTML instead of a paragraph, a link, a literal and their text,
+    # which made the table of a 2,000-milestone plan most of its page's cost.
+    block = transform.block
     for ms in milestones:
         late = lateness(ms, today)
-        cells = [_table_cell(col, ms, transform.link, late, domain, per_milestone)
-                 for col in columns]
+        cells: list[Cell] = [[block(Para((), items))] if (items := _table_cell(
+            col, ms, late, domain, per_milestone)) else [] for col in columns]
         # Only an overdue row is tinted: a slipped forecast or a late completion is a badge.
         rows.append((cells, [f"ldm503-{late.replace(' ', '-')}"] if late else []))
     widths = {"id": 12, "title": 34, "queries": 8, "findings": 8}
     table = make_table([TABLE_COLUMNS[c] for c in columns], rows,
                        [widths.get(c, 10) for c in columns],
-                       ["ldm503-table", "longtable", *options.get("class", ())],
+                       # no-search: a row per milestone links to pages the search finds
+                       # anyway (as "Required by"), and indexing thousands of rows cost a
+                       # fifth of writing the page.
+                       ["ldm503-table", "longtable", "no-search", *options.get("class", ())],
                        [f"ldm503-col-{c}" for c in columns])
     return [table]
 
 
-def _table_cell(column: str, ms: Milestone, link: Linker, late: str | None,
-                domain: MilestoneDomain, per_milestone: Counter[str]) -> list[nodes.Node]:
+def _table_cell(column: str, ms: Milestone, late: str | None, domain: MilestoneDomain,
+                per_milestone: Counter[str]) -> tuple[Item, ...]:
+    """One cell of the milestone table, as the items of its paragraph (none: empty)."""
     if column == "id":
-        return [link(ms.id)]
+        return (MsLink(ms.id),)
     if column == "title":
-        return text_cell(ms.title)
+        return _text(ms.title)
     if column in ("due", "forecast", "completed"):
         value = getattr(ms, column)
-        return text_cell(value.isoformat() if value else "")
+        return _text(value.isoformat() if value else "")
     if column == "status":
-        cell: list[nodes.Node] = [status_badge(ms, ms.key in domain.at_risk)]
+        cell: tuple[Item, ...] = (status_span(ms, ms.key in domain.at_risk),)
         if late:
             css = "ldm503-overdue" if late == "overdue" else f"ldm503-{late.replace(' ', '-')}"
-            cell += [nodes.Text(" "), badge(late, css)]
+            cell += (" ", Span(late, ("ldm503-badge", css)))
         return cell
     if column == "queries":
         count = sum(1 for p in ms.prerequisites if p.query == "open")
         count += sum(1 for q in ms.queries if q.status == "open")
-        return text_cell(count or "")
+        return _text(count or "")
     if column == "slack":
         from ..core.schedule import min_slack
 
         slack = min_slack(domain.plan, ms.id)
-        return text_cell("" if slack is None else slack)
+        return _text("" if slack is None else slack)
     count = per_milestone.get(ms.key, 0)
-    return text_cell(count or "")
+    return _text(count or "")
+
+
+def _text(value: object) -> tuple[Item, ...]:
+    text = "" if value is None else str(value)
+    return (text,) if text else ()
 
 
 class ReportTransform(PlaceholderTransform):
