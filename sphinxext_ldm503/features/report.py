@@ -259,17 +259,20 @@ def render_table(
     today = domain.check_config().today or date.today()
     per_milestone = Counter(id_key(f.milestone) for f in domain.findings
                             if f.milestone and not f.waived and f.severity != "info")
-    rows: list[Row] = []
-    # Each cell a block (see framework/blocks.py): on HTML pages one node written
-    # straight to HTML instead of a paragraph, a link, a literal and their text,
-    # which made the table of a 2,000-milestone plan most of its page's cost.
-    block = transform.block
-    for ms in milestones:
-        late = lateness(ms, today)
-        cells: list[Cell] = [[block(Para((), items))] if (items := _table_cell(
-            col, ms, late, domain, per_milestone)) else [] for col in columns]
+    item_rows = tuple(
         # Only an overdue row is tinted: a slipped forecast or a late completion is a badge.
-        rows.append((cells, [f"ldm503-{late.replace(' ', '-')}"] if late else []))
+        ((f"ldm503-{late.replace(' ', '-')}",) if late else (),
+         tuple(_table_cell(col, ms, late, domain, per_milestone) for col in columns))
+        for ms in milestones for late in (lateness(ms, today),))
+    column_classes = tuple(f"ldm503-col-{c}" for c in columns)
+    # On HTML pages the rows are one node written straight to HTML (html_rows), else
+    # each cell is a block (one node on HTML pages whose translator writes tables its
+    # own way): as nodes, a 2,000-row table was most of its page's cost.
+    direct = transform.html_rows(item_rows, column_classes)
+    block = transform.block
+    rows: list[Row] = [] if direct is not None else [
+        ([[block(Para((), items))] if items else [] for items in cells], list(classes))
+        for classes, cells in item_rows]
     widths = {"id": 12, "title": 34, "queries": 8, "findings": 8}
     table = make_table([TABLE_COLUMNS[c] for c in columns], rows,
                        [widths.get(c, 10) for c in columns],
@@ -277,7 +280,11 @@ def render_table(
                        # anyway (as "Required by"), and indexing thousands of rows cost a
                        # fifth of writing the page.
                        ["ldm503-table", "longtable", "no-search", *options.get("class", ())],
-                       [f"ldm503-col-{c}" for c in columns])
+                       list(column_classes))
+    if direct is not None:
+        body = table.next_node(nodes.tbody)
+        assert body is not None
+        body += direct
     return [table]
 
 

@@ -40,9 +40,13 @@ from .blocks import (
     Strong,
     Target,
     html_block,
+    html_rows,
+    rows_allowed,
     to_html_node,
+    to_html_rows,
     to_nodes,
     visit_html_block,
+    visit_html_rows,
 )
 from .blocks import translator_allows_html as _translator_allows_html
 from .directives import badge, ms_xref
@@ -117,6 +121,22 @@ class PlaceholderTransform(SphinxPostTransform):
             if node is not None:
                 return node
         return to_nodes(block, self.link)
+
+    def html_rows(self, rows: tuple[tuple[tuple[str, ...], tuple[tuple[Item, ...], ...]], ...],
+                  column_classes: tuple[str, ...]) -> html_rows | None:
+        """A table's body rows as one node written straight to HTML (late on an HTML
+        page whose translator writes rows as Sphinx's does); None otherwise, or when a
+        link cannot be made at once: the rows are then made as nodes."""
+        if not (self.direct_links and self._html_blocks()):
+            return None
+        builder = self.builder
+        known = get_domain(self.env).build.html_blocks
+        name = f"{builder.name} rows"
+        if name not in known:
+            known[name] = rows_allowed(builder.get_translator_class())
+        if not known[name]:
+            return None
+        return to_html_rows(rows, column_classes, self._target)
 
     def _html_blocks(self) -> bool:
         builder = self.builder
@@ -320,6 +340,7 @@ def setup(app: Sphinx) -> None:
     app.add_post_transform(LatePlaceholders)
     # Made only on HTML pages (LatePlaceholders runs for the HTML format alone).
     app.add_node(html_block, html=(visit_html_block, None))
+    app.add_node(html_rows, html=(visit_html_rows, None))
     for renderer in (MetaTransform, RequiredByTransform, CopiedPrerequisitesTransform):
         add_renderer(app, renderer)
 
