@@ -32,8 +32,9 @@ ldm503_today = "2019-04-30"
 graphviz_output_format = "svg"
 # Rubin Observatory publishes with pydata-sphinx-theme (documenteer's user guides): the
 # theme LDM-503's authors would use. The extension looks right in furo, sphinx-rtd-theme
-# and alabaster too (the browser tests build the example in each, light and dark); the
-# whole-plan diagram opens at full size, so no theme needs a widened column.
+# and alabaster too (the browser tests build the example in each, light and dark). The
+# whole-plan page (dependency-graph.rst) turns off the secondary sidebar and furo's table
+# of contents in its own metadata: the diagram takes their room.
 html_theme = "pydata_sphinx_theme"
 html_theme_options = {
     "navigation_with_keys": False,

@@ -532,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", action="store_true", help="also N = 20,000")
     parser.add_argument("--rounds", type=int, default=3, help="rounds to take medians of")
     parser.add_argument("--variants", help="comma-separated subset of " +
-                        ", ".join(generate.VARIANTS))
+                        ", ".join(generate.VARIANTS + generate.EXTRA_VARIANTS))
     parser.add_argument("--quick", action="store_true",
                         help="only the clean serial build and the prose edit (smoke test)")
     parser.add_argument("--busy", action="store_true",
@@ -545,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(LARGE)
     chosen = generate.variants(v.strip() for v in args.variants.split(",")
                                ) if args.variants else generate.VARIANTS
+    unknown = sorted(set(chosen) - set(generate.VARIANTS + generate.EXTRA_VARIANTS))
+    if unknown:
+        parser.error(f"unknown variants: {', '.join(unknown)}")
     # The two baselines every ratio is to, built first in each round.
     chosen = ("plain", "floor", *(v for v in chosen if v not in ("plain", "floor")))
     compile_package()

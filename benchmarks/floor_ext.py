@@ -5,7 +5,7 @@ Comparing with plain Sphinx alone flatters the extension: part of what it gains
 is not about milestones at all, but about how the build's process runs, and any
 project could have that without us. The honest floor is plain Sphinx with those
 speed-ups. Today there is one, the garbage collector's freeze of
-``sphinxext_ldm503/gcfreeze.py`` (``ldm503_gc_freeze``, on by default), done
+``sphinxext_ldm503/speed/gcfreeze.py`` (``ldm503_gc_freeze``, on by default), done
 here the same way, at the same events and priorities, with public :mod:`gc`
 calls:
 

@@ -38,6 +38,10 @@ PER_DOCUMENT = 50
 
 VARIANTS: tuple[str, ...] = ("plain", "floor", "ours", "ours+report", "ours+diagrams",
                              "ours+needs", "needs", "needs+needtable")
+#: Asked for by name (``--variants``): the same diagrams without the forked copy, and
+#: without the whole speed layer (``ldm503_speed = False``), to weigh each against
+#: ``ours+diagrams``.
+EXTRA_VARIANTS: tuple[str, ...] = ("ours+diagrams-nofork", "ours+diagrams-nospeed")
 
 #: The stand-alone extension of the ``floor`` variant, copied into its project.
 FLOOR_EXTENSION = Path(__file__).with_name("floor_ext.py")
@@ -153,8 +157,12 @@ def conf_py(variant: str) -> str:
         loaded = '["sphinx_needs", "sphinxext_ldm503"]' if extra == "needs" else \
             '["sphinxext_ldm503"]'
         lines += [f"extensions = {loaded}", 'graphviz_output_format = "svg"',
-                  f"ldm503_milestone_graphs = {extra == 'diagrams'}",
+                  f"ldm503_milestone_graphs = {extra.startswith('diagrams')}",
                   'ldm503_today = "2020-01-01"']
+        if extra == "diagrams-nofork":
+            lines += ["ldm503_fork_diagrams = False"]
+        if extra == "diagrams-nospeed":
+            lines += ["ldm503_speed = False"]
     elif kind == "needs":
         lines += [NEEDS_CONF]
         if extra == "needtable":

@@ -51,7 +51,9 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         # 4: prerequisite ids named after both milestones (stored doctrees change).
         # 5: Milestone gained schedule_predecessors (stored records change).
         # 6: the domain keeps the milestones declared inside ``only`` (conditional.py).
-        "env_version": 6,
+        # 7: the contents' milestone entries are text, not code (stored tocs change).
+        # 8: the stored records moved to sphinxext_ldm503.core.model (issue 24's layers).
+        "env_version": 8,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

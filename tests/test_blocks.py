@@ -125,7 +125,8 @@ def _doctree_paragraphs(app, docname: str) -> tuple[int, int]:
 @pytest.mark.sphinx("html", testroot="basic", freshenv=True)
 def test_html_pages_use_the_straight_path(app) -> None:
     app.build()
-    assert _doctree_paragraphs(app, "later") == (3, 0)  # facts, critical path, required by
+    # dates, other facts, critical path, required by
+    assert _doctree_paragraphs(app, "later") == (4, 0)
     html = (Path(app.outdir) / "early.html").read_text(encoding="utf-8")
     # early.rst's LDM-503-02 is required by later.rst's LDM-503-07: linked, titled.
     assert ('<p class="ldm503-required-by no-search"><strong>Required by: </strong>'
@@ -137,8 +138,12 @@ def test_html_pages_use_the_straight_path(app) -> None:
 @pytest.mark.sphinx("text", testroot="basic", freshenv=True)
 def test_other_builders_get_nodes(app) -> None:
     app.build()
-    assert _doctree_paragraphs(app, "later") == (0, 3)
+    assert _doctree_paragraphs(app, "later") == (0, 4)  # the facts on two lines there too
     assert "Required by: LDM-503-07" in (Path(app.outdir) / "early.txt").read_text()
+    later = (Path(app.outdir) / "later.txt").read_text()
+    # Plain names in text (no asterisks), status first.
+    assert "completed Due\u00a02019-08-30 \u00b7 Forecast\u00a02019-01-17" in later
+    assert "*" not in later.split("Due", 1)[1].split("\n", 1)[0]
 
 
 def _own_links(app) -> None:
@@ -155,7 +160,7 @@ def test_a_translator_of_its_own_gets_nodes(make_app, app_params) -> None:
     app = make_app(*args, **kwargs)
     _own_links(app)
     app.build()
-    assert _doctree_paragraphs(app, "later") == (0, 3)
+    assert _doctree_paragraphs(app, "later") == (0, 4)
     assert 'href="later.html#ms-ldm-503-07"' in (Path(app.outdir) / "early.html").read_text(
         encoding="utf-8")
 

@@ -135,3 +135,59 @@ def test_documents_read_in_a_build_wait_in_sphinxs_private_write_cache(app) -> N
     app.build()
     assert seen == {"cached": True, "same": True}
     assert compat.written_doctree(app.env, "early").astext()  # unpickled when not cached
+
+
+def test_the_document_scratch_space_is_current_document_from_8_2() -> None:
+    """``env.current_document`` (public from 8.2) or ``env.temp_data`` (8.1): both a
+    mapping whose ``docname`` entry is what ``env.docname`` returns, which
+    compat.reading_as relies on while the dry run renders pages that are not read."""
+    from sphinx.environment import BuildEnvironment
+
+    env = BuildEnvironment.__new__(BuildEnvironment)
+    if compat.SPHINX_VERSION >= (8, 2):
+        from sphinx.environment import _CurrentDocument
+
+        env.current_document = _CurrentDocument()
+        scratch = compat.document_scratch(env)
+        assert scratch is env.current_document
+    else:
+        env.temp_data = {}
+        scratch = compat.document_scratch(env)
+        assert scratch is env.temp_data
+    with compat.reading_as(env, "chapter"):
+        assert env.docname == "chapter"
+        scratch["ldm503:flag"] = True
+        assert scratch.get("ldm503:flag") is True
+    assert not scratch.get("docname")
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_sphinx_reads_our_signatures_contents_keys(app) -> None:
+    """Sphinx's TocTreeCollector (7.1 to 9) takes a signature's contents entry from
+    ``_toc_name``; ``_toc_parts`` is where ObjectDescription documents the parts of a
+    name (compat.set_toc_entry sets both). Renamed, every milestone would leave the
+    page contents without a word."""
+    from sphinx.directives import ObjectDescription
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    assert "_toc_name" in inspect.getsource(TocTreeCollector)
+    assert "_toc_parts" in inspect.getsource(ObjectDescription)
+    app.build()
+    toc = app.env.tocs["early"].astext()
+    assert "LDM-503-02" in toc and "HSC reprocessing" in toc
+
+
+def test_suppress_logging_and_the_latex_translator_attributes_exist() -> None:
+    """The remaining internals: ``sphinx.util.logging.suppress_logging`` (the dry run
+    keeps each diagram's warnings back), and the LaTeX translator's ``sectionnames``,
+    ``hyperpageref`` and ``context`` (contents lines, page references, sideways figures)."""
+    from sphinx.util import logging
+    from sphinx.writers.latex import LaTeXTranslator
+
+    with compat.suppress_logging() as memory:
+        logging.getLogger("ldm503-test").warning("kept back")
+    assert [r.getMessage() for r in memory.clear()] == ["kept back"]
+    assert callable(logging.suppress_logging)
+    assert callable(LaTeXTranslator.hyperpageref)
+    init = inspect.getsource(LaTeXTranslator.__init__)
+    assert "self.sectionnames" in init and "self.context" in init

@@ -37,10 +37,14 @@ def test_milestone_renders_metadata_prerequisites_and_queries(app, warning) -> N
     dt, dd = milestone_block(page, "ms-ldm-503-07")
     assert dt.find(class_="sig-name").get_text() == "LDM-503-07"
     assert "Camera Data Processing" in dt.get_text()
-    meta = {f.get_text(strip=True).rstrip(":"): f.find_next_sibling("dd").get_text(strip=True)
-            for f in dd.find(class_="ldm503-meta").find_all("dt")}
-    assert meta == {"Due": "2019-08-30", "Forecast": "2019-01-17", "Completed": "2019-01-17",
-                    "Status": "completed", "Level": "2", "Tags": "camera, processing"}
+    # The facts on two lines (issue 27 #7): the status badge and the dates, then the rest.
+    dates, facts = dd.find_all("p", class_="ldm503-meta")
+    assert " ".join(dates.get_text().split()) == (
+        "completed Due 2019-08-30 \u00b7 Forecast 2019-01-17 \u00b7 Completed 2019-01-17")
+    assert dates.find(class_="ldm503-badge")["class"][1] == "ldm503-status-completed"
+    assert [s.get_text() for s in dates.find_all(class_="ldm503-fact-name")] == [
+        "Due", "Forecast", "Completed"]
+    assert " ".join(facts.get_text().split()) == "Level 2 \u00b7 Tags camera, processing"
     items = dd.find("ul", class_="ldm503-prerequisites").find_all("li", recursive=False)
     texts = [li.p.get_text(" ", strip=True) for li in items]
     assert texts[0] == "DM-DRP-4"  # from :requires:, not declared: plain text

@@ -70,6 +70,21 @@ def test_user_guide_builds_and_covers_the_code(guide: Path) -> None:
     assert "ldm503-explorable" in tutorial  # the tutorial's plan is drawn by the extension
 
 
+def test_front_page_lists_the_guide_not_the_tutorials_milestones(guide: Path) -> None:
+    """Issue 27 #7: the front page's contents are the guide's pages, one level; the
+    tutorial's TUT-1 and TUT-2 are entries of the tutorial's own contents, in prose."""
+    front = BeautifulSoup((guide / "index.html").read_text("utf-8"), "html.parser")
+    entries = front.select(".toctree-wrapper a")
+    assert len(entries) > 10
+    assert [a["href"] for a in entries if "#" in a["href"]] == []
+    assert all(a.parent["class"] == ["toctree-l1"] for a in entries)
+    tutorial = BeautifulSoup((guide / "tutorial.html").read_text("utf-8"), "html.parser")
+    contents = [a for a in tutorial.select("nav a") if "#ms-tut-" in a.get("href", "")]
+    assert [a.get_text() for a in contents] == [
+        "TUT-1: Alert generation", "TUT-2: Alert distribution validation"]
+    assert not [a for a in contents if a.find("code")]
+
+
 def test_generated_pages_follow_the_code(guide: Path) -> None:
     """checks.rst, cli.rst and json.rst: their generated parts match the code."""
     html = guide

@@ -173,8 +173,9 @@ def test_schedule_insight_pages(example, report) -> None:
     assert "Critical path: DM-AP-16 -> LDM-503-15a -> LDM-503-17a -> LDM-503-17 " \
            "(ends 2022-09-30)" in paths
     changes = BeautifulSoup((out / "changes.html").read_text(encoding="utf-8"), "html.parser")
-    rows = {tr.select("td")[0].get_text(strip=True): tr.select("td")[2].get_text(" ")
-            for tr in changes.select_one("table.ldm503-changes-table").select("tbody tr")}
+    # The rows, folded under the summary; each ID in a cell is a link or code of its own.
+    rows = {tr.select("td")[0].get_text(strip=True): " ".join(tr.select("td")[2].get_text().split())
+            for tr in changes.select_one("details table.ldm503-changes-table").select("tbody tr")}
     assert "slipped 346 days: 2018-11-30 -> 2019-11-11 (due 2018-11-30 -> 2019-08-30, " \
            "forecast 2019-11-11)" in rows["LDM-503-06"]
     assert "gained DM-DRP-4; lost CAMM6995, DM-DRP-5" in rows["LDM-503-07"]

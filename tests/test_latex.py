@@ -198,7 +198,7 @@ def test_a_projects_own_title_page_is_kept(app) -> None:
 
 
 def test_maketitle_without_handle_or_date() -> None:
-    from sphinxext_ldm503.latex import maketitle
+    from sphinxext_ldm503.features.latex import maketitle
 
     # Empty arguments: the style prints Sphinx's date and no handle.
     assert maketitle(None, None) == "\\ldmmaketitle{}{}"
@@ -209,7 +209,7 @@ def test_maketitle_without_handle_or_date() -> None:
 def test_plan_date_is_validated() -> None:
     from datetime import date
 
-    from sphinxext_ldm503.config import validate
+    from sphinxext_ldm503.core.config import validate
 
     fixed, problems = validate({"ldm503_plan_date": "30/04/2019"})
     assert fixed["ldm503_plan_date"] is None
@@ -256,7 +256,7 @@ def test_milestone_diagrams_are_captioned(app) -> None:
 
 
 def test_print_attributes_leave_room_around_labels() -> None:
-    from sphinxext_ldm503.latex import print_graph_attrs
+    from sphinxext_ldm503.features.latex import print_graph_attrs
 
     graph, node = print_graph_attrs("dependencies")
     assert graph["ratio"] == "compress"

@@ -141,3 +141,21 @@ def test_the_speed_layer_is_optional() -> None:
     users = sorted({s for s, t in graph().edges() if layer(t) == "speed" and layer(s) != "speed"
                     and s != NAME and layer(s) != "cli"})
     assert users == []
+
+
+def test_the_readme_layout_names_every_module() -> None:
+    """The README's "Code layout" tables match the folders: each layer's section names
+    each of its modules (a new module, or one moved, must be placed for a reader)."""
+    import re
+
+    readme = (PACKAGE.parent / "README.rst").read_text(encoding="utf-8")
+    section = readme[readme.index("Code layout\n"):]
+    missing = []
+    for name in LAYERS[1:-1]:
+        start = section.index(f"``{name}/``:")
+        ends = [section.find(f"``{other}/``:", start + 1) for other in LAYERS[1:-1]]
+        end = min([e for e in ends if e > start] or [len(section)])
+        named = set(re.findall(r"``(\w+)/?``", section[start:end]))
+        here = {m.split(".")[2] for m in MODULES if layer(m) == name and m.count(".") >= 2}
+        missing += [f"{name}/{m}" for m in sorted(here - named - {"__init__"})]
+    assert missing == []

@@ -9,12 +9,13 @@ be able to tell: the pages, the images and the LaTeX are the same.
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from test_interrupts import page_bodies
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 
@@ -31,14 +32,6 @@ def build(src: Path, out: Path, builder: str, **overrides: object):
     return app
 
 
-def bodies(outdir: Path) -> dict[str, str]:
-    pages = {}
-    for page in sorted(outdir.glob("*.html")):
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        pages[page.name] = str(soup.find("div", class_="body") or soup.body)
-    return pages
-
-
 @pytest.mark.parametrize("fork", [False, True], ids=["batches", "forked-copy"])
 def test_speed_layer_off_gives_the_same_html(rootdir, tmp_path, monkeypatch, fork) -> None:
     from sphinxext_ldm503.speed import prefork
@@ -52,12 +45,34 @@ def test_speed_layer_off_gives_the_same_html(rootdir, tmp_path, monkeypatch, for
     on = build(src, tmp_path / "on", "html", ldm503_fork_diagrams=fork)
     off = build(src, tmp_path / "off", "html", ldm503_speed=False)
     assert on._warning.getvalue() == off._warning.getvalue()
-    pages_on, pages_off = bodies(Path(on.outdir)), bodies(Path(off.outdir))
+    pages_on, pages_off = page_bodies(Path(on.outdir)), page_bodies(Path(off.outdir))
     assert pages_on == pages_off
     assert any("<svg" in page for page in pages_on.values())  # diagrams were drawn
     images_on = sorted(p.name for p in (Path(on.outdir) / "_images").iterdir())
     images_off = sorted(p.name for p in (Path(off.outdir) / "_images").iterdir())
     assert images_on == images_off and images_on
+
+
+def test_without_fork_the_speed_layer_draws_in_batches(rootdir, tmp_path, monkeypatch) -> None:
+    """A machine that cannot fork (or a host with threads) gets the same pages: the
+    forked copy is an implementation of the dry run, never a requirement."""
+    from sphinxext_ldm503.speed import prefork
+
+    monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)
+    monkeypatch.setattr(prefork, "can_fork", lambda: False)
+    forks: list[int] = []
+
+    def no_fork() -> int:
+        forks.append(1)
+        raise OSError("fork is unavailable here")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-graphs", src)
+    without = build(src, tmp_path / "without", "html", ldm503_fork_diagrams=True)
+    off = build(src, tmp_path / "off", "html", ldm503_speed=False)
+    assert page_bodies(Path(without.outdir)) == page_bodies(Path(off.outdir))
+    assert forks == []
 
 
 def test_speed_layer_off_gives_the_same_latex(rootdir, tmp_path) -> None:
@@ -77,8 +92,6 @@ def test_speed_layer_off_gives_the_same_latex(rootdir, tmp_path) -> None:
 def test_speed_layer_off_touches_nothing_process_wide(rootdir, tmp_path, monkeypatch) -> None:
     """Off, the build neither freezes the collector nor forks: a host process sees no
     difference at any point of the build."""
-    import os
-
     from sphinxext_ldm503.speed import gcfreeze
 
     forks: list[int] = []
@@ -105,3 +118,71 @@ def test_speed_layer_off_touches_nothing_process_wide(rootdir, tmp_path, monkeyp
     assert seen and set(seen) == {before}
     assert forks == []
     assert not any(isinstance(cb, gcfreeze._Freezer) for cb in gc.callbacks)
+
+
+def test_latex_diagrams_are_drawn_under_the_time_limit_too(rootdir, tmp_path) -> None:
+    """Without the speed layer's batches, a PDF diagram is drawn when its page is
+    written, under ``ldm503_dot_render_timeout`` as in HTML: a dot that answers the
+    probe but hangs on a real diagram costs a warning and a list, never a stuck build."""
+    dot = shutil.which("dot")
+    hanging = tmp_path / "hangingdot"
+    hanging.write_text(f"""#!/bin/sh
+input=$(cat)
+case "$input" in
+  *"digraph probe"*) printf '%s' "$input" | exec {dot} "$@" ;;
+  *) exec sleep 60 ;;
+esac
+""")
+    hanging.chmod(0o755)
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-latex", src)
+    app = build(src, tmp_path / "out", "latex", ldm503_speed=False,
+                graphviz_dot=str(hanging), ldm503_dot_render_timeout=1)
+    warnings = app._warning.getvalue()
+    assert "did not draw this diagram within 1 s" in warnings
+    tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
+    assert "requires" in tex  # the diagram's dependencies, as a list
+    assert not list(Path(app.outdir).glob("graphviz-*.pdf"))
+
+
+def test_a_plan_changed_after_the_fork_is_drawn_as_it_ends_up(rootdir, tmp_path,
+                                                              monkeypatch) -> None:
+    """The forked copy starts at env-updated (priority 450); another extension's later
+    handler may still change the plan. Then the copy's diagrams are stale, and the
+    pages show the plan as it ended up, as a build without the speed layer does."""
+    from sphinx.testing.util import SphinxTestApp
+
+    from sphinxext_ldm503.core.model import Location, Milestone
+    from sphinxext_ldm503.framework.domain import get_domain
+    from sphinxext_ldm503.speed import prefork
+
+    if not prefork.can_fork():
+        pytest.skip("fork is unavailable here")
+    monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)
+    started: list[object] = []
+    real_start = prefork.start
+    monkeypatch.setattr(prefork, "start", lambda chunks: started.append(1) or real_start(chunks))
+
+    forked_before: list[int] = []
+
+    def late_extension(app, env) -> None:
+        forked_before.append(len(started))
+        late = Milestone("LDM-503-99", "Added late", location=Location("plan", 1))
+        get_domain(env).set_extra_declarations([late])
+
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-graphs", src)
+    pages = {}
+    for name, speed in (("forked", True), ("off", False)):
+        app = SphinxTestApp("html", srcdir=src, builddir=tmp_path / name, freshenv=True,
+                            status=StringIO(), warning=StringIO(),
+                            confoverrides={"ldm503_speed": speed})
+        app.connect("env-updated", late_extension, priority=900)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        pages[name] = page_bodies(Path(app.outdir))
+    assert forked_before[0] == 1  # the copy was forked before the late change
+    assert "LDM-503-99" in pages["off"]["index.html"]
+    assert pages["forked"] == pages["off"]

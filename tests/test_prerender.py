@@ -122,7 +122,8 @@ def test_a_warm_rebuild_runs_no_dot(make_app, rootdir, tmp_path):
     app.build()
     assert "plan" in app.builder.env.all_docs
     assert calls(log) == []
-    assert all(p.is_file() for p in referenced_images(Path(app.outdir)))
+    images = referenced_images(Path(app.outdir))
+    assert images and all(p.is_file() for p in images)  # an empty set proves nothing
 
 
 def test_a_failed_batch_falls_back_to_one_run_per_diagram(make_app, rootdir, tmp_path):
@@ -338,6 +339,8 @@ def _forking(monkeypatch, started: list) -> None:
     """Fork for any number of diagrams, and remember each copy started."""
     from sphinxext_ldm503.speed import prefork
 
+    if not prefork.can_fork():
+        pytest.skip("fork is unavailable here (the build draws without a copy)")
     monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)
     real_start = prefork.start
 
@@ -387,6 +390,9 @@ def _noting_when_started(monkeypatch, when: list):
     """Note, at each copy started, whether Sphinx had checked consistency yet (the
     domain's env-updated runs just before); returns what to connect to each app."""
     from sphinxext_ldm503.speed import prefork
+
+    if not prefork.can_fork():
+        pytest.skip("fork is unavailable here (the build draws without a copy)")
 
     checked: list = []
     real_start = prefork.start
@@ -525,7 +531,8 @@ def test_no_fork_while_other_threads_run(make_app, rootdir, tmp_path, monkeypatc
         stop.set()
         other.join()
     assert started == [None]
-    assert all(p.is_file() for p in referenced_images(Path(app.outdir)))
+    images = referenced_images(Path(app.outdir))
+    assert images and all(p.is_file() for p in images)  # an empty set proves nothing
 
 
 def test_prefork_hands_over_chunks_in_order_and_reports_failure():
@@ -614,4 +621,5 @@ def test_the_fork_can_be_turned_off(make_app, rootdir, tmp_path, monkeypatch):
     app.build()
     assert started == []
     assert [c for c in calls(log) if not is_batch(c)] == ["-Tsvg stdin:probe"]
-    assert all(p.is_file() for p in referenced_images(Path(app.outdir)))
+    images = referenced_images(Path(app.outdir))
+    assert images and all(p.is_file() for p in images)  # an empty set proves nothing

@@ -277,6 +277,50 @@ def test_diff_by_hand() -> None:
     assert changes["S"].to_json()["predecessors_added"] == ["X"]
 
 
+def test_predecessor_churn_filtered_as_drift_filters_it() -> None:
+    """The changes page leaves out the predecessors schedule-drift ignores, with the
+    same patterns: a change that was only such churn goes; order and other kinds stay."""
+    old, _ = parse_catalog(
+        "id,title,due,prerequisites\n"
+        "A,A,2020-01-01,DM-1;X\n"
+        "B,B,2020-01-01,DM-2\n"
+        "C,C,2020-01-01,A123\n"
+    )
+    new, _ = parse_catalog(
+        "id,title,due,prerequisites\n"
+        "A,A,2020-02-01,DM-3;Y\n"
+        "B,B,2020-01-01,DM-4\n"
+        "C,C,2020-03-01,A124\n"
+    )
+    patterns = [r"^DM-\d+$", r"^A\d+$"]
+    raw = S.diff_catalogs(old, new)
+    assert [c.kinds for c in raw] == [("slipped", "predecessors"), ("predecessors",),
+                                      ("slipped", "predecessors")]
+    kept = S.drop_ignored_predecessors(raw, patterns)
+    assert [(c.id, c.kinds, c.added, c.removed) for c in kept] == [
+        ("A", ("slipped", "predecessors"), ("Y",), ("X",)),
+        ("C", ("slipped",), (), ()),
+    ]
+    assert S.drop_ignored_predecessors(raw, []) == raw
+    # The very function schedule-drift uses decides.
+    assert all(S.matches_any(i, patterns) for i in ("DM-3", "A124"))
+    assert not S.matches_any("DM-DRP-4", patterns)
+
+
+def test_ranked_slips_and_brief() -> None:
+    old, _ = parse_catalog("id,title,due,prerequisites\nS,S,2020-01-01,P\nT,T,2020-01-01,\n"
+                           "U,U,2020-01-01,\nE,E,2020-01-10,\n")
+    new, _ = parse_catalog("id,title,due,prerequisites\nS,S,2020-01-11,Q;R\nT,T,2020-03-01,\n"
+                           "U,U,2020-01-11,\nE,E,2020-01-01,\n")
+    changes = S.diff_catalogs(old, new)
+    assert [(c.id, c.days) for c in S.ranked_slips(changes)] == [
+        ("T", 60), ("S", 10), ("U", 10)]  # ties in natural ID order
+    by_id = {c.id: c for c in changes}
+    assert by_id["S"].brief() == ["slipped 10 days: 2020-01-01 -> 2020-01-11",
+                                  "predecessors: 2 gained, 1 lost"]
+    assert by_id["E"].brief() == ["earlier by 9 days: 2020-01-10 -> 2020-01-01"]
+
+
 def test_diff_without_prerequisites_column_compares_no_predecessors() -> None:
     old, _ = parse_catalog("id,due\nA,2020-01-01\n")
     new, _ = parse_catalog("id,due,prerequisites\nA,2020-01-01,B\n")

@@ -163,7 +163,8 @@ def test_impact_directive(built):
 def test_changes_directive(built):
     soup = page(built, "views")
     first, second = soup.select("div.ldm503-changes")
-    rows = [[td.get_text(" ", strip=True) for td in tr.select("td")]
+    # IDs in a cell are links or code of their own: the cell's text, spaces normalised.
+    rows = [[" ".join(td.get_text().split()) for td in tr.select("td")]
             for tr in first.select("table tbody tr")]
     ids = [r[0] for r in rows]
     # Sorted by slip: LDM-503-01 slipped 31 days first, DM-X-1 17 days next.
@@ -178,6 +179,103 @@ def test_changes_directive(built):
     assert [tr.select("td")[0].get_text(strip=True) for tr in second.select("tbody tr")] == [
         "LDM-503-04"]
     assert "milestone-changes: :kinds: unknown ['bogus']" in built._warning.getvalue()
+
+
+CHURN_BEFORE = """\
+id,title,due,forecast,completed,status,wbs,prerequisites
+DM-X-1,Pipeline,2020-01-15,,,planned,1.2,
+LDM-503-01,First,2019-12-01,,,planned,1.1,
+LDM-503-02,Second,2020-03-01,,,planned,1.1,DM-X-1
+LDM-503-03,Third,2020-03-11,,,planned,1.1,LDM-503-02;DMTC-1
+"""
+
+
+@pytest.fixture
+def churn(make_app, tmp_path):
+    """The drift filter set, and predecessor churn among ignored ticket keys: LDM-503-02
+    gained LDM-503-01 (declared) and DMTC-9 (a ticket), lost DM-X-1 (declared nowhere);
+    LDM-503-03 only lost the ticket DMTC-1."""
+    src = project(tmp_path, 'ldm503_catalog_previous = "before.csv"\n'
+                            'ldm503_drift_ignore_patterns = ["^DMTC-"]\n',
+                  views="Views\n=====\n\n.. milestone-changes::\n")
+    (src / "before.csv").write_text(CHURN_BEFORE, encoding="utf-8")
+    return src
+
+
+def test_changes_summary_first_then_folded_rows(make_app, churn):
+    app = build(make_app, churn)
+    changes = page(app, "views").select_one("div.ldm503-changes")
+    parts = [child for child in changes.children if getattr(child, "name", None)]
+    # Counts per kind first, then the slips ranked by size, then the rows, folded.
+    assert [p.name for p in parts] == ["p", "p", "details"]
+    assert parts[0].get_text() == (
+        "2 slipped (the largest slip: 31 days); 1 renamed; 1 changed predecessors.")
+    assert " ".join(parts[1].get_text().split()) == (
+        "Largest slips: LDM-503-01 +31 days, DM-X-1 +17 days.")
+    # A declared ID is a link to its block; an undeclared one is code, unbroken.
+    assert [a["href"] for a in parts[1].select("a")] == ["plan.html#ms-ldm-503-01"]
+    assert [c.get_text() for c in parts[1].select("code")] == ["LDM-503-01", "DM-X-1"]
+    details = parts[2]
+    assert "ldm503-changes-details" in details["class"] and not details.has_attr("open")
+    assert details.select_one("summary").get_text() == "All 3 changes, one row per milestone"
+    cells = {tr.select("td")[0].get_text(strip=True): tr.select("td")[2]
+             for tr in details.select("table.ldm503-changes-table tbody tr")}
+    # LDM-503-03 changed only a ticket among its predecessors: no change at all.
+    assert sorted(cells) == ["DM-X-1", "LDM-503-01", "LDM-503-02"]
+    cell = cells["LDM-503-02"]
+    assert " ".join(cell.get_text().split()) == (
+        "schedule predecessors gained LDM-503-01; lost DM-X-1")
+    assert [a["href"] for a in cell.select("a")] == ["plan.html#ms-ldm-503-01"]
+    assert "DMTC" not in page(app, "views").get_text()
+    # Dates are spans that CSS keeps on one line, like the IDs.
+    assert [d.get_text() for d in cells["LDM-503-01"].select("span.ldm503-date")][:2] == [
+        "2019-12-01", "2020-01-01"]
+
+
+def test_changes_open_option(make_app, churn):
+    (churn / "views.rst").write_text("Views\n=====\n\n.. milestone-changes::\n   :open:\n",
+                                     encoding="utf-8")
+    app = build(make_app, churn)
+    assert page(app, "views").select_one("details.ldm503-changes-details").has_attr("open")
+    assert "unknown option" not in app._warning.getvalue()
+
+
+def test_changes_in_other_builders_summary_and_compact_table(make_app, churn):
+    """Text and LaTeX: no folding there, so the rows are a compact table instead, a few
+    words per change and predecessors counted."""
+    app = make_app("text", srcdir=churn, freshenv=True)
+    app.build()
+    text = (Path(app.outdir) / "views.txt").read_text(encoding="utf-8")
+    flat = " ".join(text.split())  # the slips' days are joined by no-break spaces
+    summary = flat.index("2 slipped (the largest slip: 31 days)")
+    assert summary < flat.index('Largest slips: "LDM-503-01" +31 days') < flat.index("+---")
+    assert "predecessors: 1 gained, 1 lost" in text
+    assert "slipped 31 days: 2019-12-01 -> 2020-01-01" in text
+    assert "gained LDM-503-01" not in text and "DMTC" not in text and "All 3 changes" not in text
+    app = make_app("latex", srcdir=churn, freshenv=True)
+    app.build()
+    tex = next(Path(app.outdir).glob("*.tex")).read_text(encoding="utf-8")
+    assert "Largest slips" in tex and "predecessors: 1 gained, 1 lost" in tex and "DMTC" not in tex
+    assert "Traceback" not in app._warning.getvalue()
+
+
+def test_changes_print_rows(make_app, churn):
+    """Beyond ``:print-rows:`` a printed table keeps the changes that matter most (the
+    larger slip here) and says how many it left out; a bad value is a located warning."""
+    (churn / "views.rst").write_text(
+        "Views\n=====\n\n.. milestone-changes::\n   :print-rows: 1\n\n"
+        ".. milestone-changes::\n   :print-rows: many\n", encoding="utf-8")
+    app = make_app("text", srcdir=churn, freshenv=True)
+    app.build()
+    first, second = (Path(app.outdir) / "views.txt").read_text(encoding="utf-8").split(
+        "2 slipped")[1:]
+    assert "LDM-503-01" in first.split("+---", 1)[1] and "DM-X-1" not in first.split(
+        "+---", 1)[1].split("not printed")[0]
+    assert "2 smaller changes not printed" in " ".join(first.split())
+    assert "not printed" not in second
+    warnings = app._warning.getvalue()
+    assert warnings.count(":print-rows:") == 1
+    assert "views.rst:7: WARNING: milestone-changes: :print-rows: 'many'" in warnings
 
 
 def test_drift_check_in_report_json_and_warnings(built):

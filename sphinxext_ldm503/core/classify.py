@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Literal
 
 from .config import DEFAULT_INTERNAL_PATTERNS, DEFAULT_PLAN_ID_PATTERN
-from .model import Milestone
+from .model import Milestone, id_key
 
 #: ``test``: one of this plan's own (test) milestones; ``dm``: another milestone of
 #: the project (DM-like: internal, not a test milestone); ``external``: owned
@@ -40,11 +41,19 @@ def compile_pattern(pattern: str) -> re.Pattern[str] | None:
 
 
 def matches_any(milestone_id: str, patterns: Iterable[str]) -> bool:
+    """Whether any regular expression of ``patterns`` is found in the ID (ignoring case):
+    the one matcher of ``ldm503_*_patterns`` settings, classification and drift alike."""
     for pattern in patterns:
         compiled = compile_pattern(pattern)
         if compiled is not None and compiled.search(milestone_id):
             return True
     return False
+
+
+def matches_globs(milestone_id: str, patterns: Iterable[str]) -> bool:
+    """Whether an ID matches any glob (``:include:``, ``:exclude:``), ignoring case: the
+    one glob matcher of diagrams, tables, charts and the changes page."""
+    return any(fnmatchcase(id_key(milestone_id), id_key(p)) for p in patterns)
 
 
 @dataclass(frozen=True, slots=True)

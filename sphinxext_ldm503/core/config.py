@@ -63,7 +63,8 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ),
     ConfigValue(
         "ldm503_drift_ignore_patterns", (), "env", (list, tuple),
-        "Schedule predecessors the schedule-drift check leaves out (regular expressions).",
+        "Schedule predecessors the schedule-drift check and milestone-changes leave out "
+        "(regular expressions).",
     ),
     ConfigValue(
         "ldm503_today", None, "env", (str, type(None)),

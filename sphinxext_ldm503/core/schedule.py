@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from fnmatch import fnmatchcase
-from functools import lru_cache
 
+from .classify import matches_any, matches_globs
 from .model import Edge, Location, Milestone, Plan, id_key, natural_key
 
 # -- dates and slack --------------------------------------------------------------
@@ -408,6 +407,33 @@ class Change:
                 out.append(line)
         return out
 
+    def brief(self) -> list[str]:
+        """A few words per kind of change, for a compact table (PDF, text).
+
+        The full sentences (:meth:`describe`) list every predecessor: in print a
+        row per milestone must stay one or two lines, so predecessors are counted.
+        """
+        out: list[str] = []
+        for kind in self.kinds:
+            if kind in ("slipped", "moved-earlier"):
+                word = "slipped" if kind == "slipped" else "earlier by"
+                out.append(f"{word} {days_text(abs(self.days or 0))}: {_iso(self.old_date)} "
+                           f"-> {_iso(self.new_date)}")
+            elif kind == "completed":
+                out.append(f"completed {_iso(self.new_completed)}" if self.new_completed
+                           else "completed")
+            elif kind == "new":
+                out.append(f"new ({_iso(self.new_date)})")
+            elif kind == "removed":
+                out.append("removed")
+            elif kind == "renamed":
+                out.append("renamed")
+            elif kind == "predecessors":
+                counts = [f"{len(self.added)} gained"] if self.added else []
+                counts += [f"{len(self.removed)} lost"] if self.removed else []
+                out.append(f"predecessors: {', '.join(counts)}")
+        return out
+
     def to_json(self) -> dict[str, object]:
         return {
             "id": self.id,
@@ -501,11 +527,6 @@ def diff_catalogs(old: Iterable[Milestone], new: Iterable[Milestone]) -> list[Ch
     return changes
 
 
-def matches_globs(milestone_id: str, patterns: Iterable[str]) -> bool:
-    """Whether an ID matches any glob, ignoring case (as ``:include:`` does everywhere)."""
-    return any(fnmatchcase(id_key(milestone_id), id_key(p)) for p in patterns)
-
-
 def select_changes(
     changes: Iterable[Change],
     *,
@@ -526,6 +547,61 @@ def select_changes(
                                 natural_key(c.id)))
     else:
         out.sort(key=lambda c: natural_key(c.id))
+    return out
+
+
+def ranked_slips(changes: Iterable[Change]) -> list[Change]:
+    """The slipped milestones, largest slip first (ties by natural ID order).
+
+    The changes page's summary names them in this order whatever the table's
+    ``:sort:``: the size of a slip is what a reader of the summary looks for.
+    """
+    slipped = [c for c in changes if "slipped" in c.kinds and c.days]
+    slipped.sort(key=lambda c: (-(c.days or 0), natural_key(c.id)))
+    return slipped
+
+
+def most_significant(changes: Iterable[Change], count: int) -> list[Change]:
+    """The ``count`` changes that matter most, in their given order.
+
+    What matters most: a change's first kind in :data:`CHANGE_KINDS` order
+    (a slip before a completion, a rename before predecessor churn), then the
+    size of the move, then natural ID order. A printed changes table that must
+    stay short keeps these rows and says how many it left out.
+    """
+    changes = list(changes)
+    ranked = sorted(changes, key=lambda c: (CHANGE_KINDS.index(c.kinds[0]),
+                                            -abs(c.days or 0), natural_key(c.id)))
+    keep = {id(c) for c in ranked[:max(count, 0)]}
+    return [c for c in changes if id(c) in keep]
+
+
+def drop_ignored_predecessors(
+    changes: Iterable[Change], ignore_patterns: Sequence[str]
+) -> list[Change]:
+    """The changes without the schedule predecessors that ``schedule-drift`` ignores.
+
+    A schedule's predecessor lists are mostly JIRA tickets and activity codes
+    (``ldm503_drift_ignore_patterns``): churn among those says nothing to a
+    test plan's reader, and the drift check leaves them out for that reason.
+    Filtering with the same function (:func:`_ignored`) keeps the two pages in
+    agreement. A change left with no kind at all (only ignored predecessors
+    changed) is dropped; order is kept.
+    """
+    patterns = tuple(ignore_patterns)
+    if not patterns:
+        return list(changes)
+    out: list[Change] = []
+    for change in changes:
+        if "predecessors" not in change.kinds:
+            out.append(change)
+            continue
+        added = tuple(i for i in change.added if not matches_any(i, patterns))
+        removed = tuple(i for i in change.removed if not matches_any(i, patterns))
+        kinds = change.kinds if added or removed else tuple(
+            k for k in change.kinds if k != "predecessors")
+        if kinds:
+            out.append(replace(change, kinds=kinds, added=added, removed=removed))
     return out
 
 
@@ -565,22 +641,6 @@ class Drift:
         return text
 
 
-@lru_cache(maxsize=256)
-def _compile(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error:
-        return None
-
-
-def _ignored(milestone_id: str, patterns: Sequence[str]) -> bool:
-    for pattern in patterns:
-        compiled = _compile(pattern)
-        if compiled is not None and compiled.search(milestone_id):
-            return True
-    return False
-
-
 def schedule_drift(plan: Plan, ignore_patterns: Sequence[str] = ()) -> list[Drift]:
     """Plan milestones whose prerequisites and schedule predecessors disagree.
 
@@ -600,9 +660,9 @@ def schedule_drift(plan: Plan, ignore_patterns: Sequence[str] = ()) -> list[Drif
             continue
         mine = tuple(dict.fromkeys(
             e.target.id for e in prerequisite_edges(plan, ms.id)
-            if not _ignored(e.target.id, ignore_patterns)
+            if not matches_any(e.target.id, ignore_patterns)
         ))
-        theirs = tuple(i for i in row.schedule_predecessors if not _ignored(i, ignore_patterns))
+        theirs = tuple(i for i in row.schedule_predecessors if not matches_any(i, ignore_patterns))
         mine_keys = {id_key(i) for i in mine}
         theirs_keys = {id_key(i) for i in theirs}
         plan_only = tuple(sorted((i for i in mine if id_key(i) not in theirs_keys), key=id_key))

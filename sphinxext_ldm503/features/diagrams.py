@@ -22,11 +22,11 @@ from docutils.parsers.rst import directives
 from sphinx.errors import NoUri
 from sphinx.ext.graphviz import graphviz
 
-from ..core.model import Milestone
+from ..core.model import Milestone, id_key
 from ..core.schedule import critical_path
 from ..framework import nodes as ldm_nodes
 from ..framework.diagnostics import warn
-from ..framework.directives import PlanPlaceholderDirective, badge, ms_xref
+from ..framework.directives import PlanPlaceholderDirective
 from ..framework.domain import get_domain
 from ..framework.placeholders import PlaceholderTransform, add_renderer
 from ..render import dotrun
@@ -39,16 +39,14 @@ from ..render.graph import (
     parse_graph_options,
     select,
     size_warning,
-    text_outline,
 )
 from ..render.graph.escape import html_id, html_text
 from ..render.graph.legend import legend_keys
-from ..render.svgtext import relink_for_images
-from .images import DRAWN_AS, image_name, image_path, relink_dirs
+from .drawing import draw_in_time, outline, show_as_list
+from .images import image_path
 from .latex import LATEX_LINK, print_graph_attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
@@ -298,40 +296,6 @@ def for_output_format(code: str, builder: Builder, config: Any) -> str:
     return code
 
 
-def _outline(
-    domain: MilestoneDomain, options: GraphOptions, docname: str,
-    link: Callable[[str], nodes.Node] | None = None,
-) -> nodes.Node:
-    """The diagram's dependencies as a nested list, for builders or machines without dot.
-
-    ``link`` makes the link to a milestone (default: a ``pending_xref``, for lists
-    made before references are resolved).
-    """
-    link = link or (lambda ms_id: ms_xref(ms_id, docname))
-    outer = nodes.bullet_list(classes=["ldm503-graph-outline"])
-    for ms, edges in text_outline(domain.plan, options):
-        para = nodes.paragraph()
-        para += link(ms.id)
-        if ms.title:
-            para += nodes.Text(" " + ms.title)
-        item = nodes.list_item("", para)
-        if edges:
-            inner = nodes.bullet_list()
-            for edge in edges:
-                line = nodes.paragraph("", "requires ")
-                line += link(edge.target.id)
-                if edge.prerequisite.title or edge.target.title:
-                    line += nodes.Text(" " + (edge.prerequisite.title or edge.target.title))
-                if edge.prerequisite.query:
-                    line += nodes.Text(" ")
-                    line += badge(f"{edge.prerequisite.query} query",
-                                  f"ldm503-query-{edge.prerequisite.query}")
-                inner += nodes.list_item("", line)
-            item += inner
-        outer += item
-    return outer
-
-
 def _alt_text(options: GraphOptions, count: int) -> str:
     """What the diagram shows, in words: for screen readers and builders without images."""
     roots = [r for r in (options.root, *options.more_roots) if r]
@@ -376,10 +340,15 @@ def render_graph(
     if advice:
         warn(advice, "graph", location)
     # no-search: the key under each milestone's diagram is the same words every time.
+    # ldm503-wide: an overview (the whole plan, a root's chains) may take the room a
+    # theme leaves beside its column (ldm503.css): its labels are then read without
+    # zooming (issue 27). A milestone's own small diagram stays in the column.
     container = nodes.container(classes=["ldm503-graph", "no-search"])
     if dot_missing(builder, domain):
-        container += _outline(domain, options, docname)
+        container += outline(domain, options, docname)
         return [container]
+    if not options.neighbourhood:
+        container["classes"].insert(1, "ldm503-wide")
 
     # The document is part of the name: singlehtml puts every page's SVG ids in one page.
     name = f"ldm503-{html_id(docname)}-{options.root or 'plan'}-{index + 1}"
@@ -421,8 +390,8 @@ def render_graph(
     elif node.get("legend", True) and not textual:  # a legend in words says nothing
         legend = ldm503_diagram()
         legend["code"] = for_output_format(build_legend_dot(
-            options, used=legend_keys(subplan, options, domain.at_risk), strip=printed),
-            builder, config)
+            options, used=legend_entries(plan, subplan, options, domain.at_risk, critical),
+            strip=printed), builder, config)
         legend["options"] = {"docname": docname}
         legend["alt"] = graphviz_alt("Legend of the diagram above", builder)
         legend["classes"] = ["ldm503-legend"]
@@ -430,6 +399,16 @@ def render_graph(
         # A direct child: latex.py sizes legends it finds among the container's children.
         container += legend
     return [container]
+
+
+def legend_entries(plan: Any, subplan: Any, options: GraphOptions, at_risk: Any,
+                 critical: str | None) -> frozenset[str]:
+    """The key's entries: what the diagram draws, its critical path included."""
+    path = critical_path(plan, critical.strip()) if critical and critical.strip() else None
+    if path is None:
+        return legend_keys(subplan, options, at_risk)
+    return legend_keys(subplan, options, at_risk,
+                       on_path={id_key(i) for i in path.ids}, path_edges=path.edges)
 
 
 class DiagramTransform(PlaceholderTransform):
@@ -517,81 +496,11 @@ def visit_diagram(sphinx_visit: Any, fmt: str) -> Any:
 
     def visit(self: Any, node: nodes.Element) -> None:
         output = self.builder.config.graphviz_output_format if fmt == "html" else fmt
-        if _prerender(self, node, output.lower()):
+        if draw_in_time(self, node, output.lower()):
             sphinx_visit(self, node)  # raises SkipNode
-        # else: the diagram as a list, made now; the writer goes on into the children.
-        options = node.get("ldm503_outline")
-        if options is not None and not node.children:
-            node += resolved_outline(self.builder, node["options"]["docname"], options)
+        show_as_list(self, node)  # the writer goes on into the list
 
     return visit
-
-
-def resolved_outline(builder: Builder, docname: str, options: GraphOptions) -> nodes.Node:
-    """:func:`_outline` with its links made at once (references are resolved already)."""
-    domain = get_domain(builder.env)
-
-    def link(ms_id: str) -> nodes.Node:
-        label = nodes.literal(ms_id, ms_id)
-        try:
-            return domain.reference(docname, builder, ms_id, label) or label
-        except NoUri:
-            return label
-
-    return _outline(domain, options, docname, link)
-
-
-def _prerender(self: Any, node: nodes.Element, fmt: str) -> bool:
-    """Draw the diagram as sphinx.ext.graphviz's render_dot would name it, but with a
-    time limit and whole files only (:func:`.dotrun.draw`).
-
-    False (after a warning located in the diagram's document) when dot did not
-    draw it: out of time, an error, or a file it left incomplete. The diagram is
-    then shown as a list, and nothing is left under the image's name for a later
-    build to take for a drawing. A file there already counts only when complete.
-    """
-    drawn = node.get(DRAWN_AS)
-    if drawn is not None and drawn.endswith(f".{fmt}") and dotrun.complete(drawn, fmt):
-        return True  # drawn by a batch under the name the dry run worked out
-    builder, config = self.builder, self.builder.config
-    code, options = node["code"], node["options"]
-    program = options.get("graphviz_dot", config.graphviz_dot)
-    outfn = builder.outdir / builder.imagedir / image_name(builder, code, options, fmt)
-    if not program or fmt not in ("png", "svg", "pdf"):
-        return True
-    if outfn.is_file():
-        if dotrun.complete(outfn, fmt) and (
-                fmt != "png" or dotrun.complete(f"{outfn}.map", "cmapx")):
-            return True
-        outfn.unlink(missing_ok=True)  # what a dot that died left: never served
-    timeout = config.ldm503_dot_render_timeout
-    docname = options.get("docname", "index")
-    location = (docname, node.line)
-    finish = None
-    if fmt == "svg" and builder.format == "html":
-        # Links relative to the page being written, made relative to _images/ (as
-        # sphinx.ext.graphviz's fix_svg_relative_paths, without re-serialising).
-        page_dir, images = relink_dirs(builder, getattr(builder, "current_docname", "") or docname)
-
-        def finish(text: str) -> str:
-            return relink_for_images(text, page_dir, images)
-
-    try:
-        problem = dotrun.draw(code, outfn, fmt, program=program,
-                                args=config.graphviz_dot_args, timeout=timeout,
-                                cwd=(builder.srcdir / docname).parent,
-                                image_map=fmt == "png", finish=finish)
-    except subprocess.TimeoutExpired:
-        warn(f"Graphviz's dot did not draw this diagram within {timeout:g} s "
-             "(ldm503_dot_render_timeout), so it is shown as a list", "graph", location)
-        return False
-    except OSError as exc:
-        problem = f"dot could not be run ({exc})"
-    if problem is not None:
-        warn(f"dot could not draw a diagram ({problem}), so it is shown as a list",
-             "graph", location)
-        return False
-    return True
 
 
 def graph_styles(plan: Any, milestone_id: str | None, location: tuple[str, int | None]) -> Any:

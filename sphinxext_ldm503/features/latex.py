@@ -43,9 +43,11 @@ from sphinx.util import texescape
 from sphinx.util.fileutil import copy_asset_file
 from sphinx.util.texescape import escape as tex_escape
 
+from ..framework.compat import latex_page_ref, latex_replace_closing, latex_section_names, toc_parts
 from ..framework.diagnostics import warn
 from ..framework.domain import get_domain
 from ..render import dotrun
+from .drawing import draw_in_time, show_as_list
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -126,7 +128,7 @@ def visit_tocentry(self: LaTeXTranslator, node: milestone_tocentry) -> None:
     hyperref turns each contents line into a bookmark, anchored by the
     ``\\phantomsection`` at the milestone's signature.
     """
-    names = self.sectionnames
+    names = latex_section_names(self)
     level = names[min(max(self.sectionlevel + 1, 0), len(names) - 1)]
     # A long ID may wrap between its pieces; bookmarks (PDF strings) get none of it.
     parts, _forced = id_parts(node["milestone_id"])
@@ -139,7 +141,7 @@ def visit_tocentry(self: LaTeXTranslator, node: milestone_tocentry) -> None:
 
 def visit_pageref(self: LaTeXTranslator, node: milestone_pageref) -> None:
     """Sphinx's own page reference style (``latex_show_pagerefs``), for ``:ms:`` only."""
-    self.body.append(" (%s)" % self.hyperpageref(node["target"]))
+    self.body.append(" (%s)" % latex_page_ref(self, node["target"]))
     raise nodes.SkipNode
 
 
@@ -152,11 +154,19 @@ def visit_sideways_figure(self: LaTeXTranslator, node: sideways_figure) -> None:
     # \ifdefined: the PDF engines' page attribute; other engines just turn the page.
     self.body[opening] = ("\n\\begin{sidewaysfigure}\n"
                           "\\ifdefined\\pdfpageattr\\ldmrotatethispage\\fi\n")
-    self.context[-1] = "\\end{sidewaysfigure}\n"
+    latex_replace_closing(self, "\\end{sidewaysfigure}\n")
 
 
 def visit_linked_graphviz(self: LaTeXTranslator, node: linked_graphviz) -> None:
-    """The image in a box, with an invisible link over each milestone's box."""
+    """The image in a box, with an invisible link over each milestone's box.
+
+    Drawn first under the time limit (drawing.draw_in_time), as in every other builder:
+    sphinx.ext.graphviz's ``render_dot`` then only finds the file. Not drawn, the
+    diagram is its list, which the writer walks into.
+    """
+    if not draw_in_time(self, node, "pdf"):
+        show_as_list(self, node)
+        return
     try:
         fname, outfn = render_dot(self, node["code"], node["options"], "pdf")
     except GraphvizError:
@@ -172,6 +182,10 @@ def visit_linked_graphviz(self: LaTeXTranslator, node: linked_graphviz) -> None:
     self.body.append("\n\\ldmlinkedgraphics{%s}{%d}{%d}{%s}{%s}\n"
                      % (fname, width, height, puts, node.get("ldm503_scope", "")))
     raise nodes.SkipNode
+
+
+def depart_linked_graphviz(self: LaTeXTranslator, node: linked_graphviz) -> None:
+    """Nothing: a drawn diagram skipped its children; a list closes itself."""
 
 
 def link_boxes(
@@ -374,7 +388,7 @@ class LatexLayout(SphinxPostTransform):
             if sig is None or not sig["ids"]:
                 continue
             # The ID: _toc_name is "ID: title" for the HTML contents (issue 15).
-            ms_id = (sig.get("_toc_parts") or ("",))[0]
+            ms_id = (toc_parts(sig) or ("",))[0]
             ms = domain.plan.get(ms_id)
             title = ms.title if ms is not None else ""
             desc.insert(0, milestone_tocentry(milestone_id=ms_id, title=title or ""))
@@ -616,7 +630,7 @@ def _diagram_root(image: nodes.Element, container: nodes.Element) -> str | None:
     while parent is not None and not isinstance(parent, addnodes.desc):
         parent = parent.parent
     sig = next(iter(parent.findall(addnodes.desc_signature)), None) if parent else None
-    parts = sig.get("_toc_parts") if sig is not None else None
+    parts = toc_parts(sig) if sig is not None else None
     return parts[0] if parts else None
 
 
@@ -735,7 +749,7 @@ def setup(app: Sphinx) -> None:
         app.add_node(node_class, latex=(visit, None), html=none, text=none, man=none,
                      texinfo=none)
     app.add_node(sideways_figure, latex=(visit_sideways_figure, depart_sideways_figure))
-    app.add_node(linked_graphviz, latex=(visit_linked_graphviz, None))
+    app.add_node(linked_graphviz, latex=(visit_linked_graphviz, depart_linked_graphviz))
     app.add_post_transform(LatexLayout)
     app.add_post_transform(LatexReferenceIds)
     app.connect("build-finished", copy_style)

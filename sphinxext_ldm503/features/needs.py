@@ -138,10 +138,10 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
 
 
 def _register_type(app: Sphinx) -> None:
-    from sphinx.util.logging import suppress_logging
     from sphinx_needs.api import add_need_type, get_need_types
     from sphinx_needs.config import NeedsSphinxConfig
 
+    from ..framework.compat import suppress_logging
     from ..framework.directives import MilestoneDirective
 
     if NEED_TYPE not in get_need_types(app):

@@ -18,7 +18,7 @@ from ..core.checks import CHECK_NAMES
 from ..core.model import SEVERITIES, Finding, Milestone, id_key, natural_key
 from ..framework import nodes as ldm_nodes
 from ..framework.blocks import Item, MsLink, Para, Span, html_block
-from ..framework.directives import PlanPlaceholderDirective, badge
+from ..framework.directives import PlanPlaceholderDirective, badge, ms_xref
 from ..framework.domain import PLAN_FACTS
 from ..framework.placeholders import (
     PlaceholderTransform,
@@ -135,7 +135,13 @@ def text_cell(value: object) -> list[nodes.Node]:
 Linker = Callable[[str], nodes.Element]
 
 
-def _links(ids: Iterable[str], link: Linker) -> list[nodes.Node]:
+def id_links(ids: Iterable[str], docname: str) -> list[nodes.Node]:
+    """IDs as links (each resolved later, or left as text), comma-separated."""
+    return linked_ids(ids, lambda ms_id: ms_xref(ms_id, docname))
+
+
+def linked_ids(ids: Iterable[str], link: Linker) -> list[nodes.Node]:
+    """IDs as links made by ``link`` (a renderer's, which may make them at once)."""
     out: list[nodes.Node] = []
     for i, ms_id in enumerate(ids):
         if i:
@@ -205,12 +211,12 @@ def _finding_row(finding: Finding, link: Linker, env: BuildEnvironment) -> Row:
     if finding.waived:
         reason = f"waived: {finding.waiver_reason}" if finding.waiver_reason else "waived"
         severity += [nodes.Text(" "), badge(reason, "ldm503-waived")]
-    milestone = _links([finding.milestone], link) if finding.milestone else []
+    milestone = linked_ids([finding.milestone], link) if finding.milestone else []
     source = text_cell(finding_source(env, finding)) if finding.location else []
     classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
     return (
         [severity, [nodes.literal(finding.check, finding.check)], milestone,
-         _links(finding.related, link), text_cell(finding.message), source],
+         linked_ids(finding.related, link), text_cell(finding.message), source],
         classes,
     )
 

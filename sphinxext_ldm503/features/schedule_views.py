@@ -9,6 +9,7 @@ through :func:`setup`, so the rest of the extension does not need to know it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,11 @@ from ..core.schedule import (
     change_counts,
     days_text,
     diff_catalogs,
+    drop_ignored_predecessors,
     impact,
+    most_significant,
     parse_slip,
+    ranked_slips,
     select_changes,
     worst_slip,
 )
@@ -32,7 +36,7 @@ from ..framework import nodes as ldm_nodes
 from ..framework.diagnostics import warn
 from ..framework.directives import PlanPlaceholderDirective, ms_xref
 from ..framework.placeholders import PlaceholderTransform, add_renderer
-from .report import make_table, text_cell
+from .report import id_links, make_table, text_cell
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -108,10 +112,15 @@ class MilestoneChangesDirective(PlanPlaceholderDirective):
     """``.. milestone-changes::``: the changes since ``ldm503_catalog_previous``."""
 
     node_class = milestone_changes
-    known_options = ("include", "exclude", "kinds", "sort", "class")
+    known_options = ("include", "exclude", "kinds", "sort", "open", "print-rows", "class")
 
     def run(self) -> list[nodes.Node]:
         out = super().run()
+        rows = (self.options.get("print-rows") or "").strip()
+        if "print-rows" in self.options and rows.lower() != "all" and not rows.isdigit():
+            # Checked while reading, so that it is warned once, by any builder.
+            self.invalid(f"milestone-changes: :print-rows: {rows!r} is not a number or "
+                         f"'all'; {PRINT_ROWS} rows are printed")
         # The page must be re-read when either export changes.
         for name in ("ldm503_catalog_previous", "ldm503_catalog"):
             configured = self.config[name]
@@ -203,11 +212,9 @@ def _impact_diagram(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain, result: Any
 ) -> list[nodes.Node]:
     """The moved milestones and the edges between them, drawn like the other diagrams."""
-    from sphinx.ext.graphviz import graphviz
-
     from ..render.graph import GraphOptions, build_dot
     from ..render.schedule_dot import impact_styles
-    from .diagrams import diagram_links, dot_missing, graphviz_alt
+    from .diagrams import diagram_links, dot_missing, graphviz_alt, ldm503_diagram
     from .latex import print_graph_attrs
 
     builder = transform.builder
@@ -217,9 +224,11 @@ def _impact_diagram(
     ids = tuple(m.id for m in result.moves)
     options = GraphOptions(include=ids, classifier=domain.check_config().classifier)
     node_extra, edge_extra = impact_styles(result)
-    counter = getattr(transform, "_ldm503_graphs", 0) + 1
-    transform._ldm503_graphs = counter  # type: ignore[attr-defined]
-    image = graphviz()
+    made = domain.build.impact_diagrams
+    counter = made[docname] = made.get(docname, 0) + 1
+    # Our diagram node: drawn under ldm503_dot_render_timeout, whole files only, as
+    # every other diagram (the table above says it all if dot fails).
+    image = ldm503_diagram()
     # On paper, the room around labels every other small diagram gets (latex.py).
     node_attrs = print_graph_attrs(options.layout, "impact")[1] \
         if builder.format == "latex" else None
@@ -236,24 +245,19 @@ def _impact_diagram(
 
 def _previous_rows(domain: MilestoneDomain, location: tuple[str, int | None]) -> list[Milestone]:
     """Rows of ``ldm503_catalog_previous``, read once per build; problems warned once."""
-    cached = getattr(domain, "_ldm503_previous", None)
-    configured = domain.env.config.ldm503_catalog_previous
-    if cached is not None and cached[0] == configured:
-        return cached[1]
-    from ..core.catalog import load_catalog
-
-    rows, problems = load_catalog(Path(configured))
-    for problem in problems:
-        where: Any = f"{configured}:{problem.row}" if problem.row else location
-        warn(f"ldm503_catalog_previous: {problem.message}", "invalid", where)
-    domain._ldm503_previous = (configured, rows)  # type: ignore[attr-defined]
-    return rows
+    return domain.previous_catalog_rows(Location(location[0], location[1]))
 
 
 def render_changes(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
+    """The summary first (counts per kind, slips ranked by size), then the rows.
 
+    A baseline comparison of a real schedule has hundreds of rows: on HTML pages
+    they are folded (:class:`changes_details`, ``:open:`` unfolds them); other
+    builders print a compact table (a row per milestone, predecessors counted)
+    instead of one with every predecessor spelt out.
+    """
     config = transform.config
     location = _location(node)
     missing = [n for n in ("ldm503_catalog_previous", "ldm503_catalog") if not config[n]]
@@ -274,26 +278,42 @@ def render_changes(
              "invalid", location)
         sort = "id"
     previous = _previous_rows(domain, location)
+    # Predecessor churn among tickets and activity codes is filtered before the kinds
+    # are selected, so that ":kinds: predecessors" means the predecessors that count.
+    diff = drop_ignored_predecessors(diff_catalogs(previous, domain.catalog_rows()),
+                                     domain.check_config().drift_ignore_patterns)
     changes = select_changes(
-        diff_catalogs(previous, domain.catalog_rows()),
+        diff,
         include=parse_list(options.get("include") or ""),
         exclude=parse_list(options.get("exclude") or ""),
         kinds=kinds, sort=sort,
     )
     docname = transform.env.docname
     container = nodes.container(classes=["ldm503-changes", *(options.get("class") or "").split()])
-    container += nodes.paragraph("", "", *_summary(changes))
+    container += nodes.paragraph("", "", *_summary(changes),
+                                 classes=["ldm503-changes-summary"])
+    slips = _ranked_slips_para(changes, docname, plain=transform.builder.format == "text")
+    if slips is not None:
+        container += slips
     if not changes:
         return [container]
+    if transform.builder.format != "html":
+        container += _compact_table(changes, docname, _row_limit(options))
+        return [container]
+    columns = ["ldm503-col-id", "ldm503-col-title", "ldm503-col-message", "ldm503-col-slip"]
     rows = [_change_row(change, docname) for change in changes]
-    container += make_table(["Milestone", "Title", "Change", "Slip"], rows, [12, 30, 50, 8],
-                            ["ldm503-changes-table", "longtable"],
-                            ["ldm503-col-id", "ldm503-col-title", "ldm503-col-message",
-                             "ldm503-col-slip"])
+    table = make_table(["Milestone", "Title", "Change", "Slip"], rows, [12, 30, 50, 8],
+                       ["ldm503-changes-table"], columns)
+    count = len(changes)
+    label = f"All {count} change{'' if count == 1 else 's'}, one row per milestone"
+    unfolded = "open" in options and (options["open"] or "yes").strip().lower() not in (
+        "no", "false", "0")
+    container += changes_details("", table, summary=label, open=unfolded)
     return [container]
 
 
 def _summary(changes: list[Change]) -> list[nodes.Node]:
+    """Counts per kind of change, one sentence (the first thing the reader sees)."""
     counts = change_counts(changes)
     labels = {"moved-earlier": "moved earlier", "predecessors": "changed predecessors"}
     parts = [f"{n} {labels.get(kind, kind)}" for kind, n in counts.items() if n]
@@ -303,14 +323,139 @@ def _summary(changes: list[Change]) -> list[nodes.Node]:
     return [nodes.Text(text)]
 
 
+#: Slips named in the summary; the rest are counted (every one is in the rows).
+SUMMARY_SLIPS = 10
+
+
+def _ranked_slips_para(changes: list[Change], docname: str, *, plain: bool = False
+                       ) -> nodes.paragraph | None:
+    """"Largest slips: A +419 days, B +346 days, ...": the IDs linked when declared.
+
+    ``plain`` for the text builder, which would print a bold label with its asterisks.
+    """
+    ranked = ranked_slips(changes)
+    if not ranked:
+        return None
+    para = nodes.paragraph(classes=["ldm503-changes-slips"])
+    label = "Largest slips:"
+    para += nodes.Text(label) if plain else nodes.strong(label, label)
+    para += nodes.Text(" ")
+    for i, change in enumerate(ranked[:SUMMARY_SLIPS]):
+        if i:
+            para += nodes.Text(", ")
+        para += ms_xref(change.id, docname)
+        days = f"\u00a0+{days_text(change.days or 0)}".replace(" ", "\u00a0")
+        para += nodes.inline(days, days, classes=["ldm503-changes-days"])
+    left = len(ranked) - SUMMARY_SLIPS
+    para += nodes.Text(f" and {left} more." if left > 0 else ".")
+    return para
+
+
+class changes_details(nodes.General, nodes.Element):
+    """Rows a reader opens on demand: ``<details>`` in HTML, with ``summary`` (text)
+    as the line that opens it and ``open`` to start unfolded.
+
+    Other builders print the children as they are (the changes page gives them a
+    compact table instead, so this node is made for HTML pages only).
+    """
+
+
+def visit_changes_details_html(self: Any, node: nodes.Element) -> None:
+    attributes = {"open": "open"} if node.get("open") else {}
+    self.body.append(self.starttag(node, "details", "", CLASS="ldm503-changes-details",
+                                   **attributes))
+    self.body.append(f"<summary>{self.encode(node['summary'])}</summary>\n")
+
+
+def depart_changes_details_html(self: Any, node: nodes.Element) -> None:
+    self.body.append("</details>\n")
+
+
+def _pass(self: Any, node: nodes.Element) -> None:
+    """Other builders: the children alone."""
+
+
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def _dated_text(text: str) -> list[nodes.Node]:
+    """``text`` with each ISO date in an ``ldm503-date`` span, which CSS keeps whole."""
+    return [nodes.inline(part, part, classes=["ldm503-date"]) if i % 2 else nodes.Text(part)
+            for i, part in enumerate(_DATE.split(text)) if part]
+
+
+def _change_cell(change: Change, docname: str) -> list[nodes.Node]:
+    """:meth:`Change.describe`'s sentences, with each predecessor's ID as a link (when
+    declared) and each ID and date never broken at its hyphens."""
+    out: list[nodes.Node] = []
+    for kind, line in zip(change.kinds, change.describe(), strict=True):
+        if out:
+            out.append(nodes.Text("; "))
+        if kind != "predecessors":
+            out += _dated_text(line)
+            continue
+        out.append(nodes.Text("schedule predecessors "))
+        if change.added:
+            out.append(nodes.Text("gained "))
+            out += id_links(change.added, docname)
+        if change.removed:
+            out.append(nodes.Text("; lost " if change.added else "lost "))
+            out += id_links(change.removed, docname)
+        if change.old_cut or change.new_cut:
+            which = "old" if change.old_cut else "new"
+            out.append(nodes.Text(f" (the {which} export cut the list short)"))
+    return out
+
+
+def _slip_text(change: Change) -> str:
+    return f"+{change.days}" if "slipped" in change.kinds and change.days else (
+        str(change.days) if "moved-earlier" in change.kinds else "")
+
+
 def _change_row(change: Change, docname: str) -> tuple[list[list[nodes.Node]], list[str]]:
     # Each sentence starts with what happened ("slipped 346 days", "completed on ..."),
     # so the kinds need no badge of their own; the row classes carry them for CSS.
-    kinds: list[nodes.Node] = [nodes.Text("; ".join(change.describe()))]
-    slip = f"+{change.days}" if "slipped" in change.kinds and change.days else (
-        str(change.days) if "moved-earlier" in change.kinds else "")
-    return ([[ms_xref(change.id, docname)], text_cell(change.title), kinds, text_cell(slip)],
+    return ([[ms_xref(change.id, docname)], text_cell(change.title), _change_cell(change, docname),
+             text_cell(_slip_text(change))],
             [f"ldm503-change-{k}" for k in change.kinds])
+
+
+#: Rows a printed changes table shows unless ``:print-rows:`` says otherwise: a
+#: baseline comparison of a real schedule has hundreds, twenty pages of a PDF.
+PRINT_ROWS = 80
+
+
+def _row_limit(options: dict[str, str]) -> int | None:
+    """``:print-rows:``: the rows a printed table shows at most, None for ``all``;
+    :data:`PRINT_ROWS` when unset or not a number (the directive warned while reading)."""
+    raw = (options.get("print-rows") or "").strip().lower()
+    if raw == "all":
+        return None
+    return int(raw) if raw.isdigit() else PRINT_ROWS
+
+
+def _compact_table(changes: list[Change], docname: str, limit: int | None) -> list[nodes.Node]:
+    """The rows for print and text: a line each (ID, a few words per change);
+    beyond ``limit`` rows, the most significant ones and a sentence on the rest."""
+    shown = changes if limit is None or len(changes) <= limit else most_significant(
+        changes, limit)
+    # The slip is in the words ("slipped 419 days: ..."): two columns leave the words
+    # the width of the page, a line per row.
+    rows: list[tuple[list[list[nodes.Node]], list[str]]] = [
+        ([[ms_xref(c.id, docname)], text_cell("; ".join(c.brief()))],
+         [f"ldm503-change-{k}" for k in c.kinds]) for c in shown]
+    out: list[nodes.Node] = [make_table(
+        ["Milestone", "Change"], rows, [16, 84],
+        ["ldm503-changes-table", "ldm503-changes-compact", "longtable"],
+        ["ldm503-col-id", "ldm503-col-message"])]
+    left = len(changes) - len(shown)
+    if left:
+        text = (f"{left} smaller change{'' if left == 1 else 's'} not printed: the rows "
+                "above are those that matter most (slips by size, then earlier dates, "
+                "completions, new and removed milestones, renames, predecessors). The HTML "
+                "page lists every change.")
+        out.append(nodes.paragraph(text, text, classes=["ldm503-changes-left-out"]))
+    return out
 
 
 def render_timeline(
@@ -351,8 +496,8 @@ def render_timeline(
         container += nodes.paragraph("No dated milestone to draw.", "No dated milestone to draw.")
         return [container]
     if fmt is None or not available():
-        if fmt is not None and not getattr(builder, "_ldm503_no_matplotlib", False):
-            builder._ldm503_no_matplotlib = True  # type: ignore[attr-defined]
+        if fmt is not None and not domain.build.no_matplotlib_said:
+            domain.build.no_matplotlib_said = True
             warn("milestone-timeline: matplotlib is not installed, so timelines are shown as "
                  "lists: pip install 'sphinxext-ldm503[timeline]'", "graph", _location(node))
         container += _timeline_list(rows)
@@ -487,6 +632,9 @@ def setup(app: Sphinx) -> None:
         app.add_directive(name, directive)
         app.add_directive_to_domain("ldm503", name, directive)
     skip = (ldm_nodes.visit_placeholder, None)
+    passing = (_pass, _pass)
+    app.add_node(changes_details, html=(visit_changes_details_html, depart_changes_details_html),
+                 latex=passing, text=passing, man=passing, texinfo=passing)
     app.add_node(timeline_image, html=(visit_timeline_html, None),
                  latex=(visit_timeline_latex, None), text=skip, man=skip, texinfo=skip)
     app.connect("config-inited", on_config_inited)

@@ -9,8 +9,10 @@ instead of degrading silently in a feature.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -145,6 +147,79 @@ def keep_no_search_out_of_index(app: Sphinx, doctree: nodes.document, docname: s
 
     feed.ldm503_skips_no_search = True  # type: ignore[attr-defined]
     indexer.feed = feed
+
+
+def document_scratch(env: BuildEnvironment) -> Any:
+    """Per-document scratch space while a document is read (a mapping).
+
+    Sphinx 8.2 added the public ``env.current_document``; 8.1 has ``env.temp_data``
+    (an alias in 8.2 and 9, deprecated). Both take ``get``/``setdefault``/item access.
+    """
+    current = getattr(env, "current_document", None)
+    return current if current is not None else env.temp_data
+
+
+@contextlib.contextmanager
+def reading_as(env: BuildEnvironment, docname: str) -> Iterator[None]:
+    """``env.docname`` is ``docname`` meanwhile (the dry run renders pages that are not
+    being read: transforms and references ask ``env.docname``). The public
+    ``env.docname`` is read-only; the scratch space's ``docname`` entry is what it
+    returns on every supported Sphinx (pinned in tests/test_compat.py)."""
+    scratch = document_scratch(env)
+    previous = scratch.get("docname")
+    scratch["docname"] = docname
+    try:
+        yield
+    finally:
+        if previous is None:
+            scratch.pop("docname", None)
+        else:
+            scratch["docname"] = previous
+
+
+def set_toc_entry(sig: nodes.Element, parts: tuple[str, ...], name: str) -> None:
+    """How a ``desc_signature`` shows in the page contents and the sidebar.
+
+    Sphinx's TocTreeCollector (7.1 to 9) reads ``_toc_parts`` and ``_toc_name`` off
+    signatures that ``ObjectDescription`` fills in; ours are made by hand, so they are
+    filled here. Pinned in tests/test_compat.py (a renamed key would drop every
+    milestone from the contents without a word).
+    """
+    sig["_toc_parts"] = parts
+    sig["_toc_name"] = name
+
+
+def toc_parts(sig: nodes.Element) -> tuple[str, ...]:
+    """What :func:`set_toc_entry` put on ``sig`` (empty for someone else's signature)."""
+    return tuple(sig.get("_toc_parts") or ())
+
+
+def suppress_logging() -> Any:
+    """Sphinx's context manager that keeps log records (warnings included) back and
+    hands them over on exit (``sphinx.util.logging.suppress_logging``; not in Sphinx's
+    documented API, stable from 1.x to 9)."""
+    from sphinx.util import logging
+
+    return logging.suppress_logging()
+
+
+def latex_section_names(translator: Any) -> list[str]:
+    """The LaTeX sectioning commands of the document class, outermost first
+    (``LaTeXTranslator.sectionnames``, set from the theme since Sphinx 1.x)."""
+    return list(translator.sectionnames)
+
+
+def latex_page_ref(translator: Any, target: str) -> str:
+    """Sphinx's own page reference (``\\pageref`` with hyperref), as
+    ``latex_show_pagerefs`` prints it (``LaTeXTranslator.hyperpageref``)."""
+    return str(translator.hyperpageref(target))
+
+
+def latex_replace_closing(translator: Any, closing: str) -> None:
+    """Replace what the translator will write when the element being visited ends (the
+    top of ``LaTeXTranslator.context``, pushed by ``visit_figure`` for its
+    ``\\end{figure}``)."""
+    translator.context[-1] = closing
 
 
 def _accepts_tags() -> bool:

@@ -22,6 +22,7 @@ from docutils import nodes
 from sphinx import addnodes
 
 from ..core.model import Location
+from .compat import document_scratch, toc_parts
 from .diagnostics import source_location, warn
 from .domain import get_domain
 
@@ -40,13 +41,13 @@ Conditional = tuple[str, tuple[str, ...], Location]
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if _MENTIONS_ONLY.search(source[0]):
-        app.env.temp_data[_FLAG] = True
+        document_scratch(app.env)[_FLAG] = True
 
 
 def on_include_read(app: Sphinx, relative_path: Any, parent_docname: str,
                     content: list[str]) -> None:
     if _MENTIONS_ONLY.search(content[0]):
-        app.env.temp_data[_FLAG] = True
+        document_scratch(app.env)[_FLAG] = True
 
 
 def declared_inside_only(doctree: nodes.document, docname: str, doc_path: Any
@@ -65,7 +66,7 @@ def declared_inside_only(doctree: nodes.document, docname: str, doc_path: Any
                 if isinstance(parent, addnodes.only):
                     exprs.append(parent["expr"])
                 parent = parent.parent
-            (ms_id,) = sig["_toc_parts"]
+            (ms_id,) = toc_parts(sig)
             found.append((ms_id, tuple(reversed(exprs)),
                           source_location(docname, doc_path, sig.source, sig.line)))
     return found
@@ -73,7 +74,7 @@ def declared_inside_only(doctree: nodes.document, docname: str, doc_path: Any
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
-    if not env.temp_data.get(_FLAG):
+    if not document_scratch(env).get(_FLAG):
         return
     docname = env.docname
     found = declared_inside_only(doctree, docname, env.doc2path(docname))

@@ -49,6 +49,7 @@ from ..core.parsing import (
     split_names,
 )
 from . import nodes as ldm_nodes
+from .compat import document_scratch, set_toc_entry
 from .diagnostics import source_location
 from .domain import BLOCK, GRAPH, WHOLE_PLAN
 
@@ -193,12 +194,12 @@ class Ldm503Directive(SphinxDirective):
         self.domain.report_invalid(message, self.location, self.context_id())
 
     def context_id(self) -> str | None:
-        ctx = self.env.temp_data.get(CONTEXT_KEY)
+        ctx = document_scratch(self.env).get(CONTEXT_KEY)
         return (ctx.milestone_id or None) if ctx else None
 
     def milestone_context(self) -> MilestoneContext | None:
         """The enclosing milestone, or None after a warning saying why there is none."""
-        ctx: MilestoneContext | None = self.env.temp_data.get(CONTEXT_KEY)
+        ctx: MilestoneContext | None = document_scratch(self.env).get(CONTEXT_KEY)
         if ctx is None:
             self.invalid(f"{self.name} outside a milestone: nest it in a '.. milestone::'")
         elif not ctx.milestone_id:
@@ -343,16 +344,16 @@ class MilestoneDirective(Ldm503Directive):
             self.invalid(f"milestone: {exc}; write '.. milestone:: ID: Title'")
             # Keep the author's text visible even though no milestone is declared.
             container = nodes.container(classes=["ldm503-invalid"])
-            previous = self.env.temp_data.get(CONTEXT_KEY)
-            self.env.temp_data[CONTEXT_KEY] = MilestoneContext("")
+            previous = document_scratch(self.env).get(CONTEXT_KEY)
+            document_scratch(self.env)[CONTEXT_KEY] = MilestoneContext("")
             try:
                 self.parse_content(container)
             finally:
-                self.env.temp_data[CONTEXT_KEY] = previous
+                document_scratch(self.env)[CONTEXT_KEY] = previous
             return [container]
         self.subject = ms_id
         self.warn_not_nfc(argument_id(self.arguments[0]), f"milestone {ms_id}")
-        if self.env.temp_data.get(CONTEXT_KEY) is not None:
+        if document_scratch(self.env).get(CONTEXT_KEY) is not None:
             self.invalid(f"milestone {ms_id} is nested inside another milestone")
 
         due = self.option("due", parse_date)
@@ -389,9 +390,8 @@ class MilestoneDirective(Ldm503Directive):
         if title:
             # Plain inline, not desc_annotation: titles are prose, not code.
             sig += nodes.inline(": " + title, ": " + title, classes=["ldm503-title"])
-        sig["_toc_parts"] = (ms_id,)
         # The sidebar and the page contents show "ID: title", as the heading does.
-        sig["_toc_name"] = f"{ms_id}: {title}" if title else ms_id
+        set_toc_entry(sig, (ms_id,), f"{ms_id}: {title}" if title else ms_id)
         desc += sig
         content = addnodes.desc_content()
         desc += content
@@ -415,13 +415,13 @@ class MilestoneDirective(Ldm503Directive):
             Prerequisite(id=pid, location=self.location, compact=True) for pid in requires
         ]
         ctx.prerequisites.extend(compact)
-        previous = self.env.temp_data.get(CONTEXT_KEY)
-        self.env.temp_data[CONTEXT_KEY] = ctx
+        previous = document_scratch(self.env).get(CONTEXT_KEY)
+        document_scratch(self.env)[CONTEXT_KEY] = ctx
         try:
             body = nodes.container()
             self.parse_body(body)
         finally:
-            self.env.temp_data[CONTEXT_KEY] = previous
+            document_scratch(self.env)[CONTEXT_KEY] = previous
 
         meta = ldm_nodes.milestone_meta(milestone_id=ms_id)
         self.set_source_info(meta)
@@ -601,7 +601,7 @@ def prerequisite_target(env: Any, milestone_id: str, pre_id: str) -> str:
     every document in one page, where counters from each would repeat.
     """
     target = f"ldm503-pre-{anchor_for(milestone_id)[3:]}-{anchor_for(pre_id)[3:]}"
-    used = cast("set[str]", env.temp_data.setdefault("ldm503:pre-ids", set()))
+    used = cast("set[str]", document_scratch(env).setdefault("ldm503:pre-ids", set()))
     if target in used:  # the same prerequisite twice (a duplicate-prerequisite finding)
         target += f"-{env.new_serialno('ldm503-pre')}"
     used.add(target)
@@ -728,6 +728,26 @@ class PlanPlaceholderDirective(Ldm503Directive):
         return [node]
 
 
+def toc_entries_as_prose(app: Sphinx, doctree: nodes.document) -> None:
+    """The contents' entries for this page's milestones as text, not code.
+
+    Sphinx's contents collector writes every object's entry as a ``literal`` (right
+    for a function's signature), so each theme's navigation ("On this page", the
+    sidebars, a toctree's sub-entries) showed "ID: title", a sentence, as a code
+    chip. It runs at ``doctree-read`` priority 500; this runs after it and changes
+    only the entries whose anchor is one of this page's milestone headings.
+    """
+    anchors = {f"#{sig['ids'][0]}" for sig in doctree.findall(addnodes.desc_signature)
+               if "ldm503-signature" in sig["classes"] and sig["ids"]}
+    toc = app.env.tocs.get(app.env.docname)
+    if not anchors or toc is None:
+        return
+    for ref in toc.findall(nodes.reference):
+        if ref.get("anchorname") in anchors and len(ref) == 1 \
+                and isinstance(ref[0], nodes.literal):
+            ref[0].replace_self(nodes.Text(ref[0].astext()))
+
+
 def setup(app: Sphinx) -> None:
     """The milestone directives, also without the ``ldm503:`` prefix.
 
@@ -747,3 +767,4 @@ def setup(app: Sphinx) -> None:
     # Repeated options would make docutils drop the whole directive.
     app.connect("source-read", on_source_read)
     app.connect("include-read", on_include_read)
+    app.connect("doctree-read", toc_entries_as_prose, priority=600)

@@ -251,21 +251,40 @@ class MilestoneDomain(Domain):
     def _load_catalog(self) -> tuple[list[Milestone], list[Finding]]:
         """Rows and problems of ``ldm503_catalog`` (made absolute at config-inited), read once."""
         if self._catalog is None:
-            from ..core.catalog import load_catalog
-
             configured = self.env.config.ldm503_catalog
-            if not configured:
-                self._catalog = ([], [])
-            else:
-                rows, problems = load_catalog(Path(configured))
-                reported = (
-                    self.report_invalid(
-                        p.message if p.row == 0 else f"catalog row: {p.message}",
-                        Location(str(configured), p.row or None), record=False)
-                    for p in problems
-                )
-                self._catalog = (rows, [f for f in reported if f is not None])
+            self._catalog = self.read_catalog(configured) if configured else ([], [])
         return self._catalog
+
+    def previous_catalog_rows(self, where: Location | None) -> list[Milestone]:
+        """Rows of ``ldm503_catalog_previous`` (the changes page's baseline), read once
+        per build; problems reported once, at ``where`` when they have no row."""
+        configured = self.env.config.ldm503_catalog_previous
+        if self.build.previous_catalog is None or self.build.previous_catalog[0] != configured:
+            rows, _ = self.read_catalog(configured, setting="ldm503_catalog_previous",
+                                        where=where)
+            self.build.previous_catalog = (configured, rows)
+        return self.build.previous_catalog[1]
+
+    def read_catalog(self, configured: str, *, setting: str = "",
+                     where: Location | None = None) -> tuple[list[Milestone], list[Finding]]:
+        """A schedule export's rows and problems: the one loader of every catalog, so
+        each problem goes through :meth:`report_invalid` (severity, one warning, the
+        report) whichever setting names the file."""
+        from ..core.catalog import load_catalog
+
+        rows, problems = load_catalog(Path(configured))
+        findings = []
+        for p in problems:
+            if setting:
+                message = f"{setting}: {p.message}"
+                location = Location(str(configured), p.row) if p.row else where
+            else:
+                message = p.message if p.row == 0 else f"catalog row: {p.message}"
+                location = Location(str(configured), p.row or None)
+            found = self.report_invalid(message, location, record=False)
+            if found is not None:
+                findings.append(found)
+        return rows, findings
 
     def catalog_digest(self) -> str:
         """A hash of the configured catalog's path and bytes ("" without a catalog).

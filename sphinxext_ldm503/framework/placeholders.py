@@ -264,7 +264,9 @@ class MetaTransform(PlaceholderTransform):
     late = True
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
-        return render_meta(node, domain, self.block)
+        # The PDF keeps its field list (latex.py lays it out); pages and text get lines.
+        return render_meta(node, domain, self.block, compact=self.builder.format != "latex",
+                           plain=self.builder.format == "text")
 
 
 class RequiredByTransform(PlaceholderTransform):
@@ -289,9 +291,47 @@ def status_span(ms: Milestone, at_risk: bool = False) -> Span:
     return Span(status, ("ldm503-badge", f"ldm503-status-{status}"))
 
 
+#: Between the facts of a compact line.
+FACT_SEPARATOR = " \u00b7 "
+
+
+def _compact_meta(fields: list[tuple[str, tuple[Item, ...]]], *, plain: bool) -> list[Para]:
+    """The facts as lines: status and dates on the first, the rest on a second.
+
+    As a field list they took a line each, two in some themes (furo sets a field's
+    name above its value): half a screen before the prerequisites. Each fact keeps
+    its name and value together (a no-break space); the lines wrap between facts.
+    """
+    dates = {"Due", "Forecast", "Completed"}
+    status: tuple[Item, ...] = ()
+    first: list[Item] = []
+    rest: list[Item] = []
+    for name, items in fields:
+        if name == "Status":  # the badge says what it is: first, without a name
+            status = items
+            continue
+        line = first if name in dates else rest
+        if line:
+            line.append(FACT_SEPARATOR)
+        if name in dates and not plain:  # a date never breaks at its hyphens
+            items = tuple(Span(i, ("ldm503-date",)) if isinstance(i, str) else i
+                          for i in items)
+        line += [name if plain else Span(name, ("ldm503-fact-name",)), "\u00a0", *items]
+    if status:
+        first[:0] = [*status, " "] if first else [*status]
+    out = [Para(("ldm503-meta", "ldm503-dates"), tuple(first))]
+    if rest:
+        out.append(Para(("ldm503-meta", "ldm503-facts"), tuple(rest)))
+    return out
+
+
 def render_meta(
-    node: nodes.Element, domain: MilestoneDomain, block: Callable[[Block], nodes.Element]
+    node: nodes.Element, domain: MilestoneDomain, block: Callable[[Block], nodes.Element],
+    *, compact: bool = False, plain: bool = False,
 ) -> list[nodes.Node]:
+    """A milestone's facts (dates, status, level, tags, owner, schedule title) and its
+    critical path. ``compact``: as lines rather than a field list; ``plain`` for the
+    text builder (no styled names)."""
     ms = domain.plan.get(node["milestone_id"])
     if ms is None:
         return []
@@ -310,8 +350,11 @@ def render_meta(
         fields.append(("Schedule title", (ms.catalog_title,)))
 
     path = critical_path_para(domain, ms.id)
-    meta = block(Fields(("ldm503-meta",), tuple(fields)))
-    return [meta] if path is None else [meta, block(path)]
+    lines: list[Block] = (list(_compact_meta(fields, plain=plain)) if compact
+                          else [Fields(("ldm503-meta",), tuple(fields))])
+    if path is not None:
+        lines.append(path)
+    return [block(line) for line in lines]
 
 
 def required_by(domain: MilestoneDomain, milestone_id: str, *, plain: bool = False) -> Para:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..core.model import Milestone
 from ..render.graph.dot import Statements
 
 if TYPE_CHECKING:
@@ -65,5 +66,11 @@ class BuildState:
     read_docs: list[str] = field(default_factory=list)
     #: docname -> its ``milestone-graph`` placeholders, as read in this build.
     placeholders: dict[str, list[nodes.Element]] = field(default_factory=dict)
+    #: (``ldm503_catalog_previous``, its rows), read once (framework/domain).
+    previous_catalog: tuple[str, list[Milestone]] | None = None
+    #: docname -> impact diagrams made on that page so far (their names differ).
+    impact_diagrams: dict[str, int] = field(default_factory=dict)
+    #: Whether "matplotlib is not installed" was said in this build.
+    no_matplotlib_said: bool = False
     #: Diagrams made ahead of their pages, when the speed layer is on.
     prepared: PreparedDrawings | None = None

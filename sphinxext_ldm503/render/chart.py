@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from ..core.classify import matches_globs
 from ..core.model import Milestone, Plan
-from ..core.schedule import active_edges, matches_globs, milestone_date
+from ..core.schedule import active_edges, milestone_date
 from .graph.escape import clean_text
 
 Group = Literal["campaign", "prefix", "none"]

@@ -36,20 +36,32 @@ def kill(proc: subprocess.Popen[Any], *, group: bool = True) -> None:
         proc.communicate(timeout=5)  # reaped, its pipes closed
 
 
+def launch(command: Sequence[str], *, stdin: Any, stdout: Any,
+          cwd: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
+          group: bool = True) -> subprocess.Popen[bytes]:
+    """Start ``command`` (``dot``, or a helper that runs it) without waiting: the
+    caller polls it and, to stop it, calls :func:`kill` with the same ``group``."""
+    return subprocess.Popen(list(command), stdin=stdin, stdout=stdout,
+                            stderr=subprocess.DEVNULL, cwd=cwd, env=env,
+                            **(GROUP if group else {}))
+
+
 def run(command: Sequence[str], *, input: bytes, timeout: float,
-        cwd: str | os.PathLike[str] | None = None) -> subprocess.CompletedProcess[bytes]:
+        cwd: str | os.PathLike[str] | None = None,
+        group: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run ``command`` (``dot``) in a group of its own, ``input`` on its standard input.
 
     Raises ``subprocess.TimeoutExpired`` after ``timeout`` seconds and ``OSError``
     when it cannot be started; on a timeout, or anything else that interrupts the
-    wait (Ctrl-C), the whole group is killed first.
+    wait (Ctrl-C), the whole group is killed first. ``group=False`` keeps ``dot`` in
+    the caller's group: a helper process, whose whole group the build kills.
     """
     proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=cwd, **GROUP)
+                            stderr=subprocess.PIPE, cwd=cwd, **(GROUP if group else {}))
     try:
         out, err = proc.communicate(input, timeout=timeout)
     except BaseException:
-        kill(proc)
+        kill(proc, group=group)
         raise
     return subprocess.CompletedProcess(list(command), proc.returncode, out, err)
 

@@ -16,11 +16,9 @@ from ..core.model import Edge, Milestone, id_key
 from ..core.schedule import CriticalPath, Impact, days_text, edge_slack
 from .graph import edge_tooltip
 from .graph.dot import LABEL_LINE
+from .graph.style import CRITICAL_EDGE, CRITICAL_NODE, DIMMED_EDGE, DIMMED_NODE
 
-PATH_COLOR = "#1d4ed8"
-DIM_COLOR = "#d1d5db"
-DIM_TEXT = "#9ca3af"
-DIM_FILL = "#f9fafb"
+# The critical path's and the dimmed colours are in graph.style: the key draws them too.
 SLIP_COLOR = "#b91c1c"
 SLIP_FILL = "#fee2e2"
 
@@ -60,16 +58,12 @@ def critical_path_styles(path: CriticalPath | None) -> tuple[NodeExtra, EdgeExtr
     path_edges = path.edges
 
     def node_extra(ms: Milestone) -> dict[str, str]:
-        if ms.key in on_path:
-            return {"color": PATH_COLOR, "penwidth": "2.6"}
-        return {"color": DIM_COLOR, "fontcolor": DIM_TEXT, "fillcolor": DIM_FILL}
+        return dict(CRITICAL_NODE if ms.key in on_path else DIMMED_NODE)
 
     def edge_extra(edge: Edge) -> dict[str, str]:
         attrs = slack_tooltip(edge)
-        if (edge.source.key, edge.target.key) in path_edges:
-            attrs.update(color=PATH_COLOR, penwidth="2.4", style="solid")
-        else:
-            attrs.update(color=DIM_COLOR)
+        on = (edge.source.key, edge.target.key) in path_edges
+        attrs.update(CRITICAL_EDGE if on else DIMMED_EDGE)
         return attrs
 
     return node_extra, edge_extra
@@ -82,7 +76,7 @@ def impact_styles(result: Impact) -> tuple[NodeExtra, EdgeExtra]:
     def node_extra(ms: Milestone) -> dict[str, str]:
         move = moves.get(ms.key)
         if move is None:
-            return {"color": DIM_COLOR, "fontcolor": DIM_TEXT, "fillcolor": DIM_FILL}
+            return dict(DIMMED_NODE)
         return {"color": SLIP_COLOR, "fillcolor": SLIP_FILL, "penwidth": "2.0",
                 LABEL_LINE: f"+{move.days}d", "fontcolor": "#111827"}
 
@@ -92,7 +86,7 @@ def impact_styles(result: Impact) -> tuple[NodeExtra, EdgeExtra]:
         if move is not None and move.via is not None and id_key(move.via) == edge.target.key:
             attrs.update(color=SLIP_COLOR, penwidth="2.0")
         else:
-            attrs.update(color=DIM_COLOR)
+            attrs.update(DIMMED_EDGE)
         return attrs
 
     return node_extra, edge_extra

@@ -39,11 +39,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..render.dotrun import (
-    GROUP,
     complete,
     kill,
+    launch,
     move_whole,
     place_whole,
+    run,
 )
 
 _T = TypeVar("_T")
@@ -290,10 +291,9 @@ class Batch:
                   else contextlib.nullcontext(subprocess.DEVNULL)) as stdin, \
                  (output.open("wb") if output is not None
                   else contextlib.nullcontext(subprocess.DEVNULL)) as stdout:
-                self._proc = subprocess.Popen(
-                    command, stdin=stdin, stdout=stdout,
-                    stderr=subprocess.DEVNULL, cwd=self.directory, env=_helper_env(),
-                    **(GROUP if self.own_group else {}))
+                self._proc = launch(command, stdin=stdin, stdout=stdout,
+                                    cwd=self.directory, env=_helper_env(),
+                                    group=self.own_group)
         except (OSError, ValueError):
             self._end(ok=False)
             return
@@ -565,9 +565,9 @@ def draw_stream(spec: dict[str, Any]) -> int:
     :func:`finish_stream` over its output.
     """
     try:
-        proc = subprocess.run([spec["dot"], *spec["args"], "-Tsvg"],
-                              input=stream_source(spec["jobs"]), capture_output=True,
-                              check=False, timeout=spec["timeout"])
+        # In the helper's own group (which the build kills as a whole), not one of its own.
+        proc = run([spec["dot"], *spec["args"], "-Tsvg"], input=stream_source(spec["jobs"]),
+                   timeout=spec["timeout"], group=False)
     except (OSError, subprocess.TimeoutExpired):
         return 1
     return finish_stream(spec, proc.stdout if proc.returncode == 0 else b"")

@@ -39,7 +39,7 @@ from sphinx.util.nodes import inline_all_toctrees
 from ..features.images import DRAWN_AS, image_name, image_path, relink_dirs
 from ..framework import guard
 from ..framework import nodes as ldm_nodes
-from ..framework.compat import written_doctree
+from ..framework.compat import reading_as, suppress_logging, written_doctree
 from ..framework.domain import get_domain
 from . import batchdot, prefork
 
@@ -103,9 +103,27 @@ class DryRun:
         default_factory=dict)
     fork_tried: bool = False
     drawing: Drawing | None = None
+    #: The plan's inputs when the forked copy started (at env-updated, before other
+    #: extensions' later handlers); None when the dry run ran at write-started.
+    forked_from: str | None = None
+    stale: bool = False
 
     def take(self, docname: str, index: int,
              node: nodes.Element) -> list[nodes.Node] | None:
+        if self.forked_from is not None:
+            # Checked once, at the first page written: a plan changed after the fork (a
+            # later env-updated handler added milestones, say) makes every diagram the
+            # copy made stale, so each is made again as its page is written (the copy
+            # is stopped with the build, its drawings unused).
+            self.stale = self.domain.inputs_digest() != self.forked_from
+            self.forked_from = None
+            if self.stale:
+                self.prerendered.clear()
+                logging.getLogger(__name__).verbose(
+                    "ldm503: the plan changed after the diagrams' copy was forked; "
+                    "its diagrams are made again")
+        if self.stale:
+            return None
         return take_prerendered(self.domain, docname, index, node)
 
     def inlined(self, builder: Builder, outfn: Path | str, imgpath: str,
@@ -198,15 +216,13 @@ def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
     env: BuildEnvironment = builder.env
     outdir = Path(builder.outdir) / getattr(builder, "imagedir", "")
     dry_run = _DryRun(builder)
-    previous = env.temp_data.get("docname")
-    try:
-        with logging.suppress_logging():
-            for docname, doctree in _doctrees(builder, pages):
-                env.temp_data["docname"] = docname
+    with suppress_logging():
+        for docname, doctree in _doctrees(builder, pages):
+            with reading_as(env, docname):
                 imgpath = image_path(builder, docname) if fmt == "svg" else ""
                 page = PageDiagrams(docname, {}, [])
                 for index, node in enumerate(_placeholders(domain, docname, doctree)):
-                    with logging.suppress_logging() as captured:
+                    with suppress_logging() as captured:
                         results = render_graph(dry_run, node, domain, index)  # type: ignore[arg-type]
                     page.rendered[_memo_key(docname, index, node)] = (results, captured.clear())
                     for result in results:
@@ -220,11 +236,6 @@ def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
                                        if fmt == "svg" and image.get("svg_id") else None)
                             page.images.append((target, image["code"], variant))
                 yield page
-    finally:
-        if previous is None:
-            env.temp_data.pop("docname", None)
-        else:
-            env.temp_data["docname"] = previous
 
 
 def _placeholders(domain: MilestoneDomain, docname: str,
@@ -397,6 +408,7 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     if state.fork_tried:
         return False  # at env-updated already, and it could not fork
     state.fork_tried = True
+    state.forked_from = domain.inputs_digest()
     workers = _workers(app)
     drawing = state.drawing = Drawing(
         pending=batchdot.Pending(workers), unseen=set(pages), builder=builder, fmt=fmt,

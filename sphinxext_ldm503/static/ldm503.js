@@ -13,7 +13,10 @@
  *     (Ctrl, Cmd, Shift) is the browser's own; Escape, "Unpin" or a click on the
  *     background unpins;
  *   - a search box that finds a node by its ID (or by the start of it: several
- *     matches are listed) and pins it.
+ *     matches are listed) and pins it;
+ *   - on a touch screen, a tap on a diagram whose labels are drawn too small to read
+ *     opens it at full size;
+ *   - the key under the diagram follows the diagram's scale (never above 1).
  * A line under the buttons says so. In full size the diagram's key and caption
  * come along (copies, made the first time).
  * The dependency graph is read from the SVG itself: Graphviz titles each edge
@@ -22,6 +25,9 @@
  */
 (function () {
   "use strict";
+
+  /* Labels smaller than this (CSS px) are not read but guessed at. */
+  var READABLE = 11;
 
   function textOf(el) { return el ? (el.textContent || "").trim() : ""; }
 
@@ -35,7 +41,11 @@
     this.readGraph();
     this.buildBar();
     this.bindNodes();
+    this.bindPointer();
     this.bindPan();
+    this.sizeKey();
+    var self = this;
+    window.addEventListener("resize", function () { self.sizeKey(); });
     root.classList.add("ldm503-ready");
   }
 
@@ -239,9 +249,19 @@
       var g = self.nodes[name].g;
       /* A pinned chain wins: hovering, or the node that a search or a zoom slides
          under a resting pointer, changes nothing until the reader unpins. */
-      g.addEventListener("mouseenter", function () { if (!self.pinned) { self.highlight(name); } });
-      g.addEventListener("mouseleave", function () { if (!self.pinned) { self.rest(); } });
-      g.addEventListener("focusin", function () { if (!self.pinned) { self.highlight(name); } });
+      /* Focus wins over a resting pointer too: a node focused from the keyboard is
+         scrolled into view, which slides the diagram under the pointer, and the browser
+         reports whatever is now under it as entered or left. Until the pointer really
+         moves (see bindPointer), hovering changes nothing. */
+      g.addEventListener("mouseenter", function () {
+        if (!self.pinned && !self.byKeyboard) { self.highlight(name); }
+      });
+      g.addEventListener("mouseleave", function () {
+        if (!self.pinned && !self.byKeyboard) { self.rest(); }
+      });
+      g.addEventListener("focusin", function () {
+        if (!self.pinned) { self.byKeyboard = true; self.highlight(name); }
+      });
       g.addEventListener("focusout", function () { if (!self.pinned) { self.clear(); } });
       /* Click or tap pins; on the pinned node it opens the milestone, as a link does.
          With a modifier the browser does what it always does (a new tab, a window). */
@@ -254,6 +274,28 @@
         if (self.search) { self.search.value = self.lastQuery = self.nodes[name].id; }
       });
     });
+    /* A finger on a diagram drawn too small to read (labels under READABLE px, a whole
+       plan on a phone): the tap opens it at full size, where the labels are at their
+       natural size and a tap pins, rather than pinning a node the reader cannot see.
+       Listened to while capturing, so that it comes before the node's own click. */
+    this.frame.addEventListener("pointerdown", function (ev) {
+      self.pointerType = ev.pointerType;
+    }, true);
+    this.frame.addEventListener("click", function (ev) {
+      if (self.pointerType !== "touch" || self.scale ||
+          self.root.classList.contains("ldm503-fullscreen") || !self.fullButton ||
+          self.labelSize() >= READABLE) { return; }
+      ev.preventDefault();
+      ev.stopPropagation();
+      /* The part tapped is the part wanted: it comes to the middle of the full size. */
+      var box = self.svg.getBoundingClientRect();
+      var fx = (ev.clientX - box.left) / box.width, fy = (ev.clientY - box.top) / box.height;
+      self.toggleFull(true);
+      box = self.svg.getBoundingClientRect();
+      var frame = self.frame.getBoundingClientRect();
+      self.frame.scrollLeft += box.left + fx * box.width - (frame.left + frame.width / 2);
+      self.frame.scrollTop += box.top + fy * box.height - (frame.top + frame.height / 2);
+    }, true);
     /* A click on the background (not the end of a drag) unpins. */
     this.frame.addEventListener("click", function (ev) {
       if (self.dragged || !self.pinned) { return; }
@@ -346,6 +388,24 @@
     return pt * 96 / 72;
   };
 
+  /* The key under the diagram (sphinx.ext.graphviz's <object>, its text the size of the
+     diagram's labels at their natural size) drawn at the diagram's scale, never above
+     its natural size: a key larger than the labels it explains outshouts them, and one
+     wider than the diagram pulls the eye away from it (issue 27). CSS zoom scales the
+     object's box too, so nothing is left empty around it. In full size the diagram is
+     at its natural size, and so is the key's copy (see buildKey). */
+  Explorer.prototype.sizeKey = function () {
+    var container = this.root.closest && this.root.closest(".ldm503-graph");
+    if (!container) { return; }
+    var zoom = Math.min(1, this.currentScale());
+    if (!(zoom > 0)) { return; }
+    Array.prototype.forEach.call(container.children, function (child) {
+      if (child.querySelector && child.querySelector("object.ldm503-legend")) {
+        child.style.zoom = zoom >= 1 ? "" : String(Math.round(zoom * 1000) / 1000);
+      }
+    });
+  };
+
   Explorer.prototype.setScale = function (scale) {
     this.scale = scale;
     if (!scale) {
@@ -353,6 +413,7 @@
       this.svg.style.maxWidth = "";
       this.frame.classList.remove("ldm503-zoomable");
       if (!this.root.classList.contains("ldm503-fullscreen")) { this.frame.style.maxHeight = ""; }
+      this.sizeKey();
       return;
     }
     this.svg.style.maxWidth = "none";
@@ -360,6 +421,16 @@
     this.svg.style.height = "auto";
     this.frame.classList.add("ldm503-zoomable");
     if (!this.root.classList.contains("ldm503-fullscreen")) { this.frame.style.maxHeight = "80vh"; }
+    this.sizeKey();
+  };
+
+  /* The size of the node labels as drawn now, in CSS pixels. */
+  Explorer.prototype.labelSize = function () {
+    var text = this.svg.querySelector("g.node text");
+    var box = this.svg.viewBox && this.svg.viewBox.baseVal;
+    if (!text || !box || !box.width) { return 0; }
+    var size = parseFloat(text.getAttribute("font-size")) || 14;
+    return size * this.svg.getBoundingClientRect().width / box.width;
   };
 
   Explorer.prototype.currentScale = function () {
@@ -404,6 +475,7 @@
       Array.prototype.forEach.call(part.querySelectorAll ? part.querySelectorAll("[id]") : [],
         function (el) { el.removeAttribute("id"); });
       if (part.removeAttribute) { part.removeAttribute("id"); }
+      if (part.style) { part.style.zoom = ""; }  /* at its natural size, as the diagram */
       key.appendChild(part);
     });
     this.root.insertBefore(key, this.frame.nextSibling);
@@ -420,6 +492,15 @@
   };
 
   /* Drag the background to pan; Ctrl (or Cmd) + wheel to zoom. Links still click. */
+  Explorer.prototype.bindPointer = function () {
+    /* A real move of the mouse hands the highlight back to hovering. The moves a
+       browser makes up after scrolling carry no movement. */
+    var self = this;
+    document.addEventListener("mousemove", function (ev) {
+      if (ev.movementX || ev.movementY) { self.byKeyboard = false; }
+    }, { passive: true });
+  };
+
   Explorer.prototype.bindPan = function () {
     var self = this, start = null;
     this.frame.addEventListener("pointerdown", function (ev) {

@@ -27,6 +27,7 @@ from .style import (
     FONT,
     FONT_SIZE,
     LATE_COLOR,
+    ROOT_MIN_PENWIDTH,
     TIMELINE_EDGE_COLOR,
     edge_style,
     edge_tooltip,
@@ -53,8 +54,14 @@ def _graph_attrs(options: GraphOptions, name: str) -> dict[str, str]:
         # lines keep them inside the picture instead of looping round it.
         attrs.update(nodesep="0.10", ranksep="0.22", splines="line")
     else:
-        # Multi-line title labels need a little air between them; ID labels don't.
-        attrs.update(nodesep="0.10" if options.labels == "title" else "0.06", ranksep="0.20")
+        # Multi-line title labels need a little air between them; ID labels don't. With
+        # ID labels a rank is one column of boxes (rankdir LR) and the page scales the
+        # whole width to fit: the less room between ranks, the larger the labels (the
+        # example's plan: 1,140 pt wide instead of 1,222, issue 27).
+        if options.labels == "title":
+            attrs.update(nodesep="0.10", ranksep="0.20")
+        else:
+            attrs.update(nodesep="0.06", ranksep="0.10")
     return attrs
 
 
@@ -64,7 +71,8 @@ def node_defaults(options: GraphOptions) -> dict[str, str]:
         "fontsize": str(FONT_SIZE),
         "height": "0.24",
         "width": "0.3",
-        "margin": "0.07,0.025",
+        # A label's box hugs it: its width, not the space around, is what counts.
+        "margin": "0.05,0.025",
         "penwidth": "1.1",
     }
 
@@ -228,7 +236,8 @@ def build_dot(
         if parts is None:
             attrs = node_style(ms, options, at_risk=at_risk_here)
             if is_root:
-                attrs["penwidth"] = str(max(float(attrs.get("penwidth", "1.1")), 2.2))
+                attrs["penwidth"] = str(max(float(attrs.get("penwidth", "1.1")),
+                                            ROOT_MIN_PENWIDTH))
             attrs["tooltip"] = node_tooltip(ms, at_risk=at_risk_here)
             add_link(attrs, url)
             if node_extra is not None:

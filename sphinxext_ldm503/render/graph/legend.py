@@ -14,10 +14,16 @@ from .escape import html_id, label_text, tooltip_text
 from .options import GraphOptions, kind_of
 from .select import SubPlan
 from .style import (
+    CRITICAL_EDGE,
+    CRITICAL_NODE,
+    DIMMED_EDGE,
+    DIMMED_NODE,
     EDGE_PLAIN,
     EDGE_STYLES,
     FONT,
+    KIND_STYLES,
     LATE_COLOR,
+    ROOT_MIN_PENWIDTH,
     is_late,
     node_state,
     node_style,
@@ -33,8 +39,12 @@ SAMPLE_OPTIONS = GraphOptions()
 #: Every entry the legend can show, in its order.
 LEGEND_KEYS: tuple[str, ...] = (
     "test", "dm", "external", "completed", "in-progress", "at-risk", "descoped", "undeclared",
-    "plain", "open", "resolved", "dropped", "late",
+    "root", "critical", "off-path",
+    "critical-edge", "off-path-edge", "plain", "open", "resolved", "dropped", "late",
 )
+#: The entries only a critical-path diagram draws: there colour says "on the path" or
+#: not, and a milestone's kind is told by its shape alone.
+CRITICAL_KEYS = frozenset({"critical", "off-path", "critical-edge", "off-path-edge"})
 
 
 def kind_words(options: GraphOptions) -> dict[str, str]:
@@ -58,20 +68,48 @@ def kind_words(options: GraphOptions) -> dict[str, str]:
 
 
 def legend_keys(
-    subplan: SubPlan, options: GraphOptions, at_risk: Iterable[str] = ()
+    subplan: SubPlan, options: GraphOptions, at_risk: Iterable[str] = (), *,
+    on_path: Collection[str] | None = None, path_edges: Collection[tuple[str, str]] = (),
 ) -> frozenset[str]:
-    """The legend entries one diagram needs: the kinds, states and edge styles it draws."""
+    """The legend entries one diagram needs: the kinds, states and edge styles it draws.
+
+    ``on_path`` (ID keys) and ``path_edges`` ((dependent key, prerequisite key), as
+    :attr:`.schedule.CriticalPath.edges`) describe a highlighted critical path, None
+    for none. Its styles override others (schedule_dot.critical_path_styles): a
+    dimmed milestone shows no state, a dimmed edge no "plain" colour, an edge on the
+    path no query's dashes. The key lists what is drawn, nothing else.
+    """
     risky = {id_key(x) for x in at_risk}
+    roots = {id_key(r) for r in (options.root, *options.more_roots) if r}
+    critical = on_path is not None
+    path_nodes = set(on_path or ())
+    path = set(path_edges)
     used: set[str] = set()
     for ms in subplan.milestones:
         used.add(kind_of(ms, options))
+        dimmed = critical and ms.key not in path_nodes
+        if critical:
+            used.add("off-path" if dimmed else "critical")
         state = node_state(ms, at_risk=ms.key in risky)
-        if state != "planned":
+        if state != "planned" and not dimmed:
             used.add(state)
         if not ms.declared:
             used.add("undeclared")
+        if ms.key in roots and not (critical and not dimmed):  # on the path: its outline
+            used.add("root")
     for edge in subplan.edges:
-        used.add(edge.prerequisite.query or "plain")
+        query = edge.prerequisite.query
+        if critical and (edge.source.key, edge.target.key) in path:
+            used.add("critical-edge")
+            if query == "resolved":  # its circle stays; dashes and dots turn solid
+                used.add(query)
+            continue
+        if critical:
+            used.add("off-path-edge")
+            if query:
+                used.add(query)
+            continue
+        used.add(query or "plain")
         if options.layout == "timeline" and edge.prerequisite.active and is_late(edge):
             used.add("late")
     return frozenset(used)
@@ -114,9 +152,25 @@ def build_legend_dot(
         ("at-risk", Milestone("DM-AP-6", status="at-risk"), "at risk"),
         ("descoped", Milestone("DM-AP-2", status="descoped"), "descoped"),
         ("undeclared", Milestone("DM-AP-3", declared=False), "not declared here"),
+        ("root", Milestone("DM-AP-9"), "root of this diagram"),
+    ]
+    critical = bool(wanted & CRITICAL_KEYS)
+    samples += [
+        ("critical", Milestone("DM-AP-7"), "on the critical path"),
+        ("off-path", Milestone("DM-AP-8"), "not on the critical path"),
     ]
     samples = [sample for sample in samples if sample[0] in wanted]
+    overrides: dict[str, dict[str, str]] = {
+        "critical": CRITICAL_NODE, "off-path": DIMMED_NODE,
+        "root": {"penwidth": str(ROOT_MIN_PENWIDTH)}}
+    if critical:
+        # Blue and grey mean "on the path" and "not on it" here: the kinds are shown in
+        # one neutral outline, told apart by shape, as the diagram tells them.
+        neutral = {k: KIND_STYLES["dm"][k] for k in ("color", "fontcolor")}
+        overrides.update({kind: neutral for kind in KIND_STYLES})
     edges = [
+        ("critical-edge", CRITICAL_EDGE, "critical path"),
+        ("off-path-edge", DIMMED_EDGE, "other prerequisite"),
         ("plain", {}, "prerequisite \u2192 milestone"),
         ("open", EDGE_STYLES["open"], "open review query"),
         ("resolved", EDGE_STYLES["resolved"], "resolved query"),
@@ -134,7 +188,7 @@ def build_legend_dot(
             for key, ms, text in row:
                 sub.node(f"n_{key}", label=graphviz.nohtml(label_text(text)),
                          tooltip=graphviz.nohtml(tooltip_text(text)),
-                         **node_style(ms, SAMPLE_OPTIONS))
+                         **{**node_style(ms, SAMPLE_OPTIONS), **overrides.get(key, {})})
         rows.append([f"n_{key}" for key, _, _ in row])
     for start in range(0, len(edges), edges_per_row):
         row_names: list[str] = []

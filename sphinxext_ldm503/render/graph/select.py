@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 
+from ...core.classify import matches_globs
 from ...core.config import DEFAULT_GRAPH_MAX_NODES
 from ...core.model import Edge, Milestone, Plan, id_key
 from ...core.reachability import implied_edges
@@ -37,11 +37,6 @@ class SubPlan:
 
     def __contains__(self, milestone_id: object) -> bool:
         return isinstance(milestone_id, str) and id_key(milestone_id) in self._keys
-
-
-def matches_globs(milestone_id: str, patterns: Iterable[str]) -> bool:
-    """Whether an ID matches any of the ``:include:``/``:exclude:`` globs, ignoring case."""
-    return any(fnmatchcase(id_key(milestone_id), id_key(p)) for p in patterns)
 
 
 def _reach(
