@@ -390,3 +390,31 @@ def test_prerequisite_edit_rewrites_the_pages_that_change_and_equals_clean(
     assert len(rewritten) < len(plan_pages) - 1
     critical = [p for p in before if b"Critical path: " in before[p][1]]
     assert (critical == []) == (line == "off")
+
+
+def test_prerequisite_edit_with_two_processes_equals_serial(tmp_path: Path) -> None:
+    """The same edit built with ``-j 2`` (report, table and blocks filled in the main
+    process, pages written by two) gives the serial build's pages."""
+    generate = _generate()
+    milestones = generate.plan(300)
+    outputs = []
+    for jobs in (1, 2):
+        src = tmp_path / f"src-{jobs}"
+        names = generate.write_project(src, milestones, "ours+report")
+        builddir = tmp_path / f"out-{jobs}"
+        for step in ("clean", "after the edit"):
+            if step != "clean":
+                generate.edit_prerequisite(src, names, milestones, "ours+report")
+            app = SphinxTestApp("html", srcdir=src, builddir=builddir, parallel=jobs,
+                                status=StringIO(), warning=StringIO())
+            try:
+                app.build()
+            finally:
+                app.cleanup()
+        outputs.append(whole_output(Path(app.outdir), src))
+    serial, parallel = outputs
+    assert serial.keys() == parallel.keys()
+    for name in serial:
+        if name != "ldm503.json":  # the sources' paths differ
+            assert serial[name] == parallel[name], name
+    assert "ldm503-table" in serial["report.html"]
