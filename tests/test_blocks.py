@@ -22,7 +22,9 @@ from sphinxext_ldm503.framework.blocks import (
     Strong,
     html_allowed,
     html_block,
+    rows_allowed,
     to_html_node,
+    to_html_rows,
     to_nodes,
 )
 from sphinxext_ldm503.framework.compat import resolved_doctree
@@ -161,3 +163,61 @@ def test_a_translator_of_its_own_gets_nodes(make_app, app_params) -> None:
     assert _doctree_paragraphs(app, "later") == (0, 4)
     assert 'href="later.html#ms-ldm-503-07"' in (Path(app.outdir) / "early.html").read_text(
         encoding="utf-8")
+
+
+ROWS = st.lists(
+    st.tuples(CLASSES, st.lists(st.lists(ITEMS, max_size=3).map(tuple), min_size=3,
+                                max_size=3).map(tuple)),
+    max_size=5).map(tuple)
+
+
+@pytest.mark.sphinx("html", testroot="basic", freshenv=True)
+def test_straight_rows_equal_the_translators_rows(app) -> None:
+    """A milestone table's rows written in one go (html_rows) are the bytes the
+    translator writes for the same table made of nodes."""
+    from sphinxext_ldm503.features.report import make_table
+
+    app.build()  # the builder's writer settings
+    columns = ("ldm503-col-id", "ldm503-col-title", "ldm503-col-due")
+
+    @settings(max_examples=150, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(rows=ROWS, targets=st.lists(TARGET, min_size=16, max_size=16))
+    def check(rows, targets) -> None:
+        places = iter(targets)
+        by_id: dict[str, tuple[str | None, str | None, str]] = {}
+
+        def target(milestone_id: str):
+            return by_id.setdefault(milestone_id, next(places))
+
+        fast_rows = to_html_rows(rows, columns, target)
+        assert fast_rows is not None
+        fast = make_table(["ID", "Title", "Due"], [], [12, 34, 10], ["ldm503-table"],
+                          list(columns))
+        body = fast.next_node(nodes.tbody)
+        assert body is not None
+        body += fast_rows
+
+        def link(ms_id: str, content: nodes.Element | None) -> nodes.Element:
+            assert content is not None
+            return reference_to(by_id[ms_id], content)
+
+        slow = make_table(["ID", "Title", "Due"], [
+            ([[to_nodes(Para((), items), link)] if items else [] for items in cells],
+             list(classes)) for classes, cells in rows], [12, 34, 10], ["ldm503-table"],
+            list(columns))
+        assert _written(app, fast, nodes.section()) == _written(app, slow, nodes.section())
+
+    check()
+    assert rows_allowed(HTML5Translator)
+
+    class OwnCells(HTML5Translator):
+        def visit_entry(self, node: nodes.Element) -> None:
+            super().visit_entry(node)
+
+    assert html_allowed(OwnCells) and not rows_allowed(OwnCells)
+
+
+def test_no_html_rows_when_a_link_cannot_be_placed() -> None:
+    rows = (((), (("x",), (MsLink("CAMM8040"),))),)
+    assert to_html_rows(rows, (), lambda ms_id: None) is None

@@ -808,3 +808,23 @@ def test_implied_edges_on_cyclic_graphs_have_a_longer_path(pairs):
             without = graph.copy()
             without.remove_edge(u, v)
             assert nx.has_path(without, u, v)
+
+
+@settings(max_examples=200, deadline=None)
+@given(plan=plans())
+def test_checks_graph_without_networkx_agrees_with_networkx(plan: Plan) -> None:
+    """The sets-of-successors graph the checks use on acyclic plans (no networkx
+    import) finds the cycles, the order and the implied edges networkx finds."""
+    from sphinxext_ldm503.core.checks import SuccessorGraph
+    from sphinxext_ldm503.core.reachability import implied_edges
+
+    graph = plan.digraph()
+    succ = SuccessorGraph(plan)
+    assert {(u, v) for u in succ.succ for v in succ.successors(u)} == set(graph.edges)
+    assert set(succ.succ) == set(graph.nodes)
+    order = succ.topological_order()
+    assert (order is not None) == nx.is_directed_acyclic_graph(graph)
+    if order is not None:
+        position = {node: i for i, node in enumerate(order)}
+        assert all(position[u] < position[v] for u, v in graph.edges)
+        assert succ.implied_edges(order) == implied_edges(graph.edges)

@@ -149,6 +149,29 @@ def test_dumps_is_deterministic_text():
     assert streamed.getvalue() == text
 
 
+@settings(max_examples=50, deadline=None)
+@given(plan=plans())
+def test_dumps_writes_the_json_modules_text(plan):
+    """The hand-written encoder gives ``json.dumps(indent=2, ensure_ascii=False)``'s bytes."""
+    doc = to_json_document(plan, run_checks(plan))
+    assert dumps(doc) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_dumps_writes_every_json_value_as_the_json_module_does():
+    odd = {"empty": [], "none": {}, "": [[[]]], 1: "int key", 2.5: "float key", None: "null",
+           False: "false", "values": [0, -7, 10**30, 2.5, -0.0, 1e300, float("nan"),
+                                    float("inf"), -float("inf"), True, False, None,
+                                    "é\"\\\n\u2028\x00\U0001f600", (1, [2, {"k": ()}])]}
+    assert dumps(odd) == json.dumps(odd, indent=2, ensure_ascii=False) + "\n"
+    # Long enough to be written in several pieces.
+    many = {"items": [{"n": i, "s": str(i)} for i in range(5000)]}
+    streamed = io.StringIO()
+    dump(many, streamed)
+    assert streamed.getvalue() == json.dumps(many, indent=2, ensure_ascii=False) + "\n"
+    with pytest.raises(TypeError):
+        dumps({"when": date(2020, 1, 1)})
+
+
 def test_plan_from_json_rebuilds_the_plan():
     plan = example_plan()
     doc = json.loads(dumps(to_json_document(plan, run_checks(plan))))

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -336,3 +337,84 @@ PlanEdits.TestCase.settings = settings(
 @pytest.mark.slow
 class TestIncremental(PlanEdits.TestCase):
     pass
+
+
+def _generate() -> Any:
+    """benchmarks/generate.py (not a package: loaded by path), as tests/test_scale.py does."""
+    from test_scale import _bench
+
+    return _bench()
+
+
+def _build(srcdir: Path, builddir: Path, *, fresh: bool) -> Path:
+    app = SphinxTestApp("html", srcdir=srcdir, builddir=builddir, freshenv=fresh,
+                        status=StringIO(), warning=StringIO())
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return Path(app.outdir)
+
+
+@pytest.mark.parametrize("line", ["near", "full", "off"])
+def test_prerequisite_edit_rewrites_the_pages_that_change_and_equals_clean(
+        tmp_path: Path, line: str) -> None:
+    """The benchmark's prerequisite edit (one prerequisite of one milestone pointed
+    elsewhere, in a plan with a report and a table): the incremental build gives a
+    clean build's pages, and every page of the plan it rewrites shows something new
+    (a page linking to a milestone whose critical path changed is left alone)."""
+    generate = _generate()
+    milestones = generate.plan(300)
+    src = tmp_path / "src"
+    names = generate.write_project(src, milestones, "ours+report")
+    with (src / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write(f"ldm503_critical_path_line = {line!r}\n")
+    out = _build(src, tmp_path / "incr", fresh=True)
+    before = {page.name: (page.stat().st_mtime_ns, page.read_bytes())
+              for page in out.glob("*.html")}
+    generate.edit_prerequisite(src, names, milestones, "ours+report")
+    out = _build(src, tmp_path / "incr", fresh=False)
+    clean_src = tmp_path / "clean-src"
+    shutil.copytree(src, clean_src, ignore=shutil.ignore_patterns("_build"))
+    clean = _build(clean_src, tmp_path / "clean", fresh=True)
+    assert whole_output(out, src) == whole_output(clean, clean_src)
+
+    plan_pages = {f"{name}.html" for name in names} | {"report.html"}
+    rewritten = {name for name in plan_pages if (out / name).stat().st_mtime_ns
+                 != before[name][0]}
+    edited = f"{names[len(names) // 2]}.html"
+    assert edited in rewritten
+    # The edit adds a title-mismatch finding (the new prerequisite keeps the old title).
+    assert "report.html" in rewritten
+    assert {name for name in rewritten if (out / name).read_bytes() == before[name][1]} == set()
+    assert len(rewritten) < len(plan_pages) - 1
+    critical = [p for p in before if b"Critical path: " in before[p][1]]
+    assert (critical == []) == (line == "off")
+
+
+def test_prerequisite_edit_with_two_processes_equals_serial(tmp_path: Path) -> None:
+    """The same edit built with ``-j 2`` (report, table and blocks filled in the main
+    process, pages written by two) gives the serial build's pages."""
+    generate = _generate()
+    milestones = generate.plan(300)
+    outputs = []
+    for jobs in (1, 2):
+        src = tmp_path / f"src-{jobs}"
+        names = generate.write_project(src, milestones, "ours+report")
+        builddir = tmp_path / f"out-{jobs}"
+        for step in ("clean", "after the edit"):
+            if step != "clean":
+                generate.edit_prerequisite(src, names, milestones, "ours+report")
+            app = SphinxTestApp("html", srcdir=src, builddir=builddir, parallel=jobs,
+                                status=StringIO(), warning=StringIO())
+            try:
+                app.build()
+            finally:
+                app.cleanup()
+        outputs.append(whole_output(Path(app.outdir), src))
+    serial, parallel = outputs
+    assert serial.keys() == parallel.keys()
+    for name in serial:
+        if name != "ldm503.json":  # the sources' paths differ
+            assert serial[name] == parallel[name], name
+    assert "ldm503-table" in serial["report.html"]

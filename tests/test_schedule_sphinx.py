@@ -386,3 +386,19 @@ def test_long_critical_paths_are_shown_shortened():
     assert critical_path_summary(plan, "M4")[0] == ("M0", 2, "M3", "M4")
     assert critical_path_summary(plan, "M3")[0] == ("M0", "M1", "M2", "M3")
     assert critical_path_summary(plan, "M0") == ((), None)
+    # "near": the last links only, none counted (what depends on the chain far upstream).
+    assert critical_path_summary(plan, "M9", "near") == ((None, "M7", "M8", "M9"), end)
+    assert critical_path_summary(plan, "M3", "near")[0] == ("M0", "M1", "M2", "M3")
+    assert critical_path_summary(plan, "M9", "off") == ((), None)
+
+
+def test_critical_path_line_setting_is_validated() -> None:
+    from sphinxext_ldm503.core.config import validate
+
+    fixed, problems = validate({"ldm503_critical_path_line": "full"})
+    assert fixed["ldm503_critical_path_line"] == "full" and problems == []
+    fixed, problems = validate({"ldm503_critical_path_line": "all"})
+    assert fixed["ldm503_critical_path_line"] == "near"
+    assert problems == [("ldm503_critical_path_line",
+                         "expected one of 'near', 'full', 'off', not 'all'; "
+                         "using the default 'near'")]

@@ -75,6 +75,15 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         "Draw a neighbourhood diagram under every milestone.",
     ),
     ConfigValue(
+        "ldm503_critical_path_line", "near", "html", (str,),
+        "The 'Critical path:' line under every milestone. 'near' (the default): the "
+        "milestone's driving prerequisite and the one driving that, after '…' when the "
+        "chain is longer; 'full': also the chain's first milestone (its root cause) and the "
+        "count of links left out; 'off': no line. A 'full' line depends on the whole "
+        "chain upstream, so one changed prerequisite rewrites every page downstream of it; "
+        "a 'near' one only the pages two links away.",
+    ),
+    ConfigValue(
         "ldm503_graph_max_nodes", DEFAULT_GRAPH_MAX_NODES, "env", (int,),
         "Diagrams with more nodes still render but warn.",
     ),
@@ -223,6 +232,17 @@ def _flag(name: str, value: object) -> Validated:
                             f"using the default {DEFAULTS[name]!r}"]
 
 
+#: The values of ``ldm503_critical_path_line`` (see :func:`~.schedule.critical_path_summary`).
+CRITICAL_PATH_LINES: tuple[str, ...] = ("near", "full", "off")
+
+
+def _critical_path_line(name: str, value: object) -> Validated:
+    if isinstance(value, str) and value in CRITICAL_PATH_LINES:
+        return value, []
+    return DEFAULTS[name], [f"expected one of {', '.join(map(repr, CRITICAL_PATH_LINES))}, "
+                            f"not {value!r}; using the default {DEFAULTS[name]!r}"]
+
+
 def _count(name: str, value: object) -> Validated:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value, []
@@ -267,6 +287,7 @@ VALIDATORS: dict[str, Callable[[str, object], Validated]] = {
     "ldm503_drift_ignore_patterns": lambda n, v: _strings(n, v, regex=True),
     "ldm503_today": _today,
     "ldm503_milestone_graphs": _flag,
+    "ldm503_critical_path_line": _critical_path_line,
     "ldm503_graph_max_nodes": _count,
     "ldm503_dot_timeout": _seconds,
     "ldm503_dot_render_timeout": _seconds,

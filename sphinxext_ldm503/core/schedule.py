@@ -720,14 +720,29 @@ PATH_TAIL = 2
 
 
 def critical_path_summary(
-        plan: Plan, milestone_id: str) -> tuple[tuple[str | int, ...], date | None]:
-    """What the milestone block shows: IDs, with the count of left-out ones in between,
-    and the end date; ``((), None)`` when the milestone waits on nothing dated."""
+        plan: Plan, milestone_id: str, line: str = "full",
+) -> tuple[tuple[str | int | None, ...], date | None]:
+    """What the milestone block shows: IDs, with the count of left-out ones in between
+    (``None`` for left-out ones not counted), and the end date; ``((), None)`` when the
+    milestone waits on nothing dated, or ``line`` is ``"off"``.
+
+    ``line`` is ``ldm503_critical_path_line``. ``"full"`` shows the chain's first
+    milestone (the root cause) and counts the links left out, which makes the line
+    depend on the whole chain upstream: one changed prerequisite far upstream changes
+    the lines of every milestone downstream, and their pages are rewritten.
+    ``"near"`` shows only the last :data:`PATH_TAIL` links (what drives the date, and
+    what drives that), so the line depends on milestones a few links away only; a
+    chain short enough to show whole is shown whole either way.
+    """
+    if line == "off":
+        return (), None
     path = critical_path(plan, milestone_id)
     if path is None or len(path.ids) < 2:
         return (), None
-    ids: tuple[str | int, ...] = path.ids
+    ids: tuple[str | int | None, ...] = path.ids
     if len(ids) > PATH_HEAD + PATH_TAIL + 1:
-        ids = (*path.ids[:PATH_HEAD], len(path.ids) - PATH_HEAD - PATH_TAIL,
-               *path.ids[-PATH_TAIL:])
+        tail = path.ids[-PATH_TAIL - 1:] if line == "near" else path.ids[-PATH_TAIL:]
+        head: tuple[str | int | None, ...] = (None,) if line == "near" else (
+            *path.ids[:PATH_HEAD], len(path.ids) - PATH_HEAD - PATH_TAIL)
+        ids = (*head, *tail)
     return ids, path.end

@@ -7,7 +7,7 @@ depend on the whole plan, so the domain rewrites them whenever it changes).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,8 +17,14 @@ from docutils import nodes
 from ..core.checks import CHECK_NAMES
 from ..core.model import SEVERITIES, Finding, Milestone, id_key, natural_key
 from ..framework import nodes as ldm_nodes
+from ..framework.blocks import Item, MsLink, Para, Span, html_block
 from ..framework.directives import PlanPlaceholderDirective, badge, ms_xref
-from ..framework.placeholders import PlaceholderTransform, add_renderer, status_badge
+from ..framework.domain import PLAN_FACTS
+from ..framework.placeholders import (
+    PlaceholderTransform,
+    add_renderer,
+    status_span,
+)
 from ..render.graph import matches_globs
 
 if TYPE_CHECKING:
@@ -47,6 +53,7 @@ class MilestoneReportDirective(PlanPlaceholderDirective):
     """``.. milestone-report::``: the findings of the checks, as a summary and a table."""
 
     node_class = ldm_nodes.milestone_report
+    shows = PLAN_FACTS  # findings, and the milestones they name by link
     known_options = ("checks", "severity", "class")
 
     def parse_options(self) -> dict[str, Any]:
@@ -61,6 +68,7 @@ class MilestoneTableDirective(PlanPlaceholderDirective):
     """``.. milestone-table::``: the plan's schedule, one row per milestone."""
 
     node_class = ldm_nodes.milestone_table
+    shows = PLAN_FACTS  # a row of each milestone's own facts, queries, slack, findings
     known_options = ("include", "exclude", "columns", "sort", "class")
 
     def parse_options(self) -> dict[str, Any]:
@@ -76,8 +84,10 @@ class MilestoneTableDirective(PlanPlaceholderDirective):
         }
 
 
-#: A table cell: the nodes of its paragraph.
+#: A table cell: the nodes of its paragraph, or the paragraph itself (one of BLOCK_NODES).
 Cell = list[nodes.Node]
+#: What a block (framework/blocks.py) becomes: a paragraph, or on HTML pages one node.
+BLOCK_NODES = (nodes.paragraph, html_block)
 #: A table row: its cells and the row's CSS classes.
 Row = tuple[list[Cell], list[str]]
 
@@ -107,7 +117,9 @@ def make_table(
             entry_classes = [column_classes[i]] if i < len(column_classes) else []
             # An empty cell is an empty entry: a plan's table is mostly empty dates
             # and counts, and a paragraph in each is a third of a large table's nodes.
-            content = [nodes.paragraph("", "", *cell)] if cell else []
+            # A cell made as a block (a paragraph already) goes in as it is.
+            content = (cell if len(cell) == 1 and isinstance(cell[0], BLOCK_NODES)
+                       else [nodes.paragraph("", "", *cell)] if cell else [])
             row += nodes.entry("", *content, classes=entry_classes)
         body += row
     tgroup += body
@@ -119,13 +131,22 @@ def text_cell(value: object) -> list[nodes.Node]:
     return [nodes.Text(text)] if text else []
 
 
+#: Makes the link to a milestone (:meth:`PlaceholderTransform.link`).
+Linker = Callable[[str], nodes.Element]
+
+
 def id_links(ids: Iterable[str], docname: str) -> list[nodes.Node]:
     """IDs as links (each resolved later, or left as text), comma-separated."""
+    return linked_ids(ids, lambda ms_id: ms_xref(ms_id, docname))
+
+
+def linked_ids(ids: Iterable[str], link: Linker) -> list[nodes.Node]:
+    """IDs as links made by ``link`` (a renderer's, which may make them at once)."""
     out: list[nodes.Node] = []
     for i, ms_id in enumerate(ids):
         if i:
             out.append(nodes.Text(", "))
-        out.append(ms_xref(ms_id, docname))
+        out.append(link(ms_id))
     return out
 
 
@@ -133,7 +154,6 @@ def render_report(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
     options: dict[str, Any] = node["options"]
-    docname = transform.env.docname
     findings = list(domain.findings)
     if options.get("checks") is not None:
         wanted = set(options["checks"])
@@ -146,7 +166,7 @@ def render_report(
     if not findings:
         container += nodes.paragraph("No findings.", "No findings.")
         return [container]
-    rows = [_finding_row(f, docname, transform.env) for f in findings]
+    rows = [_finding_row(f, transform.link, transform.env) for f in findings]
     container += make_table(
         ["Severity", "Check", "Milestone", "Related", "Message", "Source"], rows,
         [8, 14, 11, 13, 42, 12], ["ldm503-report", "longtable"],
@@ -185,18 +205,18 @@ def finding_source(env: BuildEnvironment, finding: Finding) -> str:
     return f"{path}:{loc.line}" if loc.line else path
 
 
-def _finding_row(finding: Finding, docname: str, env: BuildEnvironment) -> Row:
+def _finding_row(finding: Finding, link: Linker, env: BuildEnvironment) -> Row:
     sev = finding.severity
     severity: list[nodes.Node] = [nodes.inline(sev, sev, classes=[f"ldm503-severity-{sev}"])]
     if finding.waived:
         reason = f"waived: {finding.waiver_reason}" if finding.waiver_reason else "waived"
         severity += [nodes.Text(" "), badge(reason, "ldm503-waived")]
-    milestone = id_links([finding.milestone], docname) if finding.milestone else []
+    milestone = linked_ids([finding.milestone], link) if finding.milestone else []
     source = text_cell(finding_source(env, finding)) if finding.location else []
     classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
     return (
         [severity, [nodes.literal(finding.check, finding.check)], milestone,
-         id_links(finding.related, docname), text_cell(finding.message), source],
+         linked_ids(finding.related, link), text_cell(finding.message), source],
         classes,
     )
 
@@ -229,7 +249,6 @@ def render_table(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain
 ) -> list[nodes.Node]:
     options: dict[str, Any] = node["options"]
-    docname = transform.env.docname
     plan = domain.plan
     include = options.get("include") or ()
     exclude = options.get("exclude") or ()
@@ -246,50 +265,75 @@ def render_table(
     today = domain.check_config().today or date.today()
     per_milestone = Counter(id_key(f.milestone) for f in domain.findings
                             if f.milestone and not f.waived and f.severity != "info")
-    rows = []
-    for ms in milestones:
-        late = lateness(ms, today)
-        cells = [_table_cell(col, ms, docname, late, domain, per_milestone) for col in columns]
+    item_rows = tuple(
         # Only an overdue row is tinted: a slipped forecast or a late completion is a badge.
-        rows.append((cells, [f"ldm503-{late.replace(' ', '-')}"] if late else []))
+        ((f"ldm503-{late.replace(' ', '-')}",) if late else (),
+         tuple(_table_cell(col, ms, late, domain, per_milestone) for col in columns))
+        for ms in milestones for late in (lateness(ms, today),))
+    column_classes = tuple(f"ldm503-col-{c}" for c in columns)
+    # On HTML pages the rows are one node written straight to HTML (html_rows), else
+    # each cell is a block (one node on HTML pages whose translator writes tables its
+    # own way): as nodes, a 2,000-row table was most of its page's cost.
+    direct = transform.html_rows(item_rows, column_classes)
+    block = transform.block
+    rows: list[Row] = [] if direct is not None else [
+        ([[block(Para((), items))] if items else [] for items in cells], list(classes))
+        for classes, cells in item_rows]
     widths = {"id": 12, "title": 34, "queries": 8, "findings": 8}
     table = make_table([TABLE_COLUMNS[c] for c in columns], rows,
                        [widths.get(c, 10) for c in columns],
-                       ["ldm503-table", "longtable", *options.get("class", ())],
-                       [f"ldm503-col-{c}" for c in columns])
+                       # no-search: a row per milestone links to pages the search finds
+                       # anyway (as "Required by"), and indexing thousands of rows cost a
+                       # fifth of writing the page.
+                       ["ldm503-table", "longtable", "no-search", *options.get("class", ())],
+                       list(column_classes))
+    if direct is not None:
+        body = table.next_node(nodes.tbody)
+        assert body is not None
+        body += direct
     return [table]
 
 
-def _table_cell(column: str, ms: Milestone, docname: str, late: str | None,
-                domain: MilestoneDomain, per_milestone: Counter[str]) -> list[nodes.Node]:
+def _table_cell(column: str, ms: Milestone, late: str | None, domain: MilestoneDomain,
+                per_milestone: Counter[str]) -> tuple[Item, ...]:
+    """One cell of the milestone table, as the items of its paragraph (none: empty)."""
     if column == "id":
-        return [ms_xref(ms.id, docname)]
+        return (MsLink(ms.id),)
     if column == "title":
-        return text_cell(ms.title)
+        return _text(ms.title)
     if column in ("due", "forecast", "completed"):
         value = getattr(ms, column)
-        return text_cell(value.isoformat() if value else "")
+        return _text(value.isoformat() if value else "")
     if column == "status":
-        cell: list[nodes.Node] = [status_badge(ms, ms.key in domain.at_risk)]
+        cell: tuple[Item, ...] = (status_span(ms, ms.key in domain.at_risk),)
         if late:
             css = "ldm503-overdue" if late == "overdue" else f"ldm503-{late.replace(' ', '-')}"
-            cell += [nodes.Text(" "), badge(late, css)]
+            cell += (" ", Span(late, ("ldm503-badge", css)))
         return cell
     if column == "queries":
         count = sum(1 for p in ms.prerequisites if p.query == "open")
         count += sum(1 for q in ms.queries if q.status == "open")
-        return text_cell(count or "")
+        return _text(count or "")
     if column == "slack":
         from ..core.schedule import min_slack
 
         slack = min_slack(domain.plan, ms.id)
-        return text_cell("" if slack is None else slack)
+        return _text("" if slack is None else slack)
     count = per_milestone.get(ms.key, 0)
-    return text_cell(count or "")
+    return _text(count or "")
+
+
+def _text(value: object) -> tuple[Item, ...]:
+    text = "" if value is None else str(value)
+    return (text,) if text else ()
 
 
 class ReportTransform(PlaceholderTransform):
     node_class = ldm_nodes.milestone_report
+    #: Tables of text and links: on HTML pages filled after Sphinx's post-transforms,
+    #: which would walk a report's thousands of nodes a dozen times, with its links
+    #: made at once rather than by the resolver (see PlaceholderTransform.late).
+    late = True
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
         return render_report(self, node, domain)
@@ -297,6 +341,7 @@ class ReportTransform(PlaceholderTransform):
 
 class TableTransform(PlaceholderTransform):
     node_class = ldm_nodes.milestone_table
+    late = True  # as ReportTransform: a row per milestone, of text and links
 
     def render(self, node: nodes.Element, domain: MilestoneDomain, index: int) -> list[nodes.Node]:
         return render_table(self, node, domain)

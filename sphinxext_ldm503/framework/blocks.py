@@ -155,6 +155,54 @@ def to_html_node(block: Block, target: Callable[[str], Target | None]) -> html_b
                       targets=tuple(targets))
 
 
+class html_rows(nodes.General, nodes.Element):
+    """The body rows of a table, for HTML pages only, written in one go.
+
+    ``rows`` holds each row's classes and its cells' items (an empty tuple: an
+    empty cell), ``column_classes`` each column's classes and ``targets`` one
+    :data:`Target` per :class:`MsLink`, in order: plain tuples. A table of every
+    milestone of a large plan is thousands of rows; as nodes, making and writing them
+    was most of its page's cost.
+    """
+
+
+def to_html_rows(rows: tuple[tuple[tuple[str, ...], tuple[tuple[Item, ...], ...]], ...],
+                 column_classes: tuple[str, ...],
+                 target: Callable[[str], Target | None]) -> html_rows | None:
+    """The rows as one node; None when ``target`` cannot place one of their links."""
+    targets = []
+    for _classes, cells in rows:
+        for items in cells:
+            for item in items:
+                if isinstance(item, MsLink):
+                    found = target(item.milestone_id)
+                    if found is None:
+                        return None
+                    targets.append(found)
+    return html_rows(rows=rows, column_classes=column_classes, targets=tuple(targets))
+
+
+def visit_html_rows(self: Any, node: html_rows) -> None:
+    """Write the rows as the translator's ``visit_row`` and ``visit_entry`` would (rows
+    numbered after the one header row, each cell one paragraph or empty)."""
+    tag = self.starttag
+    blank = nodes.inline()
+    targets = iter(node["targets"])
+    column_classes = node["column_classes"]
+    out = self.body
+    for number, (classes, cells) in enumerate(node["rows"], start=2):
+        parity = "row-even" if number % 2 == 0 else "row-odd"
+        out.append(tag(nodes.row(classes=[*classes, parity]), "tr", ""))
+        for column, items in enumerate(cells):
+            css = [column_classes[column]] if column < len(column_classes) else []
+            out.append(tag(nodes.entry(classes=css), "td", ""))
+            if items:
+                out.append(f"{tag(blank, 'p', '')}{_items(self, items, targets)}</p>")
+            out.append("</td>\n")
+        out.append("</tr>\n")
+    raise nodes.SkipNode
+
+
 #: The translator methods whose output visit_html_block reproduces.
 REPRODUCED = ("visit_field_list", "depart_field_list", "visit_field", "depart_field",
               "visit_field_name", "depart_field_name", "visit_field_body",
@@ -173,6 +221,19 @@ def html_allowed(translator_class: type) -> bool:
         return False
     return all(getattr(translator_class, name) is getattr(HTML5Translator, name)
                for name in REPRODUCED)
+
+
+#: What visit_html_rows reproduces besides a paragraph's content.
+REPRODUCED_ROWS = ("visit_row", "depart_row", "visit_entry", "depart_entry")
+
+
+def rows_allowed(translator_class: type) -> bool:
+    """Whether ``translator_class`` writes table rows as Sphinx's HTML5 translator does."""
+    from sphinx.writers.html5 import HTML5Translator
+
+    return html_allowed(translator_class) and all(
+        getattr(translator_class, name) is getattr(HTML5Translator, name)
+        for name in REPRODUCED_ROWS)
 
 
 def translator_allows_html(builder: Builder) -> bool:

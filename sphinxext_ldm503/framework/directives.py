@@ -51,6 +51,7 @@ from ..core.parsing import (
 from . import nodes as ldm_nodes
 from .compat import document_scratch, set_toc_entry
 from .diagnostics import source_location
+from .domain import BLOCK, GRAPH, WHOLE_PLAN
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -458,7 +459,8 @@ class MilestoneDirective(Ldm503Directive):
         content += required
         # A no-index milestone is another rendering of one declared elsewhere: it shows
         # that declaration's data, but draws no diagram of its own.
-        if self.config.ldm503_milestone_graphs and not no_graph and indexed:
+        drawn = bool(self.config.ldm503_milestone_graphs and not no_graph and indexed)
+        if drawn:
             graph = ldm_nodes.milestone_graph(
                 options={"root": ms_id, "neighbourhood": "yes"}, neighbourhood=True,
                 docname=docname,
@@ -473,7 +475,9 @@ class MilestoneDirective(Ldm503Directive):
             waivers=waivers,
         )
         domain = self.domain
-        domain.note_dependency(docname, id_key(ms_id))
+        # The block shows the milestone's neighbours and critical path, its diagram
+        # more: what a change elsewhere must rewrite this page for.
+        domain.note_dependency(docname, id_key(ms_id), GRAPH if drawn else BLOCK)
         if indexed:
             domain.note_milestone(milestone)
             # Other features (sphinx-needs, when loaded) may record the milestone too;
@@ -708,6 +712,9 @@ class PlanPlaceholderDirective(Ldm503Directive):
     """Base of the directives that render the plan as a whole (graph, report, table)."""
 
     node_class: ClassVar[type[nodes.Element]] = ldm_nodes.ldm503_placeholder
+    #: What of the plan the page then shows: the whole plan, or (report, table) only
+    #: each milestone's own facts and the findings (``domain.PLAN_FACTS``).
+    shows: ClassVar[str] = WHOLE_PLAN
 
     def parse_options(self) -> dict[str, Any]:
         """The options, checked while reading (so problems are warned once, located)."""
@@ -717,7 +724,7 @@ class PlanPlaceholderDirective(Ldm503Directive):
         self.unknown_options()
         node = self.node_class(options=self.parse_options(), docname=self.env.docname)
         self.set_source_info(node)
-        self.domain.note_whole_plan(self.env.docname)
+        self.domain.note_whole_plan(self.env.docname, self.shows)
         return [node]
 
 

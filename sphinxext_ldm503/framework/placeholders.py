@@ -40,9 +40,13 @@ from .blocks import (
     Strong,
     Target,
     html_block,
+    html_rows,
+    rows_allowed,
     to_html_node,
+    to_html_rows,
     to_nodes,
     visit_html_block,
+    visit_html_rows,
 )
 from .blocks import translator_allows_html as _translator_allows_html
 from .directives import badge, ms_xref
@@ -117,6 +121,22 @@ class PlaceholderTransform(SphinxPostTransform):
             if node is not None:
                 return node
         return to_nodes(block, self.link)
+
+    def html_rows(self, rows: tuple[tuple[tuple[str, ...], tuple[tuple[Item, ...], ...]], ...],
+                  column_classes: tuple[str, ...]) -> html_rows | None:
+        """A table's body rows as one node written straight to HTML (late on an HTML
+        page whose translator writes rows as Sphinx's does); None otherwise, or when a
+        link cannot be made at once: the rows are then made as nodes."""
+        if not (self.direct_links and self._html_blocks()):
+            return None
+        builder = self.builder
+        known = get_domain(self.env).build.html_blocks
+        name = f"{builder.name} rows"
+        if name not in known:
+            known[name] = rows_allowed(builder.get_translator_class())
+        if not known[name]:
+            return None
+        return to_html_rows(rows, column_classes, self._target)
 
     def _html_blocks(self) -> bool:
         builder = self.builder
@@ -363,6 +383,7 @@ def setup(app: Sphinx) -> None:
     app.add_post_transform(LatePlaceholders)
     # Made only on HTML pages (LatePlaceholders runs for the HTML format alone).
     app.add_node(html_block, html=(visit_html_block, None))
+    app.add_node(html_rows, html=(visit_html_rows, None))
     for renderer in (MetaTransform, RequiredByTransform, CopiedPrerequisitesTransform):
         add_renderer(app, renderer)
 
@@ -412,16 +433,21 @@ def render_copied_prerequisites(
 def critical_path_para(domain: MilestoneDomain, milestone_id: str) -> Para | None:
     """"Critical path: A -> B -> C (ends 2019-11-11)" under a milestone's facts, IDs linked.
 
-    None for a milestone that waits on nothing dated.
+    None for a milestone that waits on nothing dated, or with
+    ``ldm503_critical_path_line = "off"``. What the line shows (``near`` or ``full``)
+    is :func:`~sphinxext_ldm503.core.schedule.critical_path_summary`'s.
     """
-    ids, end = critical_path_summary(domain.plan, milestone_id)
+    line = domain.env.config.ldm503_critical_path_line
+    ids, end = critical_path_summary(domain.plan, milestone_id, line)
     if not ids:
         return None
     items: list[Item] = [Strong("Critical path: ")]
     for i, item in enumerate(ids):
         if i:
             items.append(" -> ")
-        if isinstance(item, int):
+        if item is None:  # "near": the links before are left out, uncounted
+            items.append(Span("\u2026", ("ldm503-critical-path-elided",)))
+        elif isinstance(item, int):
             items.append(Span(f"\u2026 ({item} more)", ("ldm503-critical-path-elided",)))
         elif i == len(ids) - 1:  # the milestone itself: no link to where the reader is
             items.append(Code(item))
