@@ -17,6 +17,15 @@ ROOTS = Path(__file__).parent / "roots"
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def _a_core_is_free(monkeypatch) -> None:
+    """Tests that fork the diagrams' copy do so whatever the machine's load (the suite
+    runs one process per core); test_prefork_waits_for_a_free_core checks the rule."""
+    from sphinxext_ldm503.speed import prefork
+
+    monkeypatch.setattr(prefork, "core_free", lambda: True)
+
+
 @pytest.fixture(scope="session")
 def rootdir() -> Path:
     return ROOTS

@@ -186,3 +186,36 @@ def test_a_plan_changed_after_the_fork_is_drawn_as_it_ends_up(rootdir, tmp_path,
     assert forked_before[0] == 1  # the copy was forked before the late change
     assert "LDM-503-99" in pages["off"]["index.html"]
     assert pages["forked"] == pages["off"]
+
+
+@pytest.mark.parametrize(("cores", "load", "free"), [
+    (2, 0.3, True),   # a quiet machine, this build just started
+    (2, 1.0, True),   # the build's own share of the load is not counted against it
+    (2, 1.8, False),  # another job keeps a core busy
+    (1, 0.0, False),  # one core: the copy would only take turns with the build
+    (8, 5.0, True),
+])
+def test_prefork_waits_for_a_free_core(monkeypatch, cores, load, free) -> None:
+    from sphinxext_ldm503.speed import prefork
+
+    monkeypatch.undo()  # conftest's stand-in: the rule itself is under test here
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert prefork.core_free() is free
+
+
+def test_no_free_core_no_fork(rootdir, tmp_path, monkeypatch) -> None:
+    """On a busy machine the build does the dry run itself: same pages, no copy."""
+    from sphinxext_ldm503.speed import prefork
+
+    monkeypatch.setattr(prefork, "MIN_DIAGRAMS", 1)
+    monkeypatch.setattr(prefork, "core_free", lambda: False)
+    forks: list[int] = []
+    real_start = prefork.start
+    monkeypatch.setattr(prefork, "start", lambda chunks: forks.append(1) or real_start(chunks))
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-graphs", src)
+    busy = build(src, tmp_path / "busy", "html", ldm503_fork_diagrams=True)
+    off = build(src, tmp_path / "off", "html", ldm503_speed=False)
+    assert forks == []
+    assert page_bodies(Path(busy.outdir)) == page_bodies(Path(off.outdir))

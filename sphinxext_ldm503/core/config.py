@@ -104,7 +104,8 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ConfigValue(
         "ldm503_fork_diagrams", True, "", (bool,),
         "For 200 diagrams or more, work out and draw them in a forked copy of the build "
-        "while pages are written (faster; the copy takes memory of its own while it runs).",
+        "while pages are written, when a core is free of other work (faster; the copy "
+        "takes memory of its own while it runs).",
     ),
     ConfigValue(
         "ldm503_gc_freeze", True, "", (bool,),

@@ -402,7 +402,7 @@ def _start_forked(app: Sphinx, builder: Builder, domain: MilestoneDomain, fmt: s
     # Not for a single page (singlehtml): nothing to write meanwhile.
     if (builder.format != "html" or _assembled(builder) is not None
             or diagrams < prefork.MIN_DIAGRAMS or program is None
-            or not builder.config.ldm503_fork_diagrams):
+            or not builder.config.ldm503_fork_diagrams or not prefork.core_free()):
         return False
     state = dry_run_state(domain)
     if state.fork_tried:
