@@ -36,6 +36,7 @@ from .model import (
     declaration_order,
     id_key,
 )
+from .reachability import implied_in_order
 from .titles import (
     DEFAULT_TITLE_PREFIXES,
     catalog_title_agrees,
@@ -294,19 +295,7 @@ class SuccessorGraph:
     def implied_edges(self, order: list[str]) -> set[tuple[str, str]]:
         """:func:`~.reachability.implied_edges` of this acyclic graph, given
         :meth:`topological_order`: the same bitset pass, with no condensation to make."""
-        index = {node: i for i, node in enumerate(order)}
-        reach: dict[str, int] = {}
-        implied: set[tuple[str, str]] = set()
-        for node in reversed(order):
-            successors = self.succ[node]
-            via = 0  # reachable through some successor, not counting the successors
-            for succ in successors:
-                via |= reach[succ]
-            implied.update((node, s) for s in successors if via >> index[s] & 1)
-            for succ in successors:
-                via |= 1 << index[succ]
-            reach[node] = via
-        return implied
+        return implied_in_order(order, lambda node: self.succ[node])
 
 
 # -- the checks ----------------------------------------------------------------

@@ -10,11 +10,34 @@ never called implied.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import networkx as nx
+
+
+N = TypeVar("N", bound=Hashable)
+
+
+def implied_in_order(order: Sequence[N], successors: Callable[[N], Collection[N]],
+                     ) -> set[tuple[N, N]]:
+    """The implied edges of an acyclic graph given in topological ``order``: the one
+    bitset pass, for the condensation here and for an acyclic plan in the checks
+    (which need no networkx for it)."""
+    index = {node: i for i, node in enumerate(order)}
+    reach: dict[N, int] = {}
+    implied: set[tuple[N, N]] = set()
+    for node in reversed(order):
+        after = successors(node)
+        via = 0  # everything reachable through some successor, not counting the successors
+        for succ in after:
+            via |= reach[succ]
+        implied.update((node, s) for s in after if via >> index[s] & 1)
+        for succ in after:
+            via |= 1 << index[succ]
+        reach[node] = via
+    return implied
 
 
 def _graph(edges: Iterable[tuple[str, str]]) -> nx.DiGraph:
@@ -38,19 +61,8 @@ def implied_edges(edges: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         return set()
     condensed = nx.condensation(graph)
     member: dict[str, int] = condensed.graph["mapping"]
-    order = list(nx.topological_sort(condensed))
-    index = {node: i for i, node in enumerate(order)}
-    reach: dict[int, int] = {}
-    implied_components: set[tuple[int, int]] = set()
-    for node in reversed(order):
-        successors = list(condensed.successors(node))
-        via = 0  # everything reachable through some successor, not counting the successors
-        for succ in successors:
-            via |= reach[succ]
-        implied_components.update((node, s) for s in successors if via >> index[s] & 1)
-        for succ in successors:
-            via |= 1 << index[succ]
-        reach[node] = via
+    implied_components = implied_in_order(list(nx.topological_sort(condensed)),
+                                          lambda node: list(condensed.successors(node)))
     return {
         (u, v) for u, v in graph.edges
         if (member[u], member[v]) in implied_components

@@ -15,7 +15,7 @@ translator overrides any of those methods, the nodes are used (:func:`html_allow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from docutils import nodes
@@ -142,6 +142,18 @@ def to_html_node(block: Block, target: Callable[[str], Target | None]) -> html_b
     else:
         item_lists = [block.items]
         text = items_text(block.items)
+    targets = link_targets(item_lists, target)
+    if targets is None:
+        return None
+    # The classes go on the node too: the search indexer skips "no-search" nodes.
+    return html_block("", nodes.Text(text), classes=list(block.classes), block=block,
+                      targets=targets)
+
+
+def link_targets(item_lists: Iterable[tuple[Item, ...]],
+                 target: Callable[[str], Target | None]) -> tuple[Target, ...] | None:
+    """One :data:`Target` per :class:`MsLink` of ``item_lists``, in order; None as soon
+    as one cannot be placed (the caller then makes ordinary nodes)."""
     targets = []
     for items in item_lists:
         for item in items:
@@ -150,9 +162,7 @@ def to_html_node(block: Block, target: Callable[[str], Target | None]) -> html_b
                 if found is None:
                     return None
                 targets.append(found)
-    # The classes go on the node too: the search indexer skips "no-search" nodes.
-    return html_block("", nodes.Text(text), classes=list(block.classes), block=block,
-                      targets=tuple(targets))
+    return tuple(targets)
 
 
 class html_rows(nodes.General, nodes.Element):
@@ -170,16 +180,10 @@ def to_html_rows(rows: tuple[tuple[tuple[str, ...], tuple[tuple[Item, ...], ...]
                  column_classes: tuple[str, ...],
                  target: Callable[[str], Target | None]) -> html_rows | None:
     """The rows as one node; None when ``target`` cannot place one of their links."""
-    targets = []
-    for _classes, cells in rows:
-        for items in cells:
-            for item in items:
-                if isinstance(item, MsLink):
-                    found = target(item.milestone_id)
-                    if found is None:
-                        return None
-                    targets.append(found)
-    return html_rows(rows=rows, column_classes=column_classes, targets=tuple(targets))
+    targets = link_targets((items for _classes, cells in rows for items in cells), target)
+    if targets is None:
+        return None
+    return html_rows(rows=rows, column_classes=column_classes, targets=targets)
 
 
 def visit_html_rows(self: Any, node: html_rows) -> None:
