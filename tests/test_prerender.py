@@ -288,6 +288,38 @@ def test_a_batch_begun_here_draws_in_the_background_the_same_svgs(tmp_path):
     pending.wait_all()
 
 
+@pytest.mark.parametrize("keep_inlined", [True, False])
+def test_batches_drawn_here_match_the_helpers(tmp_path, monkeypatch, keep_inlined):
+    """``here`` (no core to spare): dot alone, the SVGs finished in this process. The
+    files and the inlined forms are the helpers' byte for byte, and no helper starts;
+    kept in memory unless pages are written by parallel workers (then a file)."""
+    codes = [f'digraph g{i} {{ a{i} [URL="../p.html#a" tooltip="A & <{i}>"]; a{i} -> b{i} }}'
+             for i in range(2 * batchdot.MIN_BATCH + 10)]
+    variants = (("_images", "p"),)
+
+    def jobs(where: str) -> list[batchdot.Job]:
+        return [batchdot.Job(code, tmp_path / where / f"g{i}.svg", relink=("sub", "_images"),
+                             inline=variants) for i, code in enumerate(codes)]
+
+    helper, here = jobs("helper"), jobs("here")
+    by_helpers = batchdot.start(helper, "svg", workers=1)
+    by_helpers.wait([job.target for job in helper])
+    monkeypatch.setattr(batchdot, "_python", lambda: pytest.fail("a helper was started"))
+    pending = batchdot.start(here, "svg", workers=1, here=True, keep_inlined=keep_inlined)
+    pending.wait([here[0].target])
+    assert here[0].target.is_file()
+    pending.wait([job.target for job in here])
+    batches = {id(b): b for b in pending._batch_of.values()}.values()
+    assert len(batches) > 2 and all(b.done for b in batches)
+    assert any(b.fragments_file.is_file() for b in batches) is not keep_inlined
+    for mine, theirs in zip(here, helper, strict=True):
+        assert mine.target.read_bytes() == theirs.target.read_bytes()
+        assert pending.fragment(mine.target, "_images", "p") == by_helpers.fragment(
+            theirs.target, "_images", "p")
+    assert pending.wait_all() == batchdot.Outcome(len(codes), 0, len(batches))
+    by_helpers.wait_all()
+
+
 def test_the_helper_relinks_the_file_and_inlines_it_for_each_page(tmp_path):
     """What a page shows is what web.py would make of the file: inlined by the
     helper process instead of the build's own."""

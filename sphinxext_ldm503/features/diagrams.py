@@ -40,8 +40,9 @@ from ..render.graph import (
     select,
     size_warning,
 )
-from ..render.graph.escape import html_id, html_text
+from ..render.graph.escape import html_id
 from ..render.graph.legend import legend_keys
+from ..render.htmltext import html_text
 from .drawing import draw_in_time, outline, show_as_list
 from .images import image_path
 from .latex import LATEX_LINK, print_graph_attrs

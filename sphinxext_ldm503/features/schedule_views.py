@@ -565,7 +565,7 @@ def _timeline_file(outdir: Path, node: nodes.Element) -> str:
 
 
 def visit_timeline_html(self: Any, node: nodes.Element) -> None:
-    from ..render.graph.escape import html_text
+    from ..render.htmltext import html_text
 
     name = _timeline_file(Path(self.builder.outdir) / self.builder.imagedir, node)
     uri = f"{self.builder.imgpath}/{name}"

@@ -26,7 +26,7 @@ from sphinx.ext.graphviz import GraphvizError, graphviz, html_visit_graphviz, re
 from ..framework.compat import image_paths
 from ..framework.diagnostics import warn
 from ..framework.domain import get_domain
-from ..render.graph.escape import html_text
+from ..render.htmltext import html_text
 from ..render.svgtext import SVG_NS, XLINK_NS, inline_svg
 from .images import DRAWN_AS
 

@@ -54,8 +54,13 @@ MAX_FILES_PER_RUN = 500
 #: A large build's diagrams go in batches of at least this many (a helper costs
 #: about 50 ms to start) ...
 MIN_BATCH = 125
-#: ... and at most this many batches per worker, drawn one after the other.
-MAX_BATCHES_PER_WORKER = 8
+#: ... and at most this many batches per worker, drawn one after the other. Each
+#: batch is a helper process, and starting one (Python, its imports) costs about
+#: 60 ms of CPU: at 2,000 diagrams on two cores, 8 per worker started 15 helpers
+#: (0.9 s of CPU, a quarter of what the diagrams cost beyond ``dot``), 3 start 7.
+#: The first batch is cut smaller anyway (:func:`start`), so the first pages still
+#: wait for a small one.
+MAX_BATCHES_PER_WORKER = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,7 @@ def render(
 def start(
     jobs: Sequence[Job], fmt: str, *, dot: str = "dot", args: Sequence[str] = (),
     workers: int | None = None, timeout: float = 60.0, batches_per_worker: int | None = None,
+    here: bool = False, keep_inlined: bool = True,
 ) -> Pending:
     """Like :func:`render`, but returns at once: the batches run in the background.
 
@@ -113,6 +119,13 @@ def start(
     are ready first, and a caller writing pages in that order rarely waits
     (:meth:`Pending.wait`) while the later ones are drawn on the other cores.
     A small build (the example plan) stays at one batch per core.
+
+    ``here``: SVG batches run ``dot`` alone and are finished in this process when
+    they are collected (:func:`begin_here`'s way), with no helper process: less CPU
+    in all (no interpreter to start per batch, no files of DOT and inlined forms to
+    pass), more of it on the caller's thread. For a machine with no core to spare,
+    where the helpers' work would take turns with the build's anyway.
+    ``keep_inlined`` as for :func:`begin_here`.
     """
     todo = _unique_missing(jobs)
     program = shutil.which(dot)
@@ -129,7 +142,8 @@ def start(
         chunks[:0] = [first[: len(first) // 4], first[len(first) // 4 :]]
     pending = Pending(workers)
     for chunk in chunks:
-        pending.add(chunk, fmt, program=program, args=args, timeout=timeout)
+        pending.add(chunk, fmt, program=program, args=args, timeout=timeout, here=here,
+                    keep_inlined=keep_inlined)
     pending.poll()
     return pending
 
@@ -149,16 +163,20 @@ class Pending:
         self._batch_of: dict[Path, Batch] = {}
 
     def add(self, jobs: Sequence[Job], fmt: str, *, program: str, args: Sequence[str] = (),
-            timeout: float = 60.0) -> None:
+            timeout: float = 60.0, here: bool = False, keep_inlined: bool = True) -> None:
         """Queue one more batch (after those queued already); ``program`` is dot's path.
 
         For a caller that learns of diagrams while earlier ones are drawn (see
-        :mod:`.prefork`): it skips what is drawn or queued already.
+        :mod:`.prefork`): it skips what is drawn or queued already. ``here`` and
+        ``keep_inlined`` as for :func:`start`.
         """
         todo = [job for job in _unique_missing(jobs) if job.target not in self._batch_of]
         if todo:
-            self.adopt(_batch(len(self._batches), todo, self.directory(), fmt, program,
-                              args, timeout))
+            batch = _batch(len(self._batches), todo, self.directory(), fmt, program,
+                           args, timeout, here=here)
+            if isinstance(batch, _StreamBatch):
+                batch.keep_inlined = keep_inlined
+            self.adopt(batch)
 
     def directory(self) -> Path:
         """Where this build's batches keep their files (removed by :meth:`wait_all`)."""

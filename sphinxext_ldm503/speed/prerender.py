@@ -322,6 +322,12 @@ def take_prerendered(domain: MilestoneDomain, docname: str, index: int,
     return results
 
 
+#: How many chunks the forked copy cuts a large build's dry run into (none under
+#: ``2 * batchdot.MIN_BATCH`` diagrams): it starts no helper per chunk, only a ``dot``,
+#: and the build waits for the first chunk (a quarter of the others' size).
+FORKED_CHUNKS = 8
+
+
 class Chunk(NamedTuple):
     """Some pages' share of the dry run, as the forked copy hands it over."""
 
@@ -344,7 +350,7 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
     # One dot at a time here, so chunks are not cut per core; fewer, larger ones
     # start fewer dot processes (~12 ms each) and pickle fewer times. PNGs are drawn
     # with every source file on dot's command line: at most MAX_FILES_PER_RUN.
-    size = max(2 * batchdot.MIN_BATCH, drawing.diagrams // batchdot.MAX_BATCHES_PER_WORKER)
+    size = max(2 * batchdot.MIN_BATCH, drawing.diagrams // FORKED_CHUNKS)
     if fmt != "svg":
         size = min(size, batchdot.MAX_FILES_PER_RUN)
     drawn: set[Path] = set()  # by earlier chunks (a legend shown on several pages)
@@ -542,9 +548,14 @@ def _draw_ahead(app: Sphinx, builder: Builder) -> None:
     missing = [job for job in jobs if not job.target.is_file()]
     if not missing:
         return
+    # With no core to spare, the helpers' work would only take turns with the build's:
+    # dot runs alone and its SVGs are finished here, which costs the least CPU. Pages
+    # written by Sphinx's parallel workers read the inlined forms from a file, not
+    # from the memory of this process, which would keep them all to the end.
     pending = batchdot.start(missing, fmt, dot=builder.config.graphviz_dot,
                              args=builder.config.graphviz_dot_args,
-                             workers=_workers(app), timeout=_batch_timeout(builder, len(missing)))
+                             workers=_workers(app), timeout=_batch_timeout(builder, len(missing)),
+                             here=not prefork.core_free(), keep_inlined=app.parallel <= 1)
     state = dry_run_state(domain)
     state.drawing = Drawing(pending=pending)
     _guard_drawing(app, domain)

@@ -10,7 +10,6 @@ is exactly what the author wrote.
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import textwrap
 import unicodedata
@@ -29,17 +28,6 @@ _BACKSLASH_LOOKALIKE = "\u2216"  # SET MINUS, drawn like a backslash
 _MAX_TEXT = 300
 _MAX_NAME = 80
 _MAX_URL = 8000
-
-
-def html_text(text: str) -> str:
-    """Text for any HTML sink: element content or a double-quoted attribute value.
-
-    The one escaping helper for HTML (and inlined SVG) the extension writes itself
-    or hands to a visitor that writes it raw (sphinx.ext.graphviz's alt text):
-    ``&``, ``<``, ``>``, ``"`` and ``'`` become entities, so author text can neither
-    start an element nor leave an attribute.
-    """
-    return html.escape(text, quote=True)
 
 
 def _cap(text: str, limit: int = _MAX_TEXT) -> str:
