@@ -489,7 +489,7 @@ def _modules() -> list[tuple[Path, object]]:
 
 
 def test_html_is_escaped_by_one_helper() -> None:
-    """``html.escape`` is called in graph/escape.py's ``html_text`` only: every other
+    """``html.escape`` is called in render/htmltext.py's ``html_text`` only: every other
     module (our visitors, the inlined SVG, the timeline) goes through that helper."""
     import ast
 
@@ -501,7 +501,7 @@ def test_html_is_escaped_by_one_helper() -> None:
                 offenders.append(f"{path.name}:{node.lineno}")
             if (isinstance(node, ast.Attribute) and node.attr == "escape"
                     and isinstance(node.value, ast.Name) and node.value.id == "html"
-                    and path.name != "escape.py"):
+                    and path.name != "htmltext.py"):
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
 
