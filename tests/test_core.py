@@ -399,6 +399,8 @@ def test_records_pickle_as_their_field_values_and_read_the_old_state():
         fresh = object.__new__(type(record))
         fresh.__setstate__(old)
         assert fresh == record
+        with pytest.raises(ValueError, match="values for"):  # a record of another version
+            object.__new__(type(record)).__setstate__([*old, None])
 
 
 def test_natural_key_is_one_total_order():

@@ -191,6 +191,47 @@ def test_impact_properties(plan: Plan, data: st.DataObject) -> None:
     assert zero.moves == ()
 
 
+def _summary_from_path(plan: Plan, milestone_id: str, line: str) -> tuple[tuple, date | None]:
+    """What the critical-path line shows, from the whole path (the definition)."""
+    path = S.critical_path(plan, milestone_id)
+    if line == "off" or path is None or len(path.ids) < 2:
+        return (), None
+    ids: tuple = path.ids
+    if len(ids) > S.PATH_HEAD + S.PATH_TAIL + 1:
+        tail = path.ids[-S.PATH_TAIL - 1:] if line == "near" else path.ids[-S.PATH_TAIL:]
+        head = (None,) if line == "near" else (
+            *path.ids[:S.PATH_HEAD], len(path.ids) - S.PATH_HEAD - S.PATH_TAIL)
+        ids = (*head, *tail)
+    return ids, path.end
+
+
+@settings(max_examples=200, deadline=None)
+@given(plans(), st.sampled_from(["full", "near", "off"]), st.booleans())
+def test_critical_path_line_is_the_paths_own(plan: Plan, line: str, lines_first: bool) -> None:
+    """The line is worked out from the cached path's keys (it is asked of every
+    milestone whenever the plan changes), and says what the path says, whichever is
+    asked first."""
+    ids = [m.id for m in plan]
+    if lines_first:
+        lines = [S.critical_path_summary(plan, i, line) for i in ids]
+        expected = [_summary_from_path(plan, i, line) for i in ids]
+    else:
+        expected = [_summary_from_path(plan, i, line) for i in ids]
+        lines = [S.critical_path_summary(plan, i, line) for i in ids]
+    assert lines == expected
+    assert S.critical_path_summary(plan, "not-a-milestone", line) == ((), None)
+
+
+def test_critical_path_line_of_a_long_chain() -> None:
+    chain = Plan([ms(f"M{i}", *([f"M{i - 1}"] if i else []),
+                     due=date(2020, 1, 1) + timedelta(days=i)) for i in range(8)])
+    assert S.critical_path_summary(chain, "M7", "near") == ((None, "M5", "M6", "M7"),
+                                                           date(2020, 1, 8))
+    assert S.critical_path_summary(chain, "M7", "full") == (("M0", 5, "M6", "M7"),
+                                                           date(2020, 1, 8))
+    assert S.critical_path_summary(chain, "M2", "full") == (("M0", "M1", "M2"), date(2020, 1, 3))
+
+
 # -- catalog: the prerequisites column ---------------------------------------------
 
 

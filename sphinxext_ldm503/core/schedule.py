@@ -125,16 +125,21 @@ def critical_path(plan: Plan, milestone_id: str) -> CriticalPath | None:
     ms = plan.get(milestone_id)
     if ms is None:
         return None
-    cache: dict[str, tuple[tuple[str, ...], tuple[int | None, ...]]] = plan.__dict__.setdefault(
-        "_ldm503_critical_paths", {})
-    if ms.key not in cache:
-        _walk(plan, ms, cache)
-    keys, slacks = cache[ms.key]
+    keys, slacks = _path_of(plan, ms)
     chain = [plan.milestones[k] for k in keys]
     end = milestone_date(ms)
     if end is None and len(chain) > 1:
         end = milestone_date(chain[-2])
     return CriticalPath(ms.id, tuple(m.id for m in chain), slacks, end)
+
+
+def _path_of(plan: Plan, ms: Milestone) -> tuple[tuple[str, ...], tuple[int | None, ...]]:
+    """``ms``'s critical path as (keys first to last, edge slacks), cached on the plan."""
+    cache: dict[str, tuple[tuple[str, ...], tuple[int | None, ...]]] = plan.__dict__.setdefault(
+        "_ldm503_critical_paths", {})
+    if ms.key not in cache:
+        _walk(plan, ms, cache)
+    return cache[ms.key]
 
 
 def _walk(plan: Plan, ms: Milestone,
@@ -736,13 +741,20 @@ def critical_path_summary(
     """
     if line == "off":
         return (), None
-    path = critical_path(plan, milestone_id)
-    if path is None or len(path.ids) < 2:
+    # From the cached path's keys, not critical_path(): a line is asked for of every
+    # milestone of the plan whenever it changes (the pages' fingerprints), and shows
+    # a few of a chain's milestones.
+    ms = plan.get(milestone_id)
+    keys = _path_of(plan, ms)[0] if ms is not None else ()
+    if ms is None or len(keys) < 2:
         return (), None
-    ids: tuple[str | int | None, ...] = path.ids
-    if len(ids) > PATH_HEAD + PATH_TAIL + 1:
-        tail = path.ids[-PATH_TAIL - 1:] if line == "near" else path.ids[-PATH_TAIL:]
-        head: tuple[str | int | None, ...] = (None,) if line == "near" else (
-            *path.ids[:PATH_HEAD], len(path.ids) - PATH_HEAD - PATH_TAIL)
-        ids = (*head, *tail)
-    return ids, path.end
+    milestones = plan.milestones
+    end = milestone_date(ms)
+    if end is None:
+        end = milestone_date(milestones[keys[-2]])
+    if len(keys) <= PATH_HEAD + PATH_TAIL + 1:
+        return tuple(milestones[k].id for k in keys), end
+    tail = keys[-PATH_TAIL - 1:] if line == "near" else keys[-PATH_TAIL:]
+    head: tuple[str | int | None, ...] = (None,) if line == "near" else (
+        *(milestones[k].id for k in keys[:PATH_HEAD]), len(keys) - PATH_HEAD - PATH_TAIL)
+    return (*head, *(milestones[k].id for k in tail)), end
