@@ -161,7 +161,9 @@ def test_dumps_writes_every_json_value_as_the_json_module_does():
     odd = {"empty": [], "none": {}, "": [[[]]], 1: "int key", 2.5: "float key", None: "null",
            False: "false", "values": [0, -7, 10**30, 2.5, -0.0, 1e300, float("nan"),
                                     float("inf"), -float("inf"), True, False, None,
-                                    "é\"\\\n\u2028\x00\U0001f600", (1, [2, {"k": ()}])]}
+                                    "é\"\\\n\u2028\x00\U0001f600", (1, [2, {"k": ()}])],
+           # Flat values of a dict are written in its own loop: 1 and 0 are no booleans.
+           "flags": {"t": True, "f": False, "n": None, "one": 1, "zero": 0, "s": "x"}}
     assert dumps(odd) == json.dumps(odd, indent=2, ensure_ascii=False) + "\n"
     # Long enough to be written in several pieces.
     many = {"items": [{"n": i, "s": str(i)} for i in range(5000)]}
