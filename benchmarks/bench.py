@@ -355,6 +355,68 @@ def diagram_rows(results: Results, size: int) -> list[str]:
     return rows
 
 
+#: Issue 26's targets at N = 2,000: (what, variant, metric, base variant, limit on the
+#: wall ratio, limit on the CPU ratio). A base of "ours" weighs the diagrams alone.
+TARGET_SIZE = 2_000
+TARGETS: tuple[tuple[str, str, str, str, float, float], ...] = (
+    ("prerequisite edit <= 1.5x plain", "ours", "prereq edit", "plain", 1.5, 1.5),
+    ("... with the report page <= 2x plain", "ours+report", "prereq edit", "plain", 2.0, 2.0),
+    ("... with diagrams <= 2x plain", "ours+diagrams", "prereq edit", "plain", 2.0, 2.0),
+    ("clean build <= 1.15x the floor", "ours", "clean", "floor", 1.15, 1.15),
+    ("... with the report page <= 1.3x the floor", "ours+report", "clean", "floor", 1.3, 1.3),
+    ("prose edit <= 1.2x plain", "ours", "prose edit", "plain", 1.2, 1.2),
+    ("diagrams add <= 25% wall and <= 40% CPU to ours", "ours+diagrams", "clean", "ours",
+     1.25, 1.40),
+)
+#: Peak memory of the clean build, at most this many times plain Sphinx's.
+MEMORY_LIMIT = 1.3
+#: ``--large``: ours+diagrams within this many times (floor + dot alone), and memory.
+LARGE_LIMIT, LARGE_MEMORY_MIB = 1.3, 4096
+
+
+def _verdict(checks: list[bool]) -> str:
+    return "yes" if all(checks) else "no"
+
+
+def target_rows(results: Results) -> list[str]:
+    """Issue 26's targets as this run measured them: the ratios (wall / CPU) and met or not."""
+    rows = []
+    size = TARGET_SIZE
+    for what, variant, metric, base, wall_limit, cpu_limit in TARGETS:
+        measured = [(read(size, variant, metric), read(size, base, metric), limit)
+                    for read, limit in ((results.median, wall_limit),
+                                        (results.median_cpu, cpu_limit))]
+        if any(value is None or not reference for value, reference, _ in measured):
+            continue
+        shown = " / ".join(f"{value / reference:.2f}x" for value, reference, _ in measured)
+        met = _verdict([value / reference <= limit for value, reference, limit in measured])
+        rows.append(f"| {what} | {size:,} | {shown} | {met} |")
+    for variant in ("ours", "ours+report"):
+        peak, plain = results.median_peak(size, variant), results.median_peak(size, "plain")
+        if peak and plain:
+            rows.append(f"| peak memory of {variant} <= {MEMORY_LIMIT}x plain | {size:,} | "
+                        f"{peak / plain:.2f}x | {_verdict([peak / plain <= MEMORY_LIMIT])} |")
+    ratios_large = []
+    for read in (results.median, results.median_cpu):
+        floor, dot, ours = (read(LARGE, v, "clean") for v in ("floor", "dot alone",
+                                                             "ours+diagrams"))
+        if floor and dot and ours:
+            ratios_large.append(ours / (floor + dot))
+    peak = results.median_peak(LARGE, "ours+diagrams")
+    if ratios_large and peak:
+        rows.append(f"| ours+diagrams <= {LARGE_LIMIT}x (floor + dot alone), <= 4 GiB | "
+                    f"{LARGE:,} | " + " / ".join(f"{r:.2f}x" for r in ratios_large)
+                    + f", {peak:.0f} MiB | "
+                    + _verdict([*(r <= LARGE_LIMIT for r in ratios_large),
+                                peak <= LARGE_MEMORY_MIB]) + " |")
+    if not rows:
+        return []
+    return ["### Targets (issue 26)", "",
+            "Ratios of medians from this run, wall / CPU (memory: peak of the clean build). "
+            "Met means both are within the limit.", "",
+            "| target | N | measured | met |", "|---|---|---|---|", *rows, ""]
+
+
 def report(results: Results, sizes: list[int], variants: tuple[str, ...], rounds: int,
            *, busy: bool = False) -> str:
     """The run's section of ``results.md``: its mode's heading, between its markers."""
@@ -375,6 +437,7 @@ def report(results: Results, sizes: list[int], variants: tuple[str, ...], rounds
         for variant in variants:
             lines += variant_rows(results, size, variant)
         lines.append("")
+    lines += target_rows(results)
     diagrams = [row for size in sizes for row in diagram_rows(results, size)]
     if diagrams:
         lines += ["### A diagram under every milestone, against plain Sphinx or the floor "

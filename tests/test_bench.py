@@ -98,6 +98,37 @@ def test_smoke_round_at_50_milestones(tmp_path):
     assert text.rstrip().endswith("my analysis")
 
 
+def test_the_report_says_which_targets_are_met():
+    """Issue 26's targets, from the run's medians: wall / CPU ratios and a verdict that
+    needs both within the limit; a target whose builds were not run is left out."""
+    bench = _load("bench")
+    results = bench.Results()
+
+    def add(variant: str, metric: str, wall: float, cpu: float, peak: float = 100.0,
+            size: int = 2000) -> None:
+        results.add(size, variant, metric, bench.Timing(wall, peak, 0, cpu))
+
+    add("plain", "prereq edit", 1.0, 1.0)
+    add("ours", "prereq edit", 1.4, 1.6)  # wall within 1.5x, CPU not
+    add("floor", "clean", 8.0, 8.0, 110.0)
+    add("plain", "clean", 10.0, 10.0, 150.0)
+    add("ours", "clean", 9.0, 9.0, 160.0)
+    add("ours+diagrams", "clean", 11.0, 12.5, 250.0)  # +22% wall, +39% CPU on ours
+    rows = "\n".join(bench.target_rows(results))
+    assert "| prerequisite edit <= 1.5x plain | 2,000 | 1.40x / 1.60x | no |" in rows
+    assert "| clean build <= 1.15x the floor | 2,000 | 1.12x / 1.12x | yes |" in rows
+    assert "| diagrams add <= 25% wall and <= 40% CPU to ours | 2,000 | 1.22x / 1.39x | yes |" \
+        in rows
+    assert "| peak memory of ours <= 1.3x plain | 2,000 | 1.07x | yes |" in rows
+    assert "report page" not in rows and "20,000" not in rows  # not built in this run
+    for variant, wall, peak in (("floor", 100.0, 200.0), ("dot alone", 10.0, 0.0),
+                                ("ours+diagrams", 150.0, 5000.0)):
+        add(variant, "clean", wall, wall, peak, size=bench.LARGE)
+    rows = "\n".join(bench.target_rows(results))
+    assert "| 20,000 | 1.36x / 1.36x, 5000 MiB | no |" in rows
+    assert bench.target_rows(bench.Results()) == []
+
+
 @pytest.mark.requires_extra("matplotlib")
 def test_busy_round_keeps_the_quiet_section(tmp_path):
     """A --busy run writes its own section; the quiet one and the notes stay."""
