@@ -48,6 +48,13 @@ def _page_relative(href: str, imgpath: str) -> str:
     return urlunsplit(("", "", path, parts.query, parts.fragment))
 
 
+@lru_cache(maxsize=8192)
+def _inline_href(escaped: str, imgpath: str) -> str:
+    """An ``xlink:href`` of an SVG in ``imgpath`` as the page's ``href`` (remembered: a
+    plan's diagrams link to each milestone from several diagrams)."""
+    return html_text(_page_relative(html.unescape(escaped), imgpath))
+
+
 def inline_svg(text: str, imgpath: str, prefix: str) -> str:
     """An SVG file's text made fit to sit in an HTML page.
 
@@ -69,12 +76,13 @@ def inline_svg(text: str, imgpath: str, prefix: str) -> str:
         return _inline_parsed_svg(text, imgpath, prefix)
     # dot writes every "-" as "&#45;" (comments, where "--" is not allowed, go).
     body = _COMMENT.sub("", text[start:]).replace("&#45;", "-")
-    own = (f'"{prefix}', f'"a_{prefix}')
+    own = (prefix, f"a_{prefix}")
 
     def prefixed(match: re.Match[str]) -> str:
-        if match.group(0)[4:].startswith(own) and "&" not in match.group(1):
+        ident = match.group(1)
+        if ident.startswith(own) and "&" not in ident:
             return match.group(0)  # one of ours, prefixed already (nearly all of them)
-        ident = html.unescape(match.group(1))
+        ident = html.unescape(ident)
         if not (ident.startswith(prefix) or ident.startswith(f"a_{prefix}")):
             ident = f"{prefix}-{ident}"
         return f' id="{html_text(ident)}"'
@@ -105,7 +113,7 @@ def inline_svg(text: str, imgpath: str, prefix: str) -> str:
     def link(match: re.Match[str]) -> str:
         if match.group(3) is not None:
             return tag("a", match.group(3), match.group(4))
-        href = html_text(_page_relative(html.unescape(match.group(1)), imgpath))
+        href = _inline_href(match.group(1), imgpath)
         tip = match.group(2)
         return f'<a href="{href}"><title>{tip}</title>' if tip else f'<a href="{href}">'
 
@@ -176,7 +184,7 @@ def _serialise(element: Any) -> str:
     return "".join(parts)
 
 
-_HREF = re.compile(r'(xlink:href=")([^"]*)(")')
+_HREF = re.compile(r'xlink:href="([^"]*)"')
 
 
 def relink_for_images(svg: str, page_dir: str, images: str) -> str:
@@ -190,7 +198,7 @@ def relink_for_images(svg: str, page_dir: str, images: str) -> str:
     """
 
     def relink(match: re.Match[str]) -> str:
-        return match.group(1) + _image_relative(match.group(2), page_dir, images) + match.group(3)
+        return f'xlink:href="{_image_relative(match.group(1), page_dir, images)}"'
 
     return _HREF.sub(relink, svg.replace("&#45;", "-"))
 
