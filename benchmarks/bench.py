@@ -418,14 +418,16 @@ def target_rows(results: Results) -> list[str]:
 
 
 def report(results: Results, sizes: list[int], variants: tuple[str, ...], rounds: int,
-           *, busy: bool = False) -> str:
+           *, busy: bool = False, large_rounds: int | None = None) -> str:
     """The run's section of ``results.md``: its mode's heading, between its markers."""
     mode = "busy" if busy else "quiet"
     load = ("While every build ran, another process kept one core busy (`--busy`: a Python "
             "busy loop, started before the first round).") if busy else \
         "Nothing but the builds ran on behalf of the benchmark (no `--busy` load)."
     lines = [begin_marker(mode), f"## {MODES[mode]}", "",
-             f"Medians of {rounds} interleaved round(s). {load} Each variant has a wall row "
+             f"Medians of {rounds} interleaved round(s)"
+             + (f" ({large_rounds} at N = {LARGE:,})" if large_rounds is not None else "")
+             + f". {load} Each variant has a wall row "
              "(seconds) and a cpu row (user + system seconds of the build and every process "
              "it waited for); ratios are to plain Sphinx and to the floor (plain Sphinx "
              "with the extension's process-wide speed-ups) at the same size and metric.", "",
@@ -593,6 +595,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="500,1000,2000,4000",
                         help="comma-separated plan sizes (default: 500,1000,2000,4000)")
     parser.add_argument("--large", action="store_true", help="also N = 20,000")
+    parser.add_argument("--large-rounds", type=int, default=1,
+                        help="rounds at N = 20,000 (default 1: some five minutes each)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds to take medians of")
     parser.add_argument("--variants", help="comma-separated subset of " +
                         ", ".join(generate.VARIANTS + generate.EXTRA_VARIANTS))
@@ -623,15 +627,17 @@ def main(argv: list[str] | None = None) -> int:
         trash = Trash(work)
         trash.empty()  # a run stopped early leaves its trash behind
         for size in sizes:
-            for round_ in range(1, args.rounds + 1):
-                print(f"N = {size:,}, round {round_} of {args.rounds}", flush=True)
+            rounds = args.large_rounds if size >= LARGE else args.rounds
+            for round_ in range(1, rounds + 1):
+                print(f"N = {size:,}, round {round_} of {rounds}", flush=True)
                 for variant in chosen:
                     if size >= LARGE and variant not in LARGE_VARIANTS:
                         continue
                     measure(size, variant, work, results, quick=args.quick, log=log,
                             trash=trash, clean_only=size >= LARGE)
         trash.empty()
-    section = report(results, sizes, chosen, args.rounds, busy=args.busy)
+    section = report(results, sizes, chosen, args.rounds, busy=args.busy,
+                     large_rounds=args.large_rounds if args.large else None)
     previous = args.output.read_text(encoding="utf-8") if args.output.exists() else None
     args.output.write_text(compose(section, mode, previous), encoding="utf-8")
     picture = args.output.with_name(args.output.stem + ("-busy" if args.busy else "") + ".png")
