@@ -97,13 +97,21 @@ def _clean_reference(rootdir: Path, tmp_path: Path, dot: Path) -> dict[str, str]
     return page_bodies(build(src, tmp_path / "ref", fresh=True, graphviz_dot=str(dot)).outdir)
 
 
-@pytest.mark.parametrize("fork", [False, True], ids=["in-process-dry-run", "forked-copy"])
+@pytest.mark.parametrize(("fork", "core_free"), [(False, True), (True, True), (False, False)],
+                         ids=["in-process-dry-run", "forked-copy", "no-free-core"])
 @pytest.mark.parametrize("phase", sorted(PHASES))
 def test_ctrl_c_at_any_phase_leaves_this_process_as_it_was(
-        rootdir, tmp_path, private_tmp, monkeypatch, phase, fork) -> None:
+        rootdir, tmp_path, private_tmp, monkeypatch, phase, fork, core_free) -> None:
+    """``no-free-core``: dot drawn by the build's own batches, no helper (batchdot's
+    ``here``), the SVGs finished in this process."""
     from sphinxext_ldm503.framework import guard
     from sphinxext_ldm503.speed import gcfreeze, prefork
 
+    monkeypatch.setattr(prefork, "core_free", lambda: core_free)
+    if not core_free:
+        from sphinxext_ldm503.speed import batchdot
+
+        monkeypatch.setattr(batchdot, "_python", lambda: pytest.fail("a helper was started"))
     if fork:
         if not prefork.can_fork():
             pytest.skip("fork is unavailable here")
