@@ -139,7 +139,7 @@ def is_external(ms: Milestone, config: CheckConfig) -> bool:
 
 def is_plan_milestone(ms: Milestone) -> bool:
     """Declared here and not marked external: the milestones the plan answers for."""
-    return ms.declared and not ms.external and not _descoped(ms)
+    return ms.declared and not ms.external and not ms.is_descoped
 
 
 def status_known(ms: Milestone) -> bool:
@@ -151,12 +151,6 @@ def status_known(ms: Milestone) -> bool:
     return ms.declared or ms.in_catalog or ms.status is not None or ms.completed is not None
 
 
-def _descoped(ms: Milestone) -> bool:
-    return ms.effective_status == "descoped"
-
-
-def _active_edges(plan: Plan) -> list[Edge]:
-    return plan.live_edges  # shared by the checks: iterated, never changed
 
 
 def _default(check: CheckName) -> Severity:
@@ -248,7 +242,7 @@ class SuccessorGraph:
 
     def __init__(self, plan: Plan) -> None:
         succ: dict[str, set[str]] = {ms.key: set() for ms in plan.milestones.values()
-                                     if not _descoped(ms)}
+                                     if not ms.is_descoped}
         for edge in plan.edges:
             source, target = edge.source.key, edge.target.key
             if edge.prerequisite.active and source in succ and target in succ:
@@ -335,7 +329,7 @@ def check_undefined_reference(plan: Plan, config: CheckConfig) -> list[Finding]:
     all is a broken link whatever the ID looks like.
     """
     findings: list[Finding] = []
-    for edge in _active_edges(plan):
+    for edge in plan.live_edges:
         target = edge.target
         if not target.declared and config.is_plan_id(target.id):
             known = (
@@ -524,7 +518,7 @@ def check_schedule_inversion(plan: Plan, config: CheckConfig) -> list[Finding]:
     """
     del config
     findings: list[Finding] = []
-    for edge in _active_edges(plan):
+    for edge in plan.live_edges:
         source, target = edge.source, edge.target
         if source.finish is None or target.finish is None or source.finish >= target.finish:
             continue
@@ -544,7 +538,7 @@ def check_status_inversion(plan: Plan, config: CheckConfig) -> list[Finding]:
     """
     del config
     findings: list[Finding] = []
-    for edge in _active_edges(plan):
+    for edge in plan.live_edges:
         source, target = edge.source, edge.target
         if not source.is_completed or target.is_completed or not status_known(target):
             continue
@@ -572,7 +566,7 @@ def check_title_mismatch(plan: Plan, config: CheckConfig) -> list[Finding]:
     """
     findings: list[Finding] = []
     prefixes = config.title_prefixes
-    edges = [edge for edge in _active_edges(plan) if edge.prerequisite.title.strip()]
+    edges = [edge for edge in plan.live_edges if edge.prerequisite.title.strip()]
     first_use: dict[str, Edge] = {}
     for edge in edges:
         if not edge.target.declared:
@@ -605,7 +599,7 @@ def check_title_mismatch(plan: Plan, config: CheckConfig) -> list[Finding]:
             findings.append(_edge_finding("title-mismatch", edge, message + "."))
 
     for ms in plan.declared:
-        if _descoped(ms) or not ms.title:
+        if ms.is_descoped or not ms.title:
             continue
         reason = _catalog_reason(ms.title, ms, config, hold_to_catalog=True)
         if reason:
@@ -662,7 +656,7 @@ def check_redundant_prerequisite(plan: Plan, config: CheckConfig) -> list[Findin
         graph = _graph(plan)
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-    for edge in _active_edges(plan):
+    for edge in plan.live_edges:
         u, v = edge.source.key, edge.target.key
         if u == v or (u, v) in seen or graph.out_degree(u) < 2:
             continue
@@ -718,7 +712,7 @@ def check_external_prerequisite(plan: Plan, config: CheckConfig) -> list[Finding
     regardless of Camera Team milestones").
     """
     findings: list[Finding] = []
-    for edge in _active_edges(plan):
+    for edge in plan.live_edges:
         if not is_plan_milestone(edge.source) or not is_external(edge.target, config):
             continue
         why = (
@@ -740,7 +734,7 @@ def check_no_internal_prerequisites(plan: Plan, config: CheckConfig) -> list[Fin
     """
     findings: list[Finding] = []
     by_source: dict[str, list[Edge]] = {}
-    for edge in _active_edges(plan):
+    for edge in plan.live_edges:
         by_source.setdefault(edge.source.key, []).append(edge)
     for key, edges in by_source.items():
         ms = plan.milestones[key]
@@ -764,7 +758,7 @@ def _at_risk_roots(plan: Plan, config: CheckConfig) -> set[str]:
     """
     roots = set()
     for ms in plan:
-        if _descoped(ms):
+        if ms.is_descoped:
             continue
         if ms.effective_status == "at-risk" or (
             config.is_at_risk_id(ms.id) and not ms.is_completed
@@ -787,7 +781,7 @@ def at_risk_keys(plan: Plan, config: CheckConfig) -> set[str]:
     stack = list(keys)
     while stack:
         for source in required_by.get(stack.pop(), ()):
-            if source not in keys and not _descoped(plan.milestones[source]):
+            if source not in keys and not plan.milestones[source].is_descoped:
                 keys.add(source)
                 stack.append(source)
     return keys
@@ -804,7 +798,7 @@ def check_at_risk(plan: Plan, config: CheckConfig) -> list[Finding]:
     risky = at_risk_keys(plan, config)
     graph = SuccessorGraph(plan) if risky else None
     findings: list[Finding] = []
-    for edge in _active_edges(plan):
+    for edge in plan.live_edges:
         target = edge.target
         if target.key not in risky:
             continue
@@ -844,7 +838,7 @@ def check_open_query(plan: Plan, config: CheckConfig) -> list[Finding]:
     """
     del config
     findings: list[Finding] = []
-    for edge in _active_edges(plan):
+    for edge in plan.live_edges:
         pre = edge.prerequisite
         if pre.query != "open":
             continue
@@ -856,7 +850,7 @@ def check_open_query(plan: Plan, config: CheckConfig) -> list[Finding]:
         )
         findings.append(_edge_finding("open-query", edge, message))
     for ms in plan.declared:
-        if _descoped(ms):
+        if ms.is_descoped:
             continue
         for query in ms.queries:
             if query.status != "open":

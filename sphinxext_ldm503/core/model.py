@@ -261,6 +261,11 @@ class Milestone:
         return self.effective_status == "completed"
 
     @property
+    def is_descoped(self) -> bool:
+        """Taken out of the plan: the checks and the schedule pass over it and its edges."""
+        return self.effective_status == "descoped"
+
+    @property
     def finish(self) -> date | None:
         """The date the milestone is (to be) done: completion, else forecast, else due."""
         if self.is_completed and self.completed:
@@ -428,8 +433,7 @@ class Plan:
         every build that changes the plan at 2,000 milestones)."""
         return [edge for edge in self.edges
                 if edge.prerequisite.active and edge.source.declared
-                and edge.source.effective_status != "descoped"
-                and edge.target.effective_status != "descoped"]
+                and not edge.source.is_descoped and not edge.target.is_descoped]
 
     @cached_property
     def edges_from(self) -> dict[str, list[Edge]]:
@@ -489,7 +493,7 @@ class Plan:
 
         graph = nx.DiGraph()
         for ms in self.milestones.values():
-            if include_descoped or ms.effective_status != "descoped":
+            if include_descoped or not ms.is_descoped:
                 graph.add_node(ms.key)
         for edge in self.edges:
             if not include_dropped and not edge.prerequisite.active:

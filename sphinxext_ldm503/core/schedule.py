@@ -30,15 +30,12 @@ def milestone_date(ms: Milestone) -> date | None:
     return ms.finish
 
 
-def _descoped(ms: Milestone) -> bool:
-    return ms.effective_status == "descoped"
-
 
 def active_edges(plan: Plan) -> list[Edge]:
     """Edges that constrain dates: not dropped, neither end descoped."""
     return [
         e for e in plan.edges
-        if e.prerequisite.active and not _descoped(e.source) and not _descoped(e.target)
+        if e.prerequisite.active and not e.source.is_descoped and not e.target.is_descoped
     ]
 
 
@@ -57,9 +54,9 @@ def edge_slack(edge: Edge) -> int | None:
 def prerequisite_edges(plan: Plan, milestone_id: str) -> list[Edge]:
     """The active edges from a milestone to its prerequisites, in declaration order."""
     ms = plan.get(milestone_id)
-    if ms is None or _descoped(ms):
+    if ms is None or ms.is_descoped:
         return []
-    return [e for e in plan.requires(ms.id) if e.prerequisite.active and not _descoped(e.target)]
+    return [e for e in plan.requires(ms.id) if e.prerequisite.active and not e.target.is_descoped]
 
 
 def min_slack(plan: Plan, milestone_id: str) -> int | None:
@@ -658,7 +655,7 @@ def schedule_drift(plan: Plan, ignore_patterns: Sequence[str] = ()) -> list[Drif
     rows = {row.key: row for row in plan.catalog}
     out: list[Drift] = []
     for ms in plan.declared:
-        if ms.external or _descoped(ms):
+        if ms.external or ms.is_descoped:
             continue
         row = rows.get(ms.key)
         if row is None or row.schedule_predecessors is None:

@@ -229,7 +229,7 @@ def lateness(ms: Milestone, today: date) -> str | None:
     it (a warning, not a missed date). ``completed late``: done, after the due
     date. None: on time, descoped, or undated.
     """
-    if ms.effective_status == "descoped" or not ms.due:
+    if ms.is_descoped or not ms.due:
         return None
     if ms.is_completed:
         return "completed late" if ms.completed and ms.completed > ms.due else None
