@@ -115,18 +115,68 @@ def test_the_report_says_which_targets_are_met():
     add("ours", "clean", 9.0, 9.0, 160.0)
     add("ours+diagrams", "clean", 11.0, 12.5, 250.0)  # +22% wall, +39% CPU on ours
     rows = "\n".join(bench.target_rows(results))
-    assert "| prerequisite edit <= 1.5x plain | 2,000 | 1.40x / 1.60x | no |" in rows
-    assert "| clean build <= 1.15x the floor | 2,000 | 1.12x / 1.12x | yes |" in rows
-    assert "| diagrams add <= 25% wall and <= 40% CPU to ours | 2,000 | 1.22x / 1.39x | yes |" \
+    assert "| prerequisite edit <= 1.5x plain | 2,000 | 1.40x / 1.60x | 1.40x / 1.60x | no |" \
         in rows
-    assert "| peak memory of ours <= 1.3x plain | 2,000 | 1.07x | yes |" in rows
+    assert "| clean build <= 1.15x the floor | 2,000 | 1.12x / 1.12x | 1.12x / 1.12x | yes |" \
+        in rows
+    assert ("| diagrams add <= 25% wall and <= 40% CPU to ours | 2,000 | 1.22x / 1.39x | "
+            "1.22x / 1.39x | yes |") in rows
+    assert "| peak memory of ours <= 1.3x plain | 2,000 | 1.07x | | yes |" in rows
     assert "report page" not in rows and "20,000" not in rows  # not built in this run
     for variant, wall, peak in (("floor", 100.0, 200.0), ("dot alone", 10.0, 0.0),
                                 ("ours+diagrams", 150.0, 5000.0)):
         add(variant, "clean", wall, wall, peak, size=bench.LARGE)
     rows = "\n".join(bench.target_rows(results))
-    assert "| 20,000 | 1.36x / 1.36x, 5000 MiB | no |" in rows
+    assert "| 20,000 | 1.36x / 1.36x, 5000 MiB | | no |" in rows
     assert bench.target_rows(bench.Results()) == []
+
+
+def test_per_round_ratios_pair_the_builds_of_one_round():
+    """A round made slow by the machine slows every variant alike: each round's own
+    ratio stays, where the ratio of medians pairs builds of different rounds."""
+    bench = _load("bench")
+    results = bench.Results()
+    for plain, ours in ((1.0, 1.4), (2.0, 2.8), (1.1, 1.5), (2.2, 3.0), (1.2, 1.7)):
+        results.add(2000, "plain", "prereq edit", bench.Timing(plain, 0, 0, plain))
+        results.add(2000, "ours", "prereq edit", bench.Timing(ours, 0, 0, ours))
+    assert results.median(2000, "ours", "prereq edit") / \
+        results.median(2000, "plain", "prereq edit") == pytest.approx(1.7 / 1.2)
+    assert results.paired(2000, "ours", "plain", "prereq edit") == pytest.approx(1.4)
+    assert results.paired(2000, "ours", "plain", "prereq edit", cpu=True) == pytest.approx(1.4)
+    row = next(r for r in bench.target_rows(results) if r.startswith("| prerequisite edit"))
+    assert row == ("| prerequisite edit <= 1.5x plain | 2,000 | 1.42x / 1.42x | "
+                   "1.40x / 1.40x | yes |")
+    results.add(2000, "ours", "prereq edit", bench.Timing(1.0, 0, 0, 1.0))  # a round unpaired
+    assert results.paired(2000, "ours", "plain", "prereq edit") is None
+
+
+def test_a_round_measures_a_metric_at_a_time_in_a_turning_order(monkeypatch, tmp_path):
+    bench = _load("bench")
+    calls: list[tuple[str, str]] = []
+
+    def clean_builds(size, variant, work, results, *, quick, log, trash, clean_only=False):
+        calls.append(("clean", variant))
+        return None if clean_only else bench.Project(size, variant, work / variant, [], [])
+
+    monkeypatch.setattr(bench, "clean_builds", clean_builds)
+    monkeypatch.setattr(bench, "edit_build",
+                        lambda project, metric, results, log: calls.append((metric,
+                                                                            project.variant)))
+    trash = bench.Trash(tmp_path)
+    variants = ("plain", "floor", "ours")
+    for round_ in (1, 2, 4):
+        calls.clear()
+        bench.measure_round(2000, variants, round_, tmp_path, bench.Results(), quick=False,
+                            log=[], trash=trash)
+        order = bench.rotated(variants, round_)
+        assert calls == [(metric, v) for metric in ("clean", "prose edit", "prereq edit")
+                         for v in order]
+    assert bench.rotated(variants, 2) == ["floor", "ours", "plain"]
+    assert bench.rotated(variants, 4) == ["plain", "floor", "ours"]
+    calls.clear()  # N = 20,000: only its variants, clean builds only
+    bench.measure_round(bench.LARGE, (*variants, "ours+diagrams"), 1, tmp_path,
+                        bench.Results(), quick=False, log=[], trash=trash)
+    assert calls == [("clean", "plain"), ("clean", "floor"), ("clean", "ours+diagrams")]
 
 
 @pytest.mark.requires_extra("matplotlib")
