@@ -655,3 +655,37 @@ def test_the_fork_can_be_turned_off(make_app, rootdir, tmp_path, monkeypatch):
     assert [c for c in calls(log) if not is_batch(c)] == ["-Tsvg stdin:probe"]
     images = referenced_images(Path(app.outdir))
     assert images and all(p.is_file() for p in images)  # an empty set proves nothing
+
+
+def test_a_page_rewritten_for_another_documents_change_is_loaded_once(make_app, rootdir,
+                                                                       tmp_path, monkeypatch):
+    """A page that shows another document's data and was not read again (the index's
+    whole-plan diagram, after a date changed in the plan) is unpickled once: the dry
+    run leaves its doctree for the page's writer. The pages are a clean build's."""
+    from sphinx.environment import BuildEnvironment
+
+    src = _copy(rootdir, tmp_path)
+    make_app("html", srcdir=src).build()
+    plan = src / "plan.rst"
+    plan.write_text(plan.read_text().replace(":due: 2019-09-30", ":due: 2019-10-31"))
+    loaded: list[str] = []
+    get_doctree = BuildEnvironment.get_doctree
+
+    def counted(env: BuildEnvironment, docname: str):
+        loaded.append(docname)
+        return get_doctree(env, docname)
+
+    monkeypatch.setattr(BuildEnvironment, "get_doctree", counted)
+    app = make_app("html", srcdir=src)
+    read: list[str] = []
+    app.connect("env-before-read-docs", lambda app, env, docnames: read.extend(docnames))
+    before = (Path(app.outdir) / "index.html").read_bytes()
+    app.build()
+    after = _pages(Path(app.outdir))
+    assert read == ["plan"]
+    assert after["index.html"] != before  # rewritten: its diagram shows the new date
+    assert loaded.count("index") == 1
+    monkeypatch.undo()
+    clean = make_app("html", srcdir=src, builddir=tmp_path / "clean", freshenv=True)
+    clean.build()
+    assert _pages(Path(clean.outdir)) == after

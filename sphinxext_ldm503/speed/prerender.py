@@ -170,19 +170,23 @@ def _assembled(builder: Builder) -> tuple[list[tuple[str, bool]], list[str]] | N
     return None
 
 
-def _doctrees(builder: Builder, pages: set[str]) -> Iterator[tuple[str, nodes.document]]:
+def _doctrees(builder: Builder, pages: set[str], *,
+              keep: bool = True) -> Iterator[tuple[str, nodes.document]]:
     """The doctrees the post-transforms will see, with the page they are resolved for.
 
     One per page for HTML; for LaTeX, texinfo and singlehtml, each output document
     assembled from its toctree as the builder assembles it, so diagrams are
-    numbered and named alike (drawn per page, they would be drawn twice).
+    numbered and named alike (drawn per page, they would be drawn twice). ``keep``:
+    a page's doctree loaded here is left for its writer (not in the forked copy,
+    which writes no page).
     """
     env = builder.env
     assembled = _assembled(builder)
     if assembled is None:
-        # Documents read in this build are still in memory for the writer.
+        # Documents read in this build are still in memory for the writer; the others
+        # are left there for it once loaded (the dry run changes no doctree).
         for docname in sorted(pages):
-            yield docname, written_doctree(env, docname)
+            yield docname, written_doctree(env, docname, keep=keep)
         return
     starts, appendices = assembled
     for docname, toctree_only in starts:
@@ -206,18 +210,18 @@ class PageDiagrams(NamedTuple):
 
 
 def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
-                  pages: set[str]) -> Iterator[PageDiagrams]:
+                  pages: set[str], *, writes: bool = True) -> Iterator[PageDiagrams]:
     """Render the diagrams of ``pages`` as the post-transform will, page by page in
     page order, with logging silenced (each placeholder's warnings are kept and
     replayed when the page's post-transform takes the result: printed once, in
-    page order)."""
+    page order). ``writes``: this process writes the pages (not the forked copy)."""
     from ..features.diagrams import render_graph
 
     env: BuildEnvironment = builder.env
     outdir = Path(builder.outdir) / getattr(builder, "imagedir", "")
     dry_run = _DryRun(builder)
     with suppress_logging():
-        for docname, doctree in _doctrees(builder, pages):
+        for docname, doctree in _doctrees(builder, pages, keep=writes):
             with reading_as(env, docname):
                 imgpath = image_path(builder, docname) if fmt == "svg" else ""
                 page = PageDiagrams(docname, {}, [])
@@ -354,7 +358,7 @@ def _chunks(builder: Builder, domain: MilestoneDomain, fmt: str, pages: set[str]
     if fmt != "svg":
         size = min(size, batchdot.MAX_FILES_PER_RUN)
     drawn: set[Path] = set()  # by earlier chunks (a legend shown on several pages)
-    runs = prefork.grouped(dry_run_pages(builder, domain, fmt, pages),
+    runs = prefork.grouped(dry_run_pages(builder, domain, fmt, pages, writes=False),
                            lambda page: len(page.images), max(1, size // 4), size)
     # dot draws each chunk while the next one is dry-run here (taking the next run
     # from ``runs`` is that dry run); a chunk is finished and handed over after.
