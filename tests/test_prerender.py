@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -689,3 +690,30 @@ def test_a_page_rewritten_for_another_documents_change_is_loaded_once(make_app, 
     clean = make_app("html", srcdir=src, builddir=tmp_path / "clean", freshenv=True)
     clean.build()
     assert _pages(Path(clean.outdir)) == after
+
+
+def test_an_svg_that_cannot_be_placed_costs_only_its_own_inlined_forms(tmp_path, monkeypatch):
+    """A file dot drew but that could not be written (a full disk, say) is left to
+    Sphinx; the batch's other diagrams keep their inlined forms, each its own."""
+    jobs = [batchdot.Job(f'digraph g{i} {{ a{i} -> b{i} }}', tmp_path / "_images" / f"g{i}.svg",
+                         relink=("", "_images"), inline=(("_images", f"p{i}"), ("..", f"q{i}")))
+            for i in range(3)]
+    spec = {"jobs": [{"code": job.code, "target": str(job.target), "relink": job.relink,
+                      "inline": [list(v) for v in job.inline]} for job in jobs]}
+    output = subprocess.run([DOT, "-Tsvg"], input=batchdot.stream_source(spec["jobs"]),
+                            capture_output=True, check=True).stdout
+    place_whole = batchdot.place_whole
+
+    def failing(target: Path, text: str) -> None:
+        if target.name == "g1.svg":
+            raise OSError("No space left on device")
+        place_whole(target, text)
+
+    monkeypatch.setattr(batchdot, "place_whole", failing)
+    kept: list[str | None] = []
+    assert batchdot.finish_stream(spec, output, kept) == 1
+    assert [job.target.is_file() for job in jobs] == [True, False, True]
+    assert len(kept) == 6 and kept[2:4] == [None, None]
+    for i in (0, 2):
+        for form, (_imgpath, prefix) in zip(kept[2 * i:2 * i + 2], jobs[i].inline, strict=True):
+            assert form is not None and f'id="{prefix}' in form and f"a{i}" in form

@@ -612,12 +612,15 @@ def finish_stream(spec: dict[str, Any], output: bytes,
             text = _PAGE_PREFIX.sub(r"\1", svg.lstrip("\n") + _SVG_END, count=1)
             if job["relink"]:
                 text = relink_for_images(text, *job["relink"])
-            inlined += [inline_svg(text, imgpath, prefix) for imgpath, prefix in job["inline"]]
+            forms = [inline_svg(text, imgpath, prefix) for imgpath, prefix in job["inline"]]
             target = Path(job["target"])
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             place_whole(target, text)
+            # Only once the file is in place: one form (or None) per variant, in order,
+            # or every form of the batch after a failure would be taken as the next's.
+            inlined += forms
         except Exception:  # this one is left to Sphinx, which reports what is wrong
             failed += 1
             inlined += [None] * len(job["inline"])
