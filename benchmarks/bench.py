@@ -58,6 +58,7 @@ N = 20.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import resource
@@ -74,7 +75,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -219,18 +220,40 @@ def diagram_sources(doctrees: Path) -> list[str]:
     return sources
 
 
-def dot_alone(sources: list[str]) -> Timing:
-    """One ``dot -Tsvg`` over every graph, one after the other on its input."""
+def dot_alone(sources: list[str] | Path) -> Timing:
+    """One ``dot -Tsvg`` over every graph, one after the other on its input (``sources``:
+    the graphs, or a file of them)."""
     dot = shutil.which("dot") or "dot"
-    text = "".join(f"{source.rstrip()}\n" for source in sources).encode()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    proc = subprocess.run([dot, "-Tsvg"], input=text, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, check=False)
-    elapsed = time.perf_counter() - started
+    with contextlib.ExitStack() as stack:
+        if isinstance(sources, Path):  # read by dot, not by this process
+            given: dict[str, Any] = {"stdin": stack.enter_context(sources.open("rb"))}
+        else:
+            given = {"input": "".join(f"{source.rstrip()}\n" for source in sources).encode()}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        proc = subprocess.run([dot, "-Tsvg"], **given, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, check=False)
+        elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return Timing(elapsed, 0.0, proc.returncode, cpu)
+
+
+def diagram_sources_apart(doctrees: Path, target: Path) -> Path:
+    """:func:`diagram_sources` worked out in a process of its own, written to ``target``.
+
+    Not in this one: loading a build's environment would grow this process by some
+    100 MiB for the rest of the run, and every build it starts afterwards would report
+    that as its own peak memory (a child's peak RSS counts the memory it was forked
+    with, before it ran ``python -m sphinx``).
+    """
+    script = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+              "import bench; Path(sys.argv[3]).write_text(''.join("
+              "s.rstrip() + '\\n' for s in bench.diagram_sources(Path(sys.argv[2]))), "
+              "encoding='utf-8')")
+    subprocess.run([sys.executable, "-c", script, str(HERE), str(doctrees), str(target)],
+                   check=True)
+    return target
 
 
 class Trash:
@@ -298,7 +321,9 @@ def clean_builds(size: int, variant: str, work: Path, results: Results, *, quick
         trash.discard(out)
     timed_build(project, "clean", results, log)
     if variant == "ours+diagrams" and shutil.which("dot"):
-        timing = dot_alone(diagram_sources(out / ".doctrees"))
+        graphs = diagram_sources_apart(out / ".doctrees", src.with_suffix(".gv"))
+        timing = dot_alone(graphs)
+        graphs.unlink()
         results.add(size, "dot alone", "clean", timing)
         log.append(f"  {size:>6} {'dot alone':<16} {'clean':<12} {timing.seconds:7.2f} s "
                    f"{'':>10}  cpu {timing.cpu:7.2f} s")

@@ -338,3 +338,7 @@ def test_dot_alone_is_given_the_graphs_the_build_drew(make_app, tmp_path):
     drawn = list((Path(app.outdir) / "_images").glob("graphviz-*.svg"))
     assert sources and len(sources) == len(drawn)
     assert all(source.startswith("digraph ") for source in sources)
+    # Worked out apart (the benchmark's own process stays small), the same graphs.
+    apart = bench.diagram_sources_apart(Path(app.doctreedir), tmp_path / "graphs.gv")
+    assert apart.read_text(encoding="utf-8") == "".join(f"{s.rstrip()}\n" for s in sources)
+    assert bench.dot_alone(apart).returncode == 0
