@@ -58,7 +58,6 @@ N = 20.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import resource
@@ -75,7 +74,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -220,18 +219,14 @@ def diagram_sources(doctrees: Path) -> list[str]:
     return sources
 
 
-def dot_alone(sources: list[str] | Path) -> Timing:
-    """One ``dot -Tsvg`` over every graph, one after the other on its input (``sources``:
-    the graphs, or a file of them)."""
+def dot_alone(graphs: Path) -> Timing:
+    """One ``dot -Tsvg`` over every graph of the file ``graphs``, one after the other on
+    its input (read by dot, not by this process)."""
     dot = shutil.which("dot") or "dot"
-    with contextlib.ExitStack() as stack:
-        if isinstance(sources, Path):  # read by dot, not by this process
-            given: dict[str, Any] = {"stdin": stack.enter_context(sources.open("rb"))}
-        else:
-            given = {"input": "".join(f"{source.rstrip()}\n" for source in sources).encode()}
+    with graphs.open("rb") as stdin:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        proc = subprocess.run([dot, "-Tsvg"], **given, stdout=subprocess.DEVNULL,
+        proc = subprocess.run([dot, "-Tsvg"], stdin=stdin, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, check=False)
         elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

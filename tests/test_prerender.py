@@ -698,8 +698,7 @@ def test_an_svg_that_cannot_be_placed_costs_only_its_own_inlined_forms(tmp_path,
     jobs = [batchdot.Job(f'digraph g{i} {{ a{i} -> b{i} }}', tmp_path / "_images" / f"g{i}.svg",
                          relink=("", "_images"), inline=(("_images", f"p{i}"), ("..", f"q{i}")))
             for i in range(3)]
-    spec = {"jobs": [{"code": job.code, "target": str(job.target), "relink": job.relink,
-                      "inline": [list(v) for v in job.inline]} for job in jobs]}
+    spec = {"jobs": [batchdot.job_spec(job) for job in jobs]}
     output = subprocess.run([DOT, "-Tsvg"], input=batchdot.stream_source(spec["jobs"]),
                             capture_output=True, check=True).stdout
     place_whole = batchdot.place_whole

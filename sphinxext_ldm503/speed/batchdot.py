@@ -389,9 +389,7 @@ class _StreamBatch(Batch):
     def _spec(self) -> dict[str, Any]:
         return {
             "dot": self.program, "args": self.args, "timeout": self.timeout,
-            "jobs": [{"code": job.code, "target": str(job.target), "relink": job.relink,
-                      "inline": [[imgpath, prefix] for imgpath, prefix in job.inline]}
-                     for job in self.jobs],
+            "jobs": [job_spec(job) for job in self.jobs],
             "inlined": str(self.fragments_file),
         }
 
@@ -569,6 +567,12 @@ _SVG_END = "</svg>\n"
 #: and the SVG a run of its own writes lack it, and a page's explorer looks the
 #: graph up by that id.
 _PAGE_PREFIX = re.compile(r'(<g id=")page\d+,\d+_(?=[^"]*" class="graph")')
+
+
+def job_spec(job: Job) -> dict[str, Any]:
+    """A job as a batch's spec (JSON for a helper) lists it: :func:`finish_stream` reads it."""
+    return {"code": job.code, "target": str(job.target), "relink": job.relink,
+            "inline": [[imgpath, prefix] for imgpath, prefix in job.inline]}
 
 
 def stream_source(jobs: Sequence[dict[str, Any]]) -> bytes:
