@@ -359,3 +359,38 @@ def test_every_builder_draws_each_diagram_once_and_shows_it(
     if builder == "xml":
         out = "".join(p.read_text(encoding="utf-8") for p in outdir.rglob("*.xml"))
         assert "ldm503_diagram" in out and "digraph" in out
+
+
+# -- a file placed whole leaves nothing behind when its writing is interrupted ---------
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, OSError])
+@pytest.mark.parametrize("place", ["place_whole", "move_whole"])
+def test_an_interrupted_placement_leaves_no_partial_file(
+        tmp_path, monkeypatch, interruption, place) -> None:
+    """Ctrl-C (or a full disk) between writing a file aside and renaming it into place:
+    no ``.part`` file stays in the images directory, and no target appears."""
+    images = tmp_path / "_images"
+    images.mkdir()
+    target = images / "graphviz-1.svg"
+    source = tmp_path / "drawn.svg"
+    source.write_text("<svg/>", encoding="utf-8")
+
+    def interrupted(src: object, dst: object) -> None:
+        raise interruption()
+
+    monkeypatch.setattr(dotrun.os, "replace", interrupted)
+    with pytest.raises(interruption):
+        if place == "place_whole":
+            dotrun.place_whole(target, "<svg/>")
+        else:
+            dotrun.move_whole(source, target)
+    assert list(images.iterdir()) == []
+    monkeypatch.undo()
+    # Placed whole the next time: what was drawn for it is not taken for done meanwhile.
+    if place == "place_whole":
+        dotrun.place_whole(target, "<svg/>")
+    else:
+        source.write_text("<svg/>", encoding="utf-8")  # moved aside, then dropped
+        dotrun.move_whole(source, target)
+    assert [p.name for p in images.iterdir()] == ["graphviz-1.svg"]

@@ -14,7 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -157,12 +157,27 @@ def move_whole(source: Path, target: Path) -> None:
     """Move ``source`` to ``target`` so that ``target`` appears whole (from another file
     system, the copy is made aside first)."""
     partial = partial_path(target)
-    shutil.move(source, partial)
-    os.replace(partial, target)
+    with _removed_unless_placed(partial):
+        shutil.move(source, partial)
+        os.replace(partial, target)
 
 
 def place_whole(target: Path, text: str) -> None:
     """Write ``target`` whole or not at all (its directory exists)."""
     partial = partial_path(target)
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, target)
+    with _removed_unless_placed(partial):
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+
+
+@contextlib.contextmanager
+def _removed_unless_placed(partial: Path) -> Iterator[None]:
+    """Remove ``partial`` if the block is left by any exception (a full disk, Ctrl-C)
+    before it was renamed into place: a ``.part`` file in ``_images/`` would stay
+    there for good, the build's output directory being reused from build to build."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise
