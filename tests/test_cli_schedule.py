@@ -92,6 +92,48 @@ def test_diff_fail_on_slip(capsys):
     assert code == 0
 
 
+#: ``ldm503_drift_ignore_patterns`` of the example plan's conf.py: JIRA tickets, activity codes.
+EXAMPLE_IGNORED = (r"^DM-\d+$", r"^A\d+$")
+
+
+def test_diff_ignores_predecessors_as_the_pages_do(capsys):
+    """``--ignore-predecessors`` takes conf.py's drift patterns: the churn they match is
+    left out of each change, and a change of ignored predecessors only is no
+    predecessor change at all (the changes page filters with the same function)."""
+    code, out, err = run(capsys, "diff", OLD, NEW, "--include", "LDM-503-06",
+                         "--ignore-predecessors", "^T&SC-")
+    assert (code, err) == (0, "")
+    assert "LDM-503-06: schedule predecessors lost DM-AP-7, DM-DRP-3, DM-DRP-4" in out.splitlines()
+    assert "T&SC" not in out
+
+    ignored = [arg for pattern in EXAMPLE_IGNORED for arg in ("--ignore-predecessors", pattern)]
+    _, every, _ = run(capsys, "diff", OLD, NEW, "--format", "json")
+    _, kept, _ = run(capsys, "diff", OLD, NEW, "--format", "json", *ignored)
+    before = {c["id"]: c for c in json.loads(every)["changes"]}
+    after = {c["id"]: c for c in json.loads(kept)["changes"]}
+    # DM-SQRE-1 changed only by tickets among its predecessors: it slipped and was
+    # completed, and that is all that is left to say.
+    assert "predecessors" in before["DM-SQRE-1"]["kinds"]
+    assert after["DM-SQRE-1"]["kinds"] == ["slipped", "completed"]
+    assert json.loads(kept)["counts"]["predecessors"] == \
+        json.loads(every)["counts"]["predecessors"] - 1
+    import re
+
+    for change in after.values():
+        for listed in (change["predecessors_added"] or []) + (change["predecessors_removed"]
+                                                                or []):
+            assert not any(re.search(p, listed, re.IGNORECASE) for p in EXAMPLE_IGNORED)
+    # Nothing else changed: the same milestones, with the same dates.
+    assert set(after) == set(before)
+    assert all(after[i]["days"] == before[i]["days"] for i in after)
+
+
+def test_diff_rejects_a_pattern_that_does_not_compile(capsys):
+    code, out, err = run(capsys, "diff", OLD, NEW, "--ignore-predecessors", "(")
+    assert (code, out) == (2, "")
+    assert "--ignore-predecessors: not a regular expression: '('" in one_error_line(err)
+
+
 def test_diff_identical_and_row_problems(capsys, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,due\nA,2020-01-01\nB,soon\n", encoding="utf-8")

@@ -10,6 +10,7 @@ bad usage, with one ``ldm503: error:`` line.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -39,6 +40,9 @@ examples:
   ldm503 diff old.csv new.csv --include 'LDM-503-*' --sort slip
   ldm503 diff old.csv new.csv --format json > changes.json
   ldm503 diff old.csv new.csv --fail-on-slip 30     CI: fail on a slip over 30 days
+  ldm503 diff old.csv new.csv --ignore-predecessors '^DM-\\d+$' --ignore-predecessors '^A\\d+$'
+                                     predecessor churn left out, as the pages leave it
+                                     out with ldm503_drift_ignore_patterns
 
 exit status: 0 done; 1 with --fail-on-slip, a (selected) milestone slipped more
 than DAYS days; 2 a file could not be read or has nothing to compare, or bad options.
@@ -78,6 +82,11 @@ def add_commands(commands: Any, project: argparse.ArgumentParser, formatter: typ
                       help="id (default) or slip: largest slip first")
     diff.add_argument("--fail-on-slip", type=_days, metavar="DAYS",
                       help="exit 1 when a selected milestone slipped more than DAYS days")
+    diff.add_argument("--ignore-predecessors", action="append", type=_regex, default=[],
+                      metavar="REGEX",
+                      help="leave out schedule predecessors whose ID this regular expression "
+                           "is found in, ignoring case (repeatable): the same patterns as "
+                           "ldm503_drift_ignore_patterns in conf.py")
     diff.set_defaults(run=run_diff)
 
     impact = commands.add_parser(
@@ -100,6 +109,17 @@ def _days(value: str) -> int:
     if days < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {days}")
     return days
+
+
+def _regex(value: str) -> str:
+    """A pattern of ``--ignore-predecessors``, checked now: one that does not compile
+    would otherwise match nothing, silently (the build warns of it in conf.py)."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"not a regular expression: {value!r} ({exc})") \
+            from None
+    return value
 
 
 def _globs(values: Sequence[str] | None) -> list[str]:
@@ -141,13 +161,21 @@ def read_catalog_file(path: str) -> list[Milestone]:
 
 def run_diff(args: argparse.Namespace) -> int:
     from ..core.export import dumps
-    from ..core.schedule import change_counts, diff_catalogs, select_changes, worst_slip
+    from ..core.schedule import (
+        change_counts,
+        diff_catalogs,
+        drop_ignored_predecessors,
+        select_changes,
+        worst_slip,
+    )
 
     old = read_catalog_file(args.old)
     new = read_catalog_file(args.new)
+    # Before selecting, as the changes page does: what is left of the predecessors'
+    # churn is what counts.
+    diff = drop_ignored_predecessors(diff_catalogs(old, new), args.ignore_predecessors)
     changes = select_changes(
-        diff_catalogs(old, new), include=_globs(args.include), exclude=_globs(args.exclude),
-        sort=args.sort,
+        diff, include=_globs(args.include), exclude=_globs(args.exclude), sort=args.sort,
     )
     worst = worst_slip(changes)
     counts = change_counts(changes)
