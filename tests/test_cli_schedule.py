@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -117,8 +118,6 @@ def test_diff_ignores_predecessors_as_the_pages_do(capsys):
     assert after["DM-SQRE-1"]["kinds"] == ["slipped", "completed"]
     assert json.loads(kept)["counts"]["predecessors"] == \
         json.loads(every)["counts"]["predecessors"] - 1
-    import re
-
     for change in after.values():
         for listed in (change["predecessors_added"] or []) + (change["predecessors_removed"]
                                                                 or []):
