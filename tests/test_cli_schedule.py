@@ -130,7 +130,7 @@ def test_diff_ignores_predecessors_as_the_pages_do(capsys):
 def test_diff_rejects_a_pattern_that_does_not_compile(capsys):
     code, out, err = run(capsys, "diff", OLD, NEW, "--ignore-predecessors", "(")
     assert (code, out) == (2, "")
-    assert "--ignore-predecessors: not a regular expression: '('" in one_error_line(err)
+    assert "--ignore-predecessors: invalid regular expression '('" in one_error_line(err)
 
 
 def test_diff_identical_and_row_problems(capsys, tmp_path):

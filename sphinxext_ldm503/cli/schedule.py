@@ -10,7 +10,6 @@ bad usage, with one ``ldm503: error:`` line.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -113,12 +112,13 @@ def _days(value: str) -> int:
 
 def _regex(value: str) -> str:
     """A pattern of ``--ignore-predecessors``, checked now: one that does not compile
-    would otherwise match nothing, silently (the build warns of it in conf.py)."""
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise argparse.ArgumentTypeError(f"not a regular expression: {value!r} ({exc})") \
-            from None
+    would otherwise match nothing, silently (the build warns of it in conf.py, with
+    the same words)."""
+    from ..core.config import regex_problem
+
+    problem = regex_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 

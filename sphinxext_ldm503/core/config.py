@@ -150,7 +150,9 @@ DEFAULTS: dict[str, Any] = {value.name: value.default for value in CONFIG_VALUES
 Validated = tuple[Any, list[str]]
 
 
-def _regex_problem(pattern: object) -> str | None:
+def regex_problem(pattern: object) -> str | None:
+    """What is wrong with a pattern setting (None: nothing): the one wording of it, in
+    conf.py's warnings and the command line's errors alike."""
     if not isinstance(pattern, str):
         return f"{pattern!r} is not a string"
     try:
@@ -161,7 +163,7 @@ def _regex_problem(pattern: object) -> str | None:
 
 
 def _pattern(name: str, value: object) -> Validated:
-    problem = _regex_problem(value)
+    problem = regex_problem(value)
     if problem:
         return DEFAULTS[name], [f"{problem}; using the default {DEFAULTS[name]!r}"]
     return value, []
@@ -177,7 +179,7 @@ def _strings(name: str, value: object, *, regex: bool) -> Validated:
         ]
     kept, problems = [], []
     for item in value:
-        problem = _regex_problem(item) if regex else (
+        problem = regex_problem(item) if regex else (
             None if isinstance(item, str) else f"{item!r} is not a string")
         if problem:
             problems.append(f"{problem}; it is ignored")
