@@ -154,6 +154,13 @@ def test_impact_directive(built):
     assert [(r[0], r[2]) for r in rows] == [
         ("DM-X-1", "+40 days"), ("LDM-503-02", "+11 days"), ("LDM-503-03", "+1 day")]
     assert rows[1][3] == "2020-03-01 \u2192 2020-03-12"
+    # The diagram says what its red boxes and arrows mean, right under it.
+    graph = first.select_one("div.ldm503-graph")
+    parts = [child for child in graph.children if child.name]
+    assert len(parts) == 2 and parts[0].select_one("object.ldm503-graph-image")
+    assert parts[-1].name == "p" and "ldm503-graph-key" in parts[-1]["class"]
+    assert "a red arrow runs from the prerequisite that pushes a milestone" \
+        in parts[-1].get_text()
     assert "If LDM-503-01 slips 3 days: 1 milestone would move." in second.get_text(" ")
     warnings = built._warning.getvalue()
     assert "views.rst:15: WARNING: milestone-impact: cannot read slip 'nonsense here'" \

@@ -208,6 +208,15 @@ def render_impact(
     return [container]
 
 
+#: What the impact diagram's colours and marks mean, under it as under every
+#: milestone's own diagram (a reader of the page sees no legend otherwise).
+IMPACT_KEY = (
+    "Every milestone drawn moves, by the days under its ID. Arrows point from a "
+    "prerequisite to the milestone that needs it; a red arrow runs from the prerequisite "
+    "that pushes a milestone. Dashed outline: declared nowhere in this plan."
+)
+
+
 def _impact_diagram(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain, result: Any
 ) -> list[nodes.Node]:
@@ -240,7 +249,8 @@ def _impact_diagram(
     image["alt"] = graphviz_alt(f"What moves: {', '.join(ids)}", builder)
     image["classes"] = ["ldm503-graph-image"]
     image.line = node.line
-    return [nodes.container("", image, classes=["ldm503-graph"])]
+    key = nodes.paragraph(IMPACT_KEY, IMPACT_KEY, classes=["ldm503-graph-key"])
+    return [nodes.container("", image, key, classes=["ldm503-graph"])]
 
 
 def _previous_rows(domain: MilestoneDomain, location: tuple[str, int | None]) -> list[Milestone]:
