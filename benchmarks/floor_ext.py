@@ -21,8 +21,9 @@ calls:
 This file deliberately does not import ``sphinxext_ldm503``: the floor must not
 pay for loading the extension, and must not break when the extension's modules
 move. When ``gcfreeze.py`` changes what it does, or the extension gains another
-process-wide speed-up, this file follows (``tests/test_bench.py`` checks that the
-floor freezes, and that it stays free of the extension).
+process-wide speed-up, this file follows: ``tests/test_bench.py`` builds a project
+with each and checks that they make the same collector calls at the same events,
+that the floor freezes, and that it stays free of the extension.
 
 What the extension's guard adds is not copied: undoing the freeze on SIGINT,
 SIGTERM or at exit matters to a process that builds again, not to the

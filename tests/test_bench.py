@@ -304,6 +304,63 @@ def test_the_floor_freezes_the_collector_for_the_build_only(tmp_path):
     assert seen["after"] == 0 and seen["after callbacks"] == 0
 
 
+# Builds a project in a fresh interpreter and lists the collector calls its extensions
+# made (not those of a gc callback), each with the Sphinx event under way.
+_GC_CALLS_PROBE = """
+import gc, json, sys
+from sphinx.events import EventManager
+
+calls, events = [], []
+def record(name, real):
+    def call(*args, **kwargs):
+        caller = sys._getframe(1).f_code.co_name
+        if caller not in ("freeze_survivors", "__call__"):  # a gc callback's own
+            calls.append([name, events[-1] if events else None, len(gc.callbacks)])
+        return real(*args, **kwargs)
+    return call
+for name in ("freeze", "unfreeze", "collect"):
+    setattr(gc, name, record(name, getattr(gc, name)))
+emit = EventManager.emit
+def emitting(self, name, *args, **kwargs):
+    events.append(name)
+    try:
+        return emit(self, name, *args, **kwargs)
+    finally:
+        events.pop()
+EventManager.emit = emitting
+
+from sphinx.application import Sphinx
+src, out = sys.argv[1], sys.argv[2]
+app = Sphinx(src, src, out, out + "/.doctrees", "html", status=None, warning=None)
+app.build()
+print(json.dumps(calls))
+"""
+
+
+def test_the_floor_does_to_the_collector_what_the_extension_does(tmp_path):
+    """floor_ext.py copies gcfreeze.py by hand (it must not import the extension): the
+    same calls at the same events, or the floor is no longer the honest one."""
+    generate = _load("generate")
+    seen = {}
+    for variant in ("floor", "ours"):
+        src = tmp_path / variant
+        generate.write_project(src, generate.plan(60), variant)
+        proc = subprocess.run([sys.executable, "-c", _GC_CALLS_PROBE, str(src),
+                               str(tmp_path / f"out-{variant}")],
+                              capture_output=True, text=True, check=False, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        seen[variant] = json.loads(proc.stdout.strip().splitlines()[-1])
+    if not seen["ours"]:
+        pytest.skip("this interpreter starts with frozen objects: neither freezes")
+    assert seen["ours"] == [
+        ["freeze", "env-before-read-docs", 0],  # then the callback is registered
+        ["collect", "write-started", 1],
+        ["freeze", "write-started", 1],
+        ["unfreeze", "build-finished", 0],  # the callback removed first
+    ]
+    assert seen["floor"] == seen["ours"]
+
+
 def test_the_floor_leaves_a_collector_it_did_not_find_free():
     """As the extension does: a host's frozen objects, or a collector turned off, are not
     the build's to manage."""

@@ -126,8 +126,14 @@ def make_table(
     return table
 
 
+def cell_text(value: object) -> str:
+    """A table cell's value as text: None and empty values leave the cell empty."""
+    return "" if value is None else str(value)
+
+
 def text_cell(value: object) -> list[nodes.Node]:
-    text = "" if value is None else str(value)
+    """A cell of a table made of nodes (the schedule views'), from its value."""
+    text = cell_text(value)
     return [nodes.Text(text)] if text else []
 
 
@@ -324,7 +330,9 @@ def _table_cell(column: str, ms: Milestone, late: str | None, domain: MilestoneD
 
 
 def _text(value: object) -> tuple[Item, ...]:
-    text = "" if value is None else str(value)
+    """A cell of the milestone table, which is written as blocks rather than nodes
+    (:mod:`..framework.blocks`), from its value: the same text as :func:`text_cell`."""
+    text = cell_text(value)
     return (text,) if text else ()
 
 

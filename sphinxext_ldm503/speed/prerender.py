@@ -63,8 +63,9 @@ def image_format(builder: Builder) -> str | None:
     return FORMATS[builder.format]
 
 
-class _DryRun:
-    """What the diagram renderer reads of its post-transform, for a page not yet written."""
+class _TransformStandIn:
+    """What the diagram renderer reads of its post-transform (builder, config, env), for
+    a page not yet written: the dry run renders with this in the transform's place."""
 
     def __init__(self, builder: Builder) -> None:
         self.builder = builder
@@ -219,7 +220,7 @@ def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
 
     env: BuildEnvironment = builder.env
     outdir = Path(builder.outdir) / getattr(builder, "imagedir", "")
-    dry_run = _DryRun(builder)
+    stand_in = _TransformStandIn(builder)
     with suppress_logging():
         for docname, doctree in _doctrees(builder, pages, keep=writes):
             with reading_as(env, docname):
@@ -227,7 +228,7 @@ def dry_run_pages(builder: Builder, domain: MilestoneDomain, fmt: str,
                 page = PageDiagrams(docname, {}, [])
                 for index, node in enumerate(_placeholders(domain, docname, doctree)):
                     with suppress_logging() as captured:
-                        results = render_graph(dry_run, node, domain, index)  # type: ignore[arg-type]
+                        results = render_graph(stand_in, node, domain, index)  # type: ignore[arg-type]
                     page.rendered[_memo_key(docname, index, node)] = (results, captured.clear())
                     for result in results:
                         for image in result.findall(graphviz):
