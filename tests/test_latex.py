@@ -197,6 +197,30 @@ def test_a_projects_own_title_page_is_kept(app) -> None:
     assert "\\mytitle" in tex and "\\ldmmaketitle" not in tex
 
 
+def test_a_title_that_opens_with_the_handle_is_not_given_it_twice(make_app, tmp_path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(Path(__file__).parent / "roots" / "test-latex", src)
+    app = make_app("latex", srcdir=src, freshenv=True, confoverrides={
+        "ldm503_document_handle": "LDM-503", "ldm503_plan_date": "2019-04-30",
+        "latex_documents": [("index", "plan.tex", "LDM-503: Test milestones", "Someone",
+                             "manual")]})
+    app.build()
+    tex = (Path(app.outdir) / "plan.tex").read_text(encoding="utf-8")
+    assert "\\ldmmaketitle{}{%s}" % escape("2019-04-30") in tex
+
+
+def test_title_names_the_handle_only_as_a_word_of_its_own() -> None:
+    from sphinxext_ldm503.features.latex import title_names
+
+    assert title_names("LDM-503: Test milestones", "LDM-503")
+    assert title_names("LDM-503 test plan", " LDM-503 ")
+    assert title_names("  LDM-503  ", "LDM-503")
+    assert not title_names("LDM-503-2: Another plan", "LDM-503")
+    assert not title_names("LDM-5030 plan", "LDM-503")
+    assert not title_names("Test milestones (LDM-503)", "LDM-503")
+    assert not title_names("LDM-503", "")
+
+
 def test_maketitle_without_handle_or_date() -> None:
     from sphinxext_ldm503.features.latex import maketitle
 

@@ -230,6 +230,37 @@ def test_hostile_titles_and_ids_compile(tmp_path) -> None:
     assert "T&SC_#1 {x} 100%" in title and "Plan date: 2019-04-30" in title
 
 
+def test_a_howto_title_page_names_the_handle_over_the_title(tmp_path) -> None:
+    """Sphinx's howto title page, with the handle on a line over the title (in the PDF's
+    title too) and the plan date; the pages after it do not repeat the handle."""
+    _require_tex()
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "tests" / "roots" / "test-latex", src)
+    with (src / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write('latex_documents = [("index", "howto.tex", "A short test plan", '
+                   '"Someone", "howto")]\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-M", "latexpdf", str(src), str(tmp_path / "b"), "-q",
+         "-D", "ldm503_document_handle=LDM-999", "-D", "ldm503_plan_date=2019-04-30"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    pdf = tmp_path / "b" / "latex" / "howto.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    title, *rest = text.split("\f")
+    lines = [line.strip() for line in title.splitlines() if line.strip()]
+    assert lines[:2] == ["LDM-999", "A short test plan"]
+    assert "Plan date: 2019-04-30" in title
+    # Sphinx's howto layout: the contents follow on the title's page (the manual's title
+    # page stands alone).
+    assert "Contents" in title
+    assert not any("LDM-999" in page for page in rest)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"^Title:\s+LDM-999: A short test plan$", info, re.M), info
+
+
 def test_ms_references_carry_page_numbers(pages) -> None:
     intro = "\n".join(pages[:6])
     assert re.search(r"Final Operations Rehearsal \(page \d+\)", intro)
@@ -317,7 +348,9 @@ def test_long_ids_are_whole_and_stay_in_their_column(long_ids_pdf) -> None:
 def test_title_page_names_handle_version_and_plan_date(pages) -> None:
     """Handle, title, version and plan date from conf.py; never the build's date."""
     title = " ".join(pages[0].split())
-    assert title.startswith("LDM-503 LDM-503: Test milestones and their dependencies")
+    # The title opens with the handle: once, not over it again.
+    assert title.startswith("LDM-503: Test milestones and their dependencies")
+    assert title.count("LDM-503") == 1
     assert "Version 2019.04" in title
     assert "Plan date: 2019-04-30" in title
     assert not re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d\d, \d{4}",

@@ -720,9 +720,23 @@ def title_page(app: Sphinx, config: Config) -> None:
     elements = dict(config.latex_elements or {})
     if "maketitle" in elements:
         return
-    elements["maketitle"] = maketitle(config.ldm503_document_handle, config.ldm503_plan_date,
-                                      config.latex_engine)
+    handle = config.ldm503_document_handle
+    titles = [entry[2] for entry in config.latex_documents or () if len(entry) > 2]
+    if handle and titles and all(title_names(title, handle) for title in titles):
+        handle = None  # "LDM-503: Test milestones" would read "LDM-503" twice
+    elements["maketitle"] = maketitle(handle, config.ldm503_plan_date, config.latex_engine)
     config.latex_elements = elements
+
+
+def title_names(title: object, handle: str) -> bool:
+    """Whether ``title`` opens with the document's handle as a word of its own (``LDM-503:
+    ...``, not ``LDM-503-2 ...``): the title page then shows the handle once, in the title."""
+    words = " ".join(str(title).split())
+    handle = " ".join(handle.split())
+    if not handle or not words.startswith(handle):
+        return False
+    rest = words[len(handle):]
+    return not rest or not (rest[0].isalnum() or rest[0] in "-_.")
 
 
 def maketitle(handle: str | None, plan_date: str | None, engine: str = "pdflatex") -> str:
