@@ -773,6 +773,33 @@ def _width(view: View, width: int) -> None:
         "width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
 
 
+TIMELINE_JS = """
+const box = document.querySelector('.ldm503-timeline-image');
+if (!box) return null;
+const chart = box.querySelector('object').getBoundingClientRect();
+return [box.clientWidth, box.scrollWidth, chart.width, box.getBoundingClientRect().right,
+        chart.right];
+"""
+
+
+def test_the_timeline_fits_its_column_and_scrolls_on_a_phone(theme_site) -> None:
+    """Wider than the column (960 px drawn), the chart is scaled to fit it: the last
+    milestones, on its right, were out of sight in a box that did not say it scrolls.
+    On a phone it keeps two thirds of its size and scrolls in its own box."""
+    view = theme_site
+    _width(view, 1400)
+    view.open("critical-path")
+    sizes = view.js(TIMELINE_JS)
+    if sizes is None:
+        pytest.skip("no timeline: matplotlib is not installed")
+    box, scrolled, chart, box_right, chart_right = sizes
+    assert scrolled <= box + 1 and chart_right <= box_right + 1, (view.theme, sizes)
+    _width(view, 400)
+    view.open("critical-path")
+    box, scrolled, chart, _, _ = view.js(TIMELINE_JS)
+    assert chart >= 960 * 2 / 3 - 1 and scrolled > box, (view.theme, box, scrolled, chart)
+
+
 def test_no_page_overflows_a_phone(theme_site) -> None:
     view = theme_site
     _width(view, 400)
@@ -822,6 +849,37 @@ def test_wide_tables_use_the_article(theme_site) -> None:
             assert found["table"] > 1100, (page, found)
             if page == "report":
                 assert found["wrapped"] == 0, found
+
+
+SOURCE_BREAKS_JS = """
+function breaks(el) {  // each line break inside the cell's text: 'before|after'
+  const out = [], walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let top = null, last = '';
+  for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+    for (let i = 0; i < t.length; i++) {
+      const range = document.createRange(); range.setStart(t, i); range.setEnd(t, i + 1);
+      const rect = range.getClientRects()[0];
+      if (!rect || !t.data[i].trim()) continue;
+      if (top !== null && rect.top > top + 2) out.push(last + '|' + t.data[i]);
+      top = rect.top; last = t.data[i];
+    }
+  }
+  return out;
+}
+return Array.from(document.querySelectorAll('td.ldm503-col-source')).flatMap(breaks);
+"""
+
+
+def test_a_findings_source_breaks_only_between_its_parts(theme_site) -> None:
+    """A narrow Source column (pydata keeps a sidebar beside the drift page's table)
+    breaks "camera-and-daq.rst:18" after a hyphen or before its line number, never
+    inside a name or the number ("daq.rst:1" over "8")."""
+    view = theme_site
+    _width(view, 1400)
+    for page in ("drift", "report"):
+        view.open(page)
+        bad = [b for b in view.js(SOURCE_BREAKS_JS) if not (b[0] in "-/" or b[2] == ":")]
+        assert bad == [], (view.theme, page, bad)
 
 
 def test_page_works_without_javascript(sites) -> None:
@@ -941,7 +999,8 @@ function lines(el) {
   return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size;
 }
 return Array.from(document.querySelectorAll('div.ldm503-changes code, '
-                                           + 'div.ldm503-changes .ldm503-date'))
+                                           + 'div.ldm503-changes .ldm503-date, '
+                                           + 'div.ldm503-changes .ldm503-move'))
   .filter(e => e.getBoundingClientRect().width > 0 && lines(e) > 1)
   .map(e => e.textContent.trim());
 """

@@ -20,6 +20,7 @@ from sphinxext_ldm503.core.checks import (
     at_risk_keys,
     check_cycle,
     normalised_cycles,
+    plain_text,
     run_checks,
 )
 from sphinxext_ldm503.core.model import (
@@ -462,6 +463,51 @@ def test_open_query_discussion_is_shortened():
     plan = Plan([ms("A-1", 1, pre("B-1", 2, query="open", discussion="word " * 200))])
     (finding,) = only(run_checks(plan), "open-query")
     assert len(finding.message) < 260 and finding.message.endswith("[...]")
+
+
+def test_open_query_discussion_reads_as_the_page_shows_it():
+    """A discussion is written in reStructuredText (a list, emphasis): the one line of a
+    warning, the report and ldm503.json shows its text, not its markup."""
+    plan = Plan([ms(
+        "LDM-503-08", 1,
+        pre("DM-SUIT-9", 2, query="open", discussion=(
+            "- All SUIT miletones at risk.\n"
+            "- Not obvious that visualization is necessary to complete LDM-503-08.")),
+        pre("LDM-503-05", 4, query="open",
+            discussion="I *don't* think we want to tie it to ``butler`` details."),
+        queries=(Query("Is :ms:`LDM-503-05` **really** needed?", location=Location(DOC, 8)),),
+    )])
+    messages = [f.message for f in only(run_checks(plan), "open-query")]
+    assert messages == [
+        "Open query on LDM-503-08's prerequisite DM-SUIT-9: All SUIT miletones at risk; "
+        "Not obvious that visualization is necessary to complete LDM-503-08.",
+        "Open query on LDM-503-08's prerequisite LDM-503-05: I don't think we want to tie "
+        "it to butler details.",
+        "Open query on LDM-503-08: Is LDM-503-05 really needed?",
+    ]
+
+
+@pytest.mark.parametrize(("source", "plain"), [
+    ("one\ntwo", "one two"),
+    ("First.\n\nSecond.", "First. Second."),
+    ("1. one\n   more\n2. two\n\nAfter.", "one more; two; After."),
+    ("* starred item\n+ plus item", "starred item; plus item"),
+    ("2 * 3 * 4 and a*b*c stay", "2 * 3 * 4 and a*b*c stay"),
+    ("`interpreted` and `a link`_ and ``lit``", "interpreted and a link and lit"),
+    ("", ""),
+])
+def test_plain_text_of_a_discussion(source: str, plain: str) -> None:
+    assert plain_text(source) == plain
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_plain_text_is_one_line_and_total(source: str) -> None:
+    text = plain_text(source)
+    assert "\n" not in text and "\r" not in text
+    words = " ".join(source.split())
+    if not any(c in source for c in "*`:-+#()\u2022") and not any(
+            c.isdigit() for c in source) and "\n" not in source:
+        assert text == words.strip()
 
 
 # -- exclusions, severities, waivers --------------------------------------------------

@@ -237,6 +237,9 @@ def test_changes_summary_first_then_folded_rows(make_app, churn):
     # Dates are spans that CSS keeps on one line, like the IDs.
     assert [d.get_text() for d in cells["LDM-503-01"].select("span.ldm503-date")][:2] == [
         "2019-12-01", "2020-01-01"]
+    # A move from one date to another is one span too: "->" never ends a line.
+    assert cells["LDM-503-01"].select_one("span.ldm503-move").get_text() == (
+        "2019-12-01 -> 2020-01-01")
 
 
 def test_changes_open_option(make_app, churn):

@@ -87,6 +87,32 @@ def test_legend_shows_only_what_the_diagram_uses() -> None:
         assert present in source
 
 
+def test_the_key_shows_a_root_as_the_diagram_draws_it() -> None:
+    """A root's thick outline is keyed on the roots' own kind of box: a test milestone's
+    blue square, not a DM milestone's grey rounded one (which matched no box of a
+    campaign's overview rooted at its test milestones)."""
+    plan = Plan(declarations=[
+        Milestone("LDM-503-1", prerequisites=(Prerequisite("DM-AP-1"),
+                                              Prerequisite("LDM-503-2"))),
+        Milestone("LDM-503-2", prerequisites=(Prerequisite("DM-AP-2"),)),
+        Milestone("DM-AP-1", prerequisites=(Prerequisite("DM-AP-2"),)),
+    ])
+
+    def keys(roots: str) -> frozenset[str]:
+        options = parse_graph_options({"root": roots})
+        return legend_keys(select(plan, options), options)
+
+    assert "root-test" in keys("LDM-503-1") and "root" not in keys("LDM-503-1")
+    assert "root-test" in keys("LDM-503-1, LDM-503-2")
+    assert "root" in keys("DM-AP-1, LDM-503-1") and "root-test" not in keys("DM-AP-1")
+    source = build_legend_dot(GraphOptions(), used={"test", "root-test"})
+    test_sample, root_sample = re.findall(r'\t"?n_(?:test|root-test)"? \[(.*)\]', source)
+    # The same box as the test milestone's, its outline thicker.
+    assert re.search(r'color="(#[0-9a-f]+)"', root_sample)[1] == \
+        re.search(r'color="(#[0-9a-f]+)"', test_sample)[1]
+    assert "penwidth=2.2" in root_sample and "rounded" not in root_sample
+
+
 def test_alt_text_names_every_root() -> None:
     from sphinxext_ldm503.features.diagrams import _alt_text
 
@@ -161,3 +187,15 @@ def test_inlining_dot_output_as_text_equals_inlining_it_parsed() -> None:
         fast = inline_svg(svg, imgpath, "plan-1")
         assert tree(fast) == tree(_inline_parsed_svg(svg, imgpath, "plan-1"))
         assert "<title>Tip" in fast and "xlink:" not in fast and "_top" not in fast
+
+
+def test_a_findings_source_keeps_its_line_number_in_a_box_of_its_own() -> None:
+    from docutils import nodes
+
+    from sphinxext_ldm503.features.report import source_cell
+
+    path, line = source_cell("camera-and-daq.rst:18")
+    assert isinstance(path, nodes.Text) and path.astext() == "camera-and-daq.rst"
+    assert line.astext() == ":18" and line["classes"] == ["ldm503-line"]
+    assert [n.astext() for n in source_cell("milestones.csv")] == ["milestones.csv"]
+    assert [n.astext() for n in source_cell("odd:name.rst")] == ["odd:name.rst"]

@@ -830,6 +830,56 @@ def shorten(text: str, width: int = _DISCUSSION_WIDTH) -> str:
     return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" [...]")
 
 
+#: A bullet or enumerated list item's first line, as reStructuredText writes them.
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022]|\d+[.)]|#[.)]|\(\d+\))\s+(?=\S)")
+#: Inline markup whose text a plain line keeps: roles, literals, strong and emphasis,
+#: interpreted text; each opens after a space or punctuation and closes before one.
+_INLINE = [
+    re.compile(r":[\w.+-]+:`([^`]+)`"),
+    re.compile(r"(?<![\w`])``(?=\S)(.+?)(?<=\S)``(?![\w`])"),
+    re.compile(r"(?<![\w`])`(?=\S)([^`]+?)(?<=\S)`_{0,2}(?![\w`])"),
+    re.compile(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])"),
+    re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"),
+]
+
+
+def plain_text(source: str) -> str:
+    """A review discussion's reStructuredText as one plain line, the way a reader of the
+    rendered page reads it: list items joined by "; ", inline markup's text without its
+    asterisks and backquotes ("I *don't* think" reads "I don't think").
+
+    Warnings, the report and ``ldm503.json`` show a discussion on one line; its source
+    there is noise, and pages render the same text as lists and italics.
+    """
+    # (whether it is a list item, its lines): a paragraph or an item runs to a blank
+    # line or to the next item.
+    blocks: list[tuple[bool, list[str]]] = []
+    ended = True
+    for line in source.splitlines():
+        match = _LIST_ITEM.match(line)
+        if match:
+            blocks.append((True, [line[match.end():].strip()]))
+            ended = False
+        elif not line.strip():
+            ended = True
+        elif ended or not blocks:
+            blocks.append((False, [line.strip()]))
+            ended = False
+        else:
+            blocks[-1][1].append(line.strip())
+    text = ""
+    for index, (item, lines) in enumerate(blocks):
+        part = " ".join(lines)
+        if index:
+            listed = item or blocks[index - 1][0]
+            text = (text.rstrip(".;") + "; " if listed else text + " ") + part
+        else:
+            text = part
+    for pattern in _INLINE:
+        text = pattern.sub(r"\1", text)
+    return " ".join(text.split())
+
+
 def check_open_query(plan: Plan, config: CheckConfig) -> list[Finding]:
     """Every open review question, on an edge or on a milestone, with its discussion.
 
@@ -844,7 +894,7 @@ def check_open_query(plan: Plan, config: CheckConfig) -> list[Finding]:
             continue
         head = f"Open query on {edge.source.id}'s prerequisite {edge.target.id}"
         message = (
-            f"{head}: {shorten(pre.discussion)}"
+            f"{head}: {shorten(plain_text(pre.discussion))}"
             if pre.discussion.strip()
             else (f"{head} (no discussion yet).")
         )
@@ -855,7 +905,7 @@ def check_open_query(plan: Plan, config: CheckConfig) -> list[Finding]:
         for query in ms.queries:
             if query.status != "open":
                 continue
-            message = f"Open query on {ms.id}: {shorten(query.text)}"
+            message = f"Open query on {ms.id}: {shorten(plain_text(query.text))}"
             findings.append(_milestone_finding("open-query", ms, message, location=query.location))
     return findings
 

@@ -211,6 +211,19 @@ def finding_source(env: BuildEnvironment, finding: Finding) -> str:
     return f"{path}:{loc.line}" if loc.line else path
 
 
+def source_cell(source: str) -> list[nodes.Node]:
+    """``chapter.rst:12`` with the line number in a span CSS makes a box of its own
+    (``ldm503-line``): a narrow column breaks the cell before the number or after a
+    hyphen of the path, not inside a name or the number ("daq.rst:1" over "8").
+
+    A box, not a ``<wbr>`` break: Chromium breaks at ``<wbr>`` even in a cell kept on
+    one line (``white-space: nowrap``, where the column has the room)."""
+    path, colon, line = source.rpartition(":")
+    if not (colon and line.isdigit()):
+        return [nodes.Text(source)]
+    return [nodes.Text(path), nodes.inline(f":{line}", f":{line}", classes=["ldm503-line"])]
+
+
 def _finding_row(finding: Finding, link: Linker, env: BuildEnvironment) -> Row:
     sev = finding.severity
     severity: list[nodes.Node] = [nodes.inline(sev, sev, classes=[f"ldm503-severity-{sev}"])]
@@ -218,7 +231,7 @@ def _finding_row(finding: Finding, link: Linker, env: BuildEnvironment) -> Row:
         reason = f"waived: {finding.waiver_reason}" if finding.waiver_reason else "waived"
         severity += [nodes.Text(" "), badge(reason, "ldm503-waived")]
     milestone = linked_ids([finding.milestone], link) if finding.milestone else []
-    source = text_cell(finding_source(env, finding)) if finding.location else []
+    source = source_cell(finding_source(env, finding)) if finding.location else []
     classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
     return (
         [severity, [nodes.literal(finding.check, finding.check)], milestone,

@@ -386,12 +386,26 @@ def _pass(self: Any, node: nodes.Element) -> None:
 
 
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+#: A date, or a move from one date to another ("2019-01-04 -> 2019-11-05").
+_DATES = re.compile(r"(\d{4}-\d{2}-\d{2}(?: -> \d{4}-\d{2}-\d{2})?)")
 
 
 def _dated_text(text: str) -> list[nodes.Node]:
-    """``text`` with each ISO date in an ``ldm503-date`` span, which CSS keeps whole."""
-    return [nodes.inline(part, part, classes=["ldm503-date"]) if i % 2 else nodes.Text(part)
-            for i, part in enumerate(_DATE.split(text)) if part]
+    """``text`` with each ISO date in an ``ldm503-date`` span, which CSS keeps whole, and
+    each move from one date to another in an ``ldm503-move`` span around both (a line
+    broken inside "->" reads as a minus and a stray ">")."""
+    out: list[nodes.Node] = []
+    for i, part in enumerate(_DATES.split(text)):
+        if not part:
+            continue
+        if not i % 2:
+            out.append(nodes.Text(part))
+            continue
+        dates = [nodes.inline(d, d, classes=["ldm503-date"]) if j % 2 else nodes.Text(d)
+                 for j, d in enumerate(_DATE.split(part)) if d]
+        out += dates if len(dates) == 1 else [nodes.inline("", "", *dates,
+                                                             classes=["ldm503-move"])]
+    return out
 
 
 def _change_cell(change: Change, docname: str) -> list[nodes.Node]:
@@ -580,9 +594,23 @@ def visit_timeline_html(self: Any, node: nodes.Element) -> None:
     name = _timeline_file(Path(self.builder.outdir) / self.builder.imagedir, node)
     uri = f"{self.builder.imgpath}/{name}"
     alt = html_text(node["alt"])
+    width = _chart_width_px(node["data"])
+    # Scaled to the column, but never below two thirds of its size (CSS scrolls it then):
+    # the narrowest themes' columns (alabaster's 660 px) fit a chart of the usual 960.
+    style = f' style="min-width: {round(width * 2 / 3)}px"' if width else ""
     self.body.append(f'<div class="ldm503-timeline-image"><object data="{html_text(uri)}" '
-                     f'type="image/svg+xml" aria-label="{alt}"><p>{alt}</p></object></div>\n')
+                     f'type="image/svg+xml" aria-label="{alt}"{style}><p>{alt}</p></object>'
+                     "</div>\n")
     raise nodes.SkipNode
+
+
+_SVG_WIDTH = re.compile(rb'<svg\b[^>]*?\swidth="([\d.]+)pt"')
+
+
+def _chart_width_px(data: bytes) -> float | None:
+    """The chart's width in CSS pixels, from its SVG's root (matplotlib writes points)."""
+    match = _SVG_WIDTH.search(data[:2000])
+    return float(match.group(1)) * 4 / 3 if match else None
 
 
 #: Where the LaTeX builder's charts go, beside the .tex file: a directory of their own,

@@ -39,7 +39,7 @@ SAMPLE_OPTIONS = GraphOptions()
 #: Every entry the legend can show, in its order.
 LEGEND_KEYS: tuple[str, ...] = (
     "test", "dm", "external", "completed", "in-progress", "at-risk", "descoped", "undeclared",
-    "root", "critical", "off-path",
+    "root-test", "root", "critical", "off-path",
     "critical-edge", "off-path-edge", "plain", "open", "resolved", "dropped", "late",
 )
 #: The entries only a critical-path diagram draws: there colour says "on the path" or
@@ -85,6 +85,8 @@ def legend_keys(
     path_nodes = set(on_path or ())
     path = set(path_edges)
     used: set[str] = set()
+    #: the kinds of the roots the key explains (those on a critical path have its outline)
+    root_kinds: set[str] = set()
     for ms in subplan.milestones:
         used.add(kind_of(ms, options))
         dimmed = critical and ms.key not in path_nodes
@@ -96,7 +98,13 @@ def legend_keys(
         if not ms.declared:
             used.add("undeclared")
         if ms.key in roots and not (critical and not dimmed):  # on the path: its outline
-            used.add("root")
+            root_kinds.add(kind_of(ms, options))
+    # The key shows the thick outline on the roots' own kind of box where they are all of
+    # one: a test milestone's blue square, not the DM milestone's grey rounded one that
+    # matched no box of a campaign's overview. (A critical path's diagram keeps its
+    # kinds in one neutral outline: "root" there.)
+    if root_kinds:
+        used.add("root-test" if root_kinds == {"test"} and not critical else "root")
     for edge in subplan.edges:
         query = edge.prerequisite.query
         if critical and (edge.source.key, edge.target.key) in path:
@@ -152,6 +160,7 @@ def build_legend_dot(
         ("at-risk", Milestone("DM-AP-6", status="at-risk"), "at risk"),
         ("descoped", Milestone("DM-AP-2", status="descoped"), "descoped"),
         ("undeclared", Milestone("DM-AP-3", declared=False), "not declared here"),
+        ("root-test", Milestone("LDM-503-09"), "root of this diagram"),
         ("root", Milestone("DM-AP-9"), "root of this diagram"),
     ]
     critical = bool(wanted & CRITICAL_KEYS)
@@ -162,7 +171,8 @@ def build_legend_dot(
     samples = [sample for sample in samples if sample[0] in wanted]
     overrides: dict[str, dict[str, str]] = {
         "critical": CRITICAL_NODE, "off-path": DIMMED_NODE,
-        "root": {"penwidth": str(ROOT_MIN_PENWIDTH)}}
+        "root": {"penwidth": str(ROOT_MIN_PENWIDTH)},
+        "root-test": {"penwidth": str(ROOT_MIN_PENWIDTH)}}
     if critical:
         # Blue and grey mean "on the path" and "not on it" here: the kinds are shown in
         # one neutral outline, told apart by shape, as the diagram tells them.
