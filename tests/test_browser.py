@@ -882,6 +882,24 @@ def test_a_findings_source_breaks_only_between_its_parts(theme_site) -> None:
         assert bad == [], (view.theme, page, bad)
 
 
+BOX_INSET_JS = """
+return ['.ldm503-discussion', '.ldm503-query'].map(sel => {
+  const box = document.querySelector(sel), text = box.querySelector('p');
+  return [sel, text.getBoundingClientRect().left - box.getBoundingClientRect().left];
+});
+"""
+
+
+def test_review_boxes_keep_their_text_off_the_bar(theme_site) -> None:
+    """A discussion's and a query's text sits inside its box, not against its coloured
+    bar (pydata zeroed the padding of every docutils container)."""
+    view = theme_site
+    _width(view, 1400)
+    view.open("camera-and-daq")
+    for sel, inset in view.js(BOX_INSET_JS):
+        assert inset >= 8, (view.theme, sel, inset)
+
+
 def test_page_works_without_javascript(sites) -> None:
     """The no-script page: links in the inline SVG, a plain link to the full-size file."""
     from bs4 import BeautifulSoup
