@@ -900,6 +900,21 @@ def test_review_boxes_keep_their_text_off_the_bar(theme_site) -> None:
         assert inset >= 8, (view.theme, sel, inset)
 
 
+def test_a_milestones_diagram_is_not_shrunk_unreadable_on_a_phone(theme_site) -> None:
+    """At 400 px a milestone's own diagram (no zoom of its own) keeps 70% of its natural
+    size, its labels about 11 px; its frame scrolls, never the page."""
+    view = theme_site
+    _width(view, 400)
+    view.open("early-integration")
+    scales = view.js("""
+      return Array.from(document.querySelectorAll(
+          '.ldm503-explorer:not(.ldm503-explorable) .ldm503-graph-frame > svg')).map(svg =>
+        svg.getBoundingClientRect().width / (parseFloat(svg.getAttribute('data-width')) * 4 / 3));
+    """)
+    assert scales and min(scales) >= 0.69, (view.theme, min(scales or [0]))
+    assert view.js("return document.documentElement.scrollWidth <= innerWidth")
+
+
 def test_page_works_without_javascript(sites) -> None:
     """The no-script page: links in the inline SVG, a plain link to the full-size file."""
     from bs4 import BeautifulSoup

@@ -199,3 +199,15 @@ def test_a_findings_source_keeps_its_line_number_in_a_box_of_its_own() -> None:
     assert line.astext() == ":18" and line["classes"] == ["ldm503-line"]
     assert [n.astext() for n in source_cell("milestones.csv")] == ["milestones.csv"]
     assert [n.astext() for n in source_cell("odd:name.rst")] == ["odd:name.rst"]
+
+
+def test_a_milestones_diagram_keeps_its_labels_readable_on_a_phone() -> None:
+    """No zoom for a milestone's own diagram: it is never shown below 70% of its natural
+    size (its frame scrolls sideways instead), so its labels stay about 11 px high."""
+    from sphinxext_ldm503.features.web import readable_svg
+
+    svg = '<svg width="320pt" height="151pt" data-width="320pt" data-height="151pt"><g/></svg>'
+    assert readable_svg(svg) == (
+        '<svg style="min-width: 299px" width="320pt" height="151pt" data-width="320pt" '
+        'data-height="151pt"><g/></svg>')
+    assert readable_svg("<svg><g/></svg>") == "<svg><g/></svg>"  # no natural size: as it is

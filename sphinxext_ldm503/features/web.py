@@ -17,6 +17,7 @@ sphinx.ext.graphviz's own visitors unchanged.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,8 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
             svg = inline_svg(outfn.read_text(encoding="utf-8"), imgpath, prefix)
     if _xhtml(self.builder):
         svg = xhtml_svg(svg)
+    elif not node.get("explorable"):
+        svg = readable_svg(svg)
     alt = node.get("alt", "")
     classes = ["ldm503-explorer", *node.get("classes", [])]
     if node.get("explorable"):
@@ -98,6 +101,22 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
     if "align" in node:
         self.body.append("</div>\n")
     raise nodes.SkipNode
+
+
+#: The smallest share of its natural size a diagram without the explorer's zoom (a
+#: milestone's own) is shown at: on a phone its labels stay about 11 px high, and its
+#: frame scrolls sideways instead (CSS lets the width beat ``max-width: 100%``).
+MIN_SCALE = 0.7
+_DATA_WIDTH = re.compile(r'^<svg\b[^>]*?\sdata-width="([\d.]+)pt"')
+
+
+def readable_svg(svg: str) -> str:
+    """An inlined SVG given a ``min-width`` of :data:`MIN_SCALE` of its natural width."""
+    match = _DATA_WIDTH.match(svg)
+    if match is None:
+        return svg
+    pixels = round(float(match.group(1)) * 96 / 72 * MIN_SCALE)
+    return f'<svg style="min-width: {pixels}px"{svg[4:]}'
 
 
 def diagram_location(node: nodes.Element) -> tuple[str, int | None]:
