@@ -590,11 +590,12 @@ def _timeline_file(outdir: Path, node: nodes.Element) -> str:
 
 def visit_timeline_html(self: Any, node: nodes.Element) -> None:
     from ..render.htmltext import html_text
+    from ..render.svgtext import natural_width
 
     name = _timeline_file(Path(self.builder.outdir) / self.builder.imagedir, node)
     uri = f"{self.builder.imgpath}/{name}"
     alt = html_text(node["alt"])
-    width = _chart_width_px(node["data"])
+    width = natural_width(node["data"][:2000].decode("utf-8", "replace"))
     # Scaled to the column, but never below two thirds of its size (CSS scrolls it then):
     # the narrowest themes' columns (alabaster's 660 px) fit a chart of the usual 960.
     style = f' style="min-width: {round(width * 2 / 3)}px"' if width else ""
@@ -602,15 +603,6 @@ def visit_timeline_html(self: Any, node: nodes.Element) -> None:
                      f'type="image/svg+xml" aria-label="{alt}"{style}><p>{alt}</p></object>'
                      "</div>\n")
     raise nodes.SkipNode
-
-
-_SVG_WIDTH = re.compile(rb'<svg\b[^>]*?\swidth="([\d.]+)pt"')
-
-
-def _chart_width_px(data: bytes) -> float | None:
-    """The chart's width in CSS pixels, from its SVG's root (matplotlib writes points)."""
-    match = _SVG_WIDTH.search(data[:2000])
-    return float(match.group(1)) * 4 / 3 if match else None
 
 
 #: Where the LaTeX builder's charts go, beside the .tex file: a directory of their own,

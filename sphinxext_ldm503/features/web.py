@@ -17,7 +17,6 @@ sphinx.ext.graphviz's own visitors unchanged.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,7 @@ from ..framework.compat import image_paths
 from ..framework.diagnostics import warn
 from ..framework.domain import get_domain
 from ..render.htmltext import html_text
-from ..render.svgtext import SVG_NS, XLINK_NS, inline_svg
+from ..render.svgtext import SVG_NS, XLINK_NS, inline_svg, natural_width
 from .images import DRAWN_AS
 
 if TYPE_CHECKING:
@@ -107,16 +106,14 @@ def html_visit_inline(self: HTML5Translator, node: graphviz) -> None:
 #: milestone's own) is shown at: on a phone its labels stay about 11 px high, and its
 #: frame scrolls sideways instead (CSS lets the width beat ``max-width: 100%``).
 MIN_SCALE = 0.7
-_DATA_WIDTH = re.compile(r'^<svg\b[^>]*?\sdata-width="([\d.]+)pt"')
 
 
 def readable_svg(svg: str) -> str:
     """An inlined SVG given a ``min-width`` of :data:`MIN_SCALE` of its natural width."""
-    match = _DATA_WIDTH.match(svg)
-    if match is None:
+    width = natural_width(svg) if svg.startswith("<svg ") else None
+    if width is None:
         return svg
-    pixels = round(float(match.group(1)) * 96 / 72 * MIN_SCALE)
-    return f'<svg style="min-width: {pixels}px"{svg[4:]}'
+    return f'<svg style="min-width: {round(width * MIN_SCALE)}px"{svg[4:]}'
 
 
 def diagram_location(node: nodes.Element) -> tuple[str, int | None]:

@@ -184,6 +184,17 @@ def _serialise(element: Any) -> str:
     return "".join(parts)
 
 
+#: The root's width, in points as Graphviz and matplotlib write it.
+_ROOT_WIDTH = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)pt"')
+
+
+def natural_width(svg: str) -> float | None:
+    """An SVG's natural width in CSS pixels, from its root's ``width`` in points (None:
+    none given so). A page sets the least it may be shrunk to from it."""
+    match = _ROOT_WIDTH.search(svg, 0, 2000)
+    return float(match.group(1)) * 96 / 72 if match else None
+
+
 _HREF = re.compile(r'xlink:href="([^"]*)"')
 
 
