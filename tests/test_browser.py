@@ -288,6 +288,25 @@ def test_diagrams_visible_and_not_empty(view) -> None:
             assert diagram["nodes"] != 0, (view.name, page, diagram)
 
 
+def test_a_legend_sits_on_its_panels_colour(view) -> None:
+    """A legend is an <object>, a document of its own in the light scheme: under a dark
+    page Chromium painted it an opaque white canvas, a white block on the panel's grey."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    view.open("dependency-graph")
+    legend = view.driver.find_element(By.CSS_SELECTOR, "object.ldm503-legend")
+    view.js("arguments[0].scrollIntoView({block: 'center'})", legend)
+    time.sleep(0.2)  # the object's document is drawn after the page's load
+    panel = [int(v) for v in view.js(
+        "return getComputedStyle(arguments[0].parentElement).backgroundColor"
+        ".match(/\\d+/g).slice(0, 3)", legend)]
+    shot = Image.open(BytesIO(legend.screenshot_as_png)).convert("RGB")
+    corner = shot.getpixel((2, 2))  # the graph's margin: nothing drawn there
+    assert all(abs(corner[i] - panel[i]) <= 3 for i in range(3)), (view.name, corner, panel)
+
+
 # -- what the reader does ---------------------------------------------------------------
 
 
@@ -866,7 +885,8 @@ function breaks(el) {  // each line break inside the cell's text: 'before|after'
   }
   return out;
 }
-return Array.from(document.querySelectorAll('td.ldm503-col-source')).flatMap(breaks);
+return Array.from(document.querySelectorAll(arguments[0] || 'td.ldm503-col-source'))
+  .flatMap(breaks);
 """
 
 
@@ -879,6 +899,19 @@ def test_a_findings_source_breaks_only_between_its_parts(theme_site) -> None:
     for page in ("drift", "report"):
         view.open(page)
         bad = [b for b in view.js(SOURCE_BREAKS_JS) if not (b[0] in "-/" or b[2] == ":")]
+        assert bad == [], (view.theme, page, bad)
+
+
+def test_ids_in_a_findings_message_never_break(theme_site) -> None:
+    """The message column is the widest and its text wraps, between words only: an ID
+    or a date in it stays whole ("DM-" over "DRP-10" was common on the drift page)."""
+    view = theme_site
+    _width(view, 1400)
+    for page in ("drift", "report"):
+        view.open(page)
+        breaks = view.js(SOURCE_BREAKS_JS, "td.ldm503-col-message")
+        assert breaks, (view.theme, page, "no message wraps: the test checks nothing")
+        bad = [b for b in breaks if b[0] == "-" and b[2].isalnum()]
         assert bad == [], (view.theme, page, bad)
 
 

@@ -106,6 +106,28 @@ def test_pages_that_only_link_to_a_milestone_are_not_found_for_its_title(app) ->
     assert "ldm503-required-by" in early and "Camera Data Processing" in early
 
 
+@pytest.mark.sphinx("epub", testroot="basic", freshenv=True)
+def test_visitors_are_kept_by_builder_name_then_format(app) -> None:
+    """``registry.translation_handlers`` (Sphinx 8.1 to 9): {builder name or format:
+    {node class name: (visit, depart)}}, the name's table taken whole when there is
+    one. compat.fall_back_to_format_visitors fills an ``epub`` table another extension
+    made with the ``html`` visitors it lacks, keeping its own."""
+    from sphinx.ext.graphviz import graphviz
+
+    handlers = app.registry.translation_handlers
+    assert isinstance(handlers["html"], dict) and "graphviz" in handlers["html"]
+    visit, _depart = handlers["html"]["ldm503_diagram"]
+    assert callable(visit)
+    own = (lambda self, node: None, None)
+    app.add_node(graphviz, override=True, epub=own)  # as sphinx-data-viewer does for its node
+    # The table Sphinx takes whole for this builder (test_needs builds an EPUB with it).
+    assert set(handlers["epub"]) == {"graphviz"}
+    compat.fall_back_to_format_visitors(app)
+    assert handlers["epub"]["graphviz"] == own
+    assert handlers["epub"]["ldm503_diagram"] == handlers["html"]["ldm503_diagram"]
+    assert set(handlers["epub"]) == set(handlers["html"])
+
+
 @pytest.mark.sphinx("html", testroot="basic", freshenv=True)
 def test_the_doctree_cache_of_a_kept_application_is_sphinxs_private_dict(app) -> None:
     """``env._pickled_doctree_cache`` (Sphinx 8.1 to 9): compat.forget_loaded_doctrees

@@ -70,6 +70,11 @@ def test_tables_have_measured_columns_and_landscape_pages(app) -> None:
     assert "\\DUrole{ldm503-id}{\\sphinxcode{\\sphinxupquote{LDM\\sphinxhyphen{}503" in tex
     assert "\\DUrole{ldm503-badge}{\\DUrole{ldm503-status-completed}{completed}}" in tex
     assert "\\DUrole{ldm503-badge}{\\DUrole{ldm503-query-open}{open query}}" in tex
+    # An ID in a finding's message is one box too, made by the style.
+    assert re.search(r"\\DUrole\{ldm503-whole\}\{LDM\\sphinxhyphen\{\}503\\sphinxhyphen\{\}0\d\}",
+                     tex)
+    sty = (Path(app.outdir) / "sphinxext-ldm503.sty").read_text(encoding="utf-8")
+    assert "\\@namedef{DUroleldm503-whole}#1{\\mbox{#1}}" in sty
     assert "\\usepackage{sphinxext-ldm503}" in tex
     assert (Path(app.outdir) / "sphinxext-ldm503.sty").is_file()
 

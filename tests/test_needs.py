@@ -227,6 +227,46 @@ def test_parallel_build_equals_serial_with_sphinx_needs(make_app, rootdir, tmp_p
     assert sorted(_needs_json(par)) == sorted(declared)
 
 
+VIEWS = """\
+Views
+=====
+
+.. milestone-graph::
+
+.. milestone-table::
+   :columns: id, title, due
+
+.. milestone-report::
+
+.. milestone-timeline::
+"""
+
+
+def test_an_epub_with_sphinx_needs_draws_every_view(make_app, rootdir, tmp_path) -> None:
+    """sphinx-needs brings sphinx-data-viewer, which registers a visitor of its own for
+    ``epub``: Sphinx then took no ``html`` visitor for any other node, and an EPUB of
+    the plan stopped with NotImplementedError at our diagram's node."""
+    import xml.etree.ElementTree as ET
+
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-needs", src)
+    (src / "plan-views.rst").write_text(VIEWS, encoding="utf-8")
+    with (src / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write('graphviz_output_format = "svg"\n')
+    index = src / "index.rst"
+    index.write_text(index.read_text(encoding="utf-8").replace(
+        "   views\n", "   views\n   plan-views\n"), encoding="utf-8")
+    app = make_app("epub", srcdir=src)
+    app.build()
+    assert "NotImplementedError" not in app._warning.getvalue()
+    page = ET.parse(Path(app.outdir) / "plan-views.xhtml").getroot()
+    tags = [element.tag.rsplit("}", 1)[-1] for element in page.iter()]
+    assert tags.count("svg") == 1  # the diagram, inlined
+    assert tags.count("object") == 2  # its legend and the timeline
+    text = "".join(page.itertext())
+    assert "LDM-503-07" in text and "Camera Data Processing" in text
+
+
 def test_incremental_build_with_sphinx_needs_follows_edits(make_app, rootdir, tmp_path) -> None:
     src = tmp_path / "src"
     shutil.copytree(rootdir / "test-basic", src)

@@ -157,7 +157,24 @@ def test_impact_directive(built):
     # The diagram says what its red boxes and arrows mean, right under it.
     graph = first.select_one("div.ldm503-graph")
     parts = [child for child in graph.children if child.name]
-    assert len(parts) == 2 and parts[0].select_one("object.ldm503-graph-image")
+    assert len(parts) == 2
+    # Written into the page as every milestone diagram is (not an <object>, which
+    # neither the page's colours nor its link styles reach): ids prefixed with the
+    # page's name, links relative to the page, tooltips as <title>.
+    assert not graph.select("object")
+    explorer = parts[0]
+    assert explorer["data-ldm503-graph"] == "ldm503-views-impact-1"
+    svg = explorer.select_one("div.ldm503-graph-frame > svg")
+    assert svg is not None and svg.get("style", "").startswith("min-width:")
+    assert "ldm503-explorable" not in explorer["class"]  # three boxes need no zoom
+    assert "ldm503-wide" not in graph["class"]
+    nodes = {n["id"] for n in svg.select("g.node")}
+    assert nodes == {"ldm503-views-impact-1-ms-dm-x-1", "ldm503-views-impact-1-ms-ldm-503-02",
+                     "ldm503-views-impact-1-ms-ldm-503-03"}
+    # DM-X-1 is in the catalog only: its box has a tooltip and no link.
+    links = {a["href"] for a in svg.select("g.node a[href]")}
+    assert links == {"plan.html#ms-ldm-503-02", "plan.html#ms-ldm-503-03"}
+    assert "not declared in this plan" in svg.select_one("g.node a title").get_text()
     assert parts[-1].name == "p" and "ldm503-graph-key" in parts[-1]["class"]
     assert "a red arrow runs from the prerequisite that pushes a milestone" \
         in parts[-1].get_text()
@@ -165,6 +182,28 @@ def test_impact_directive(built):
     warnings = built._warning.getvalue()
     assert "views.rst:15: WARNING: milestone-impact: cannot read slip 'nonsense here'" \
         in warnings
+
+
+def test_impact_of_many_moves_gets_the_explorer(make_app, tmp_path):
+    """A slip that moves more than a dozen milestones: the explorer's zoom, search and
+    full size, and an overview's room; on a second page, ids of its own."""
+    chain = "".join(f".. milestone:: LDM-503-{n:02d}: Step {n}\n   :due: 2020-{1 + n % 12:02d}-01\n"
+                    + (f"   :requires: LDM-503-{n - 1:02d}\n" if n > 10 else "") + "\n"
+                    for n in range(10, 25))
+    src = project(tmp_path, views="Views\n=====\n\n.. milestone-impact:: LDM-503-10 +400d\n")
+    (src / "plan.rst").write_text("Plan\n====\n\n" + chain
+                                  + ".. milestone-impact:: LDM-503-20 +1d\n", encoding="utf-8")
+    app = build(make_app, src)
+    soup = page(app, "views")
+    explorer = soup.select_one("div.ldm503-impact div.ldm503-explorer")
+    assert "ldm503-explorable" in explorer["class"]
+    assert "ldm503-wide" in explorer.parent["class"]
+    assert len(explorer.select("svg g.node")) == 15
+    # Each page's impact diagrams are numbered apart: singlehtml puts both in one page.
+    small = page(app, "plan").select_one("div.ldm503-impact div.ldm503-explorer")
+    assert small["data-ldm503-graph"] == "ldm503-plan-impact-1"
+    assert "ldm503-explorable" not in small["class"]
+    assert len(small.select("svg g.node")) == 1  # a month's slack takes the day
 
 
 def test_changes_directive(built):

@@ -201,6 +201,22 @@ def test_a_findings_source_keeps_its_line_number_in_a_box_of_its_own() -> None:
     assert [n.astext() for n in source_cell("odd:name.rst")] == ["odd:name.rst"]
 
 
+def test_a_findings_message_keeps_ids_and_dates_whole() -> None:
+    from docutils import nodes
+
+    from sphinxext_ldm503.features.report import message_cell
+
+    message = ("LDM-503-11: only the schedule has T&SC-7900-2430 (plan: DM-DAX-10, "
+               "DM-NET-4; due 2019-11-11) and a very-long-hyphenated-name-that-may-break-anywhere.")
+    cell = message_cell(message)
+    assert "".join(n.astext() for n in cell) == message
+    whole = [n.astext() for n in cell if isinstance(n, nodes.inline)]
+    assert whole == ["LDM-503-11", "T&SC-7900-2430", "DM-DAX-10", "DM-NET-4", "2019-11-11"]
+    assert all(n["classes"] == ["ldm503-whole"] for n in cell if isinstance(n, nodes.inline))
+    assert message_cell("No hyphen here.") == [nodes.Text("No hyphen here.")]
+    assert message_cell("") == []
+
+
 def test_a_milestones_diagram_keeps_its_labels_readable_on_a_phone() -> None:
     """No zoom for a milestone's own diagram: it is never shown below 70% of its natural
     size (its frame scrolls sideways instead), so its labels stay about 11 px high."""

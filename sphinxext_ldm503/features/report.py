@@ -6,6 +6,7 @@ depend on the whole plan, so the domain rewrites them whenever it changes).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -137,6 +138,32 @@ def text_cell(value: object) -> list[nodes.Node]:
     return [nodes.Text(text)] if text else []
 
 
+#: A word with hyphens inside it, as a finding's message spells IDs (``DM-DRP-10``,
+#: ``T&SC-7900-2430``) and dates (``2019-11-11``); short enough to fit any column.
+_HYPHENATED = re.compile(r"[\w&.]+(?:-[\w&.]+)+")
+_KEPT_WHOLE = 32
+
+
+def message_cell(message: str) -> list[nodes.Node]:
+    """A finding's message, each hyphenated word in a box of its own (``ldm503-whole``):
+    a narrow column breaks the line between words, never inside an ID or a date
+    ("DM-" over "DRP-10"), which browsers otherwise do after any hyphen. Words longer
+    than :data:`_KEPT_WHOLE` characters may still break."""
+    out: list[nodes.Node] = []
+    end = 0
+    for match in _HYPHENATED.finditer(message):
+        word = match.group()
+        if len(word) > _KEPT_WHOLE:
+            continue
+        if match.start() > end:
+            out.append(nodes.Text(message[end:match.start()]))
+        out.append(nodes.inline(word, word, classes=["ldm503-whole"]))
+        end = match.end()
+    if end < len(message):
+        out.append(nodes.Text(message[end:]))
+    return out
+
+
 #: Makes the link to a milestone (:meth:`PlaceholderTransform.link`).
 Linker = Callable[[str], nodes.Element]
 
@@ -235,7 +262,7 @@ def _finding_row(finding: Finding, link: Linker, env: BuildEnvironment) -> Row:
     classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
     return (
         [severity, [nodes.literal(finding.check, finding.check)], milestone,
-         linked_ids(finding.related, link), text_cell(finding.message), source],
+         linked_ids(finding.related, link), message_cell(finding.message), source],
         classes,
     )
 

@@ -217,11 +217,16 @@ IMPACT_KEY = (
 )
 
 
+#: An impact diagram of more moved milestones than this gets the explorer.
+IMPACT_EXPLORER_FROM = 12
+
+
 def _impact_diagram(
     transform: PlaceholderTransform, node: nodes.Element, domain: MilestoneDomain, result: Any
 ) -> list[nodes.Node]:
     """The moved milestones and the edges between them, drawn like the other diagrams."""
     from ..render.graph import GraphOptions, build_dot
+    from ..render.graph.escape import html_id
     from ..render.schedule_dot import impact_styles
     from .diagrams import diagram_links, dot_missing, graphviz_alt, ldm503_diagram
     from .latex import print_graph_attrs
@@ -241,16 +246,27 @@ def _impact_diagram(
     # On paper, the room around labels every other small diagram gets (latex.py).
     node_attrs = print_graph_attrs(options.layout, "impact")[1] \
         if builder.format == "latex" else None
+    # The document is part of the name, as for every diagram: singlehtml puts every
+    # page's SVG ids in one page.
+    name = f"ldm503-{html_id(docname)}-impact-{counter}"
     image["code"] = build_dot(domain.plan, options, url_for=diagram_links(builder, docname),
-                              at_risk=domain.at_risk, name=f"ldm503-impact-{counter}",
+                              at_risk=domain.at_risk, name=name,
                               node_attrs=node_attrs, node_extra=node_extra,
                               edge_extra=edge_extra)
     image["options"] = {"docname": docname}
     image["alt"] = graphviz_alt(f"What moves: {', '.join(ids)}", builder)
     image["classes"] = ["ldm503-graph-image"]
+    # Written into the page like the other diagrams (web.py): the page's panel, dark
+    # mode, link focus and tooltips. A slip that moves many milestones gets the
+    # explorer (zoom, search, full size) and the room of an overview; a few boxes need
+    # neither.
+    image["svg_id"] = html_id(name)
+    explorable = len(ids) > IMPACT_EXPLORER_FROM
+    image["explorable"] = explorable
     image.line = node.line
     key = nodes.paragraph(IMPACT_KEY, IMPACT_KEY, classes=["ldm503-graph-key"])
-    return [nodes.container("", image, key, classes=["ldm503-graph"])]
+    classes = ["ldm503-graph", "ldm503-wide"] if explorable else ["ldm503-graph"]
+    return [nodes.container("", image, key, classes=classes)]
 
 
 def _previous_rows(domain: MilestoneDomain, location: tuple[str, int | None]) -> list[Milestone]:

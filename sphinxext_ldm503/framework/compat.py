@@ -243,7 +243,31 @@ def _accepts_tags() -> bool:
 RESOLVE_TAKES_TAGS: bool = _accepts_tags()
 
 
+def fall_back_to_format_visitors(app: Sphinx) -> None:
+    """Give a builder that writes its format under a name of its own (``epub`` writes
+    HTML) the format's visitors of every node that has none for that name.
+
+    Sphinx looks a node's visitors up by the builder's name, and only when no extension
+    registered any visitor for that name does it take the format's. sphinx-data-viewer
+    (which sphinx-needs loads) registers one node for ``epub``: from then on an EPUB
+    build had no visitor for any other extension's HTML node (ours,
+    sphinx.ext.graphviz's) and stopped with ``NotImplementedError``. A visitor
+    registered for the name itself is kept. ``SphinxComponentRegistry.translation_handlers``
+    is no public API: Sphinx 8.1 to 9 keep it as {builder name or format: {node class
+    name: (visit, depart)}} (test_compat pins it); anything else leaves it alone.
+    """
+    builder = app.builder
+    handlers = getattr(app.registry, "translation_handlers", None)
+    if not isinstance(handlers, dict) or builder.name == builder.format:
+        return
+    own, fallback = handlers.get(builder.name), handlers.get(builder.format)
+    if isinstance(own, dict) and isinstance(fallback, dict):
+        for node_name, visitors in fallback.items():
+            own.setdefault(node_name, visitors)
+
+
 def setup(app: Sphinx) -> None:
-    """Connect the shims the running Sphinx needs (none on the newest)."""
+    """Connect the shims the running Sphinx needs."""
     if not SEARCH_KNOWS_NO_SEARCH:
         app.connect("doctree-resolved", keep_no_search_out_of_index)
+    app.connect("builder-inited", fall_back_to_format_visitors)
