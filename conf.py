@@ -40,8 +40,12 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "logo": {"text": "LDM-503 test milestones"},
-    # The schedule and the report are wide tables: give them the whole width.
-    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "schedule": [], "report": []},
+    # The four chapters in the header, the rest under "More": with all seven the titles
+    # wrapped onto two lines and pushed the light/dark switch under the search box.
+    "header_links_before_dropdown": 4,
+    # The schedule, the report and the drift page are wide tables: the whole width.
+    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "schedule": [], "report": [],
+                                "drift": []},
 }
 # Every page is a top-level chapter (they are in the header), so pydata's section
 # navigation would be an empty column.

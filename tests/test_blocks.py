@@ -131,8 +131,8 @@ def test_html_pages_use_the_straight_path(app) -> None:
     # early.rst's LDM-503-02 is required by later.rst's LDM-503-07: linked, titled.
     assert ('<p class="ldm503-required-by no-search"><strong>Required by: </strong>'
             '<a class="reference internal" href="later.html#ms-ldm-503-07" '
-            'title="LDM-503-07: Camera Data Processing"><span>LDM-503-07: Camera Data '
-            'Processing</span></a></p>') in html
+            'title="LDM-503-07: Camera Data Processing"><span><span class="ldm503-whole">'
+            'LDM-503-07</span>: Camera Data Processing</span></a></p>') in html
 
 
 @pytest.mark.sphinx("text", testroot="basic", freshenv=True)

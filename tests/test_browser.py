@@ -915,6 +915,39 @@ def test_ids_in_a_findings_message_never_break(theme_site) -> None:
         assert bad == [], (view.theme, page, bad)
 
 
+#: Where the extension writes IDs and dates in running text: links to milestones,
+#: "Required by", the critical-path line, a review's discussion and queries.
+RUNNING_TEXT = ("span.ldm503-ms, p.ldm503-required-by, p.ldm503-critical-path, "
+                "div.ldm503-discussion, div.ldm503-query")
+
+
+def test_ids_and_dates_in_running_text_never_break_on_a_phone(theme_site) -> None:
+    """At 400 px a link "LDM-503-10: DAQ validation", "(ends 2019-01-17)" or a
+    reviewer's "LSST-1200" wrapped after a hyphen ("LDM-503-" over "10")."""
+    view = theme_site
+    _width(view, 400)
+    for page in ("early-integration", "camera-and-daq", "ops-rehearsals"):
+        view.open(page)
+        breaks = view.js(SOURCE_BREAKS_JS, RUNNING_TEXT)
+        assert breaks, (view.theme, page, "nothing wraps: the test checks nothing")
+        bad = [b for b in breaks if b[0] == "-" and b[2].isalnum()]
+        assert bad == [], (view.theme, page, bad)
+
+
+def test_the_counts_summary_fits_a_phone(theme_site) -> None:
+    """At 400 px the report's summary of counts shows every column: its "warning",
+    "info" and "waived" columns were cut off in its scrolling box."""
+    view = theme_site
+    _width(view, 400)
+    for page in ("report", "drift"):
+        view.open(page)
+        widths = view.js("""const t = document.querySelector('table.ldm503-summary');
+            return [t.scrollWidth, t.clientWidth,
+                    t.getBoundingClientRect().right, innerWidth];""")
+        scroll, client, right, window = widths
+        assert scroll <= client + 1 and right <= window, (view.theme, page, widths)
+
+
 BOX_INSET_JS = """
 return ['.ldm503-discussion', '.ldm503-query'].map(sel => {
   const box = document.querySelector(sel), text = box.querySelector('p');

@@ -255,9 +255,10 @@ def test_milestone_heading_and_one_line_facts(app) -> None:
     # A rule before every milestone; its ID and title a size up.
     assert tex.count("\\ldmmilestonehead\n") == tex.count("\\pysigstartsignatures") >= 2
     assert "\\DUrole{ldm503-heading}{LDM\\sphinxhyphen{}503\\sphinxhyphen{}02}" in tex
-    # Dates and status: one paragraph of facts, no field list.
-    assert ("\\ldmfact{Due}{2017\\sphinxhyphen{}11\\sphinxhyphen{}30}\\ldmfactsep{}"
-            "\\ldmfact{Completed}{2018\\sphinxhyphen{}01\\sphinxhyphen{}02}\\ldmfactsep{}"
+    # Dates and status: one paragraph of facts, no field list; a date one box (words.py).
+    assert ("\\ldmfact{Due}{\\DUrole{ldm503-whole}{2017\\sphinxhyphen{}11\\sphinxhyphen{}30}}"
+            "\\ldmfactsep{}\\ldmfact{Completed}{\\DUrole{ldm503-whole}{2018\\sphinxhyphen{}01"
+            "\\sphinxhyphen{}02}}\\ldmfactsep{}"
             "\\ldmfact{Status}{\\DUrole{ldm503-badge}{\\DUrole{ldm503-status-completed}"
             "{completed}}}") in tex
     assert "\\sphinxlineitem{Due}" not in tex

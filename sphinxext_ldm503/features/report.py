@@ -6,7 +6,6 @@ depend on the whole plan, so the domain rewrites them whenever it changes).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -26,6 +25,7 @@ from ..framework.placeholders import (
     add_renderer,
     status_span,
 )
+from ..framework.words import whole_words
 from ..render.graph import matches_globs
 
 if TYPE_CHECKING:
@@ -138,30 +138,10 @@ def text_cell(value: object) -> list[nodes.Node]:
     return [nodes.Text(text)] if text else []
 
 
-#: A word with hyphens inside it, as a finding's message spells IDs (``DM-DRP-10``,
-#: ``T&SC-7900-2430``) and dates (``2019-11-11``); short enough to fit any column.
-_HYPHENATED = re.compile(r"[\w&.]+(?:-[\w&.]+)+")
-_KEPT_WHOLE = 32
-
-
 def message_cell(message: str) -> list[nodes.Node]:
-    """A finding's message, each hyphenated word in a box of its own (``ldm503-whole``):
-    a narrow column breaks the line between words, never inside an ID or a date
-    ("DM-" over "DRP-10"), which browsers otherwise do after any hyphen. Words longer
-    than :data:`_KEPT_WHOLE` characters may still break."""
-    out: list[nodes.Node] = []
-    end = 0
-    for match in _HYPHENATED.finditer(message):
-        word = match.group()
-        if len(word) > _KEPT_WHOLE:
-            continue
-        if match.start() > end:
-            out.append(nodes.Text(message[end:match.start()]))
-        out.append(nodes.inline(word, word, classes=["ldm503-whole"]))
-        end = match.end()
-    if end < len(message):
-        out.append(nodes.Text(message[end:]))
-    return out
+    """A finding's message, its IDs and dates kept whole where the column wraps it
+    (:func:`..framework.words.whole_words`)."""
+    return whole_words(message)
 
 
 #: Makes the link to a milestone (:meth:`PlaceholderTransform.link`).

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from docutils import nodes
 
 from .compat import report_messages
+from .words import WHOLE, split_words, whole_words
 
 if TYPE_CHECKING:
     from sphinx.builders import Builder
@@ -81,7 +82,10 @@ Target = tuple["str | None", "str | None", str]
 
 def _content(item: MsLink) -> nodes.Element:
     text = _link_text(item)
-    return nodes.literal(text, text) if item.label is None else nodes.inline(text, text)
+    if item.label is None:
+        return nodes.literal(text, text)
+    # IDs and dates in the label stay on one line (words.py); the rest wraps.
+    return nodes.inline(text, "", *whole_words(text))
 
 
 def to_nodes(block: Block, link: Link) -> nodes.Element:
@@ -100,7 +104,7 @@ def _paragraph(classes: tuple[str, ...], items: tuple[Item, ...], link: Link
     out = nodes.paragraph(classes=list(classes))
     for item in items:
         if isinstance(item, str):
-            out += nodes.Text(item)
+            out.extend(whole_words(item))
         elif isinstance(item, Strong):
             out += nodes.strong(item.text, item.text)
         elif isinstance(item, Emphasis):
@@ -294,7 +298,7 @@ def _items(self: Any, items: tuple[Item, ...], targets: Iterator[Target]) -> str
     out = []
     for item in items:
         if isinstance(item, str):
-            out.append(encode(item))
+            out.append(_text(self, item))
         elif isinstance(item, Strong):
             out.append(f"{tag(blank, 'strong', '')}{encode(item.text)}</strong>")
         elif isinstance(item, Emphasis):
@@ -311,7 +315,7 @@ def _items(self: Any, items: tuple[Item, ...], targets: Iterator[Target]) -> str
             if item.label is None:
                 out.append(_code(self, item.milestone_id, blank))
             else:
-                out.append(_span(self, item.label, ()))
+                out.append(_label(self, item.label))
             out.append("</a>")
     return "".join(out)
 
@@ -326,6 +330,17 @@ def _span(self: Any, text: str, classes: tuple[str, ...]) -> str:
         classes_left.remove(tagname)
     return f"{self.starttag(nodes.inline(classes=classes_left), tagname, '')}" \
            f"{self.encode(text)}</{tagname}>"
+
+
+def _label(self: Any, label: str) -> str:
+    """A link's label as :func:`_content` makes it."""
+    return f"{self.starttag(nodes.inline(), 'span', '')}{_text(self, label)}</span>"
+
+
+def _text(self: Any, text: str) -> str:
+    """Text as :func:`whole_words` makes it: IDs and dates in boxes of their own."""
+    return "".join(_span(self, piece, (WHOLE,)) if whole else self.encode(piece)
+                   for piece, whole in split_words(text))
 
 
 def _code(self: Any, text: str, blank: nodes.Element) -> str:

@@ -52,6 +52,7 @@ from . import nodes as ldm_nodes
 from .compat import document_scratch, set_toc_entry
 from .diagnostics import source_location
 from .domain import BLOCK, GRAPH, WHOLE_PLAN
+from .words import keep_words_whole
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -647,6 +648,7 @@ class PrerequisiteDirective(Ldm503Directive):
             self.parse_content(discussion)
         finally:
             ctx.in_prerequisite = False
+        keep_words_whole(discussion)  # a reviewer's prose is full of IDs and dates
         pre = Prerequisite(
             # The discussion as the author wrote it (RST source), which is also what
             # the review importer produces, so both give the same model.
@@ -699,6 +701,7 @@ class QueryDirective(Ldm503Directive):
         self.parse_content(box)
         if self.arguments:  # a one-line question may be given as the argument
             box.insert(1, nodes.paragraph(self.arguments[0], self.arguments[0]))
+        keep_words_whole(box)
         text = source_text(self.content) or " ".join(self.arguments).strip()
         if not text:
             self.invalid(f"query of {ctx.milestone_id} has no text")

@@ -23,6 +23,7 @@ from ..core.model import Edge, Finding, Location, Milestone, Plan, Reference, Se
 from . import reuse
 from .diagnostics import warn
 from .state import BuildState
+from .words import whole_words
 
 if TYPE_CHECKING:
     from docutils.parsers.rst import Directive
@@ -558,7 +559,9 @@ class MilestoneDomain(Domain):
         if found is None:
             return None
         if not explicit:
-            contnode = relabelled(contnode, found[2])
+            # On a web page the label's IDs and dates stay on one line (words.py);
+            # LaTeX boxes it itself (latex.LatexReferenceIds), other formats need not.
+            contnode = relabelled(contnode, found[2], keep_id_whole=builder.format == "html")
         return reference_to(found, contnode)
 
     def link_target(self, fromdocname: str, builder: Builder, target: str) -> Target | None:
@@ -612,13 +615,20 @@ def reference_to(target: Target, contnode: nodes.Element) -> nodes.reference:
     return ref
 
 
-def relabelled(contnode: nodes.Element, label: str) -> nodes.Element:
-    """The reference's content node (whatever its class) showing ``label`` instead.
+def relabelled(contnode: nodes.Element, label: str, *,
+               keep_id_whole: bool = False) -> nodes.Element:
+    """The reference's content node (whatever its class) showing ``label`` instead;
+    with ``keep_id_whole`` its IDs and dates in :data:`.words.WHOLE` boxes (not in
+    code, which never breaks).
 
     Built afresh rather than with ``copy()``, which Sphinx patches into a slow
     copy of every attribute; the ID lists of a link's content are empty anyway.
     """
-    new = type(contnode)(label, nodes.Text(label))
+    if keep_id_whole and not isinstance(contnode, nodes.literal):
+        new = type(contnode)(label)
+        new.extend(whole_words(label))
+    else:
+        new = type(contnode)(label, nodes.Text(label))
     for key, value in contnode.attributes.items():
         if key not in ("ids", "names", "dupnames", "backrefs"):
             new[key] = list(value) if isinstance(value, list) else value
