@@ -204,7 +204,7 @@ def test_a_findings_source_keeps_its_line_number_in_a_box_of_its_own() -> None:
 def test_a_findings_message_keeps_ids_and_dates_whole() -> None:
     from docutils import nodes
 
-    from sphinxext_ldm503.features.report import message_cell
+    from sphinxext_ldm503.framework.words import whole_words as message_cell
 
     message = ("LDM-503-11: only the schedule has T&SC-7900-2430 (plan: DM-DAX-10, "
                "DM-NET-4; due 2019-11-11) and a very-long-hyphenated-name-that-may-break-anywhere.")

@@ -86,5 +86,7 @@ def test_running_text_boxes_ids_and_dates(make_app, tmp_path: Path) -> None:
     link = soup.select_one("span.ldm503-ms")
     assert link.get_text() == "LDM-503-02: Second, after LDM-503-01"
     assert [s.get_text() for s in link.select(f"span.{WHOLE}")] == ["LDM-503-02", "LDM-503-01"]
-    # "Required by" (written straight to HTML, as the nodes would be).
+    # "Required by" and the critical-path line (written straight to HTML, as the nodes
+    # would be): IDs in code need no box, the date gets one.
     assert boxed("p.ldm503-required-by") == ["LDM-503-02", "LDM-503-01"]
+    assert boxed("p.ldm503-critical-path") == ["2020-03-01"]

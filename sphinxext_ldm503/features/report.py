@@ -138,12 +138,6 @@ def text_cell(value: object) -> list[nodes.Node]:
     return [nodes.Text(text)] if text else []
 
 
-def message_cell(message: str) -> list[nodes.Node]:
-    """A finding's message, its IDs and dates kept whole where the column wraps it
-    (:func:`..framework.words.whole_words`)."""
-    return whole_words(message)
-
-
 #: Makes the link to a milestone (:meth:`PlaceholderTransform.link`).
 Linker = Callable[[str], nodes.Element]
 
@@ -242,7 +236,7 @@ def _finding_row(finding: Finding, link: Linker, env: BuildEnvironment) -> Row:
     classes = [f"ldm503-finding-{sev}"] + (["ldm503-waived-row"] if finding.waived else [])
     return (
         [severity, [nodes.literal(finding.check, finding.check)], milestone,
-         linked_ids(finding.related, link), message_cell(finding.message), source],
+         linked_ids(finding.related, link), whole_words(finding.message), source],
         classes,
     )
 

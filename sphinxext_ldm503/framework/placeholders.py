@@ -51,7 +51,6 @@ from .blocks import (
 from .blocks import translator_allows_html as _translator_allows_html
 from .directives import badge, ms_xref
 from .domain import MilestoneDomain, get_domain
-from .words import WHOLE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -454,6 +453,6 @@ def critical_path_para(domain: MilestoneDomain, milestone_id: str) -> Para | Non
             items.append(Code(item))
         else:
             items.append(MsLink(item))
-    if end:  # the date kept on one line (words.py)
-        items += [" (ends ", Span(end.isoformat(), (WHOLE,)), ")"]
+    if end:
+        items.append(f" (ends {end.isoformat()})")
     return Para(("ldm503-critical-path", "no-search"), tuple(items))  # as Required by

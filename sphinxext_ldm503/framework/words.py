@@ -61,24 +61,14 @@ _NOT_PROSE = (nodes.FixedTextElement, nodes.literal, nodes.raw, nodes.math,
 
 def keep_words_whole(node: nodes.Element) -> None:
     """Box the hyphenated words of every piece of running text under ``node`` (a
-    review's discussion or query, as the author wrote it)."""
-    for text in list(node.findall(nodes.Text)):
-        parent = text.parent
-        if parent is None or isinstance(parent, _NOT_PROSE) or WHOLE in parent["classes"]:
-            continue
-        if any(isinstance(up, _NOT_PROSE) for up in _ancestors(parent)):
-            continue
-        parts = whole_words(text.astext())
-        if len(parts) == 1 and isinstance(parts[0], nodes.Text):
-            continue
-        index = parent.index(text)
-        parent[index:index + 1] = parts
-
-
-def _ancestors(node: nodes.Element) -> list[nodes.Element]:
-    out = []
-    up = node.parent
-    while up is not None:
-        out.append(up)
-        up = up.parent
-    return out
+    review's discussion or query, as the author wrote it); code, raw markup and math
+    are left as they are."""
+    for child in list(node.children):
+        if isinstance(child, nodes.Text):
+            parts = whole_words(child.astext())
+            if any(isinstance(part, nodes.inline) for part in parts):
+                index = node.index(child)
+                node[index:index + 1] = parts
+        elif (isinstance(child, nodes.Element) and not isinstance(child, _NOT_PROSE)
+              and WHOLE not in child["classes"]):  # a box made before stays one box
+            keep_words_whole(child)
