@@ -13,6 +13,7 @@ DM-X-1 +40d moves LDM-503-02 by 11 days and LDM-503-03 by 1.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from textwrap import dedent
 
@@ -204,6 +205,28 @@ def test_impact_of_many_moves_gets_the_explorer(make_app, tmp_path):
     assert small["data-ldm503-graph"] == "ldm503-plan-impact-1"
     assert "ldm503-explorable" not in small["class"]
     assert len(small.select("svg g.node")) == 1  # a month's slack takes the day
+
+
+def test_impact_diagram_takes_a_rankdir(make_app, tmp_path):
+    """``:rankdir: TB`` draws a long chain of moves as tall as it is long, not wider than
+    any column; a wrong value is a located warning and the default, LR."""
+    chain = "".join(f".. milestone:: LDM-503-{n:02d}: Step {n}\n   :due: 2020-01-{n:02d}\n"
+                    + (f"   :requires: LDM-503-{n - 1:02d}\n" if n > 10 else "") + "\n"
+                    for n in range(10, 18))
+    views = ("Views\n=====\n\n.. milestone-impact:: LDM-503-10 +30d\n   :rankdir: tb\n\n"
+             ".. milestone-impact:: LDM-503-10 +30d\n\n"
+             ".. milestone-impact:: LDM-503-10 +30d\n   :rankdir: sideways\n")
+    src = project(tmp_path, views=views)
+    (src / "plan.rst").write_text("Plan\n====\n\n" + chain, encoding="utf-8")
+    app = build(make_app, src)
+    svgs = page(app, "views").select("div.ldm503-impact div.ldm503-graph-frame > svg")
+    sizes = [(float(svg["data-width"][:-2]), float(svg["data-height"][:-2])) for svg in svgs]
+    assert len(sizes) == 3 and all(len(svg.select("g.node")) == 8 for svg in svgs)
+    (tall_w, tall_h), (wide_w, wide_h), default = sizes
+    assert tall_h > tall_w and wide_w > wide_h and default == (wide_w, wide_h)
+    assert re.search(r"views\.rst:9: WARNING: milestone-impact: :rankdir: must be one of "
+                     r"LR, TB, RL, BT, not 'sideways' \[ldm503\.invalid\]",
+                     app._warning.getvalue()), app._warning.getvalue()
 
 
 def test_changes_directive(built):

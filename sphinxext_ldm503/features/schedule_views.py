@@ -75,10 +75,22 @@ class MilestoneImpactDirective(PlanPlaceholderDirective):
     """``.. milestone-impact:: DM-NCSA-8 +90d`` (more slips, one a line, in the content)."""
 
     node_class = milestone_impact
-    known_options = ("graph", "class")
+    known_options = ("graph", "class", "rankdir")
 
     def run(self) -> list[nodes.Node]:
         self.unknown_options()
+        options = dict(self.options)
+        if "rankdir" in options:
+            # As milestone-graph's: TB keeps a long chain of moves as tall as it is long
+            # instead of too wide to read at the column's width. Wrong: warned, LR.
+            from ..render.graph import parse_graph_options
+
+            try:
+                options["rankdir"] = parse_graph_options(
+                    {"rankdir": options["rankdir"]}).rankdir
+            except ValueError as exc:
+                self.invalid(f"milestone-impact: {exc}")
+                del options["rankdir"]
         lines: list[tuple[str, int]] = []
         if self.arguments:
             lines.append((self.arguments[0], self.lineno))
@@ -97,7 +109,7 @@ class MilestoneImpactDirective(PlanPlaceholderDirective):
                              "'ID YYYY-MM-DD'")
             return []
         graph = (self.options.get("graph") or "yes").strip().lower() not in ("no", "false", "0")
-        node = milestone_impact(slips=[str(s) for s in slips], options=dict(self.options),
+        node = milestone_impact(slips=[str(s) for s in slips], options=options,
                                 docname=self.env.docname, graph=graph)
         self.set_source_info(node)
         self.domain.note_whole_plan(self.env.docname)
@@ -236,7 +248,8 @@ def _impact_diagram(
         return []  # the table says it all
     docname = transform.env.docname
     ids = tuple(m.id for m in result.moves)
-    options = GraphOptions(include=ids, classifier=domain.check_config().classifier)
+    options = GraphOptions(include=ids, classifier=domain.check_config().classifier,
+                           rankdir=node["options"].get("rankdir"))
     node_extra, edge_extra = impact_styles(result)
     made = domain.build.impact_diagrams
     counter = made[docname] = made.get(docname, 0) + 1
